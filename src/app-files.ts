@@ -1,0 +1,101 @@
+/**
+ * What a Node.js app needs at run time, at the granularity of top-level entries of the
+ * build context: the entry file named by CMD/ENTRYPOINT/start/main, what its sources name,
+ * the build output, and whatever is not known to be a development-only file.
+ */
+import type { Instr, ParsedDockerfile, Stage } from './dockerfile.js';
+import type { ProjectFacts } from './facts.js';
+import { tokenizeShell } from './shell.js';
+
+/** Top-level names that never belong in a runtime image. */
+const DEV_DIRS = /^(\.git|\.github|\.gitlab|\.circleci|\.husky|\.vscode|\.idea|\.devcontainer|\.storybook|\.nyc_output|\.turbo|\.cache|\.yarn|node_modules|test|tests|__tests__|__mocks__|spec|specs|e2e|cypress|playwright|coverage|docs?|examples?|benchmarks?|bench|fixtures|stories|k8s|kubernetes|helm|charts?|deploy(ment)?s?|terraform|infra|\.changeset)$/i;
+const DEV_FILES = /^(\.env(\..*)?|\.dockerignore|\.gitignore|\.gitattributes|\.editorconfig|\.npmignore|\.nvmrc|\.node-version|\.tool-versions|\.prettier.*|prettier\.config\..*|\.eslint.*|eslint\.config\..*|\.stylelint.*|\.markdownlint.*|\.lintstagedrc.*|lint-staged\.config\..*|\.commitlintrc.*|commitlint\.config\..*|\.releaserc.*|\.mocharc.*|\.babelrc.*|babel\.config\..*|\.swcrc|jest\.config\..*|jest\.setup\..*|vitest\.config\..*|vite\.config\..*|webpack\.config\..*|rollup\.config\..*|tsup\.config\..*|esbuild\.config\..*|karma\.conf\..*|playwright\.config\..*|cypress\.config\..*|nodemon\.json|tsconfig.*\.json|jsconfig\.json|\.travis\.yml|\.gitlab-ci\.yml|azure-pipelines\.yml|Jenkinsfile|Makefile|Procfile|docker-compose.*|compose\.ya?ml|.*\.dockerfile|Dockerfile.*|.*\.md|LICEN[CS]E.*|CHANGELOG.*|AUTHORS|CODEOWNERS|.*\.log|\.DS_Store|Thumbs\.db|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?|\.npmrc|\.yarnrc(\.yml)?|pnpm-workspace\.yaml|bunfig\.toml|renovate\.json|\.renovaterc.*|dependabot\.yml|sonar-project\.properties|codecov\.yml|\.codecov\.yml|skaffold\.yaml|Tiltfile)$/i;
+
+export function isDevEntry(name: string): boolean {
+  return DEV_DIRS.test(name) || DEV_FILES.test(name);
+}
+
+const SOURCE_EXT = /\.(m?[jt]sx?|cjs|cts|json|html?|ejs|hbs|pug|njk)$/;
+
+/** Words of the runtime command: ENTRYPOINT then CMD of a stage. */
+export function runtimeCommandWords(doc: ParsedDockerfile, stage: Stage): string[] {
+  const pick = (kw: string) => [...stage.instructions].reverse().find((i) => i.keyword === kw);
+  const words = (i: Instr | undefined): string[] => {
+    if (!i) return [];
+    if (i.json) return i.jsonArgs ?? [];
+    const start = i.start + i.keyword.length;
+    return tokenizeShell(doc.text, start, i.end, doc.escape).flatMap((c) => c.words.map((w) => w.value));
+  };
+  return [...words(pick('ENTRYPOINT')), ...words(pick('CMD'))];
+}
+
+/** Script words of a package.json script. */
+function scriptWords(s: string): string[] {
+  return tokenizeShell(s, 0, s.length).flatMap((c) => c.words.map((w) => w.value));
+}
+
+const RUNNERS = new Set(['node', 'nodejs', 'bun', 'deno', 'pm2-runtime', 'pm2', 'nodemon', 'forever', 'ts-node', 'tsx', 'dumb-init', 'tini', '/sbin/tini', '/usr/bin/dumb-init', 'exec', 'sh', 'bash', '--']);
+
+/**
+ * Context paths (relative) that the runtime command names: the entry file, a start script's
+ * entry, scripts run directly. Follows `npm start`/`yarn start` into package.json.
+ */
+export function entryPaths(words: string[], facts: ProjectFacts, depth = 0): string[] {
+  const out: string[] = [];
+  const pkg = facts.packageJson;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (/^(npm|yarn|pnpm|bun)$/.test(w) && depth < 2) {
+      const rest = words.slice(i + 1).filter((x) => !x.startsWith('-'));
+      const script = rest[0] === 'run' || rest[0] === 'run-script' ? rest[1] : rest[0];
+      if (script && pkg?.scripts[script]) out.push(...entryPaths(scriptWords(pkg.scripts[script]), facts, depth + 1));
+      else if (script === 'start' && pkg) out.push(pkg.main ?? 'server.js');
+      break;
+    }
+    if (w.startsWith('-')) continue;
+    if (RUNNERS.has(w)) continue;
+    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) continue;
+    const rel = w.replace(/^\.\//, '');
+    if (/\.(m?[jt]s|cjs|cts|sh)$/.test(rel) || facts.topLevel.has(rel.split('/')[0])) out.push(rel);
+  }
+  return out;
+}
+
+/** Top-level names that string literals in the app's sources mention (views, public, config...). */
+export function namedBySources(facts: ProjectFacts, exclude: ReadonlySet<string>): Set<string> {
+  const found = new Set<string>();
+  if (!facts.files) return found;
+  const candidates = [...facts.topLevel.keys()].filter((n) => n !== 'node_modules' && n !== 'package.json');
+  if (!candidates.length) return found;
+  let budget = 4_000_000;
+  let count = 0;
+  const lit = /(["'`])((?:\\.|(?!\1)[^\\\n])*)\1/g;
+  for (const f of facts.files) {
+    const top = f.split('/')[0];
+    if (isDevEntry(top) && !exclude.has(top)) continue;
+    if (!SOURCE_EXT.test(f) || f.endsWith('.d.ts') || /(^|\/)(package-lock|tsconfig)[^/]*\.json$/.test(f)) continue;
+    if (/(\.test|\.spec)\.[cm]?[jt]sx?$/.test(f)) continue;
+    if (++count > 2000) break;
+    const text = facts.read(f);
+    if (!text) continue;
+    budget -= text.length;
+    if (budget < 0) break;
+    for (const m of text.matchAll(lit)) {
+      const v = m[2].split('${')[0].replace(/^(\.\.?\/)+/, '').replace(/^\//, '');
+      if (!v) continue;
+      const first = v.split('/')[0];
+      if (facts.topLevel.has(first) && first !== top) found.add(first);
+    }
+  }
+  return found;
+}
+
+/** Output directory of the build: tsconfig outDir, tsc --outDir in the build script, or the entry path. */
+export function buildOutputDir(facts: ProjectFacts, entries: string[]): string | null {
+  const build = facts.packageJson?.scripts.build ?? '';
+  const m = /(?:--outDir|--out-dir|-d|--outdir|--out-file|-o)[= ]+["']?([^\s"'&;]+)/.exec(build);
+  const fromScript = m ? m[1].replace(/^\.\//, '').split('/')[0] : null;
+  const fromEntry = entries.map((e) => e.split('/')).find((p) => p.length > 1 && /^(dist|build|out|lib|\.next|\.output|\.nuxt|server-build)$/.test(p[0]))?.[0] ?? null;
+  const fromTs = facts.tsOutDir ? facts.tsOutDir.split('/')[0] : null;
+  return fromEntry ?? fromTs ?? fromScript ?? (/\bnext build\b/.test(build) ? '.next' : null);
+}

@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+/**
+ * The dockerfile-migrate command. The only module that reads argv, prints, writes files or
+ * sets the exit code.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+
+const EXIT_OK = 0;
+const EXIT_CHANGES = 1;
+const EXIT_ERROR = 2;
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const list = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : [v])
+    .flatMap((x) => String(x ?? '').split(','))
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+async function main(argv: string[]): Promise<number> {
+  const parser = yargs(argv)
+    .scriptName('dockerfile-migrate')
+    .usage(
+      '$0 [paths..]\n\nMigrate single-stage Node.js Dockerfiles to lean multi-stage builds.\n' +
+        'Each path is a Dockerfile or a directory searched for Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile (default: .).',
+    )
+    .option('dry-run', { type: 'boolean', describe: 'print a unified diff (git apply accepts it); write nothing (default)' })
+    .option('write', { type: 'boolean', describe: 'apply the changes in place (atomic writes, file mode kept)' })
+    .option('check', { type: 'boolean', describe: 'print the diff and exit 1 if anything would change' })
+    .option('json', { type: 'boolean', describe: 'print one JSON document: per file path, status, changes, warnings, diff; and a summary' })
+    .option('markdown', { type: 'boolean', describe: 'print a markdown report (for pull request bodies)' })
+    .option('context', { type: 'string', describe: 'build context directory (default: each Dockerfile\'s directory)' })
+    .option('transforms', { type: 'string', describe: 'comma-separated transform ids to run (default: all)' })
+    .option('skip', { type: 'string', describe: 'comma-separated transform ids to leave out' })
+    .option('list-transforms', { type: 'boolean', describe: 'list the transforms with their summaries and exit' })
+    .option('color', { type: 'boolean', describe: 'colour the diff (default: on a terminal, unless NO_COLOR is set)' })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'print no explanations on stderr, only errors' })
+    .conflicts('write', 'check')
+    .conflicts('json', 'markdown')
+    .example('$0 --dry-run', 'show the migration of ./Dockerfile as a diff')
+    .example('$0 --write services/', 'migrate every Dockerfile under services/ in place')
+    .example('$0 --check .', 'fail CI while a migration is pending')
+    .epilog('Exit codes: 0 success, 1 --check found changes, 2 an error (bad path, unreadable or invalid Dockerfile, bad option).')
+    .strictOptions()
+    .help()
+    .alias('h', 'help')
+    .version(version())
+    .alias('v', 'version')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    });
+  let args: Awaited<ReturnType<typeof parser.parseAsync>>;
+  try {
+    args = await parser.parseAsync();
+  } catch (e) {
+    process.stderr.write(`dockerfile-migrate: ${(e as Error).message}\nRun dockerfile-migrate --help for usage.\n`);
+    return EXIT_ERROR;
+  }
+  if (args.help || args.version) return EXIT_OK;
+
+  const lib = await import('./index.js');
+  if (args['list-transforms']) {
+    const width = Math.max(...lib.transforms.map((t) => t.id.length));
+    for (const t of lib.transforms) process.stdout.write(`${t.id.padEnd(width)}  ${t.summary}\n`);
+    return EXIT_OK;
+  }
+  const options = { transforms: list(args.transforms), skip: list(args.skip) };
+  try {
+    lib.selectTransforms(options);
+  } catch (e) {
+    process.stderr.write(`dockerfile-migrate: ${(e as Error).message}\n`);
+    return EXIT_ERROR;
+  }
+  const cwd = process.cwd();
+  if (args.context) {
+    const st = fs.statSync(path.resolve(cwd, args.context), { throwIfNoEntry: false });
+    if (!st?.isDirectory()) {
+      process.stderr.write(`dockerfile-migrate: ${args.context}: the --context directory does not exist\n`);
+      return EXIT_ERROR;
+    }
+  }
+  const paths = ((args._ as (string | number)[]) ?? []).map(String);
+  const mode = args.write ? 'write' : args.check ? 'check' : 'dry-run';
+  const color = args.color ?? (Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== undefined));
+  const paint = lib.painter(color && !args.json && !args.markdown);
+  const errPaint = lib.painter(args.color ?? (Boolean(process.stderr.isTTY) && process.env.NO_COLOR === undefined));
+  const quiet = Boolean(args.quiet);
+
+  const found = lib.discover(paths.length ? paths : ['.'], cwd);
+  const reports: import('./report.js').FileReport[] = [];
+  for (const e of found.errors) reports.push({ path: e.path, status: 'error', reason: e.reason, changes: [], warnings: [], diff: '', files: [] });
+
+  const factsCache = new Map();
+  // Files proposed or written by an earlier Dockerfile of this run (a shared .dockerignore).
+  const pending = new Map<string, string>();
+  const say = (s: string) => {
+    if (!quiet && !args.json) process.stderr.write(s + '\n');
+  };
+  for (const file of found.files) {
+    const res = lib.migrateFile(file, { cwd, context: args.context, options, factsCache, overlay: pending });
+    const report: import('./report.js').FileReport = {
+      path: res.path,
+      status: res.status,
+      reason: res.reason,
+      changes: res.changes,
+      warnings: res.warnings,
+      diff: res.diff,
+      files: res.files.map((f) => ({ path: f.displayPath, created: f.before === null })),
+    };
+    if (res.status === 'migrated' && mode === 'write') {
+      const targets = [{ file: path.resolve(cwd, file), content: res.output, changed: res.output !== undefined }, ...res.files.map((f) => ({ file: path.resolve(cwd, f.displayPath), content: f.content, changed: true }))];
+      const problem = targets.map((t) => ({ t, p: lib.writableProblem(t.file) })).find((x) => x.p);
+      if (problem) {
+        report.status = 'error';
+        report.reason = `${path.relative(cwd, problem.t.file) || problem.t.file}: ${problem.p}`;
+      } else {
+        try {
+          for (const t of targets) {
+            const current = fs.existsSync(t.file) ? fs.readFileSync(t.file, 'utf8') : null;
+            if (current !== t.content) lib.writeFileAtomic(t.file, t.content);
+          }
+        } catch (e) {
+          report.status = 'error';
+          report.reason = `could not write: ${(e as Error).message}`;
+        }
+      }
+    }
+    for (const f of res.files) pending.set(path.resolve(cwd, f.displayPath), f.content);
+    reports.push(report);
+
+    if (args.json || args.markdown) continue;
+    if (report.status === 'error') {
+      process.stderr.write(`dockerfile-migrate: ${report.path}: ${report.reason}\n`);
+      continue;
+    }
+    if (report.diff && mode !== 'write') process.stdout.write(lib.colorDiff(report.diff, paint));
+    if (report.status === 'skipped') say(errPaint.dim(`${report.path}: skipped (${report.reason})`));
+    else if (report.status === 'unchanged') say(errPaint.dim(`${report.path}: unchanged`));
+    else {
+      say(errPaint.bold(`${report.path}: ${mode === 'write' ? 'migrated, written' : 'migrated'}`) + (report.files.length && mode === 'write' ? ` (and ${report.files.map((f) => f.path).join(', ')})` : ''));
+      for (const c of report.changes) say(`  ${errPaint.cyan(c.transform)}${c.line ? ` (line ${c.line})` : ''}: ${c.message}`);
+    }
+    for (const w of report.warnings) say(`  ${errPaint.yellow('warning')} ${w.transform}${w.line ? ` (line ${w.line})` : ''}: ${w.message}`);
+  }
+  const summary = lib.summarize(reports);
+  if (args.json) {
+    process.stdout.write(JSON.stringify({ version: version(), mode, files: reports, summary }, null, 2) + '\n');
+  } else if (args.markdown) {
+    process.stdout.write(lib.markdownReport(reports));
+    for (const r of reports) if (r.status === 'error') process.stderr.write(`dockerfile-migrate: ${r.path}: ${r.reason}\n`);
+  } else if (reports.length > 1 || mode !== 'dry-run' || summary.migrated === 0) {
+    say(`${summary.migrated} migrated, ${summary.unchanged} unchanged, ${summary.skipped} skipped, ${summary.error} errors`);
+  }
+  if (summary.error) return EXIT_ERROR;
+  if (mode === 'check' && summary.migrated) return EXIT_CHANGES;
+  return EXIT_OK;
+}
+
+class UsageError extends Error {}
+
+main(hideBin(process.argv)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`dockerfile-migrate: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+    process.exitCode = EXIT_ERROR;
+  },
+);

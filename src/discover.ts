@@ -1,0 +1,76 @@
+/**
+ * Finding Dockerfiles: a path is a Dockerfile or a directory searched for Dockerfile,
+ * Dockerfile.*, *.Dockerfile and *.dockerfile (node_modules and .git skipped; directory
+ * symlinks are not followed, so a link loop cannot trap the walk).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const NAME = /^(Dockerfile(\.[^/]+)?|[^/]+\.[Dd]ockerfile)$/;
+const NOT_DOCKERFILE = /\.(dockerignore|md|orig|rej|bak|swp|expected)$|~$/;
+const SKIP = new Set(['node_modules', '.git']);
+
+export function isDockerfileName(name: string): boolean {
+  return NAME.test(name) && !NOT_DOCKERFILE.test(name);
+}
+
+export interface Discovered {
+  files: string[];
+  errors: { path: string; reason: string }[];
+}
+
+export function discover(paths: string[], cwd: string): Discovered {
+  const files: string[] = [];
+  const errors: Discovered['errors'] = [];
+  const seen = new Set<string>();
+  const push = (f: string) => {
+    const key = path.resolve(cwd, f);
+    if (!seen.has(key)) {
+      seen.add(key);
+      files.push(f);
+    }
+  };
+  for (const p of paths) {
+    const abs = path.resolve(cwd, p);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(abs);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // A dangling or looping link is reported by migrateFile with its own reason.
+      if (code === 'ELOOP') {
+        push(p);
+        continue;
+      }
+      errors.push({ path: p, reason: code === 'ENOENT' ? 'no such file or directory' : `cannot read it (${code})` });
+      continue;
+    }
+    if (!st.isDirectory()) {
+      push(p);
+      continue;
+    }
+    const found: string[] = [];
+    const walk = (dir: string, depth: number) => {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch (e) {
+        errors.push({ path: path.relative(cwd, dir) || dir, reason: `cannot read the directory (${(e as NodeJS.ErrnoException).code})` });
+        return;
+      }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const e of entries) {
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) {
+          if (!SKIP.has(e.name) && depth < 40) walk(full, depth + 1);
+        } else if ((e.isFile() || e.isSymbolicLink()) && isDockerfileName(e.name)) {
+          found.push(full);
+        }
+      }
+    };
+    walk(abs, 0);
+    if (!found.length) errors.push({ path: p, reason: 'no Dockerfile found in this directory' });
+    for (const f of found) push(path.relative(cwd, f) || f);
+  }
+  return { files, errors };
+}

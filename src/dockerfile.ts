@@ -1,0 +1,305 @@
+/**
+ * ParsedDockerfile: one wrapper over dockerfile-ast that every transform shares.
+ * It turns the parser's LSP ranges into byte offsets of the original text, groups
+ * instructions by stage, and knows each instruction's "block": the comments directly
+ * above it, the instruction itself and its line break, so that moving or deleting an
+ * instruction carries its comments along and leaves no stray blank line.
+ */
+import { DockerfileParser, type Instruction, type Flag } from 'dockerfile-ast';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+
+export interface FlagInfo {
+  name: string;
+  value: string | null;
+  start: number;
+  end: number;
+}
+
+export interface Instr {
+  index: number;
+  keyword: string;
+  /** Offset of the keyword. */
+  start: number;
+  /** Offset just past the last argument (trailing spaces excluded). */
+  end: number;
+  /** Start of the first comment line directly above (or of the keyword's line). */
+  blockStart: number;
+  /** Just past the line break that ends the instruction (or end of text). */
+  blockEnd: number;
+  /** Offset of the start of the keyword's line. */
+  lineStart: number;
+  /** The instruction as written, keyword to last argument. */
+  text: string;
+  /** Raw argument text (after flags for COPY/ADD/FROM/RUN), as written. */
+  args: string[];
+  /** Argument offsets into the text. */
+  argRanges: [number, number][];
+  flags: FlagInfo[];
+  /** Index of the stage this instruction belongs to (-1 before the first FROM). */
+  stage: number;
+  /** JSON (exec) form for RUN/CMD/ENTRYPOINT/SHELL. */
+  json: boolean;
+  /** Parsed JSON array for exec form, when valid. */
+  jsonArgs: string[] | null;
+  /** Argument content with continuations and embedded comments removed. */
+  content: string;
+  heredoc: boolean;
+  node: Instruction;
+}
+
+export interface Stage {
+  index: number;
+  from: Instr;
+  /** The image as written (may contain variables). */
+  image: string;
+  /** The image with ARG defaults before FROM substituted. */
+  resolvedImage: string;
+  name: string | null;
+  instructions: Instr[];
+  /** The last WORKDIR value of the stage, as written, or null. */
+  workdir: string | null;
+}
+
+export interface ParsedDockerfile {
+  text: string;
+  eol: '\n' | '\r\n';
+  escape: string;
+  /** Length of the parser directive block (including its line breaks and a BOM). */
+  directivesEnd: number;
+  hasBom: boolean;
+  endsWithNewline: boolean;
+  instructions: Instr[];
+  stages: Stage[];
+  /** ARGs before the first FROM, with their default values. */
+  globalArgs: Map<string, string | null>;
+  offsetOf(line: number, character: number): number;
+  /** Position to line number (zero-based). */
+  lineOf(offset: number): number;
+}
+
+export class DockerfileError extends Error {}
+
+function flagInfo(f: Flag, doc: TextDocument): FlagInfo {
+  const r = f.getRange();
+  return { name: f.getName().toLowerCase(), value: f.getValue(), start: doc.offsetAt(r.start), end: doc.offsetAt(r.end) };
+}
+
+export function parseDockerfile(text: string): ParsedDockerfile {
+  if (/\r(?!\n)/.test(text)) throw new DockerfileError('bare carriage-return line endings are not supported');
+  const hasBom = text.charCodeAt(0) === 0xfeff;
+  // dockerfile-ast mis-reads the first line when a BOM is present: parse a copy with the BOM
+  // swapped for a space (same UTF-16 length, so every offset stays aligned).
+  const parseText = hasBom ? ' ' + text.slice(1) : text;
+  const doc = TextDocument.create('file:///Dockerfile', 'dockerfile', 0, parseText);
+  const ast = DockerfileParser.parse(parseText);
+  const crlf = text.indexOf('\r\n');
+  const lf = text.indexOf('\n');
+  const eol: '\n' | '\r\n' = crlf >= 0 && crlf < lf + 1 && crlf === lf - 1 ? '\r\n' : '\n';
+  const escape = ast.getEscapeCharacter();
+
+  const lineStartOf = (off: number) => {
+    let i = off;
+    while (i > 0 && text[i - 1] !== '\n') i--;
+    return i;
+  };
+  const lineEndAfter = (off: number) => {
+    const nl = text.indexOf('\n', off);
+    return nl < 0 ? text.length : nl + 1;
+  };
+
+  // Comment lines (whole-line comments) by line start offset.
+  const commentLineStarts = new Set<number>();
+  for (const c of ast.getComments()) {
+    const s = doc.offsetAt(c.getRange().start);
+    const ls = lineStartOf(s);
+    if (text.slice(ls, s).trim() === '') commentLineStarts.add(ls);
+  }
+  let directivesEnd = hasBom ? 1 : 0;
+  const dirs = ast.getDirectives();
+  if (dirs.length) {
+    const last = dirs[dirs.length - 1];
+    directivesEnd = lineEndAfter(doc.offsetAt(last.getRange().end));
+  }
+
+  const instructions: Instr[] = [];
+  const stages: Stage[] = [];
+  const globalArgs = new Map<string, string | null>();
+  let stageIdx = -1;
+  const all = ast.getInstructions();
+  let prevBlockEnd = directivesEnd;
+  for (let i = 0; i < all.length; i++) {
+    const node = all[i];
+    const r = node.getRange();
+    const start = doc.offsetAt(r.start);
+    const end = doc.offsetAt(r.end);
+    const lineStart = lineStartOf(start);
+    // Walk up over contiguous whole-line comments.
+    let blockStart = lineStart;
+    while (blockStart > prevBlockEnd) {
+      const prevLineStart = lineStartOf(blockStart - 1);
+      if (prevLineStart < prevBlockEnd) break;
+      if (!commentLineStarts.has(prevLineStart)) break;
+      blockStart = prevLineStart;
+    }
+    const blockEnd = lineEndAfter(end);
+    const keyword = node.getKeyword().toUpperCase();
+    if (keyword === 'FROM') stageIdx++;
+    const n = node as Instruction & { getFlags?: () => Flag[] };
+    const flags = typeof n.getFlags === 'function' ? n.getFlags().map((f) => flagInfo(f, doc)) : [];
+    const argNodes = node.getArguments();
+    const args = argNodes.map((a) => a.getValue());
+    const argRanges = argNodes.map((a) => [doc.offsetAt(a.getRange().start), doc.offsetAt(a.getRange().end)] as [number, number]);
+    const rawArgs = node.getRawArgumentsContent() ?? '';
+    const json = ['RUN', 'CMD', 'ENTRYPOINT', 'SHELL', 'VOLUME'].includes(keyword) && /^\s*\[/.test(stripFlagsText(rawArgs));
+    let jsonArgs: string[] | null = null;
+    if (json) {
+      try {
+        const parsed = JSON.parse(stripContinuations(stripFlagsText(rawArgs), escape));
+        if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) jsonArgs = parsed;
+      } catch {
+        jsonArgs = null;
+      }
+    }
+    let heredoc = false;
+    if (keyword === 'RUN' || keyword === 'COPY' || keyword === 'ADD') heredoc = /<<-?\s*["']?[A-Za-z_]/.test(rawArgs);
+    const ins: Instr = {
+      index: i,
+      keyword,
+      start,
+      end,
+      blockStart,
+      blockEnd,
+      lineStart,
+      text: text.slice(start, end),
+      args,
+      argRanges,
+      flags,
+      stage: stageIdx,
+      json,
+      jsonArgs,
+      content: stripContinuations(rawArgs, escape),
+      heredoc,
+      node,
+    };
+    instructions.push(ins);
+    prevBlockEnd = blockEnd;
+    if (keyword === 'ARG' && stageIdx < 0) {
+      for (const a of args) {
+        const eq = a.indexOf('=');
+        if (eq < 0) globalArgs.set(a, null);
+        else globalArgs.set(a.slice(0, eq), unquote(a.slice(eq + 1)));
+      }
+    }
+    if (keyword === 'FROM') {
+      const nonFlag = args.filter((a) => !a.startsWith('--'));
+      const image = nonFlag[0] ?? '';
+      const name = nonFlag.length >= 3 && nonFlag[1].toUpperCase() === 'AS' ? nonFlag[2] : null;
+      stages.push({ index: stageIdx, from: ins, image, resolvedImage: substitute(image, globalArgs), name, instructions: [], workdir: null });
+    } else if (stageIdx >= 0) {
+      const st = stages[stageIdx];
+      st.instructions.push(ins);
+      if (keyword === 'WORKDIR' && args.length) {
+        const w = args.join(' ');
+        st.workdir = w.startsWith('/') || !st.workdir ? w : joinPosix(st.workdir, w);
+      }
+    }
+  }
+  const lineStarts: number[] = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
+  return {
+    text,
+    eol,
+    escape,
+    directivesEnd,
+    hasBom,
+    endsWithNewline: text.endsWith('\n'),
+    instructions,
+    stages,
+    globalArgs,
+    offsetOf: (line, character) => (lineStarts[line] ?? text.length) + character,
+    lineOf: (offset) => {
+      let lo = 0;
+      let hi = lineStarts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (lineStarts[mid] <= offset) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    },
+  };
+}
+
+function stripFlagsText(raw: string): string {
+  return raw.replace(/^(\s*--\S+\s+)+/, '');
+}
+
+/** Remove line continuations and the comment lines embedded in them. */
+export function stripContinuations(raw: string, escape: string): string {
+  const esc = escape.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+  const lines = raw.split(/\r?\n/);
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (i > 0 && /^\s*#/.test(line)) continue;
+    if (i > 0 && line.trim() === '') continue;
+    out.push(line.replace(new RegExp(`${esc}\\s*$`), ''));
+  }
+  return out.join(' ');
+}
+
+export function unquote(s: string): string {
+  if (s.length >= 2 && ((s[0] === '"' && s.endsWith('"')) || (s[0] === "'" && s.endsWith("'")))) return s.slice(1, -1);
+  return s;
+}
+
+/** Substitute $VAR, ${VAR} and ${VAR:-default} from a map; unknown variables stay as written. */
+export function substitute(s: string, vars: Map<string, string | null>): string {
+  return s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+]([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, a, def, b) => {
+    const name = a ?? b;
+    const v = vars.get(name);
+    if (v !== undefined && v !== null && v !== '') return v;
+    if (def !== undefined && m.includes(':-')) return def;
+    if (def !== undefined && m.includes('-') && !m.includes(':-') && v === undefined) return def;
+    return m;
+  });
+}
+
+export function joinPosix(base: string, rel: string): string {
+  if (rel.startsWith('/')) return normalizePosix(rel);
+  return normalizePosix(base.replace(/\/+$/, '') + '/' + rel);
+}
+
+export function normalizePosix(p: string): string {
+  const abs = p.startsWith('/');
+  const parts: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') parts.pop();
+    else parts.push(seg);
+  }
+  return (abs ? '/' : '') + parts.join('/');
+}
+
+/** Flag lookup by name (dockerfile-ast's getFromFlag() misses when other flags are present). */
+export function flag(ins: Instr, name: string): FlagInfo | undefined {
+  return ins.flags.find((f) => f.name === name);
+}
+
+/** COPY/ADD sources and destination (flags excluded), JSON form included. */
+export function copyParts(ins: Instr): { sources: string[]; dest: string } | null {
+  if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') return null;
+  if (ins.heredoc) return null;
+  let parts = ins.args.filter((a, i) => !(a.startsWith('--') && ins.flags.some((f) => ins.argRanges[i][0] === f.start)));
+  const joined = parts.join(' ');
+  if (joined.startsWith('[')) {
+    try {
+      const arr = JSON.parse(ins.content.replace(/^(\s*--\S+\s+)+/, ''));
+      if (Array.isArray(arr)) parts = arr.map(String);
+    } catch {
+      return null;
+    }
+  }
+  if (parts.length < 2) return null;
+  return { sources: parts.slice(0, -1), dest: parts[parts.length - 1] };
+}

@@ -1,0 +1,96 @@
+/**
+ * The engine: runs transforms in order, each on a fresh parse of the previous output,
+ * applies each transform's edits with one MagicString, and guards the result.
+ */
+import MagicString from 'magic-string';
+import { parseDockerfile, type ParsedDockerfile } from './dockerfile.js';
+import type { ProjectFacts } from './facts.js';
+import type { Change, Edit, GeneratedFile, Options, Transform, Warning } from './types.js';
+
+export class EditConflictError extends Error {}
+
+/** Apply non-overlapping edits. Inserts at the same offset keep their given order. */
+export function applyEdits(text: string, edits: Edit[]): string {
+  if (!edits.length) return text;
+  const sorted = edits
+    .map((e, i) => ({ ...e, i }))
+    .sort((a, b) => a.start - b.start || a.end - b.end || a.i - b.i);
+  for (let k = 1; k < sorted.length; k++) {
+    const prev = sorted[k - 1];
+    const cur = sorted[k];
+    if (cur.start < prev.end || (prev.start < prev.end && cur.start === prev.start && cur.end > cur.start)) {
+      throw new EditConflictError(`overlapping edits at offsets ${prev.start}-${prev.end} and ${cur.start}-${cur.end}`);
+    }
+  }
+  for (const e of sorted) if (e.start < 0 || e.end > text.length || e.end < e.start) throw new EditConflictError(`edit out of range: ${e.start}-${e.end}`);
+  const s = new MagicString(text);
+  for (const e of sorted) {
+    if (e.start === e.end) s.appendLeft(e.start, e.text);
+    else if (e.text === '') s.remove(e.start, e.end);
+    else s.overwrite(e.start, e.end, e.text);
+  }
+  return s.toString();
+}
+
+/**
+ * Where an offset of the old text lands in the new one. An offset inside a replaced range
+ * lands at its start; text inserted exactly at the offset comes after it (so a line that a
+ * transform reports as "where I inserted" points at the inserted text).
+ */
+export function mapOffset(offset: number, edits: Edit[]): number {
+  let delta = 0;
+  for (const e of [...edits].sort((a, b) => a.start - b.start || a.end - b.end)) {
+    if (e.start > offset) break;
+    if (e.start === e.end) {
+      if (e.start < offset) delta += e.text.length;
+      continue;
+    }
+    if (e.end <= offset) {
+      delta += e.text.length - (e.end - e.start);
+      continue;
+    }
+    return e.start + delta;
+  }
+  return offset + delta;
+}
+
+export interface PipelineResult {
+  output: string;
+  doc: ParsedDockerfile;
+  files: GeneratedFile[];
+  changes: Change[];
+  warnings: Warning[];
+}
+
+export function runPipeline(text: string, transforms: Transform[], facts: ProjectFacts, options: Options): PipelineResult {
+  let doc = parseDockerfile(text);
+  const files = new Map<string, GeneratedFile>();
+  const changes: Change[] = [];
+  const warnings: Warning[] = [];
+  for (const t of transforms) {
+    const res = t.apply({ doc, facts, options, files });
+    if (!res) continue;
+    warnings.push(...(res.warnings ?? []));
+    for (const f of res.files ?? []) {
+      const prev = files.get(f.path);
+      files.set(f.path, { ...f, before: prev ? prev.before : f.before });
+    }
+    if (res.edits.length) {
+      const next = applyEdits(doc.text, res.edits);
+      if (next !== doc.text) {
+        const before = doc;
+        doc = parseDockerfile(next);
+        changes.push(...res.changes);
+        // Keep every reported line pointing at the same place in the new text.
+        for (const item of [...changes, ...warnings]) {
+          if (item.line === undefined) continue;
+          const off = mapOffset(before.offsetOf(item.line - 1, 0), res.edits);
+          item.line = doc.lineOf(off) + 1;
+        }
+      }
+    } else if (res.files?.length) {
+      changes.push(...res.changes);
+    }
+  }
+  return { output: doc.text, doc, files: [...files.values()].filter((f) => f.content !== f.before), changes, warnings };
+}

@@ -1,0 +1,316 @@
+/**
+ * ProjectFacts: what the transforms know about a build context, gathered once per context
+ * directory and frozen. Reading goes through a small FileSource so the same code serves a
+ * real directory (the CLI) and an in-memory map (the library and tests).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ignoreMatcher } from './ignore.js';
+
+export type PackageManager = 'npm' | 'yarn' | 'yarn-berry' | 'pnpm' | 'bun';
+
+export interface PackageJson {
+  name?: string;
+  main?: string;
+  bin?: string | Record<string, string>;
+  type?: string;
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+  workspaces?: unknown;
+  packageManager?: string;
+}
+
+export interface ProjectFacts {
+  /** Relative POSIX paths of files in the context (node_modules and .git excluded), or null when unknown. */
+  files: readonly string[] | null;
+  /** Top-level names in the context: name -> 'file' | 'dir'. */
+  topLevel: ReadonlyMap<string, 'file' | 'dir'>;
+  packageJson: PackageJson | null;
+  manager: PackageManager | null;
+  /** The lockfile's name in the context, when there is one. */
+  lockfile: string | null;
+  hasNpmrc: boolean;
+  /** Extra files the package manager reads at install time (pnpm-workspace.yaml, .yarnrc.yml, patches/...). */
+  installFiles: readonly string[];
+  /** Lifecycle scripts that run during install (preinstall, install, postinstall, prepare). */
+  installScripts: readonly string[];
+  workspaces: boolean;
+  /** compilerOptions.outDir of tsconfig.json, normalised (no ./, no trailing /). */
+  tsOutDir: string | null;
+  tsRootDir: string | null;
+  /** The existing .dockerignore (or <Dockerfile>.dockerignore), if any. */
+  dockerignore: { path: string; content: string } | null;
+  /** Is a context path excluded by the existing .dockerignore? */
+  ignored(rel: string): boolean;
+  /** Read a context file as text (null when missing or not readable). */
+  read(rel: string): string | null;
+  /** Things that could not be read, for the user. */
+  notes: readonly string[];
+}
+
+export interface FileSource {
+  list(): string[] | null;
+  read(rel: string): string | null;
+  isDir(rel: string): boolean;
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git']);
+const MAX_FILES = 50000;
+
+export function dirSource(dir: string): FileSource {
+  const cache = new Map<string, string | null>();
+  return {
+    list() {
+      const out: string[] = [];
+      const walk = (rel: string, depth: number): boolean => {
+        let entries: fs.Dirent[];
+        try {
+          entries = fs.readdirSync(path.join(dir, rel), { withFileTypes: true });
+        } catch {
+          return true;
+        }
+        for (const e of entries) {
+          const r = rel ? `${rel}/${e.name}` : e.name;
+          if (e.isDirectory()) {
+            if (SKIP_DIRS.has(e.name)) {
+              out.push(r + '/');
+              continue;
+            }
+            out.push(r + '/');
+            if (depth < 12 && !walk(r, depth + 1)) return false;
+          } else {
+            out.push(r);
+          }
+          if (out.length > MAX_FILES) return false;
+        }
+        return true;
+      };
+      return walk('', 0) ? out : null;
+    },
+    read(rel) {
+      if (cache.has(rel)) return cache.get(rel)!;
+      let v: string | null = null;
+      try {
+        const st = fs.statSync(path.join(dir, rel));
+        if (st.isFile() && st.size < 2_000_000) v = fs.readFileSync(path.join(dir, rel), 'utf8');
+      } catch {
+        v = null;
+      }
+      cache.set(rel, v);
+      return v;
+    },
+    isDir(rel) {
+      try {
+        return fs.statSync(path.join(dir, rel)).isDirectory();
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+/** An in-memory context: keys are relative paths, values file contents. */
+export function memorySource(files: Record<string, string>): FileSource {
+  const keys = Object.keys(files).map((k) => k.replace(/^\.\//, ''));
+  const dirs = new Set<string>();
+  for (const k of keys) {
+    const parts = k.split('/');
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+  }
+  return {
+    list: () => [...[...dirs].map((d) => d + '/'), ...keys],
+    read: (rel) => (rel in files ? files[rel] : null),
+    isDir: (rel) => dirs.has(rel),
+  };
+}
+
+/** Strip // and /* comments and trailing commas from JSON with comments (tsconfig). */
+export function parseJsonc(text: string): unknown {
+  let out = '';
+  let i = 0;
+  let inStr = false;
+  while (i < text.length) {
+    const c = text[i];
+    if (inStr) {
+      out += c;
+      if (c === '\\') {
+        out += text[i + 1] ?? '';
+        i += 2;
+        continue;
+      }
+      if (c === '"') inStr = false;
+      i++;
+      continue;
+    }
+    if (c === '"') {
+      inStr = true;
+      out += c;
+      i++;
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '*') {
+      const e = text.indexOf('*/', i + 2);
+      i = e < 0 ? text.length : e + 2;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
+}
+
+function cleanDir(p: unknown): string | null {
+  if (typeof p !== 'string' || !p.trim()) return null;
+  const n = p.trim().replace(/^\.\//, '').replace(/\/+$/, '');
+  return n === '' || n === '.' ? null : n;
+}
+
+export interface GatherOptions {
+  /** The Dockerfile's base name, for <name>.dockerignore. */
+  dockerfileName?: string;
+}
+
+export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectFacts {
+  const notes: string[] = [];
+  const listed = src.list();
+  const files = listed ? listed.filter((f) => !f.endsWith('/')) : null;
+  const topLevel = new Map<string, 'file' | 'dir'>();
+  for (const f of listed ?? []) {
+    const slash = f.indexOf('/');
+    if (slash < 0) topLevel.set(f, 'file');
+    else topLevel.set(f.slice(0, slash), 'dir');
+  }
+  const exists = (rel: string) => (files ? files.includes(rel) : src.read(rel) !== null);
+
+  let packageJson: PackageJson | null = null;
+  const pkgText = src.read('package.json');
+  if (pkgText !== null) {
+    try {
+      const raw = JSON.parse(pkgText) as Record<string, unknown>;
+      const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, string>) : {});
+      packageJson = {
+        name: typeof raw.name === 'string' ? raw.name : undefined,
+        main: typeof raw.main === 'string' ? raw.main : undefined,
+        bin: typeof raw.bin === 'string' || (raw.bin && typeof raw.bin === 'object') ? (raw.bin as PackageJson['bin']) : undefined,
+        type: typeof raw.type === 'string' ? raw.type : undefined,
+        scripts: obj(raw.scripts),
+        dependencies: obj(raw.dependencies),
+        devDependencies: obj(raw.devDependencies),
+        workspaces: raw.workspaces,
+        packageManager: typeof raw.packageManager === 'string' ? raw.packageManager : undefined,
+      };
+    } catch (e) {
+      notes.push(`package.json could not be parsed (${(e as Error).message.split('\n')[0]}); treating the project as having no scripts or dependencies`);
+    }
+  }
+
+  let manager: PackageManager | null = null;
+  let lockfile: string | null = null;
+  const candidates: [string, PackageManager][] = [
+    ['package-lock.json', 'npm'],
+    ['npm-shrinkwrap.json', 'npm'],
+    ['yarn.lock', 'yarn'],
+    ['pnpm-lock.yaml', 'pnpm'],
+    ['bun.lock', 'bun'],
+    ['bun.lockb', 'bun'],
+  ];
+  for (const [file, pm] of candidates) {
+    if (exists(file)) {
+      manager = pm;
+      lockfile = file;
+      break;
+    }
+  }
+  const pmField = packageJson?.packageManager;
+  if (pmField) {
+    const m = /^(npm|yarn|pnpm|bun)@(\d+)/.exec(pmField);
+    if (m) {
+      const fieldPm = m[1] === 'yarn' ? (Number(m[2]) >= 2 ? 'yarn-berry' : 'yarn') : (m[1] as PackageManager);
+      if (!manager || (manager === 'yarn' && fieldPm === 'yarn-berry') || (!lockfile && fieldPm)) manager = fieldPm;
+      if (manager !== fieldPm && !(manager === 'yarn' && fieldPm === 'yarn-berry')) {
+        notes.push(`package.json says packageManager ${pmField} but the lockfile is ${lockfile}; following the lockfile`);
+      }
+    }
+  }
+  if (manager === 'yarn' && (exists('.yarnrc.yml') || /__metadata:/.test(src.read('yarn.lock')?.slice(0, 400) ?? ''))) manager = 'yarn-berry';
+  if (lockfile === 'package-lock.json') {
+    const t = src.read('package-lock.json');
+    if (t !== null) {
+      try {
+        JSON.parse(t);
+      } catch {
+        notes.push('package-lock.json does not parse; npm ci would fail on it, so installs are left as they are');
+        lockfile = null;
+      }
+    }
+  }
+  if (!manager && packageJson) manager = 'npm';
+
+  const installFiles: string[] = [];
+  for (const f of ['.npmrc', '.yarnrc', '.yarnrc.yml', 'pnpm-workspace.yaml', 'bunfig.toml']) if (exists(f)) installFiles.push(f);
+  if (topLevel.get('patches') === 'dir' && manager === 'pnpm') installFiles.push('patches');
+  if (topLevel.get('.yarn') === 'dir' && manager === 'yarn-berry') installFiles.push('.yarn');
+
+  const scripts = packageJson?.scripts ?? {};
+  const installScripts = ['preinstall', 'install', 'postinstall', 'prepare'].filter((s) => typeof scripts[s] === 'string');
+
+  let tsOutDir: string | null = null;
+  let tsRootDir: string | null = null;
+  const tsText = src.read('tsconfig.json');
+  if (tsText !== null) {
+    try {
+      const ts = parseJsonc(tsText) as { compilerOptions?: { outDir?: unknown; rootDir?: unknown } };
+      tsOutDir = cleanDir(ts?.compilerOptions?.outDir);
+      tsRootDir = cleanDir(ts?.compilerOptions?.rootDir);
+    } catch (e) {
+      notes.push(`tsconfig.json could not be parsed (${(e as Error).message.split('\n')[0]}); its outDir is unknown`);
+    }
+  }
+
+  let di: ProjectFacts['dockerignore'] = null;
+  const specific = opts.dockerfileName && opts.dockerfileName !== 'Dockerfile' ? `${opts.dockerfileName}.dockerignore` : null;
+  for (const p of [specific, '.dockerignore']) {
+    if (!p) continue;
+    const c = src.read(p);
+    if (c !== null) {
+      di = { path: p, content: c };
+      break;
+    }
+  }
+  let matcher: { ignores(p: string): boolean } | null = null;
+  if (di) {
+    try {
+      matcher = ignoreMatcher(di.content.split(/\r?\n/));
+    } catch {
+      notes.push(`${di.path} could not be read as ignore patterns`);
+    }
+  }
+
+  return Object.freeze({
+    files: files ? Object.freeze(files) : null,
+    topLevel,
+    packageJson,
+    manager,
+    lockfile,
+    hasNpmrc: installFiles.includes('.npmrc'),
+    installFiles: Object.freeze(installFiles),
+    installScripts: Object.freeze(installScripts),
+    workspaces: Boolean(packageJson?.workspaces) || exists('pnpm-workspace.yaml'),
+    tsOutDir,
+    tsRootDir,
+    dockerignore: di,
+    ignored: (rel: string) => (matcher ? matcher.ignores(rel) : false),
+    read: (rel: string) => src.read(rel),
+    notes: Object.freeze(notes),
+  });
+}
+
+/** Facts for a Dockerfile with no context at all (only the text is known). */
+export function emptyFacts(): ProjectFacts {
+  return gatherFacts({ list: () => null, read: () => null, isDir: () => false });
+}

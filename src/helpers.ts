@@ -1,0 +1,143 @@
+/**
+ * Small helpers the transforms share: line joining in the file's own line ending, stage
+ * lookups, block text, and glob matching for COPY sources.
+ */
+import { copyParts, joinPosix, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from './dockerfile.js';
+import type { Edit } from './types.js';
+
+/** Lines joined and terminated with the document's line ending. */
+export function lines(doc: ParsedDockerfile, ls: string[]): string {
+  return ls.map((l) => l + doc.eol).join('');
+}
+
+export function lastStage(doc: ParsedDockerfile): Stage | null {
+  return doc.stages.length ? doc.stages[doc.stages.length - 1] : null;
+}
+
+/** 1-based line number of an instruction. */
+export function lineNo(doc: ParsedDockerfile, ins: Instr): number {
+  return doc.lineOf(ins.start) + 1;
+}
+
+/** The text of an instruction's block (comments above, instruction, line break), ensuring a final line break. */
+export function blockText(doc: ParsedDockerfile, ins: Instr): string {
+  const t = doc.text.slice(ins.blockStart, ins.blockEnd);
+  return t.endsWith('\n') ? t : t + doc.eol;
+}
+
+/** The instruction's own line(s), indentation kept, without the comments above, with a line break. */
+export function instructionText(doc: ParsedDockerfile, ins: Instr): string {
+  return doc.text.slice(ins.lineStart, ins.end) + doc.eol;
+}
+
+/** Insert text at the end of a block; adds a line break first when the block ends the file without one. */
+export function insertAfter(doc: ParsedDockerfile, ins: Instr, text: string): Edit {
+  const needsEol = ins.blockEnd === doc.text.length && !doc.text.endsWith('\n');
+  if (needsEol) {
+    // Keep the file's "no final newline": the inserted text loses its last line break instead.
+    const body = text.endsWith(doc.eol) ? text.slice(0, -doc.eol.length) : text;
+    return { start: ins.blockEnd, end: ins.blockEnd, text: doc.eol + body };
+  }
+  return { start: ins.blockEnd, end: ins.blockEnd, text };
+}
+
+export function insertBefore(ins: Instr, text: string): Edit {
+  return { start: ins.blockStart, end: ins.blockStart, text };
+}
+
+/** Delete an instruction together with its comments and line break. */
+export function removeBlock(doc: ParsedDockerfile, ins: Instr): Edit {
+  let start = ins.blockStart;
+  const end = ins.blockEnd;
+  if (end === doc.text.length && !doc.text.endsWith('\n') && start > 0) {
+    // Last line without a newline: remove the previous line break instead, keeping "no final newline".
+    start = start - (doc.text[start - 2] === '\r' ? 2 : 1);
+  }
+  return { start, end, text: '' };
+}
+
+/** Glob (COPY source) to RegExp: * ? and [..] within one path segment; ** crosses segments. */
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        re += '.*';
+        i++;
+      } else re += '[^/]*';
+    } else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const close = glob.indexOf(']', i);
+      if (close < 0) re += '\\[';
+      else {
+        re += '[' + glob.slice(i + 1, close).replace(/^!/, '^') + ']';
+        i = close;
+      }
+    } else re += c.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+  }
+  return new RegExp('^' + re + '$');
+}
+
+/** Normalise a COPY source to a context-relative path ('' means the whole context). */
+export function contextPath(src: string): string {
+  const n = normalizePosix(src.replace(/^\/+/, ''));
+  return n === '.' ? '' : n;
+}
+
+/** Does a COPY/ADD source (glob or path) bring in the context file `rel`? */
+export function sourceCovers(src: string, rel: string): boolean {
+  const p = contextPath(src);
+  if (p === '') return true;
+  if (p === rel || rel.startsWith(p + '/')) return true;
+  if (/[*?[]/.test(p)) {
+    const re = globToRegExp(p);
+    if (re.test(rel)) return true;
+    // a glob matching a directory brings its contents
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) if (re.test(parts.slice(0, i).join('/'))) return true;
+  }
+  return false;
+}
+
+/** COPY/ADD from the build context (no --from). */
+export function isContextCopy(ins: Instr): boolean {
+  return (ins.keyword === 'COPY' || ins.keyword === 'ADD') && !ins.flags.some((f) => f.name === 'from') && !ins.heredoc;
+}
+
+/** Absolute destination of a COPY, given the workdir in effect. */
+export function copyDest(ins: Instr, workdir: string | null): string | null {
+  const parts = copyParts(ins);
+  if (!parts) return null;
+  if (parts.dest.startsWith('/')) return normalizePosix(parts.dest);
+  return joinPosix(workdir ?? '/', parts.dest);
+}
+
+/** Workdir in effect at an instruction (the last WORKDIR before it in its stage). */
+export function workdirAt(stage: Stage, ins: Instr): string | null {
+  let wd: string | null = null;
+  for (const i of stage.instructions) {
+    if (i.index >= ins.index) break;
+    if (i.keyword === 'WORKDIR' && i.args.length) {
+      const w = i.args.join(' ');
+      wd = w.startsWith('/') || !wd ? normalizePosix(w.startsWith('/') ? w : '/' + w) : joinPosix(wd, w);
+    }
+  }
+  return wd;
+}
+
+export function isInside(p: string, dir: string): boolean {
+  const a = normalizePosix(p);
+  const d = normalizePosix(dir);
+  return a === d || a.startsWith(d === '/' ? '/' : d + '/');
+}
+
+/** Flags text of an instruction as written, e.g. "--chown=node:node --from=build". */
+export function flagText(doc: ParsedDockerfile, ins: Instr, except: string[] = []): string[] {
+  return ins.flags.filter((f) => !except.includes(f.name)).map((f) => doc.text.slice(f.start, f.end));
+}
+
+/** Uses $NAME or ${NAME} somewhere in the text. */
+export function usesVariable(text: string, name: string): boolean {
+  return new RegExp(`\\$\\{?${name.replace(/[^A-Za-z0-9_]/g, '')}(\\b|\\}|:)`).test(text);
+}

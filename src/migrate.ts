@@ -1,0 +1,230 @@
+/**
+ * The library entry points: migrate() on text, migrateFile() on a path. Neither writes
+ * anything; the CLI decides what to print or write.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { validate } from 'dockerfile-utils';
+import { DockerfileError, parseDockerfile } from './dockerfile.js';
+import { runPipeline } from './engine.js';
+import { dirSource, gatherFacts, memorySource, type FileSource, type ProjectFacts } from './facts.js';
+import { isNodeDockerfile } from './node.js';
+import { unifiedDiff } from './report.js';
+import type { Change, Options, Status, Transform, Warning } from './types.js';
+import { transforms as allTransforms } from '../transforms/index.js';
+
+/** Largest Dockerfile read, in bytes. */
+export const MAX_DOCKERFILE_BYTES = 1024 * 1024;
+
+export interface MigrateInput {
+  /** The Dockerfile's text. */
+  dockerfile: string;
+  /**
+   * The build context: a directory path, an in-memory map of relative path -> content,
+   * a FileSource, or facts already gathered. Without one, transforms that need to see the
+   * project (selective-copy, dockerignore, npm-ci) hold back and say so.
+   */
+  context?: string | Record<string, string> | FileSource | ProjectFacts;
+  /** Path shown in diffs for the Dockerfile (default "Dockerfile"). */
+  path?: string;
+  /** Path shown in diffs for the context directory (default: the Dockerfile's directory). */
+  contextPath?: string;
+  options?: Options;
+}
+
+export interface OutputFile {
+  /** Path relative to the context directory. */
+  path: string;
+  /** Path as shown in diffs (contextPath joined). */
+  displayPath: string;
+  content: string;
+  /** Content before, or null when the file is new. */
+  before: string | null;
+}
+
+export interface MigrateResult {
+  status: Status;
+  /** Why a file was skipped or errored. */
+  reason?: string;
+  /** The migrated Dockerfile (equal to the input unless status is migrated). */
+  output: string;
+  files: OutputFile[];
+  changes: Change[];
+  warnings: Warning[];
+  /** git-style unified diff of the Dockerfile and the generated files. */
+  diff: string;
+}
+
+export class UnknownTransformError extends Error {}
+
+export function selectTransforms(options: Options = {}): Transform[] {
+  const known = new Set(allTransforms.map((t) => t.id));
+  for (const id of [...(options.transforms ?? []), ...(options.skip ?? [])]) {
+    if (!known.has(id)) throw new UnknownTransformError(`unknown transform "${id}" (known: ${[...known].join(', ')})`);
+  }
+  return allTransforms.filter((t) => (!options.transforms?.length || options.transforms.includes(t.id)) && !options.skip?.includes(t.id));
+}
+
+function isFacts(x: unknown): x is ProjectFacts {
+  return typeof x === 'object' && x !== null && 'topLevel' in x && 'ignored' in x;
+}
+function isSource(x: unknown): x is FileSource {
+  return typeof x === 'object' && x !== null && typeof (x as FileSource).list === 'function';
+}
+
+export function factsFor(context: MigrateInput['context'], dockerfileName?: string): ProjectFacts {
+  if (isFacts(context)) return context;
+  if (context === undefined) return gatherFacts({ list: () => null, read: () => null, isDir: () => false }, { dockerfileName });
+  if (typeof context === 'string') return gatherFacts(dirSource(context), { dockerfileName });
+  if (isSource(context)) return gatherFacts(context, { dockerfileName });
+  return gatherFacts(memorySource(context), { dockerfileName });
+}
+
+function lintErrors(text: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const d of validate(text)) {
+    if (d.severity !== 1) continue;
+    const key = `${d.code ?? ''}:${d.message}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Problems that make a text unfit to be treated as a Dockerfile. */
+export function textProblem(text: string): string | null {
+  if (text.length === 0 || text.trim() === '') return 'the file is empty';
+  if (text.includes('\u0000')) return 'the file is binary (it contains NUL bytes)';
+  if (text.includes('\uFFFD')) return 'the file is not valid UTF-8';
+  return null;
+}
+
+export function migrate(input: MigrateInput): MigrateResult {
+  const displayPath = input.path ?? 'Dockerfile';
+  const ctxDisplay = input.contextPath ?? (path.posix.dirname(displayPath) === '.' ? '' : path.posix.dirname(displayPath));
+  const text = input.dockerfile;
+  const base = { output: text, files: [], changes: [], warnings: [], diff: '' };
+  const problem = textProblem(text);
+  if (problem) return { ...base, status: 'error', reason: problem };
+  const options = input.options ?? {};
+  const selected = selectTransforms(options);
+  let facts: ProjectFacts;
+  try {
+    facts = factsFor(input.context, options.dockerfileName ?? path.posix.basename(displayPath));
+  } catch (e) {
+    return { ...base, status: 'error', reason: `the build context could not be read: ${(e as Error).message}` };
+  }
+  let first;
+  try {
+    const parsedInput = parseDockerfile(text);
+    if (!parsedInput.instructions.some((i) => i.keyword === 'FROM')) {
+      return { ...base, status: 'error', reason: 'no FROM instruction: this does not look like a Dockerfile' };
+    }
+    const node = isNodeDockerfile(parsedInput);
+    if (!node.node) return { ...base, status: 'skipped', reason: node.reason };
+    first = runPipeline(text, selected, facts, options);
+  } catch (e) {
+    if (e instanceof DockerfileError) return { ...base, status: 'error', reason: e.message };
+    return { ...base, status: 'error', reason: `internal error: ${(e as Error).message}` };
+  }
+  const warnings = [...facts.notes.map((n) => ({ transform: 'context', message: n })), ...first.warnings];
+  if (first.output !== text) {
+    const before = lintErrors(text);
+    const after = lintErrors(first.output);
+    for (const [k, n] of after) {
+      if (n > (before.get(k) ?? 0)) {
+        return { ...base, warnings, status: 'error', reason: `internal error: the migrated Dockerfile would add a lint error (${k.replace(/^[^:]*:/, '')}); nothing was changed` };
+      }
+    }
+  }
+  const join = (p: string) => (ctxDisplay ? `${ctxDisplay.replace(/\/+$/, '')}/${p}` : p);
+  const files: OutputFile[] = first.files.map((f) => ({ path: f.path, displayPath: join(f.path), content: f.content, before: f.before }));
+  const changed = first.output !== text || files.length > 0;
+  const diff = changed ? unifiedDiff(displayPath, text, first.output) + files.map((f) => unifiedDiff(f.displayPath, f.before, f.content)).join('') : '';
+  return {
+    status: changed ? 'migrated' : 'unchanged',
+    output: first.output,
+    files,
+    changes: changed ? first.changes : [],
+    warnings,
+    diff,
+  };
+}
+
+export interface MigrateFileOptions {
+  /** The build context directory (default: the Dockerfile's directory). */
+  context?: string;
+  /** Directory the displayed paths are relative to (default: process.cwd()). */
+  cwd?: string;
+  options?: Options;
+  /** Facts cache shared across files of one run, keyed by context directory and Dockerfile name. */
+  factsCache?: Map<string, ProjectFacts>;
+  /** Absolute path -> content of files an earlier migration in the same run proposed (a shared .dockerignore). */
+  overlay?: ReadonlyMap<string, string>;
+}
+
+function overlaySource(dir: string, overlay: ReadonlyMap<string, string>): FileSource {
+  const base = dirSource(dir);
+  const mine = new Map<string, string>();
+  for (const [abs, content] of overlay) {
+    const rel = path.relative(dir, abs);
+    if (!rel.startsWith('..') && !path.isAbsolute(rel)) mine.set(toPosix(rel), content);
+  }
+  if (!mine.size) return base;
+  return {
+    list: () => {
+      const l = base.list();
+      return l ? [...new Set([...l, ...mine.keys()])] : null;
+    },
+    read: (rel) => mine.get(rel) ?? base.read(rel),
+    isDir: (rel) => base.isDir(rel),
+  };
+}
+
+/** Read a Dockerfile and migrate it. Writes nothing. */
+export function migrateFile(file: string, opts: MigrateFileOptions = {}): MigrateResult & { path: string } {
+  const cwd = opts.cwd ?? process.cwd();
+  const abs = path.resolve(cwd, file);
+  const rel = toPosix(path.relative(cwd, abs)) || path.basename(abs);
+  const err = (reason: string) => ({ path: rel, status: 'error' as const, reason, output: '', files: [], changes: [], warnings: [], diff: '' });
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return err(code === 'ENOENT' ? 'no such file or directory' : code === 'ELOOP' ? 'too many levels of symbolic links' : `cannot read it (${code ?? (e as Error).message})`);
+  }
+  if (st.isDirectory()) return err('is a directory, not a Dockerfile');
+  if (!st.isFile()) return err('is not a regular file');
+  if (st.size > MAX_DOCKERFILE_BYTES) return err(`is larger than ${MAX_DOCKERFILE_BYTES / 1024 / 1024} MiB; not a Dockerfile this tool will rewrite`);
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return err(code === 'EACCES' ? 'permission denied' : `cannot read it (${code ?? (e as Error).message})`);
+  }
+  if (buf.includes(0)) return err('the file is binary (it contains NUL bytes)');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    return err('the file is not valid UTF-8');
+  }
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) text = '\uFEFF' + text;
+  const ctxAbs = opts.context ? path.resolve(cwd, opts.context) : path.dirname(abs);
+  const name = path.basename(abs);
+  const overlaid = [...(opts.overlay ?? new Map<string, string>())].filter(([p]) => p.startsWith(ctxAbs + path.sep));
+  const key = `${ctxAbs}\0${name === 'Dockerfile' ? '' : name}\0${overlaid.map(([p, c]) => `${p}:${c.length}`).join('|')}`;
+  let facts = opts.factsCache?.get(key);
+  if (!facts) {
+    facts = factsFor(opts.overlay ? overlaySource(ctxAbs, opts.overlay) : ctxAbs, name);
+    opts.factsCache?.set(key, facts);
+  }
+  const ctxRel = toPosix(path.relative(cwd, ctxAbs));
+  const res = migrate({ dockerfile: text, context: facts, path: rel, contextPath: ctxRel.startsWith('..') ? toPosix(ctxAbs) : ctxRel, options: { ...opts.options, dockerfileName: name } });
+  return { ...res, path: rel };
+}
+
+export function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}

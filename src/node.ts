@@ -1,0 +1,335 @@
+/**
+ * What the transforms know about Node.js package managers, RUN commands and base images.
+ */
+import { copyParts, type Instr, type ParsedDockerfile, type Stage } from './dockerfile.js';
+import { isContextCopy, sourceCovers } from './helpers.js';
+import { tokenizeShell, type SimpleCommand, type Word } from './shell.js';
+import type { PackageManager, ProjectFacts } from './facts.js';
+
+export type CommandKind =
+  | 'install' // a lockfile install: npm install/ci, yarn, pnpm install, bun install (no package names)
+  | 'add' // installs named packages (npm install express, yarn add)
+  | 'global' // a global tool install (npm install -g)
+  | 'build' // a script or compiler run at build time
+  | 'prune' // removes devDependencies
+  | 'start' // starts the app (npm start)
+  | 'test' // runs tests or linters
+  | 'system' // system package manager
+  | 'pm-setup' // corepack enable, npm config set, npm i -g npm, yarn config
+  | 'cleanup' // rm -rf, cache clean
+  | 'user' // adduser, useradd, addgroup, groupadd
+  | 'mkdir'
+  | 'chmod'
+  | 'chown'
+  | 'link'
+  | 'other';
+
+export interface ClassifiedCommand {
+  kind: CommandKind;
+  manager?: PackageManager;
+  cmd: SimpleCommand;
+  /** Words after env assignments. */
+  words: Word[];
+  /** Index in words of the package manager's subcommand (install, ci, ...). */
+  sub?: number;
+  /** System packages named by a system install. */
+  packages?: string[];
+  /** Paths named by chmod/chown/mkdir. */
+  paths?: string[];
+  /** Owner given to chown. */
+  owner?: string;
+}
+
+const PM_BINARIES: Record<string, PackageManager> = { npm: 'npm', yarn: 'yarn', pnpm: 'pnpm', bun: 'bun' };
+const SCRIPT_TESTS = /^(test|lint|check|typecheck|type-check|format|prettier|eslint|test:.*|lint:.*)$/;
+const RUNTIME_SCRIPTS = /^(start|serve|dev|watch|start:.*|serve:.*)$/;
+const BUILD_BINARIES = new Set([
+  'tsc', 'babel', 'webpack', 'vite', 'rollup', 'esbuild', 'swc', 'next', 'nest', 'nuxt', 'ng', 'tsup', 'parcel',
+  'gulp', 'grunt', 'prisma', 'npx', 'bunx', 'pnpx', 'node', 'turbo', 'nx', 'lerna', 'svelte-kit', 'astro', 'remix',
+]);
+
+/** Packages that only serve to compile native modules or fetch git dependencies. */
+export const BUILD_TOOL_PACKAGES = new Set([
+  'python3', 'python', 'python2', 'py3-pip', 'py-pip', 'make', 'g++', 'gcc', 'build-base', 'build-essential', 'git',
+  'cmake', 'pkgconfig', 'pkgconf', 'pkg-config', 'autoconf', 'automake', 'libtool', 'musl-dev', 'linux-headers',
+  'libc-dev', 'libc6-dev', 'gyp', 'node-gyp', 'python3-dev', 'python-dev', 'openssh-client', 'nasm', 'zlib-dev',
+  'zlib1g-dev', 'binutils', 'file', 'bash',
+]);
+
+function stripEnvAssignments(words: Word[]): Word[] {
+  let i = 0;
+  while (i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i].value)) i++;
+  if (words[i]?.value === 'sudo') i++;
+  if (words[i]?.value === 'env') {
+    i++;
+    while (i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i].value)) i++;
+  }
+  return words.slice(i);
+}
+
+function nonFlagWords(words: Word[], from: number): Word[] {
+  const out: Word[] = [];
+  for (let i = from; i < words.length; i++) {
+    const v = words[i].value;
+    if (v.startsWith('-')) {
+      // flags that take a separate value
+      if (/^--(prefix|cache|registry|loglevel|userconfig|cwd|dir|filter|network-timeout|mutex|modules-folder|cache-folder|virtual-store-dir|store-dir|workspace|omit|include|only)$/.test(v)) i++;
+      continue;
+    }
+    out.push(words[i]);
+  }
+  return out;
+}
+
+export function classifyCommand(cmd: SimpleCommand): ClassifiedCommand {
+  const words = stripEnvAssignments(cmd.words);
+  const base: ClassifiedCommand = { kind: 'other', cmd, words };
+  if (!words.length) return base;
+  const bin = words[0].value.replace(/^.*\//, '');
+  const pm = PM_BINARIES[bin];
+  if (pm) {
+    base.manager = pm;
+    // subcommand: first non-flag word
+    let sub = -1;
+    for (let i = 1; i < words.length; i++) {
+      const v = words[i].value;
+      if (v.startsWith('-')) {
+        if (/^--(prefix|cwd|dir|filter|cache|loglevel|registry)$/.test(v)) i++;
+        continue;
+      }
+      sub = i;
+      break;
+    }
+    const subName = sub >= 0 ? words[sub].value : '';
+    base.sub = sub >= 0 ? sub : undefined;
+    const isGlobal = words.some((w) => w.value === '-g' || w.value === '--global' || w.value === '--location=global');
+    if (pm === 'npm') {
+      if (['install', 'i', 'in', 'ins', 'inst', 'insta', 'instal', 'isnt', 'isnta', 'isntal', 'isntall', 'add', 'ci', 'clean-install', 'install-clean', 'ic'].includes(subName)) {
+        if (isGlobal) return { ...base, kind: /^(npm|yarn|pnpm|corepack)(@|$)/.test(nonFlagWords(words, sub + 1)[0]?.value ?? '') ? 'pm-setup' : 'global' };
+        if (['ci', 'clean-install', 'install-clean', 'ic'].includes(subName)) return { ...base, kind: 'install' };
+        return { ...base, kind: nonFlagWords(words, sub + 1).length ? 'add' : 'install' };
+      }
+      if (subName === 'prune') return { ...base, kind: 'prune' };
+      if (subName === 'start') return { ...base, kind: 'start' };
+      if (['test', 't', 'tst'].includes(subName)) return { ...base, kind: 'test' };
+      if (subName === 'run' || subName === 'run-script') {
+        const script = nonFlagWords(words, sub + 1)[0]?.value ?? '';
+        if (RUNTIME_SCRIPTS.test(script)) return { ...base, kind: 'start' };
+        if (SCRIPT_TESTS.test(script)) return { ...base, kind: 'test' };
+        return { ...base, kind: 'build' };
+      }
+      if (subName === 'cache') return { ...base, kind: 'cleanup' };
+      if (subName === 'config' || subName === 'set') return { ...base, kind: 'pm-setup' };
+      if (subName === 'rebuild') return { ...base, kind: 'build' };
+      return base;
+    }
+    if (pm === 'yarn') {
+      if (sub < 0 || subName === 'install') return { ...base, kind: isGlobal ? 'global' : 'install' };
+      if (subName === 'global') return { ...base, kind: 'global' };
+      if (subName === 'add') return { ...base, kind: 'add' };
+      if (subName === 'workspaces' && words.some((w) => w.value === 'focus')) return { ...base, kind: words.some((w) => w.value === '--production') ? 'prune' : 'install' };
+      if (subName === 'cache') return { ...base, kind: 'cleanup' };
+      if (subName === 'config' || subName === 'set' || subName === 'policies' || subName === 'plugin') return { ...base, kind: 'pm-setup' };
+      if (subName === 'start') return { ...base, kind: 'start' };
+      if (subName === 'test') return { ...base, kind: 'test' };
+      const script = subName === 'run' ? nonFlagWords(words, sub + 1)[0]?.value ?? '' : subName;
+      if (RUNTIME_SCRIPTS.test(script)) return { ...base, kind: 'start' };
+      if (SCRIPT_TESTS.test(script)) return { ...base, kind: 'test' };
+      return { ...base, kind: 'build' };
+    }
+    if (pm === 'pnpm' || pm === 'bun') {
+      if (['install', 'i'].includes(subName)) {
+        if (isGlobal) return { ...base, kind: 'global' };
+        return { ...base, kind: nonFlagWords(words, sub + 1).length ? 'add' : 'install' };
+      }
+      if (subName === 'add') return { ...base, kind: isGlobal ? 'global' : 'add' };
+      if (subName === 'prune') return { ...base, kind: 'prune' };
+      if (subName === 'store' || subName === 'cache' || subName === 'pm') return { ...base, kind: 'cleanup' };
+      if (subName === 'config' || subName === 'setup') return { ...base, kind: 'pm-setup' };
+      if (subName === 'start') return { ...base, kind: 'start' };
+      if (subName === 'test') return { ...base, kind: 'test' };
+      const script = subName === 'run' ? nonFlagWords(words, sub + 1)[0]?.value ?? '' : subName;
+      if (RUNTIME_SCRIPTS.test(script)) return { ...base, kind: 'start' };
+      if (SCRIPT_TESTS.test(script)) return { ...base, kind: 'test' };
+      return { ...base, kind: 'build' };
+    }
+  }
+  if (bin === 'corepack') return { ...base, kind: 'pm-setup' };
+  if (bin === 'apk' && words[1]?.value === 'add') return { ...base, kind: 'system', packages: nonFlagWords(words, 2).map((w) => w.value) };
+  if ((bin === 'apt-get' || bin === 'apt' || bin === 'yum' || bin === 'dnf' || bin === 'microdnf') && words.some((w) => w.value === 'install')) {
+    const at = words.findIndex((w) => w.value === 'install');
+    return { ...base, kind: 'system', packages: nonFlagWords(words, at + 1).map((w) => w.value) };
+  }
+  if (['apk', 'apt-get', 'apt', 'yum', 'dnf', 'microdnf'].includes(bin)) return { ...base, kind: 'system', packages: [] };
+  if (bin === 'rm') return { ...base, kind: 'cleanup' };
+  if (['adduser', 'addgroup', 'useradd', 'groupadd', 'usermod'].includes(bin)) return { ...base, kind: 'user' };
+  if (bin === 'mkdir') return { ...base, kind: 'mkdir', paths: nonFlagWords(words, 1).map((w) => w.value) };
+  if (bin === 'chmod') return { ...base, kind: 'chmod', paths: nonFlagWords(words, 2).map((w) => w.value) };
+  if (bin === 'chown') {
+    const rest = nonFlagWords(words, 1);
+    return { ...base, kind: 'chown', owner: rest[0]?.value, paths: rest.slice(1).map((w) => w.value) };
+  }
+  if (bin === 'ln') return { ...base, kind: 'link' };
+  if (bin === 'true' || bin === 'echo' || bin === 'set') return { ...base, kind: 'cleanup' };
+  if (BUILD_BINARIES.has(bin)) {
+    if (bin === 'node' && words.length === 1) return base;
+    return { ...base, kind: 'build' };
+  }
+  return base;
+}
+
+export interface RunInfo {
+  ins: Instr;
+  commands: ClassifiedCommand[];
+}
+
+export function classifyRun(doc: ParsedDockerfile, ins: Instr): RunInfo {
+  if (ins.keyword !== 'RUN' || ins.heredoc) return { ins, commands: [] };
+  if (ins.json) {
+    if (!ins.jsonArgs) return { ins, commands: [] };
+    // exec form: ["npm", "ci"] or ["sh", "-c", "..."]
+    return { ins, commands: [] };
+  }
+  const flagsEnd = ins.flags.length ? Math.max(...ins.flags.map((f) => f.end)) : ins.start + 3;
+  let bodyStart = Math.max(ins.start + 3, flagsEnd);
+  const cmds = tokenizeShell(doc.text, bodyStart, ins.end, doc.escape);
+  return { ins, commands: cmds.map(classifyCommand) };
+}
+
+export function runKinds(info: RunInfo): Set<CommandKind> {
+  return new Set(info.commands.map((c) => c.kind));
+}
+
+/** Does a RUN install dependencies from the lockfile (npm ci, yarn install, ...)? */
+export function isInstallRun(info: RunInfo): boolean {
+  return info.commands.some((c) => c.kind === 'install');
+}
+
+/** Does an install command omit devDependencies? */
+export function installOmitsDev(c: ClassifiedCommand): boolean {
+  return c.words.some((w) =>
+    /^--(production|prod)(=true)?$/.test(w.value) ||
+    /^--only=prod(uction)?$/.test(w.value) ||
+    /^--omit=dev$/.test(w.value) ||
+    w.value === '-P' ||
+    (w.value === '--omit' && false),
+  ) || c.words.some((w, i) => (w.value === '--omit' || w.value === '--only') && /^prod|^dev$/.test(c.words[i + 1]?.value ?? ''));
+}
+
+export interface BaseImage {
+  /** The official node image (any registry mirror of library/node). */
+  officialNode: boolean;
+  distroless: boolean;
+  alpine: boolean;
+  debian: boolean;
+  /** Major Node.js version when the tag says it. */
+  nodeMajor: number | null;
+  /** The image names a Node.js runtime at all. */
+  node: boolean;
+  /** A variable could not be resolved. */
+  unresolved: boolean;
+}
+
+export function baseImageInfo(image: string): BaseImage {
+  const unresolved = image.includes('$');
+  const lower = image.toLowerCase();
+  const noDigest = lower.split('@')[0];
+  const lastSlash = noDigest.lastIndexOf('/');
+  const colon = noDigest.indexOf(':', lastSlash + 1);
+  const repo = colon >= 0 ? noDigest.slice(0, colon) : noDigest;
+  const tag = colon >= 0 ? noDigest.slice(colon + 1) : 'latest';
+  const officialNode = /^((docker\.io|index\.docker\.io|registry-1\.docker\.io)\/)?(library\/)?node$/.test(repo) || /^[^/]+\/(library\/)?node$/.test(repo) && /mirror|docker/.test(repo);
+  const distroless = /distroless\/nodejs/.test(repo) || /chainguard\/node/.test(repo);
+  const alpine = /alpine/.test(tag) || /(^|\/)alpine$/.test(repo);
+  const debian = !alpine && (officialNode || /(^|\/)(debian|ubuntu)$/.test(repo) || /bookworm|bullseye|buster|slim|jammy|noble|focal/.test(tag));
+  const m = officialNode ? /^(\d+)/.exec(tag) : distroless ? /nodejs(\d+)/.exec(repo) : null;
+  const node = officialNode || distroless || /(^|\/)node(js)?([-_][a-z0-9]+)*$/.test(repo) || /(^|[/-])node(js)?(\d+)?($|[-/])/.test(repo);
+  return { officialNode, distroless, alpine, debian, nodeMajor: m ? Number(m[1]) : null, node, unresolved };
+}
+
+/** `--omit=dev` needs npm 7+ (Node 15+); older official images need `--production`. */
+export function omitDevFlag(stage: Stage): string {
+  const info = baseImageInfo(stage.resolvedImage);
+  return info.nodeMajor !== null && info.nodeMajor < 15 ? '--production' : '--omit=dev';
+}
+
+/** Is this a Node.js Dockerfile at all? */
+export function isNodeDockerfile(doc: ParsedDockerfile): { node: boolean; reason: string } {
+  for (const st of doc.stages) {
+    const b = baseImageInfo(st.resolvedImage);
+    if (b.node) return { node: true, reason: '' };
+  }
+  for (const ins of doc.instructions) {
+    if (ins.keyword !== 'RUN') continue;
+    const info = classifyRun(doc, ins);
+    if (info.commands.some((c) => c.manager && (c.kind === 'install' || c.kind === 'add' || c.kind === 'build'))) return { node: true, reason: '' };
+  }
+  const images = doc.stages.map((s) => s.image).join(', ') || 'none';
+  return { node: false, reason: `not a Node.js Dockerfile (base image ${images}, no npm/yarn/pnpm/bun install)` };
+}
+
+export function lockfileFor(manager: PackageManager | null): string[] {
+  switch (manager) {
+    case 'npm':
+      return ['package-lock.json', 'npm-shrinkwrap.json'];
+    case 'yarn':
+    case 'yarn-berry':
+      return ['yarn.lock'];
+    case 'pnpm':
+      return ['pnpm-lock.yaml'];
+    case 'bun':
+      return ['bun.lock', 'bun.lockb'];
+    default:
+      return [];
+  }
+}
+
+/** The command that removes devDependencies from node_modules after a build. */
+export function pruneCommand(facts: ProjectFacts, stage: Stage): string {
+  switch (facts.manager) {
+    case 'yarn':
+      return 'yarn install --production --frozen-lockfile --ignore-scripts --prefer-offline';
+    case 'yarn-berry':
+      return 'yarn workspaces focus --all --production';
+    case 'pnpm':
+      return 'pnpm prune --prod';
+    case 'bun':
+      return 'rm -rf node_modules && bun install --production' + (facts.lockfile ? ' --frozen-lockfile' : '');
+    default:
+      return `npm prune ${omitDevFlag(stage)}`;
+  }
+}
+
+/** Stages this stage builds on (FROM <earlier stage name>), nearest first, itself included. */
+export function stageChain(doc: ParsedDockerfile, stage: Stage): Stage[] {
+  const chain: Stage[] = [stage];
+  let cur = stage;
+  for (let guard = 0; guard < doc.stages.length; guard++) {
+    const parent = doc.stages.find((s) => s.index < cur.index && s.name && s.name.toLowerCase() === cur.image.toLowerCase());
+    if (!parent) break;
+    chain.push(parent);
+    cur = parent;
+  }
+  return chain;
+}
+
+/** Is the context file `rel` copied into the image before instruction `ins` (in its stage or a parent stage)? */
+export function copiedBefore(doc: ParsedDockerfile, stage: Stage, ins: Instr, rel: string): boolean {
+  for (const st of stageChain(doc, stage)) {
+    for (const i of st.instructions) {
+      if (st === stage && i.index >= ins.index) break;
+      if (!isContextCopy(i)) continue;
+      const parts = copyParts(i);
+      if (parts && parts.sources.some((s) => sourceCovers(s, rel))) return true;
+    }
+  }
+  return false;
+}
+
+/** The lockfile when the install at `ins` can use it: present in the context, not ignored, copied before. */
+export function usableLockfile(doc: ParsedDockerfile, stage: Stage, ins: Instr, facts: ProjectFacts): { file: string | null; why: string } {
+  if (!facts.lockfile) return { file: null, why: 'there is no lockfile in the build context' };
+  if (facts.ignored(facts.lockfile)) return { file: null, why: `${facts.lockfile} is excluded by ${facts.dockerignore?.path ?? '.dockerignore'}` };
+  if (!copiedBefore(doc, stage, ins, facts.lockfile)) return { file: null, why: `${facts.lockfile} is not copied into the image before this install` };
+  return { file: facts.lockfile, why: '' };
+}

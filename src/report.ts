@@ -1,0 +1,87 @@
+/**
+ * Rendering: git-style unified diffs (that `git apply` accepts), JSON and markdown reports.
+ */
+import { structuredPatch } from 'diff';
+import type { Change, Status, Warning } from './types.js';
+
+/** A git-style patch turning `before` into `after` at `path` (before null: new file). */
+export function unifiedDiff(path: string, before: string | null, after: string): string {
+  if (before === after) return '';
+  const patch = structuredPatch(`a/${path}`, `b/${path}`, before ?? '', after, '', '', { context: 3 });
+  if (!patch.hunks.length) return '';
+  const out: string[] = [`diff --git a/${path} b/${path}`];
+  if (before === null) out.push('new file mode 100644', '--- /dev/null');
+  else out.push(`--- a/${path}`);
+  out.push(`+++ b/${path}`);
+  for (const h of patch.hunks) {
+    const oldStart = h.oldLines === 0 ? h.oldStart - 1 : h.oldStart;
+    const newStart = h.newLines === 0 ? h.newStart - 1 : h.newStart;
+    out.push(`@@ -${oldStart},${h.oldLines} +${newStart},${h.newLines} @@`);
+    for (const l of h.lines) out.push(l);
+  }
+  return out.join('\n') + '\n';
+}
+
+const colors = {
+  red: (s: string) => `\x1b[31m${s}\x1b[39m`,
+  green: (s: string) => `\x1b[32m${s}\x1b[39m`,
+  cyan: (s: string) => `\x1b[36m${s}\x1b[39m`,
+  bold: (s: string) => `\x1b[1m${s}\x1b[22m`,
+  dim: (s: string) => `\x1b[2m${s}\x1b[22m`,
+  yellow: (s: string) => `\x1b[33m${s}\x1b[39m`,
+};
+export type Paint = typeof colors;
+const plain: Paint = { red: (s) => s, green: (s) => s, cyan: (s) => s, bold: (s) => s, dim: (s) => s, yellow: (s) => s };
+export function painter(color: boolean): Paint {
+  return color ? colors : plain;
+}
+
+export function colorDiff(diff: string, p: Paint): string {
+  return diff
+    .split('\n')
+    .map((l) => {
+      if (/^(diff --git|--- |\+\+\+ |new file mode)/.test(l)) return p.bold(l);
+      if (l.startsWith('@@')) return p.cyan(l);
+      if (l.startsWith('+')) return p.green(l);
+      if (l.startsWith('-')) return p.red(l);
+      return l;
+    })
+    .join('\n');
+}
+
+export interface FileReport {
+  path: string;
+  status: Status;
+  reason?: string;
+  changes: Change[];
+  warnings: Warning[];
+  diff: string;
+  files: { path: string; created: boolean }[];
+}
+
+export interface Summary {
+  files: number;
+  migrated: number;
+  unchanged: number;
+  skipped: number;
+  error: number;
+}
+
+export function summarize(reports: FileReport[]): Summary {
+  const s: Summary = { files: reports.length, migrated: 0, unchanged: 0, skipped: 0, error: 0 };
+  for (const r of reports) s[r.status]++;
+  return s;
+}
+
+export function markdownReport(reports: FileReport[]): string {
+  const s = summarize(reports);
+  const out: string[] = ['## dockerfile-migrate', '', `${s.migrated} migrated, ${s.unchanged} unchanged, ${s.skipped} skipped, ${s.error} errors`, ''];
+  for (const r of reports) {
+    out.push(`### \`${r.path}\`: ${r.status}${r.reason ? ` (${r.reason})` : ''}`, '');
+    for (const c of r.changes) out.push(`- **${c.transform}**${c.line ? ` (line ${c.line})` : ''}: ${c.message}`);
+    for (const w of r.warnings) out.push(`- ⚠️ **${w.transform}**${w.line ? ` (line ${w.line})` : ''}: ${w.message}`);
+    if (r.diff) out.push('', '<details><summary>diff</summary>', '', '```diff', r.diff.replace(/\n$/, ''), '```', '', '</details>');
+    out.push('');
+  }
+  return out.join('\n');
+}

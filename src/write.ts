@@ -1,0 +1,63 @@
+/**
+ * Atomic writes: the new content goes to a temporary file in the same directory, is flushed,
+ * and replaces the target with rename(2), so a reader (or a crash) sees the old file or the
+ * new one, never half of one. The file's mode is kept; a symlinked target is written through.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export function writeFileAtomic(file: string, content: string): void {
+  let target = file;
+  try {
+    target = fs.realpathSync(file);
+  } catch {
+    target = file; // a new file
+  }
+  let mode: number | undefined;
+  try {
+    mode = fs.statSync(target).mode & 0o7777;
+  } catch {
+    mode = undefined;
+  }
+  const dir = path.dirname(target);
+  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  const fd = fs.openSync(tmp, 'wx', mode ?? 0o644);
+  try {
+    fs.writeFileSync(fd, content);
+    fs.fsyncSync(fd);
+  } catch (e) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  fs.closeSync(fd);
+  try {
+    if (mode !== undefined) fs.chmodSync(tmp, mode);
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Can we replace this file (directory writable, file writable)? Checked before any write. */
+export function writableProblem(file: string): string | null {
+  let target = file;
+  try {
+    target = fs.realpathSync(file);
+  } catch {
+    target = file;
+  }
+  try {
+    if (fs.existsSync(target)) {
+      // Root may write anything; a file without write bits is still meant to stay as it is.
+      if ((fs.statSync(target).mode & 0o222) === 0) return 'the file is read-only; nothing was written';
+      fs.accessSync(target, fs.constants.W_OK);
+    }
+    fs.accessSync(path.dirname(target), fs.constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied; nothing was written' : `cannot write it (${code}); nothing was written`;
+  }
+  return null;
+}

@@ -1,0 +1,118 @@
+/**
+ * cache-order: copy the package manifest and lockfile, install, then copy the sources, so that
+ * editing a source file does not invalidate the dependency install layer.
+ */
+import { copyParts, type Instr } from '../src/dockerfile.js';
+import { blockText, flagText, insertAfter, insertBefore, isContextCopy, lineNo, lines, removeBlock, sourceCovers } from '../src/helpers.js';
+import { classifyRun, type CommandKind } from '../src/node.js';
+import type { Change, Edit, Transform, Warning } from '../src/types.js';
+
+const ID = 'cache-order';
+const PURE_INSTALL: ReadonlySet<CommandKind> = new Set(['install', 'pm-setup', 'cleanup', 'system', 'prune', 'global', 'user', 'mkdir', 'link']);
+const SAFE_BETWEEN: ReadonlySet<CommandKind> = new Set(['pm-setup', 'cleanup', 'system', 'global', 'user', 'link']);
+
+export const cacheOrder: Transform = {
+  id: ID,
+  summary: 'copy package.json and the lockfile and install before copying the sources, so source edits keep the install cached',
+  apply({ doc, facts }) {
+    const edits: Edit[] = [];
+    const changes: Change[] = [];
+    const warnings: Warning[] = [];
+    for (const stage of doc.stages) {
+      const install = stage.instructions.find((i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => c.kind === 'install'));
+      if (!install) continue;
+      const before = stage.instructions.filter((i) => i.index < install.index);
+      const copies = before.filter(isContextCopy);
+      const covers = (i: Instr, rel: string) => copyParts(i)?.sources.some((s) => sourceCovers(s, rel)) ?? false;
+      const broadIdx = copies.findIndex((i) => covers(i, 'package.json') && copyParts(i)!.sources.some((s) => /^\.?\/?$|^\.\/?\*?$|^\*$/.test(s)));
+      const broad = broadIdx >= 0 ? copies[broadIdx] : null;
+      const narrow = copies.find((i) => i !== broad && covers(i, 'package.json') && (!broad || i.index < broad.index));
+      const line = lineNo(doc, install);
+      const needed = neededFiles(facts);
+      if (!broad) {
+        // Manifest copied on its own already: make sure the lockfile and install files come with it.
+        if (!narrow || !facts.packageJson) continue;
+        const missing = needed.files.filter((f) => !copies.some((c) => c.index < install.index && covers(c, f)));
+        if (!missing.length) continue;
+        const parts = copyParts(narrow)!;
+        if (!/\/$|^\.$/.test(parts.dest) || narrow.json) {
+          warnings.push({ transform: ID, line: lineNo(doc, narrow), message: `${missing.join(', ')} not added to this COPY: its destination is not a directory` });
+          continue;
+        }
+        const lastSrc = narrow.argRanges[narrow.args.length - 2];
+        edits.push({ start: lastSrc[1], end: lastSrc[1], text: ' ' + missing.join(' ') });
+        changes.push({ transform: ID, line: lineNo(doc, narrow), message: `copies ${missing.join(', ')} with package.json so the install sees the lockfile and registry settings` });
+        continue;
+      }
+      // A broad COPY before the install: move it after the install.
+      const why = reorderBlocker(doc, stage.instructions, broad, install, facts);
+      if (why) {
+        warnings.push({ transform: ID, line: lineNo(doc, broad), message: `left \`${broad.text.split(/\r?\n/)[0]}\` before the install: ${why}` });
+        continue;
+      }
+      if (!narrow) {
+        const parts = copyParts(broad)!;
+        const dest = parts.dest.endsWith('/') ? parts.dest : parts.dest + '/';
+        const flags = flagText(doc, broad);
+        const kw = broad.keyword === 'ADD' ? 'COPY' : 'COPY';
+        const head = [kw, ...flags].join(' ');
+        const out = [`${head} ${needed.files.join(' ')} ${dest}`];
+        for (const d of needed.dirs) out.push(`${head} ${d} ${dest}${d}/`);
+        const indent = doc.text.slice(broad.lineStart, broad.start);
+        edits.push(insertBefore(broad, lines(doc, out.map((l) => indent + l))));
+      } else {
+        const missing = needed.files.filter((f) => !copies.some((c) => c !== broad && c.index < install.index && covers(c, f)));
+        const parts = copyParts(narrow)!;
+        if (missing.length && /\/$|^\.$/.test(parts.dest) && !narrow.json) {
+          const lastSrc = narrow.argRanges[narrow.args.length - 2];
+          edits.push({ start: lastSrc[1], end: lastSrc[1], text: ' ' + missing.join(' ') });
+        }
+      }
+      edits.push(removeBlock(doc, broad));
+      edits.push(insertAfter(doc, install, blockText(doc, broad)));
+      const copied = [...needed.files, ...needed.dirs].join(', ');
+      changes.push({
+        transform: ID,
+        line: lineNo(doc, broad),
+        message: `\`${broad.text.split(/\r?\n/)[0]}\` moved after the install (line ${line}), with ${copied} copied first: a source edit no longer re-runs the install`,
+      });
+    }
+    if (!edits.length && !warnings.length) return null;
+    return { edits, changes, warnings };
+  },
+};
+
+function neededFiles(facts: import('../src/facts.js').ProjectFacts): { files: string[]; dirs: string[] } {
+  const files = ['package.json'];
+  const dirs: string[] = [];
+  if (facts.lockfile && !facts.ignored(facts.lockfile)) files.push(facts.lockfile);
+  for (const f of facts.installFiles) {
+    if (facts.ignored(f)) continue;
+    if (facts.topLevel.get(f) === 'dir') dirs.push(f);
+    else files.push(f);
+  }
+  return { files, dirs };
+}
+
+function reorderBlocker(doc: import('../src/dockerfile.js').ParsedDockerfile, all: Instr[], broad: Instr, install: Instr, facts: import('../src/facts.js').ProjectFacts): string | null {
+  if (!facts.packageJson) return facts.files ? 'there is no readable package.json in the build context' : 'the build context is unknown';
+  if (facts.workspaces) return 'the project uses workspaces, whose package.json files the install needs too';
+  const localDeps = Object.entries({ ...facts.packageJson.dependencies, ...facts.packageJson.devDependencies }).filter(([, v]) => /^(file|link|portal):/.test(String(v)));
+  if (localDeps.length) return `dependencies ${localDeps.map(([k]) => k).join(', ')} come from local paths`;
+  const run = classifyRun(doc, install);
+  const ignoresScripts = run.commands.some((c) => c.words.some((w) => w.value === '--ignore-scripts'));
+  if (facts.installScripts.length && !ignoresScripts) return `package.json has ${facts.installScripts.join(', ')} script(s) that run during the install and may need the sources`;
+  const impure = run.commands.filter((c) => !PURE_INSTALL.has(c.kind));
+  if (impure.length) return `the same RUN also runs \`${impure[0].words.map((w) => w.value).join(' ')}\`, which needs the sources`;
+  for (const i of all) {
+    if (i.index <= broad.index || i.index >= install.index) continue;
+    if (['ENV', 'ARG', 'LABEL', 'EXPOSE'].includes(i.keyword)) continue;
+    if (i.keyword === 'COPY' || i.keyword === 'ADD') continue;
+    if (i.keyword === 'RUN') {
+      const kinds = classifyRun(doc, i).commands;
+      if (kinds.length && kinds.every((c) => SAFE_BETWEEN.has(c.kind))) continue;
+    }
+    return `\`${i.text.split(/\r?\n/)[0]}\` between the copy and the install may need the sources`;
+  }
+  return null;
+}

@@ -1,0 +1,120 @@
+/**
+ * dockerignore: keep node_modules, VCS data, secrets, logs, test output and the Dockerfiles
+ * out of the build context. Writes .dockerignore when there is none and appends the missing
+ * patterns to an existing one (its lines and comments stay as they are). A pattern that
+ * would hide a file a COPY/ADD names, or that the build uses, is left out.
+ */
+import { copyParts } from '../src/dockerfile.js';
+import { ignoreMatcher } from '../src/ignore.js';
+import { globToRegExp, isContextCopy, sourceCovers } from '../src/helpers.js';
+import { buildOutputDir, entryPaths, runtimeCommandWords } from '../src/app-files.js';
+import { classifyRun } from '../src/node.js';
+import type { Transform, TransformResult, Warning } from '../src/types.js';
+
+const ID = 'dockerignore';
+export const HEADER = '# dockerfile-migrate: keep dependencies, VCS data, secrets, logs and test output out of the build context';
+
+interface Candidate {
+  pattern: string;
+  /** Only when this top-level entry exists in the context. */
+  when?: (has: (name: string) => boolean) => boolean;
+}
+
+const CANDIDATES: Candidate[] = [
+  { pattern: 'node_modules' },
+  { pattern: 'npm-debug.log*' },
+  { pattern: 'yarn-debug.log*' },
+  { pattern: 'yarn-error.log*' },
+  { pattern: '*.log' },
+  { pattern: '.git' },
+  { pattern: '.env' },
+  { pattern: '.env.*' },
+  { pattern: 'coverage' },
+  { pattern: '.nyc_output' },
+  { pattern: 'test', when: (h) => h('test') },
+  { pattern: 'tests', when: (h) => h('tests') },
+  { pattern: '__tests__', when: (h) => h('__tests__') },
+  { pattern: 'Dockerfile*' },
+  { pattern: '*.Dockerfile' },
+  { pattern: '.dockerignore' },
+  { pattern: 'docker-compose*' },
+  { pattern: '.vscode' },
+  { pattern: '.idea' },
+  { pattern: '.DS_Store' },
+];
+
+export const dockerignoreTransform: Transform = {
+  id: ID,
+  summary: 'write or extend .dockerignore (node_modules, .git, .env*, logs, coverage, tests, Dockerfiles), never hiding a file a COPY needs',
+  apply({ doc, facts, files }): TransformResult | null {
+    if (!facts.files) return null;
+    const target = facts.dockerignore?.path ?? '.dockerignore';
+    const existing = files.get(target)?.content ?? facts.dockerignore?.content ?? null;
+    const existingLines = existing ? existing.split(/\r?\n/) : [];
+    const matcher = ignoreMatcher(existingLines);
+    const negations = existingLines.map((l) => l.trim()).filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/^\/+/, ''));
+
+    // What the Dockerfile names explicitly, and what its build runs.
+    const named: string[] = [];
+    for (const ins of doc.instructions) {
+      if (!isContextCopy(ins)) continue;
+      const parts = copyParts(ins);
+      if (parts) for (const s of parts.sources) if (!/^\.?\/?$/.test(s)) named.push(s);
+    }
+    const runWords = doc.instructions.filter((i) => i.keyword === 'RUN').flatMap((i) => classifyRun(doc, i).commands);
+    const runsGit = runWords.some((c) => c.words[0]?.value === 'git') || /\bgit\s/.test(Object.values(facts.packageJson?.scripts ?? {}).join('\n'));
+    const runsTests = runWords.some((c) => c.kind === 'test');
+    const has = (n: string) => facts.topLevel.has(n);
+    const warnings: Warning[] = [];
+    const usesDotenv = Boolean(facts.packageJson?.dependencies.dotenv);
+
+    const add: string[] = [];
+    for (const c of CANDIDATES) {
+      if (c.when && !c.when(has)) continue;
+      const re = globToRegExp(c.pattern);
+      const top = c.pattern;
+      if (matcher.ignores(top.replace(/\*/g, 'x'))) continue;
+      if (existingLines.some((l) => l.trim().replace(/^\/+|\/+$/g, '').replace(/^\*\*\//, '') === c.pattern)) continue;
+      if (negations.some((n) => re.test(n) || re.test(n.split('/')[0]))) continue;
+      if (c.pattern === '.git' && runsGit) continue;
+      if (/^(test|tests|__tests__)$/.test(c.pattern) && runsTests) continue;
+      if (c.pattern === '.env' && usesDotenv && has('.env')) {
+        warnings.push({ transform: ID, message: '.env is not ignored: the app depends on dotenv and may read it at run time; pass its settings as environment variables instead of baking them into the image' });
+        continue;
+      }
+      // Never hide a file that a COPY names.
+      const hides = (rel: string) => re.test(rel) || re.test(rel.split('/')[0]) || rel.split('/').some((_, i, a) => re.test(a.slice(0, i + 1).join('/')));
+      const needed = named.filter((s) => {
+        if (hides(s.replace(/^\.\//, ''))) return true;
+        return (facts.files ?? []).some((f) => sourceCovers(s, f) && hides(f));
+      });
+      if (needed.length) {
+        warnings.push({ transform: ID, message: `\`${c.pattern}\` not added: the Dockerfile copies ${needed[0]}` });
+        continue;
+      }
+      add.push(c.pattern);
+    }
+    // The build output is rebuilt in the image: a stale local copy only slows the context down.
+    const builds = runWords.some((c) => c.kind === 'build' && c.manager);
+    if (builds) {
+      const out = buildOutputDir(facts, doc.stages.length ? entryPaths(runtimeCommandWords(doc, doc.stages[doc.stages.length - 1]), facts) : []);
+      if (out && has(out) && !matcher.ignores(out) && !named.some((s) => sourceCovers(s, out) && s.replace(/^\.\//, '') !== '')) add.push(out);
+    }
+    if (!add.length) return warnings.length ? { edits: [], changes: [], warnings } : null;
+
+    const eol = existing && existing.includes('\r\n') ? '\r\n' : '\n';
+    let content = existing ?? '';
+    if (content && !content.endsWith('\n')) content += eol;
+    if (content && content.trim() !== '' && !/\n\s*\n$/.test(content)) content += eol;
+    content += [HEADER, ...add].join(eol) + eol;
+    const message = existing === null
+      ? `new ${target}: ${add.join(', ')} stay out of the build context (smaller, faster builds; no local secrets or node_modules in the image)`
+      : `${target}: added ${add.join(', ')}; its existing lines are kept`;
+    return {
+      edits: [],
+      files: [{ path: target, content, before: existing }],
+      changes: [{ transform: ID, message }],
+      warnings,
+    };
+  },
+};

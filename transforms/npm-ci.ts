@@ -1,0 +1,78 @@
+/**
+ * npm-ci: installs that follow the lockfile exactly.
+ * `npm install` becomes `npm ci` when the lockfile is in the image at that point;
+ * `--only=production`/`--production` become `--omit=dev` (npm 7+); yarn, pnpm and bun installs
+ * get their frozen-lockfile flag. Flags that shaped the lockfile (--legacy-peer-deps) stay.
+ */
+import { lineNo } from '../src/helpers.js';
+import { baseImageInfo, classifyRun, usableLockfile } from '../src/node.js';
+import type { Change, Edit, Transform, Warning } from '../src/types.js';
+
+const ID = 'npm-ci';
+const PROD_FLAG = /^--(only=prod(uction)?|production(=true)?)$/;
+
+export const npmCi: Transform = {
+  id: ID,
+  summary: 'npm install becomes npm ci (yarn/pnpm/bun: frozen lockfile) and --production becomes --omit=dev',
+  apply({ doc, facts }) {
+    const edits: Edit[] = [];
+    const changes: Change[] = [];
+    const warnings: Warning[] = [];
+    for (const stage of doc.stages) {
+      const base = baseImageInfo(stage.resolvedImage);
+      const oldNpm = base.nodeMajor !== null && base.nodeMajor < 15;
+      for (const ins of stage.instructions) {
+        if (ins.keyword !== 'RUN') continue;
+        const line = lineNo(doc, ins);
+        for (const c of classifyRun(doc, ins).commands) {
+          if (c.kind !== 'install' || !c.manager) continue;
+          const sub = c.sub !== undefined ? c.words[c.sub] : undefined;
+          const lock = usableLockfile(doc, stage, ins, facts);
+          if (c.manager === 'npm') {
+            const isCi = sub && ['ci', 'clean-install', 'install-clean', 'ic'].includes(sub.value);
+            if (sub && !isCi) {
+              if (lock.file && /^(package-lock\.json|npm-shrinkwrap\.json)$/.test(lock.file)) {
+                edits.push({ start: sub.start, end: sub.end, text: 'ci' });
+                changes.push({ transform: ID, line, message: `\`npm ${sub.value}\` → \`npm ci\`: installs exactly what ${lock.file} pins and fails if it is out of date` });
+              } else {
+                warnings.push({ transform: ID, line, message: `kept \`npm ${sub.value}\`: npm ci needs package-lock.json or npm-shrinkwrap.json, and ${lock.file ? `the lockfile is ${lock.file}` : lock.why}` });
+              }
+            }
+            for (let i = 0; i < c.words.length; i++) {
+              const w = c.words[i];
+              const next = c.words[i + 1];
+              let end = -1;
+              if (PROD_FLAG.test(w.value)) end = w.end;
+              else if (w.value === '--only' && next && /^prod(uction)?$/.test(next.value)) end = next.end;
+              if (end < 0) continue;
+              if (oldNpm) {
+                warnings.push({ transform: ID, line, message: `kept \`${doc.text.slice(w.start, end)}\`: ${stage.image} ships npm 6, which does not know --omit=dev` });
+                continue;
+              }
+              edits.push({ start: w.start, end, text: '--omit=dev' });
+              changes.push({ transform: ID, line, message: `\`${doc.text.slice(w.start, end)}\` → \`--omit=dev\`: the deprecated flag's current spelling (npm 7+)` });
+            }
+            continue;
+          }
+          const frozen = c.words.some((w) => /^--(frozen-lockfile|immutable|pure-lockfile|frozen-lockfile=true)$/.test(w.value));
+          if (frozen) continue;
+          const flagName = facts.manager === 'yarn-berry' && c.manager === 'yarn' ? '--immutable' : '--frozen-lockfile';
+          if (!lock.file) {
+            warnings.push({ transform: ID, line, message: `left \`${c.manager} install\` without ${flagName}: ${lock.why}` });
+            continue;
+          }
+          const expected: Record<string, RegExp> = { yarn: /^yarn\.lock$/, pnpm: /^pnpm-lock\.yaml$/, bun: /^bun\.lockb?$/ };
+          if (!expected[c.manager]?.test(lock.file)) {
+            warnings.push({ transform: ID, line, message: `left \`${c.manager} install\` alone: the lockfile in the context is ${lock.file}` });
+            continue;
+          }
+          const after = sub ?? c.words[0];
+          edits.push({ start: after.end, end: after.end, text: ` ${flagName}` });
+          changes.push({ transform: ID, line, message: `\`${c.manager}${sub ? ' ' + sub.value : ''}\` gets \`${flagName}\`: installs exactly what ${lock.file} pins and fails if it is out of date` });
+        }
+      }
+    }
+    if (!edits.length && !warnings.length) return null;
+    return { edits, changes, warnings };
+  },
+};

@@ -1,0 +1,164 @@
+/**
+ * selective-copy: the runtime stage receives only what the app runs (production
+ * node_modules, package.json, the build output or the entry file and what it uses)
+ * instead of the whole app directory of the build stage.
+ */
+import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
+import type { ProjectFacts } from '../src/facts.js';
+import { buildOutputDir, entryPaths, isDevEntry, namedBySources, runtimeCommandWords } from '../src/app-files.js';
+import { copyDest, flagText, isContextCopy, lastStage, lineNo, workdirAt } from '../src/helpers.js';
+import { classifyRun, stageChain } from '../src/node.js';
+import type { Transform, TransformResult } from '../src/types.js';
+
+const ID = 'selective-copy';
+const BUILD_INPUTS = /^(src|source|app|client|server|lib|tsconfig.*\.json|.*\.ts)$/;
+
+function sourceStage(doc: ParsedDockerfile, ins: Instr): Stage | null {
+  const from = ins.flags.find((f) => f.name === 'from')?.value;
+  if (!from) return null;
+  return doc.stages.find((s) => (s.name && s.name.toLowerCase() === from.toLowerCase()) || String(s.index) === from) ?? null;
+}
+
+/** `COPY --from=<stage> <its app dir> <our app dir>`. */
+function wholeStageCopy(doc: ParsedDockerfile, stage: Stage): { ins: Instr; src: Stage; appDir: string } | null {
+  for (const ins of stage.instructions) {
+    if (ins.keyword !== 'COPY') continue;
+    const src = sourceStage(doc, ins);
+    if (!src || src === stage) continue;
+    const parts = copyParts(ins);
+    if (!parts || parts.sources.length !== 1) continue;
+    const srcDir = src.workdir ? normalizePosix(src.workdir) : null;
+    if (!srcDir || srcDir === '/') continue;
+    if (normalizePosix(parts.sources[0]) !== srcDir) continue;
+    const dest = copyDest(ins, workdirAt(stage, ins));
+    if (!dest || dest !== srcDir) continue;
+    return { ins, src, appDir: srcDir };
+  }
+  return null;
+}
+
+/** Top-level entries present in the build stage's app directory. */
+function presentIn(doc: ParsedDockerfile, src: Stage, facts: ProjectFacts, appDir: string): Set<string> | null {
+  const present = new Set<string>();
+  for (const st of stageChain(doc, src)) {
+    for (const ins of st.instructions) {
+      if (!isContextCopy(ins)) continue;
+      const parts = copyParts(ins);
+      const dest = copyDest(ins, workdirAt(st, ins));
+      if (!parts || !dest) return null;
+      for (const s of parts.sources) {
+        const rel = normalizePosix(s.replace(/^\/+/, ''));
+        if (rel === '' || rel === '.') {
+          if (dest !== appDir) return null;
+          for (const [name] of facts.topLevel) if (!facts.ignored(name)) present.add(name);
+        } else if (/[*?[]/.test(rel)) {
+          for (const [name] of facts.topLevel) if (!facts.ignored(name) && new RegExp('^' + rel.replace(/[.+^$()|{}]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$').test(name)) present.add(name);
+        } else {
+          const top = rel.split('/')[0];
+          const target = dest.endsWith('/') || parts.sources.length > 1 || facts.topLevel.get(rel) === 'dir' ? null : dest;
+          if (dest === appDir || dest === appDir + '/' + rel || (target === null && normalizePosix(dest) === appDir)) present.add(rel.includes('/') ? top : rel);
+          else if (normalizePosix(dest).startsWith(appDir + '/')) present.add(normalizePosix(dest).slice(appDir.length + 1).split('/')[0]);
+        }
+      }
+    }
+  }
+  return present;
+}
+
+export const selectiveCopy: Transform = {
+  id: ID,
+  summary: 'the runtime stage copies node_modules, package.json and what the app runs instead of the whole build directory',
+  apply({ doc, facts }): TransformResult | null {
+    const stage = lastStage(doc);
+    if (!stage || doc.stages.length < 2) return null;
+    const whole = wholeStageCopy(doc, stage);
+    if (!whole) return null;
+    const { ins, src, appDir } = whole;
+    const line = lineNo(doc, ins);
+    const keep = (why: string): TransformResult => ({ edits: [], changes: [], warnings: [{ transform: ID, line, message: `kept \`${ins.text}\`: ${why}` }] });
+    if (!facts.files || !facts.packageJson) return keep('the build context could not be read, so what the app needs is unknown');
+    if (facts.manager === 'yarn-berry' && !/nodeLinker:\s*["']?node-modules/.test(facts.read('.yarnrc.yml') ?? '')) return keep('Yarn Plug\'n\'Play keeps dependencies outside node_modules');
+
+    const present = presentIn(doc, src, facts, appDir);
+    if (!present) return keep('the build stage copies files in ways that cannot be followed');
+    const chain = stageChain(doc, src);
+    const runs = chain.flatMap((st) => st.instructions.filter((i) => i.keyword === 'RUN').map((i) => classifyRun(doc, i)));
+    const installs = runs.some((r) => r.commands.some((c) => c.kind === 'install' || c.kind === 'add'));
+    const builds = runs.some((r) => r.commands.some((c) => c.kind === 'build' && c.manager));
+    const words = runtimeCommandWords(doc, stage);
+    let entries = entryPaths(words, facts);
+    if (!entries.length && facts.packageJson.main) entries = [facts.packageJson.main.replace(/^\.\//, '')];
+    if (!entries.length) return keep('the entry file cannot be told from CMD, ENTRYPOINT, the start script or main');
+
+    const need = new Set<string>();
+    const reasons = new Map<string, string>();
+    const add = (name: string, why: string) => {
+      if (!need.has(name)) reasons.set(name, why);
+      need.add(name);
+    };
+    if (installs) add('node_modules', 'production dependencies');
+    add('package.json', 'read by Node.js and npm');
+    let out: string | null = null;
+    if (builds) {
+      out = buildOutputDir(facts, entries);
+      if (!out) return keep('the build step\'s output directory is unknown (no tsconfig outDir, no --outDir, CMD does not name it)');
+      add(out, 'build output');
+    }
+    for (const e of entries) {
+      const top = e.split('/')[0];
+      if (top === out) continue;
+      if (!present.has(top)) return keep(`the entry ${e} is not in the build stage's ${appDir}`);
+      add(top, 'entry point');
+    }
+    // What the app's sources, and the runtime stage's own instructions, name.
+    const buildOnly = new Set<string>();
+    if (builds) {
+      for (const n of present) if (BUILD_INPUTS.test(n) && n !== out && !need.has(n)) buildOnly.add(n);
+      if (facts.tsRootDir) buildOnly.add(facts.tsRootDir.split('/')[0]);
+    }
+    const named = namedBySources(facts, need);
+    for (const n of named) if (present.has(n) && !buildOnly.has(n) && !isDevEntry(n)) add(n, 'used by the app');
+    const runtimeText = stage.instructions.filter((i) => i !== ins).map((i) => i.text).join('\n');
+    for (const n of present) if (!need.has(n) && new RegExp(`(^|[\\s"'/=])(\\./)?${n.replace(/[.+^$()|{}*?[\]]/g, '\\$&')}($|[\\s"'/])`, 'm').test(runtimeText)) add(n, 'named by the runtime stage');
+    // Keep anything that is neither a known development file nor a build input: it may be read at run time.
+    const unknownKept: string[] = [];
+    for (const n of present) {
+      if (need.has(n) || isDevEntry(n) || buildOnly.has(n) || facts.ignored(n)) continue;
+      add(n, 'may be read at run time');
+      unknownKept.push(n);
+    }
+    const leftOut = [...present].filter((n) => !need.has(n)).sort();
+    if (!leftOut.length) return null;
+
+    const isDir = (n: string) => n === 'node_modules' || n === out || facts.topLevel.get(n) === 'dir';
+    const flags = flagText(doc, ins, ['from']);
+    const fromFlag = doc.text.slice(ins.flags.find((f) => f.name === 'from')!.start, ins.flags.find((f) => f.name === 'from')!.end);
+    const head = ['COPY', fromFlag, ...flags].join(' ');
+    const wd = workdirAt(stage, ins);
+    const destBase = wd && normalizePosix(wd) === appDir ? '.' : appDir;
+    const files = [...need].filter((n) => !isDir(n));
+    const dirs = [...need].filter(isDir);
+    const order = (a: string, b: string) => (a === 'node_modules' ? -1 : b === 'node_modules' ? 1 : a.localeCompare(b));
+    files.sort((a, b) => (a === 'package.json' ? -1 : b === 'package.json' ? 1 : a.localeCompare(b)));
+    dirs.sort(order);
+    const out2: string[] = [];
+    const dirLine = (d: string) => `${head} ${appDir}/${d} ${destBase}/${d}`;
+    if (dirs[0] === 'node_modules') out2.push(dirLine(dirs.shift()!));
+    if (files.length) out2.push(`${head} ${files.map((f) => `${appDir}/${f}`).join(' ')} ${destBase}/`);
+    for (const d of dirs) out2.push(dirLine(d));
+    const indent = doc.text.slice(ins.lineStart, ins.start);
+    const replacement = out2.map((l, i) => (i === 0 ? l : indent + l)).join(doc.eol);
+
+    const changes = [
+      {
+        transform: ID,
+        line,
+        message: `\`${ins.text}\` → copies of ${[...need].map((n) => (isDir(n) ? n + '/' : n)).join(', ')}; left out: ${leftOut.slice(0, 12).join(', ')}${leftOut.length > 12 ? ` and ${leftOut.length - 12} more` : ''}`,
+      },
+    ];
+    const warnings = unknownKept.length
+      ? [{ transform: ID, line, message: `kept ${unknownKept.join(', ')} in the runtime image because the app may read them at run time; drop what it does not need` }]
+      : [];
+    return { edits: [{ start: ins.start, end: ins.end, text: replacement }], changes, warnings };
+  },
+};
