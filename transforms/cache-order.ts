@@ -3,7 +3,7 @@
  * editing a source file does not invalidate the dependency install layer.
  */
 import { copyParts, type Instr } from '../src/dockerfile.js';
-import { blockText, flagText, insertAfter, insertBefore, isContextCopy, lineNo, lines, removeBlock, sourceCovers } from '../src/helpers.js';
+import { blockText, flagText, insertAfter, isContextCopy, lineNo, lines, removeBlock, sourceCovers } from '../src/helpers.js';
 import { classifyRun, type CommandKind } from '../src/node.js';
 import type { Change, Edit, Transform, Warning } from '../src/types.js';
 
@@ -50,16 +50,18 @@ export const cacheOrder: Transform = {
         warnings.push({ transform: ID, line: lineNo(doc, broad), message: `left \`${broad.text.split(/\r?\n/)[0]}\` before the install: ${why}` });
         continue;
       }
+      // The manifest copy takes the broad copy's place; the broad copy (with its comments)
+      // follows the install, separated from it the way it was separated before.
+      const sep = doc.text.slice(broad.blockEnd, nextBlockStart(stage.instructions, broad));
+      const gap = /^(\r?\n)*$/.test(sep) ? sep : '';
       if (!narrow) {
         const parts = copyParts(broad)!;
         const dest = parts.dest.endsWith('/') ? parts.dest : parts.dest + '/';
-        const flags = flagText(doc, broad);
-        const kw = broad.keyword === 'ADD' ? 'COPY' : 'COPY';
-        const head = [kw, ...flags].join(' ');
+        const head = ['COPY', ...flagText(doc, broad)].join(' ');
         const out = [`${head} ${needed.files.join(' ')} ${dest}`];
         for (const d of needed.dirs) out.push(`${head} ${d} ${dest}${d}/`);
         const indent = doc.text.slice(broad.lineStart, broad.start);
-        edits.push(insertBefore(broad, lines(doc, out.map((l) => indent + l))));
+        edits.push({ start: broad.blockStart, end: broad.end, text: out.map((l) => indent + l).join(doc.eol) });
       } else {
         const missing = needed.files.filter((f) => !copies.some((c) => c !== broad && c.index < install.index && covers(c, f)));
         const parts = copyParts(narrow)!;
@@ -67,9 +69,9 @@ export const cacheOrder: Transform = {
           const lastSrc = narrow.argRanges[narrow.args.length - 2];
           edits.push({ start: lastSrc[1], end: lastSrc[1], text: ' ' + missing.join(' ') });
         }
+        edits.push(removeBlock(doc, broad));
       }
-      edits.push(removeBlock(doc, broad));
-      edits.push(insertAfter(doc, install, blockText(doc, broad)));
+      edits.push(insertAfter(doc, install, gap + blockText(doc, broad)));
       const copied = [...needed.files, ...needed.dirs].join(', ');
       changes.push({
         transform: ID,
@@ -81,6 +83,11 @@ export const cacheOrder: Transform = {
     return { edits, changes, warnings };
   },
 };
+
+function nextBlockStart(all: Instr[], ins: Instr): number {
+  const next = all.find((i) => i.index > ins.index);
+  return next ? next.blockStart : ins.blockEnd;
+}
 
 function neededFiles(facts: import('../src/facts.js').ProjectFacts): { files: string[]; dirs: string[] } {
   const files = ['package.json'];

@@ -64,7 +64,7 @@ export const nonRoot: Transform = {
       edits.push(insertAfter(doc, fromBlock, lines(doc, [create])));
       changes.push({ transform: ID, line: lineNo(doc, fromBlock), message: `creates system user ${user}: ${stage.image} has no unprivileged user` });
     }
-    const chowned: number[] = [];
+    let chowned = 0;
     for (const ins of stage.instructions) {
       if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') continue;
       if (ins.flags.some((f) => f.name === 'chown')) continue;
@@ -73,9 +73,9 @@ export const nonRoot: Transform = {
       if (!wd || !dest || !isInside(dest, normalizePosix(wd))) continue;
       const lastFlag = ins.flags.length ? ins.flags[ins.flags.length - 1].end : ins.start + ins.keyword.length;
       edits.push({ start: lastFlag, end: lastFlag, text: ` --chown=${user}:${user}` });
-      chowned.push(lineNo(doc, ins));
+      chowned++;
     }
-    if (chowned.length) changes.push({ transform: ID, message: `\`--chown=${user}:${user}\` on the copies into the app directory (line ${chowned.join(', ')}): files copied by COPY are owned by root otherwise` });
+    if (chowned) changes.push({ transform: ID, message: `\`--chown=${user}:${user}\` on ${chowned === 1 ? 'the copy' : `the ${chowned} copies`} into the app directory: COPY leaves files owned by root otherwise` });
     const anchor = lastWriter(stage) ?? fromBlock;
     edits.push(insertAfter(doc, anchor, lines(doc, [`USER ${user}`])));
     changes.push({ transform: ID, line: lineNo(doc, anchor) + 1, message: `\`USER ${user}\`: the app no longer runs as root${base.officialNode ? ' (the node image ships this user, uid 1000)' : ''}` });

@@ -196,7 +196,7 @@ export const splitStages: Transform = {
       line: fromLine,
       message: `split into a \`${buildName}\` stage and a \`${runtimeName}\` stage from ${stage.image}: build tools, devDependencies and build-only files stay out of the final image`,
     });
-    if (needsPrune) changes.push({ transform: ID, line: lineNo(doc, last), message: `\`${pruneCommand(facts, stage)}\` after the build: the runtime stage receives production dependencies only` });
+    if (needsPrune) changes.push({ transform: ID, line: lineNo(doc, last) + 1, message: `\`${pruneCommand(facts, stage)}\` after the build: the runtime stage receives production dependencies only` });
     if (moved.length) changes.push({ transform: ID, message: `moved to the runtime stage, unchanged: ${moved.join(', ')}` });
     if (repeated.length) changes.push({ transform: ID, message: `repeated in the runtime stage, unchanged: ${repeated.join(', ')}` });
     if (owner) changes.push({ transform: ID, message: `the app directory keeps its owner ${owner} in the runtime stage (--chown)` });

@@ -1,0 +1,72 @@
+/**
+ * Shared by the fixture tests: a fixture case folder is a build context whose Dockerfile is
+ * the input; `Dockerfile.expected` and `.dockerignore.expected` are the exact expected outputs
+ * (a missing `Dockerfile.expected` means the Dockerfile must come out unchanged, a missing
+ * `.dockerignore.expected` means no .dockerignore may be written or changed).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { validate } from 'dockerfile-utils';
+import { dirSource, gatherFacts, type FileSource } from '../src/facts.js';
+import { migrate, type MigrateResult } from '../src/migrate.js';
+import type { Options } from '../src/types.js';
+
+export const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures');
+
+export interface FixtureCase {
+  group: string;
+  name: string;
+  dir: string;
+}
+
+export function listCases(): FixtureCase[] {
+  const out: FixtureCase[] = [];
+  for (const group of fs.readdirSync(FIXTURES).sort()) {
+    const gdir = path.join(FIXTURES, group);
+    if (!fs.statSync(gdir).isDirectory() || group === 'corpus') continue;
+    for (const name of fs.readdirSync(gdir).sort()) {
+      const dir = path.join(gdir, name);
+      if (fs.existsSync(path.join(dir, 'Dockerfile'))) out.push({ group, name, dir });
+    }
+  }
+  return out;
+}
+
+const EXPECTED = /\.expected$|^case\.json$/;
+
+/** The case folder as a build context, without the expectation files. */
+export function caseSource(dir: string, overlay: Record<string, string> = {}): FileSource {
+  const base = dirSource(dir);
+  return {
+    list: () => {
+      const l = (base.list() ?? []).filter((f) => !EXPECTED.test(path.posix.basename(f)));
+      for (const k of Object.keys(overlay)) if (!l.includes(k)) l.push(k);
+      return l;
+    },
+    read: (rel) => (EXPECTED.test(path.posix.basename(rel)) ? null : rel in overlay ? overlay[rel] : base.read(rel)),
+    isDir: (rel) => base.isDir(rel),
+  };
+}
+
+export function caseOptions(c: FixtureCase): Options {
+  const extra = fs.existsSync(path.join(c.dir, 'case.json')) ? (JSON.parse(fs.readFileSync(path.join(c.dir, 'case.json'), 'utf8')) as Options) : {};
+  if (c.group === 'pipeline') return extra;
+  return { transforms: [c.group], ...extra };
+}
+
+export function runCase(c: FixtureCase, input?: string, overlay: Record<string, string> = {}): MigrateResult {
+  const text = input ?? fs.readFileSync(path.join(c.dir, 'Dockerfile'), 'utf8');
+  const facts = gatherFacts(caseSource(c.dir, overlay), { dockerfileName: 'Dockerfile' });
+  return migrate({ dockerfile: text, context: facts, path: 'Dockerfile', options: caseOptions(c) });
+}
+
+export function readOptional(file: string): string | null {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+}
+
+export function lintErrors(text: string): string[] {
+  return validate(text)
+    .filter((d) => d.severity === 1)
+    .map((d) => `${d.code}:${d.message}`)
+    .sort();
+}

@@ -1,0 +1,59 @@
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseDockerfile } from '../src/dockerfile.js';
+import { lintErrors, listCases, readOptional, runCase } from './fixture-harness.js';
+
+const cases = listCases();
+
+describe('fixtures', () => {
+  it('has cases for every transform and for the pipeline', () => {
+    const groups = new Set(cases.map((c) => c.group));
+    for (const g of ['npm-ci', 'cache-order', 'split-stages', 'selective-copy', 'non-root', 'node-env', 'dockerignore', 'pipeline']) {
+      expect(groups, `fixtures/${g}`).toContain(g);
+    }
+  });
+
+  for (const c of cases) {
+    describe(`${c.group}/${c.name}`, () => {
+      const input = readOptional(path.join(c.dir, 'Dockerfile'))!;
+      const expected = readOptional(path.join(c.dir, 'Dockerfile.expected'));
+      const expectedIgnore = readOptional(path.join(c.dir, '.dockerignore.expected'));
+      const res = runCase(c);
+
+      it('gives exactly the expected Dockerfile', () => {
+        expect(res.status === 'error' ? res.reason : undefined).toBeUndefined();
+        expect(res.output).toBe(expected ?? input);
+      });
+
+      it('writes exactly the expected .dockerignore (or none)', () => {
+        const f = res.files.find((x) => x.path.endsWith('.dockerignore'));
+        expect(f?.content ?? null).toBe(expectedIgnore);
+      });
+
+      it('explains every change', () => {
+        if (res.status === 'migrated') {
+          expect(res.changes.length).toBeGreaterThan(0);
+          for (const ch of res.changes) expect(ch.message.length).toBeGreaterThan(10);
+        } else {
+          expect(res.changes).toEqual([]);
+        }
+      });
+
+      it('re-parses with no new lint errors', () => {
+        const out = parseDockerfile(res.output);
+        expect(out.instructions.length).toBeGreaterThan(0);
+        const before = lintErrors(input);
+        for (const e of lintErrors(res.output)) expect(before).toContain(e);
+      });
+
+      it('changes nothing on a second run', () => {
+        const overlay: Record<string, string> = {};
+        for (const f of res.files) overlay[f.path] = f.content;
+        const again = runCase(c, res.output, overlay);
+        expect(again.output).toBe(res.output);
+        expect(again.files).toEqual([]);
+        expect(['unchanged', 'skipped']).toContain(again.status);
+      });
+    });
+  }
+});
