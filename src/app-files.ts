@@ -55,6 +55,8 @@ export function entryPaths(words: string[], facts: ProjectFacts, depth = 0): str
     if (w.startsWith('-')) continue;
     if (RUNNERS.has(w)) continue;
     if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) continue;
+    // The command itself, named without a path, is looked up on PATH, not in the app directory.
+    if (i === 0 && depth === 0 && !w.includes('/') && /\.sh$/.test(w)) continue;
     const rel = w.replace(/^\.\//, '');
     if (/\.(m?[jt]s|cjs|cts|sh)$/.test(rel) || facts.topLevel.has(rel.split('/')[0])) out.push(rel);
   }

@@ -48,7 +48,11 @@ export function insertBefore(ins: Instr, text: string): Edit {
 /** Delete an instruction together with its comments and line break. */
 export function removeBlock(doc: ParsedDockerfile, ins: Instr): Edit {
   let start = ins.blockStart;
-  const end = ins.blockEnd;
+  let end = ins.blockEnd;
+  // Between two blank lines: take one of them along, so no double gap is left behind.
+  const blankBefore = start >= 2 && /\n\r?\n$/.test(doc.text.slice(Math.max(0, start - 3), start));
+  const after = /^\r?\n/.exec(doc.text.slice(end, end + 2));
+  if (blankBefore && after) end += after[0].length;
   if (end === doc.text.length && !doc.text.endsWith('\n') && start > 0) {
     // Last line without a newline: remove the previous line break instead, keeping "no final newline".
     start = start - (doc.text[start - 2] === '\r' ? 2 : 1);

@@ -102,7 +102,7 @@ export const dockerignoreTransform: Transform = {
     }
     if (!add.length) return warnings.length ? { edits: [], changes: [], warnings } : null;
 
-    const eol = existing && existing.includes('\r\n') ? '\r\n' : '\n';
+    const eol = existing !== null ? (existing.includes('\r\n') ? '\r\n' : '\n') : doc.eol;
     let content = existing ?? '';
     if (content && !content.endsWith('\n')) content += eol;
     if (content && content.trim() !== '' && !/\n\s*\n$/.test(content)) content += eol;

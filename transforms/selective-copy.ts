@@ -11,6 +11,7 @@ import { classifyRun, stageChain } from '../src/node.js';
 import type { Transform, TransformResult } from '../src/types.js';
 
 const ID = 'selective-copy';
+const esc = (s: string) => s.replace(/[.+^$()|{}*?[\]\\]/g, '\\$&');
 const BUILD_INPUTS = /^(src|source|app|client|server|lib|tsconfig.*\.json|.*\.ts)$/;
 
 function sourceStage(doc: ParsedDockerfile, ins: Instr): Stage | null {
@@ -118,12 +119,20 @@ export const selectiveCopy: Transform = {
     }
     const named = namedBySources(facts, need);
     for (const n of named) if (present.has(n) && !buildOnly.has(n) && !isDevEntry(n)) add(n, 'used by the app');
-    const runtimeText = stage.instructions.filter((i) => i !== ins).map((i) => i.text).join('\n');
-    for (const n of present) if (!need.has(n) && new RegExp(`(^|[\\s"'/=])(\\./)?${n.replace(/[.+^$()|{}*?[\]]/g, '\\$&')}($|[\\s"'/])`, 'm').test(runtimeText)) add(n, 'named by the runtime stage');
+    // Paths other runtime instructions use (a context COPY brings its own files; CMD/ENTRYPOINT were read above).
+    const runtimeText = stage.instructions
+      .filter((i) => i !== ins && !isContextCopy(i) && i.keyword !== 'CMD' && i.keyword !== 'ENTRYPOINT' && i.keyword !== 'FROM')
+      .map((i) => i.text)
+      .join('\n');
+    for (const n of present) if (!need.has(n) && new RegExp(`(^|[\\s"'=])(\\./|${esc(appDir)}/)?${esc(n)}($|[\\s"'/])`, 'm').test(runtimeText)) add(n, 'named by the runtime stage');
     // Keep anything that is neither a known development file nor a build input: it may be read at run time.
+    // Files the runtime stage copies from the context itself need no second copy.
+    const ownCopies = new Set(
+      stage.instructions.filter(isContextCopy).flatMap((i) => copyParts(i)?.sources.map((src) => normalizePosix(src.replace(/^\/+/, '')).split('/')[0]) ?? []),
+    );
     const unknownKept: string[] = [];
     for (const n of present) {
-      if (need.has(n) || isDevEntry(n) || buildOnly.has(n) || facts.ignored(n)) continue;
+      if (need.has(n) || isDevEntry(n) || buildOnly.has(n) || facts.ignored(n) || ownCopies.has(n)) continue;
       add(n, 'may be read at run time');
       unknownKept.push(n);
     }
