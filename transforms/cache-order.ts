@@ -27,7 +27,6 @@ export const cacheOrder: Transform = {
       const broadIdx = copies.findIndex((i) => covers(i, 'package.json') && copyParts(i)!.sources.some((s) => /^\.?\/?$|^\.\/?\*?$|^\*$/.test(s)));
       const broad = broadIdx >= 0 ? copies[broadIdx] : null;
       const narrow = copies.find((i) => i !== broad && covers(i, 'package.json') && (!broad || i.index < broad.index));
-      const line = lineNo(doc, install);
       const needed = neededFiles(facts);
       if (!broad) {
         // Manifest copied on its own already: make sure the lockfile and install files come with it.
@@ -76,7 +75,7 @@ export const cacheOrder: Transform = {
       changes.push({
         transform: ID,
         line: lineNo(doc, broad),
-        message: `\`${broad.text.split(/\r?\n/)[0]}\` moved after the install (line ${line}), with ${copied} copied first: a source edit no longer re-runs the install`,
+        message: `\`${broad.text.split(/\r?\n/)[0]}\` moved after the install, with ${copied} copied first: a source edit no longer re-runs the install`,
       });
     }
     if (!edits.length && !warnings.length) return null;
