@@ -1,0 +1,695 @@
+/**
+ * The command as a user runs it: the built binary (dist/src/cli.js) in fresh temp dirs, checking
+ * what a user notices: stdout, stderr, exit codes, and which files are (not) written.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+
+const TRANSFORM_IDS = ['cache-order', 'npm-ci', 'split-stages', 'selective-copy', 'non-root', 'node-env', 'dockerignore'];
+const OPTIONS = ['--dry-run', '--write', '--check', '--json', '--markdown', '--context', '--transforms', '--skip', '--list-transforms', '--color', '--quiet', '--help', '--version'];
+
+beforeAll(() => {
+  if (!fs.existsSync(CLI)) {
+    throw new Error(`${path.relative(ROOT, CLI)} is missing: build first (\`npx tsc -p .\`; \`npm test\` builds before testing)`);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// A small Express app context
+// ---------------------------------------------------------------------------------------------
+
+const PACKAGE_JSON = JSON.stringify(
+  {
+    name: 'hello-api',
+    version: '1.0.0',
+    main: 'server.js',
+    scripts: { start: 'node server.js', test: 'node --test' },
+    dependencies: { express: '^4.21.0' },
+    devDependencies: { nodemon: '^3.1.0' },
+  },
+  null,
+  2,
+) + '\n';
+
+const PACKAGE_LOCK = JSON.stringify(
+  {
+    name: 'hello-api',
+    version: '1.0.0',
+    lockfileVersion: 3,
+    requires: true,
+    packages: {
+      '': {
+        name: 'hello-api',
+        version: '1.0.0',
+        dependencies: { express: '^4.21.0' },
+        devDependencies: { nodemon: '^3.1.0' },
+      },
+    },
+  },
+  null,
+  2,
+) + '\n';
+
+const SERVER_JS = `const express = require('express');
+const app = express();
+app.get('/', (req, res) => res.send('hello'));
+app.listen(process.env.PORT || 3000);
+`;
+
+const NODE_DOCKERFILE = `FROM node:22-alpine
+WORKDIR /app
+COPY package*.json ./
+RUN npm install
+COPY . .
+EXPOSE 3000
+CMD ["node", "server.js"]
+`;
+
+const PYTHON_DOCKERFILE = `FROM python:3.12-slim
+WORKDIR /app
+COPY . .
+RUN pip install -r requirements.txt
+CMD ["python", "app.py"]
+`;
+
+const APP_FILES = ['Dockerfile', 'package-lock.json', 'package.json', 'server.js'];
+
+/** Write the app context into dir (created if needed). */
+function app(dir: string, dockerfile: string | Buffer = NODE_DOCKERFILE, name = 'Dockerfile'): string {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), PACKAGE_JSON);
+  fs.writeFileSync(path.join(dir, 'package-lock.json'), PACKAGE_LOCK);
+  fs.writeFileSync(path.join(dir, 'server.js'), SERVER_JS);
+  fs.writeFileSync(path.join(dir, name), dockerfile);
+  return dir;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Temp dirs, running the binary, looking at directories
+// ---------------------------------------------------------------------------------------------
+
+const tmpDirs: string[] = [];
+function tmp(): string {
+  const d = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dfm-cli-')));
+  tmpDirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function baseEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...process.env };
+  delete e.NO_COLOR;
+  delete e.FORCE_COLOR;
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete e[k];
+    else e[k] = v;
+  }
+  return e;
+}
+
+/** Run `node dist/src/cli.js ...args` in cwd, stdout and stderr piped (not a TTY). */
+function run(args: string[], cwd: string, env: Record<string, string | undefined> = {}, timeoutMs = 15000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+const HAS_SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Run the binary on a pseudo-terminal (util-linux `script`); returns the terminal's output. */
+function runTty(args: string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<Run> {
+  const cmd = [process.execPath, CLI, ...args].map(shq).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.resume();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: stdout.replace(/\r\n/g, '\n'), stderr: '' });
+    });
+  });
+}
+
+function git(args: string[], cwd: string, input?: string) {
+  const r = spawnSync('git', args, { cwd, input, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every entry under dir with its type, mode, size, mtime and content: any write shows up. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (rel: string) => {
+    for (const name of fs.readdirSync(path.join(dir, rel)).sort()) {
+      const r = rel ? `${rel}/${name}` : name;
+      const full = path.join(dir, r);
+      const st = fs.lstatSync(full, { bigint: true });
+      const meta = `mode=${st.mode.toString(8)} size=${st.size} mtime=${st.mtimeNs}`;
+      if (st.isSymbolicLink()) out[r] = `link -> ${fs.readlinkSync(full)} ${meta}`;
+      else if (st.isDirectory()) {
+        out[`${r}/`] = `dir ${meta}`;
+        walk(r);
+      } else out[r] = `file ${meta}\n${fs.readFileSync(full).toString('latin1')}`;
+    }
+  };
+  out['./'] = `dir mtime=${fs.statSync(dir, { bigint: true }).mtimeNs}`;
+  walk('');
+  return out;
+}
+
+/** File contents under dir (no .git, no metadata): what a user compares between two trees. */
+function contents(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (rel: string) => {
+    for (const name of fs.readdirSync(path.join(dir, rel)).sort()) {
+      if (name === '.git') continue;
+      const r = rel ? `${rel}/${name}` : name;
+      const st = fs.lstatSync(path.join(dir, r));
+      if (st.isDirectory()) walk(r);
+      else out[r] = fs.readFileSync(path.join(dir, r), 'utf8');
+    }
+  };
+  walk('');
+  return out;
+}
+
+const read = (...p: string[]) => fs.readFileSync(path.join(...p), 'utf8');
+const exists = (...p: string[]) => fs.existsSync(path.join(...p));
+const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('dockerfile-migrate:'));
+const STACK = /^\s+at\s/m;
+const ANSI = /\x1b\[/;
+const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
+const count = (s: string, sub: string) => s.split(sub).length - 1;
+
+// ---------------------------------------------------------------------------------------------
+
+describe.concurrent('dockerfile-migrate (built binary)', () => {
+  describe('--dry-run', () => {
+    it('prints a git-style patch, writes nothing, and git apply gives exactly what --write gives', async ({ expect }) => {
+      const dir = app(tmp());
+      const before = snapshot(dir);
+
+      const implicit = await run([], dir);
+      const explicit = await run(['--dry-run'], dir);
+      for (const r of [implicit, explicit]) {
+        expect(r.code).toBe(0);
+        expect(r.stderr).not.toMatch(STACK);
+        expect(r.stdout).not.toMatch(ANSI);
+      }
+      expect(explicit.stdout).toBe(implicit.stdout);
+      const patch = explicit.stdout;
+      expect(patch.startsWith('diff --git a/Dockerfile b/Dockerfile\n--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,')).toBe(true);
+      expect(patch).toContain('\ndiff --git a/.dockerignore b/.dockerignore\nnew file mode 100644\n--- /dev/null\n+++ b/.dockerignore\n@@ -0,0 +1,');
+      expect(explicit.stderr.startsWith('Dockerfile: migrated\n')).toBe(true);
+
+      // nothing in the directory changed: names, modes, sizes, contents, mtimes
+      expect(snapshot(dir)).toEqual(before);
+
+      // the patch applies with git, and gives the same tree as --write
+      expect(git(['-c', 'init.defaultBranch=main', 'init', '-q'], dir).code).toBe(0);
+      const check = git(['apply', '--check', '-'], dir, patch);
+      expect(check.stderr).toBe('');
+      expect(check.code).toBe(0);
+      expect(git(['apply', '-'], dir, patch).code).toBe(0);
+
+      const other = app(tmp());
+      const written = await run(['--write'], other);
+      expect(written.code).toBe(0);
+      expect(contents(dir)).toEqual(contents(other));
+      expect(Object.keys(contents(dir))).toEqual(['.dockerignore', ...APP_FILES]);
+    });
+
+    it('names paths relative to the current directory', async ({ expect }) => {
+      const parent = tmp();
+      app(path.join(parent, 'sub'));
+      const before = snapshot(parent);
+      const r = await run(['sub/Dockerfile'], parent);
+      expect(r.code).toBe(0);
+      expect(r.stdout.startsWith('diff --git a/sub/Dockerfile b/sub/Dockerfile\n--- a/sub/Dockerfile\n+++ b/sub/Dockerfile\n')).toBe(true);
+      expect(r.stdout).toContain('\ndiff --git a/sub/.dockerignore b/sub/.dockerignore\nnew file mode 100644\n--- /dev/null\n+++ b/sub/.dockerignore\n');
+      expect(r.stdout).not.toContain(parent);
+      expect(r.stderr.startsWith('sub/Dockerfile: migrated\n')).toBe(true);
+      expect(snapshot(parent)).toEqual(before);
+
+      // the directory form gives the same patch
+      const asDir = await run(['sub'], parent);
+      expect(asDir.stdout).toBe(r.stdout);
+
+      // and it applies from that directory, giving what --write gives
+      git(['-c', 'init.defaultBranch=main', 'init', '-q'], parent);
+      expect(git(['apply', '--check', '-'], parent, r.stdout).code).toBe(0);
+      expect(git(['apply', '-'], parent, r.stdout).code).toBe(0);
+      const other = tmp();
+      app(path.join(other, 'sub'));
+      expect((await run(['--write', 'sub/Dockerfile'], other)).code).toBe(0);
+      expect(contents(parent)).toEqual(contents(other));
+    });
+
+    it('two Dockerfiles sharing a context: one combined patch, the shared .dockerignore created once', async ({ expect }) => {
+      const make = (d: string) => {
+        app(d);
+        fs.writeFileSync(path.join(d, 'Dockerfile.dev'), 'FROM node:22-alpine\nWORKDIR /app\nCOPY . .\nRUN npm install\nCMD ["node", "server.js"]\n');
+        return d;
+      };
+      const dir = make(tmp());
+      const before = snapshot(dir);
+      const r = await run([], dir);
+      expect(r.code).toBe(0);
+      expect(snapshot(dir)).toEqual(before);
+      expect(r.stdout).toContain('diff --git a/Dockerfile b/Dockerfile\n');
+      expect(r.stdout).toContain('diff --git a/Dockerfile.dev b/Dockerfile.dev\n');
+      expect(count(r.stdout, 'diff --git a/.dockerignore b/.dockerignore\n')).toBe(1);
+      expect(count(r.stdout, 'new file mode')).toBe(1);
+
+      git(['-c', 'init.defaultBranch=main', 'init', '-q'], dir);
+      const check = git(['apply', '--check', '-'], dir, r.stdout);
+      expect(check.stderr).toBe('');
+      expect(check.code).toBe(0);
+      expect(git(['apply', '-'], dir, r.stdout).code).toBe(0);
+
+      const other = make(tmp());
+      expect((await run(['--write'], other)).code).toBe(0);
+      expect(contents(dir)).toEqual(contents(other));
+    });
+  });
+
+  describe('--write', () => {
+    it('writes the files, keeps the mode, leaves no temp files, and is idempotent', async ({ expect }) => {
+      const dir = app(tmp());
+      fs.chmodSync(path.join(dir, 'Dockerfile'), 0o640);
+      const r = await run(['--write'], dir);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.startsWith('Dockerfile: migrated, written (and .dockerignore)\n')).toBe(true);
+      expect(r.stderr.endsWith('\n1 migrated, 0 unchanged, 0 skipped, 0 errors\n')).toBe(true);
+
+      expect(fs.readdirSync(dir).sort()).toEqual(['.dockerignore', ...APP_FILES]);
+      expect(read(dir, 'Dockerfile')).not.toBe(NODE_DOCKERFILE);
+      expect(read(dir, 'Dockerfile')).toMatch(/^FROM node:22-alpine AS \w+\n/);
+      expect(read(dir, '.dockerignore')).toMatch(/^node_modules$/m);
+      expect(fs.statSync(path.join(dir, 'Dockerfile')).mode & 0o7777).toBe(0o640);
+      expect(read(dir, 'package.json')).toBe(PACKAGE_JSON);
+      expect(read(dir, 'server.js')).toBe(SERVER_JS);
+
+      const check = await run(['--check'], dir);
+      expect(check).toMatchObject({ code: 0, stdout: '', stderr: 'Dockerfile: unchanged\n0 migrated, 1 unchanged, 0 skipped, 0 errors\n' });
+
+      const before = snapshot(dir);
+      const again = await run(['--write'], dir);
+      expect(again).toMatchObject({ code: 0, stdout: '', stderr: 'Dockerfile: unchanged\n0 migrated, 1 unchanged, 0 skipped, 0 errors\n' });
+      expect(snapshot(dir)).toEqual(before);
+    });
+
+    it('--skip dockerignore writes no .dockerignore', async ({ expect }) => {
+      const dir = app(tmp());
+      const dry = await run(['--skip', 'dockerignore'], dir);
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toContain('diff --git a/Dockerfile b/Dockerfile\n');
+      expect(dry.stdout).not.toContain('.dockerignore');
+      const r = await run(['--write', '--skip', 'dockerignore'], dir);
+      expect(r.code).toBe(0);
+      expect(fs.readdirSync(dir).sort()).toEqual(APP_FILES);
+      expect(read(dir, 'Dockerfile')).not.toBe(NODE_DOCKERFILE);
+    });
+  });
+
+  describe('--check', () => {
+    it('exits 1 and prints the diff while a migration is pending, writing nothing', async ({ expect }) => {
+      const dir = app(tmp());
+      const before = snapshot(dir);
+      const dry = await run(['--dry-run'], dir);
+      const r = await run(['--check'], dir);
+      expect(r.code).toBe(1);
+      expect(r.stdout.startsWith('diff --git a/Dockerfile b/Dockerfile\n')).toBe(true);
+      expect(r.stdout).toBe(dry.stdout);
+      expect(r.stderr.endsWith('\n1 migrated, 0 unchanged, 0 skipped, 0 errors\n')).toBe(true);
+      expect(snapshot(dir)).toEqual(before);
+    });
+
+    it('exits 0 with no output on stdout when there is nothing to do', async ({ expect }) => {
+      const dir = app(tmp(), PYTHON_DOCKERFILE);
+      const before = snapshot(dir);
+      const r = await run(['--check'], dir);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^Dockerfile: skipped \(.*\)\n0 migrated, 0 unchanged, 1 skipped, 0 errors\n$/);
+      expect(snapshot(dir)).toEqual(before);
+    });
+  });
+
+  describe('reports', () => {
+    it('--json: one document with per-file path, status, changes, warnings, diff and a summary', async ({ expect }) => {
+      const root = tmp();
+      app(path.join(root, 'node'));
+      app(path.join(root, 'done'));
+      expect((await run(['--write', 'done'], root)).code).toBe(0);
+      app(path.join(root, 'py'), PYTHON_DOCKERFILE);
+      app(path.join(root, 'empty'), '');
+      const before = snapshot(root);
+
+      const r = await run(['--json', '.'], root);
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toMatch(STACK);
+      expect(snapshot(root)).toEqual(before);
+      const doc = JSON.parse(r.stdout) as {
+        version: string;
+        mode: string;
+        files: { path: string; status: string; reason?: string; changes: { transform: string; message: string }[]; warnings: unknown[]; diff: string }[];
+        summary: Record<string, number>;
+      };
+      expect(doc.version).toBe(PKG.version);
+      expect(doc.mode).toBe('dry-run');
+      expect(doc.files.map((f) => f.path).sort()).toEqual(['done/Dockerfile', 'empty/Dockerfile', 'node/Dockerfile', 'py/Dockerfile']);
+      for (const f of doc.files) {
+        expect(Array.isArray(f.changes)).toBe(true);
+        expect(Array.isArray(f.warnings)).toBe(true);
+        expect(typeof f.diff).toBe('string');
+      }
+      const by = Object.fromEntries(doc.files.map((f) => [f.path, f]));
+
+      expect(by['node/Dockerfile'].status).toBe('migrated');
+      expect(by['node/Dockerfile'].diff.startsWith('diff --git a/node/Dockerfile b/node/Dockerfile\n')).toBe(true);
+      expect(by['node/Dockerfile'].diff).toContain('+++ b/node/.dockerignore\n');
+      expect(by['node/Dockerfile'].changes.map((c) => c.transform)).toContain('npm-ci');
+      for (const c of by['node/Dockerfile'].changes) expect(c.message.length).toBeGreaterThan(0);
+
+      expect(by['done/Dockerfile']).toMatchObject({ status: 'unchanged', changes: [], diff: '' });
+
+      expect(by['py/Dockerfile']).toMatchObject({ status: 'skipped', changes: [], diff: '' });
+      expect(by['py/Dockerfile'].reason).toMatch(/node/i);
+
+      expect(by['empty/Dockerfile']).toMatchObject({ status: 'error', reason: 'the file is empty', changes: [], diff: '' });
+
+      expect(doc.summary).toEqual({ files: 4, migrated: 1, unchanged: 1, skipped: 1, error: 1 });
+    });
+
+    it('--json --color still prints plain JSON', async ({ expect }) => {
+      const dir = app(tmp());
+      const r = await run(['--json', '--color'], dir);
+      expect(r.code).toBe(0);
+      expect(r.stdout).not.toMatch(ANSI);
+      expect(JSON.parse(r.stdout).summary).toEqual({ files: 1, migrated: 1, unchanged: 0, skipped: 0, error: 0 });
+    });
+
+    it('--markdown: the summary line and a ```diff block', async ({ expect }) => {
+      const dir = app(tmp());
+      const before = snapshot(dir);
+      const r = await run(['--markdown'], dir);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('\n1 migrated, 0 unchanged, 0 skipped, 0 errors\n');
+      expect(r.stdout).toContain('### `Dockerfile`: migrated\n');
+      expect(r.stdout).toContain('\n```diff\ndiff --git a/Dockerfile b/Dockerfile\n');
+      expect(r.stdout).toMatch(/\n\+\+\+ b\/\.dockerignore\n[\s\S]*\n```\n/);
+      expect(r.stdout).not.toMatch(ANSI);
+      expect(snapshot(dir)).toEqual(before);
+    });
+  });
+
+  describe('transform selection', () => {
+    it('--list-transforms lists the 7 ids with summaries', async ({ expect }) => {
+      const dir = tmp();
+      const r = await run(['--list-transforms'], dir);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      const lines = r.stdout.trimEnd().split('\n');
+      expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(TRANSFORM_IDS);
+      for (const l of lines) expect(l).toMatch(/^[a-z-]+ {2,}\S.{10,}$/);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    });
+
+    it('--transforms npm-ci changes only the install line', async ({ expect }) => {
+      const dir = app(tmp());
+      const before = snapshot(dir);
+      const r = await run(['--transforms', 'npm-ci'], dir);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(
+        [
+          'diff --git a/Dockerfile b/Dockerfile',
+          '--- a/Dockerfile',
+          '+++ b/Dockerfile',
+          '@@ -1,7 +1,7 @@',
+          ' FROM node:22-alpine',
+          ' WORKDIR /app',
+          ' COPY package*.json ./',
+          '-RUN npm install',
+          '+RUN npm ci',
+          ' COPY . .',
+          ' EXPOSE 3000',
+          ' CMD ["node", "server.js"]',
+          '',
+        ].join('\n'),
+      );
+      expect(r.stderr.startsWith('Dockerfile: migrated\n  npm-ci (line 4): ')).toBe(true);
+      expect(snapshot(dir)).toEqual(before);
+    });
+
+    for (const args of [['--transforms', 'bogus'], ['--skip', 'npm-ci,bogus'], ['--transforms=npm-ci,bogus', '--write']]) {
+      it(`unknown transform id: ${args.join(' ')} -> exit 2, one line naming it`, async ({ expect }) => {
+        const dir = app(tmp());
+        const before = snapshot(dir);
+        const r = await run(args, dir);
+        expect(r.code).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr.endsWith('\n')).toBe(true);
+        expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(/^dockerfile-migrate: .*"bogus"/);
+        expect(snapshot(dir)).toEqual(before);
+      });
+    }
+  });
+
+  describe('help and version', () => {
+    it('--help mentions every option and exits 0', async ({ expect }) => {
+      const dir = tmp();
+      for (const flag of ['--help', '-h']) {
+        const r = await run([flag], dir);
+        expect(r.code).toBe(0);
+        expect(r.stderr).toBe('');
+        for (const o of OPTIONS) expect(r.stdout, o).toContain(o);
+        expect(r.stdout).toMatch(/exit codes/i);
+      }
+      expect(fs.readdirSync(dir)).toEqual([]);
+    });
+
+    it('--version prints the package.json version', async ({ expect }) => {
+      const dir = tmp();
+      for (const flag of ['--version', '-v']) {
+        const r = await run([flag], dir);
+        expect(r).toMatchObject({ code: 0, stdout: `${PKG.version}\n`, stderr: '' });
+      }
+    });
+
+    it('bad options: exit 2 and a usage hint', async ({ expect }) => {
+      const dir = app(tmp());
+      const before = snapshot(dir);
+      const unknown = await run(['--bogus'], dir);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toMatch(/^dockerfile-migrate: .*bogus/);
+      const both = await run(['--write', '--check'], dir);
+      expect(both.code).toBe(2);
+      expect(both.stderr).toMatch(/^dockerfile-migrate: .*write.*check/);
+      for (const r of [unknown, both]) {
+        expect(r.stdout).toBe('');
+        expect(r.stderr).not.toMatch(STACK);
+      }
+      expect(snapshot(dir)).toEqual(before);
+    });
+  });
+
+  describe('colour', () => {
+    it('none when stdout is not a terminal', async ({ expect }) => {
+      const dir = app(tmp());
+      const r = await run([], dir);
+      expect(r.stdout).not.toMatch(ANSI);
+      expect(r.stderr).not.toMatch(ANSI);
+    });
+
+    it('--color forces it, even with NO_COLOR set; the text is the same', async ({ expect }) => {
+      const dir = app(tmp());
+      const plain = await run([], dir);
+      for (const env of [{}, { NO_COLOR: '1' }]) {
+        const r = await run(['--color'], dir, env);
+        expect(r.code).toBe(0);
+        expect(r.stdout).toMatch(ANSI);
+        expect(stripAnsi(r.stdout)).toBe(plain.stdout);
+      }
+    });
+
+    it('NO_COLOR=1 without --color: none', async ({ expect }) => {
+      const dir = app(tmp());
+      const r = await run([], dir, { NO_COLOR: '1' });
+      expect(r.code).toBe(0);
+      expect(r.stdout).not.toMatch(ANSI);
+      expect(r.stderr).not.toMatch(ANSI);
+    });
+
+    it.skipIf(!HAS_SCRIPT)('on a terminal: colour by default, none with NO_COLOR=1 or --no-color', async ({ expect }) => {
+      const dir = app(tmp());
+      const plain = await run([], dir);
+      const tty = await runTty([], dir);
+      expect(tty.code).toBe(0);
+      expect(tty.stdout).toMatch(/\x1b\[1mdiff --git a\/Dockerfile b\/Dockerfile/);
+      expect(stripAnsi(tty.stdout)).toContain(plain.stdout);
+      for (const [args, env] of [[[], { NO_COLOR: '1' }], [['--no-color'], {}]] as const) {
+        const r = await runTty([...args], dir, env);
+        expect(r.code).toBe(0);
+        expect(r.stdout).toContain('diff --git a/Dockerfile b/Dockerfile');
+        expect(r.stdout).not.toMatch(ANSI);
+      }
+    });
+  });
+
+  describe('quiet', () => {
+    it('-q prints no explanations, only errors', async ({ expect }) => {
+      const dir = app(tmp());
+      const ok = await run(['-q'], dir);
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toContain('diff --git a/Dockerfile b/Dockerfile\n');
+      expect(ok.stderr).toBe('');
+      const bad = app(tmp(), '');
+      const err = await run(['-q'], bad);
+      expect(err).toMatchObject({ code: 2, stdout: '', stderr: 'dockerfile-migrate: Dockerfile: the file is empty\n' });
+    });
+  });
+
+  describe('bad input: exit 2, one line naming the file and the reason, nothing written', () => {
+    const cases: { name: string; setup: (dir: string) => string[]; line: RegExp }[] = [
+      {
+        name: 'a binary file named Dockerfile',
+        setup: (d) => (app(d, Buffer.from('FROM node:22\n\u0000\u0000\u0001\u0002RUN npm install\n', 'latin1')), ['Dockerfile']),
+        line: /^dockerfile-migrate: Dockerfile: the file is binary \(it contains NUL bytes\)$/,
+      },
+      {
+        name: 'an empty Dockerfile',
+        setup: (d) => (app(d, ''), []),
+        line: /^dockerfile-migrate: Dockerfile: the file is empty$/,
+      },
+      {
+        name: 'a Dockerfile that is not valid UTF-8',
+        setup: (d) => (app(d, Buffer.concat([Buffer.from('FROM node:22\nRUN echo '), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('\nRUN npm install\n')])), ['Dockerfile']),
+        line: /^dockerfile-migrate: Dockerfile: the file is not valid UTF-8$/,
+      },
+      {
+        name: 'a file with no FROM',
+        setup: (d) => (app(d, 'WORKDIR /app\nCOPY . .\nRUN npm install\nCMD ["node", "server.js"]\n', 'api.Dockerfile'), ['api.Dockerfile']),
+        line: /^dockerfile-migrate: api\.Dockerfile: no FROM instruction/,
+      },
+      {
+        name: 'a read-only Dockerfile with --write',
+        setup: (d) => {
+          app(d);
+          fs.chmodSync(path.join(d, 'Dockerfile'), 0o444);
+          return ['Dockerfile'];
+        },
+        line: /^dockerfile-migrate: Dockerfile: .*read-only; nothing was written$/,
+      },
+      {
+        name: '--context pointing at a missing directory',
+        setup: (d) => (app(d), ['--context', 'nope', 'Dockerfile']),
+        line: /^dockerfile-migrate: nope: the --context directory does not exist$/,
+      },
+    ];
+    for (const c of cases) {
+      it(c.name, async ({ expect }) => {
+        const dir = tmp();
+        const args = c.setup(dir);
+        const before = snapshot(dir);
+        const r = await run(['--write', ...args], dir);
+        expect(r.code).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).not.toMatch(STACK);
+        expect(r.stderr).not.toContain('internal error');
+        const lines = errorLines(r.stderr);
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(c.line);
+        expect(snapshot(dir)).toEqual(before);
+      });
+    }
+
+    it('a batch survives one bad file: the good one is written, the exit code is 2', async ({ expect }) => {
+      const root = tmp();
+      app(path.join(root, 'good'));
+      app(path.join(root, 'bad'), '');
+      const badBefore = snapshot(path.join(root, 'bad'));
+      const r = await run(['--write', '.'], root);
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toMatch(STACK);
+      expect(errorLines(r.stderr)).toEqual(['dockerfile-migrate: bad/Dockerfile: the file is empty']);
+      expect(r.stderr).toContain('good/Dockerfile: migrated, written (and good/.dockerignore)\n');
+      expect(r.stderr.endsWith('\n1 migrated, 0 unchanged, 0 skipped, 1 errors\n')).toBe(true);
+      expect(exists(root, 'good', '.dockerignore')).toBe(true);
+      expect(read(root, 'good', 'Dockerfile')).not.toBe(NODE_DOCKERFILE);
+      expect(snapshot(path.join(root, 'bad'))).toEqual(badBefore);
+    });
+
+    it('a batch dry run still prints the good file\'s patch', async ({ expect }) => {
+      const root = tmp();
+      app(path.join(root, 'good'));
+      app(path.join(root, 'bad'), Buffer.from([0x46, 0x52, 0x4f, 0x4d, 0x00, 0x00]));
+      const before = snapshot(root);
+      const r = await run(['.'], root);
+      expect(r.code).toBe(2);
+      expect(r.stdout.startsWith('diff --git a/good/Dockerfile b/good/Dockerfile\n')).toBe(true);
+      expect(errorLines(r.stderr)).toEqual(['dockerfile-migrate: bad/Dockerfile: the file is binary (it contains NUL bytes)']);
+      expect(snapshot(root)).toEqual(before);
+    });
+  });
+
+  describe('discovery', () => {
+    it('finds Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile; skips node_modules and .git; survives a link loop', async ({ expect }) => {
+      const root = tmp();
+      const x = path.join(root, 'x');
+      app(x);
+      for (const name of ['Dockerfile.prod', 'api.Dockerfile', 'web.dockerfile']) fs.writeFileSync(path.join(x, name), NODE_DOCKERFILE);
+      app(path.join(x, 'svc'));
+      app(path.join(x, 'node_modules', 'some-pkg'));
+      app(path.join(x, '.git'));
+      fs.writeFileSync(path.join(x, 'README.md'), '# hello\n');
+      fs.symlinkSync('..', path.join(x, 'loop'));
+      fs.symlinkSync('..', path.join(x, 'svc', 'loop'));
+      const before = snapshot(root);
+
+      const r = await run(['--json', 'x'], root, {}, 10000);
+      expect(r.signal).toBeNull();
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout) as { files: { path: string; status: string }[] };
+      expect(doc.files.map((f) => f.path).sort()).toEqual(['x/Dockerfile', 'x/Dockerfile.prod', 'x/api.Dockerfile', 'x/svc/Dockerfile', 'x/web.dockerfile']);
+      for (const f of doc.files) expect(f.status).toBe('migrated');
+      expect(snapshot(root)).toEqual(before);
+
+      // the default path is the current directory
+      const cwdRun = await run(['--json'], x, {}, 10000);
+      expect(cwdRun.code).toBe(0);
+      expect((JSON.parse(cwdRun.stdout) as typeof doc).files.map((f) => f.path).sort()).toEqual(['Dockerfile', 'Dockerfile.prod', 'api.Dockerfile', 'svc/Dockerfile', 'web.dockerfile']);
+    });
+  });
+});
