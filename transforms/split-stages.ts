@@ -175,8 +175,28 @@ export const splitStages: Transform = {
       if (c.warn) warnings.push({ transform: ID, line: lineNo(doc, c.ins), message: c.warn });
     }
     for (const c of tail) if (c.warn) warnings.push({ transform: ID, line: lineNo(doc, c.ins), message: c.warn });
+    // The start command runs a package manager that a build RUN set up (npm i -g pnpm, corepack enable):
+    // the runtime stage needs the same setup.
+    const pm = /^\s*(yarn|pnpm|bun)\b/.exec(runtimeCommand(doc, stage))?.[1];
+    if (pm) {
+      for (const c of head) {
+        if (c.role !== 'build' || !c.commands) continue;
+        for (const x of c.commands) {
+          if (x.kind !== 'pm-setup' && x.kind !== 'global') continue;
+          const cmdText = doc.text.slice(x.cmd.start, x.cmd.end);
+          if (!new RegExp(`\\b(${pm}|corepack)\\b`).test(cmdText)) continue;
+          prefix.push(`RUN ${cmdText.replace(/\\\r?\n\s*/g, '')}${doc.eol}`);
+          repeated.push(`\`${cmdText}\` (line ${lineNo(doc, c.ins)}), which sets up ${pm} for the start command`);
+        }
+      }
+    }
 
-    const owner = head.map((c) => c.owner).filter(Boolean).pop();
+    // The app directory's owner: a `chown -R` of it, or the --chown every copy into it uses.
+    const appCopies = head.filter((c) => (c.ins.keyword === 'COPY' || c.ins.keyword === 'ADD') && c.role === 'build');
+    const copyOwners = new Set(appCopies.map((c) => c.ins.flags.find((f) => f.name === 'chown')?.value ?? ''));
+    const copyOwner = copyOwners.size === 1 ? [...copyOwners][0] || undefined : undefined;
+    const owner = head.map((c) => c.owner).filter(Boolean).pop() ?? copyOwner;
+    if (copyOwners.size > 1) warnings.push({ transform: ID, message: `the copies into ${appDir} use different owners (${[...copyOwners].map((o) => o || 'root').join(', ')}); the runtime stage receives the directory owned by ${owner ?? 'root'}` });
     const installs = head.flatMap((c) => (c.commands ?? []).filter((x) => x.kind === 'install'));
     const needsPrune = installs.length > 0 && !installs.every(installOmitsDev) && !head.some((c) => c.commands?.some((x) => x.kind === 'prune'));
     const last = head[head.length - 1].ins;
