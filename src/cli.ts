@@ -93,14 +93,18 @@ async function main(argv: string[]): Promise<number> {
   }
   const paths = ((args._ as (string | number)[]) ?? []).map(String);
   const mode = args.write ? 'write' : args.check ? 'check' : 'dry-run';
-  const color = args.color ?? (Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== undefined));
+  const noColor = Boolean(process.env.NO_COLOR);
+  const color = args.color ?? (Boolean(process.stdout.isTTY) && !noColor);
   const paint = lib.painter(color && !args.json && !args.markdown);
-  const errPaint = lib.painter(args.color ?? (Boolean(process.stderr.isTTY) && process.env.NO_COLOR === undefined));
+  const errPaint = lib.painter(args.color ?? (Boolean(process.stderr.isTTY) && !noColor));
   const quiet = Boolean(args.quiet);
 
   const found = lib.discover(paths.length ? paths : ['.'], cwd);
   const reports: import('./report.js').FileReport[] = [];
-  for (const e of found.errors) reports.push({ path: e.path, status: 'error', reason: e.reason, changes: [], warnings: [], diff: '', files: [] });
+  for (const e of found.errors) {
+    reports.push({ path: e.path, status: 'error', reason: e.reason, changes: [], warnings: [], diff: '', files: [] });
+    if (!args.json && !args.markdown) process.stderr.write(`dockerfile-migrate: ${e.path}: ${e.reason}\n`);
+  }
 
   const factsCache = new Map();
   // Files proposed or written by an earlier Dockerfile of this run (a shared .dockerignore).
@@ -124,7 +128,7 @@ async function main(argv: string[]): Promise<number> {
       const problem = targets.map((t) => ({ t, p: lib.writableProblem(t.file) })).find((x) => x.p);
       if (problem) {
         report.status = 'error';
-        report.reason = `${path.relative(cwd, problem.t.file) || problem.t.file}: ${problem.p}`;
+        report.reason = problem.t === targets[0] ? problem.p! : `${path.relative(cwd, problem.t.file) || problem.t.file}: ${problem.p}`;
       } else {
         try {
           for (const t of targets) {

@@ -221,7 +221,7 @@ export function migrateFile(file: string, opts: MigrateFileOptions = {}): Migrat
     opts.factsCache?.set(key, facts);
   }
   const ctxRel = toPosix(path.relative(cwd, ctxAbs));
-  const res = migrate({ dockerfile: text, context: facts, path: rel, contextPath: ctxRel.startsWith('..') ? toPosix(ctxAbs) : ctxRel, options: { ...opts.options, dockerfileName: name } });
+  const res = migrate({ dockerfile: text, context: facts, path: rel, contextPath: ctxRel, options: { ...opts.options, dockerfileName: name } });
   return { ...res, path: rel };
 }
 

@@ -613,6 +613,21 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
         line: /^dockerfile-migrate: Dockerfile: .*read-only; nothing was written$/,
       },
       {
+        name: 'a missing path',
+        setup: (d) => (app(d), ['nope/Dockerfile']),
+        line: /^dockerfile-migrate: nope\/Dockerfile: no such file or directory$/,
+      },
+      {
+        name: 'a directory without Dockerfiles',
+        setup: (d) => (fs.mkdirSync(path.join(d, 'emptydir')), fs.writeFileSync(path.join(d, 'emptydir', 'README.md'), '# hi\n'), ['emptydir']),
+        line: /^dockerfile-migrate: emptydir: no Dockerfile found/,
+      },
+      {
+        name: 'a directory named Dockerfile passed directly',
+        setup: (d) => (app(path.join(d, 'app')), fs.mkdirSync(path.join(d, 'app', 'Dockerfile.d', 'Dockerfile'), { recursive: true }), ['app/Dockerfile.d/Dockerfile']),
+        line: /^dockerfile-migrate: app\/Dockerfile\.d\/Dockerfile: .*director/,
+      },
+      {
         name: '--context pointing at a missing directory',
         setup: (d) => (app(d), ['--context', 'nope', 'Dockerfile']),
         line: /^dockerfile-migrate: nope: the --context directory does not exist$/,
@@ -661,6 +676,41 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       expect(r.stdout.startsWith('diff --git a/good/Dockerfile b/good/Dockerfile\n')).toBe(true);
       expect(errorLines(r.stderr)).toEqual(['dockerfile-migrate: bad/Dockerfile: the file is binary (it contains NUL bytes)']);
       expect(snapshot(root)).toEqual(before);
+    });
+  });
+
+  describe('reported bugs (fail until fixed)', () => {
+    it('a read-only Dockerfile: the error names the file once', async ({ expect }) => {
+      const dir = app(tmp());
+      fs.chmodSync(path.join(dir, 'Dockerfile'), 0o444);
+      const r = await run(['--write'], dir);
+      expect(r.code).toBe(2);
+      expect(errorLines(r.stderr)).toEqual(['dockerfile-migrate: Dockerfile: the file is read-only; nothing was written']);
+    });
+
+    it('-q still prints the error for a missing path', async ({ expect }) => {
+      const dir = tmp();
+      const r = await run(['-q', 'missing'], dir);
+      expect(r).toMatchObject({ code: 2, stdout: '', stderr: 'dockerfile-migrate: missing: no such file or directory\n' });
+    });
+
+    it('a batch with a missing path still writes the good one and names the missing one', async ({ expect }) => {
+      const root = tmp();
+      app(path.join(root, 'good'));
+      const r = await run(['--write', 'good', 'missing'], root);
+      expect(r.code).toBe(2);
+      expect(exists(root, 'good', '.dockerignore')).toBe(true);
+      expect(errorLines(r.stderr)).toEqual(['dockerfile-migrate: missing: no such file or directory']);
+    });
+
+    it('from a subdirectory on ../Dockerfile, every patch path is relative to the current directory', async ({ expect }) => {
+      const dir = app(tmp());
+      fs.mkdirSync(path.join(dir, 'child'));
+      const r = await run(['../Dockerfile'], path.join(dir, 'child'));
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('diff --git a/../Dockerfile b/../Dockerfile\n');
+      expect(r.stdout).not.toContain(dir);
+      expect(r.stdout).toContain('+++ b/../.dockerignore\n');
     });
   });
 
