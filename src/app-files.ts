@@ -92,12 +92,19 @@ export function namedBySources(facts: ProjectFacts, exclude: ReadonlySet<string>
   return found;
 }
 
-/** Output directory of the build: tsconfig outDir, tsc --outDir in the build script, or the entry path. */
+/**
+ * Output directory of the build (relative path, may be nested like server/dist): tsconfig outDir,
+ * --outDir in the build script, or the directory the start command runs from when that directory
+ * is not part of the sources (absent from the context, or a conventional output name).
+ */
 export function buildOutputDir(facts: ProjectFacts, entries: string[]): string | null {
   const build = facts.packageJson?.scripts.build ?? '';
-  const m = /(?:--outDir|--out-dir|-d|--outdir|--out-file|-o)[= ]+["']?([^\s"'&;]+)/.exec(build);
-  const fromScript = m ? m[1].replace(/^\.\//, '').split('/')[0] : null;
-  const fromEntry = entries.map((e) => e.split('/')).find((p) => p.length > 1 && /^(dist|build|out|lib|\.next|\.output|\.nuxt|server-build)$/.test(p[0]))?.[0] ?? null;
-  const fromTs = facts.tsOutDir ? facts.tsOutDir.split('/')[0] : null;
+  const m = /(?:--outDir|--out-dir|--outdir|-d|-o)[= ]+["']?([^\s"'&;]+)/.exec(build);
+  const fromScript = m ? m[1].replace(/^\.\//, '').replace(/\/+$/, '') : null;
+  const generated = (dir: string) => !facts.topLevel.has(dir) || /^(dist|build|out|\.next|\.output|\.nuxt|server-build)$/.test(dir);
+  const fromEntry = entries.map((e) => e.split('/')).find((p) => p.length > 1 && /^(dist|build|out|lib|\.next|\.output|\.nuxt|server-build)$/.test(p[0]) && generated(p[0]))?.[0] ?? null;
+  const fromTs = facts.tsOutDir;
+  if (fromTs && entries.some((e) => e.startsWith(fromTs + '/'))) return fromTs;
+  if (fromScript && entries.some((e) => e.startsWith(fromScript + '/'))) return fromScript;
   return fromEntry ?? fromTs ?? fromScript ?? (/\bnext build\b/.test(build) ? '.next' : null);
 }

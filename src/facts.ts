@@ -30,6 +30,8 @@ export interface ProjectFacts {
   manager: PackageManager | null;
   /** The lockfile's name in the context, when there is one. */
   lockfile: string | null;
+  /** Why a lockfile that is there cannot be used (it does not parse), or null. */
+  lockfileProblem: string | null;
   hasNpmrc: boolean;
   /** Extra files the package manager reads at install time (pnpm-workspace.yaml, .yarnrc.yml, patches/...). */
   installFiles: readonly string[];
@@ -211,6 +213,7 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
 
   let manager: PackageManager | null = null;
   let lockfile: string | null = null;
+  let lockfileProblem: string | null = null;
   const candidates: [string, PackageManager][] = [
     ['package-lock.json', 'npm'],
     ['npm-shrinkwrap.json', 'npm'],
@@ -244,6 +247,7 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
       try {
         JSON.parse(t);
       } catch {
+        lockfileProblem = 'package-lock.json does not parse, and npm ci would fail on it';
         notes.push('package-lock.json does not parse; npm ci would fail on it, so installs are left as they are');
         lockfile = null;
       }
@@ -297,10 +301,12 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
     packageJson,
     manager,
     lockfile,
+    lockfileProblem,
     hasNpmrc: installFiles.includes('.npmrc'),
     installFiles: Object.freeze(installFiles),
     installScripts: Object.freeze(installScripts),
-    workspaces: Boolean(packageJson?.workspaces) || exists('pnpm-workspace.yaml'),
+    // pnpm-workspace.yaml may hold only settings (onlyBuiltDependencies, ...): a workspace lists packages.
+    workspaces: Boolean(packageJson?.workspaces) || /^packages\s*:/m.test(src.read('pnpm-workspace.yaml') ?? ''),
     tsOutDir,
     tsRootDir,
     dockerignore: di,

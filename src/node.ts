@@ -1,7 +1,7 @@
 /**
  * What the transforms know about Node.js package managers, RUN commands and base images.
  */
-import { copyParts, type Instr, type ParsedDockerfile, type Stage } from './dockerfile.js';
+import { copyParts, substitute, unquote, type Instr, type ParsedDockerfile, type Stage } from './dockerfile.js';
 import { isContextCopy, sourceCovers } from './helpers.js';
 import { tokenizeShell, type SimpleCommand, type Word } from './shell.js';
 import type { PackageManager, ProjectFacts } from './facts.js';
@@ -47,6 +47,8 @@ const BUILD_BINARIES = new Set([
   'tsc', 'babel', 'webpack', 'vite', 'rollup', 'esbuild', 'swc', 'next', 'nest', 'nuxt', 'ng', 'tsup', 'parcel',
   'gulp', 'grunt', 'prisma', 'npx', 'bunx', 'pnpx', 'node', 'turbo', 'nx', 'lerna', 'svelte-kit', 'astro', 'remix',
 ]);
+
+const TEST_BINARIES = new Set(['jest', 'vitest', 'mocha', 'ava', 'tap', 'jasmine', 'karma', 'nyc', 'c8', 'eslint', 'prettier', 'playwright', 'cypress', 'tsd', 'xo', 'standard', 'biome']);
 
 /** Packages that only serve to compile native modules or fetch git dependencies. */
 export const BUILD_TOOL_PACKAGES = new Set([
@@ -171,6 +173,8 @@ export function classifyCommand(cmd: SimpleCommand): ClassifiedCommand {
   }
   if (bin === 'ln') return { ...base, kind: 'link' };
   if (bin === 'true' || bin === 'echo' || bin === 'set') return { ...base, kind: 'cleanup' };
+  const tool = bin === 'npx' || bin === 'bunx' || bin === 'pnpx' || (bin === 'pnpm' && words[1]?.value === 'exec') ? (words.find((w, i) => i > 0 && !w.value.startsWith('-') && w.value !== 'exec')?.value ?? '') : bin;
+  if (TEST_BINARIES.has(tool.replace(/@.*$/, ''))) return { ...base, kind: 'test' };
   if (BUILD_BINARIES.has(bin)) {
     if (bin === 'node' && words.length === 1) return base;
     return { ...base, kind: 'build' };
@@ -186,12 +190,24 @@ export interface RunInfo {
 export function classifyRun(doc: ParsedDockerfile, ins: Instr): RunInfo {
   if (ins.keyword !== 'RUN' || ins.heredoc) return { ins, commands: [] };
   if (ins.json) {
-    if (!ins.jsonArgs) return { ins, commands: [] };
-    // exec form: ["npm", "ci"] or ["sh", "-c", "..."]
-    return { ins, commands: [] };
+    // Exec form: ["npm", "ci", ...] is one simple command whose words are the JSON strings
+    // (offsets inside the quotes). ["sh", "-c", "..."] is left unread.
+    if (!ins.jsonArgs || !ins.jsonArgs.length || /^(\/bin\/)?(ba|da)?sh$/.test(ins.jsonArgs[0])) return { ins, commands: [] };
+    const words: Word[] = [];
+    const re = /"((?:[^"\\])*)"/g;
+    const body = doc.text.slice(ins.start, ins.end);
+    const open = body.indexOf('[');
+    re.lastIndex = open;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(body))) {
+      const start = ins.start + m.index + 1;
+      words.push({ value: m[1], start, end: start + m[1].length });
+    }
+    if (words.length !== ins.jsonArgs.length || words.some((w, i) => w.value !== ins.jsonArgs![i])) return { ins, commands: [] };
+    return { ins, commands: [classifyCommand({ words, start: words[0].start, end: words[words.length - 1].end })] };
   }
   const flagsEnd = ins.flags.length ? Math.max(...ins.flags.map((f) => f.end)) : ins.start + 3;
-  let bodyStart = Math.max(ins.start + 3, flagsEnd);
+  const bodyStart = Math.max(ins.start + 3, flagsEnd);
   const cmds = tokenizeShell(doc.text, bodyStart, ins.end, doc.escape);
   return { ins, commands: cmds.map(classifyCommand) };
 }
@@ -248,8 +264,8 @@ export function baseImageInfo(image: string): BaseImage {
 }
 
 /** `--omit=dev` needs npm 7+ (Node 15+); older official images need `--production`. */
-export function omitDevFlag(stage: Stage): string {
-  const info = baseImageInfo(stage.resolvedImage);
+export function omitDevFlag(image: string): string {
+  const info = baseImageInfo(image);
   return info.nodeMajor !== null && info.nodeMajor < 15 ? '--production' : '--omit=dev';
 }
 
@@ -296,7 +312,7 @@ export function pruneCommand(facts: ProjectFacts, stage: Stage): string {
     case 'bun':
       return 'rm -rf node_modules && bun install --production' + (facts.lockfile ? ' --frozen-lockfile' : '');
     default:
-      return `npm prune ${omitDevFlag(stage)}`;
+      return `npm prune ${omitDevFlag(stage.resolvedImage)}`;
   }
 }
 
@@ -315,21 +331,61 @@ export function stageChain(doc: ParsedDockerfile, stage: Stage): Stage[] {
 
 /** Is the context file `rel` copied into the image before instruction `ins` (in its stage or a parent stage)? */
 export function copiedBefore(doc: ParsedDockerfile, stage: Stage, ins: Instr, rel: string): boolean {
+  return copySourcesBefore(doc, stage, ins).some((s) => !s.fromStage && sourceCovers(s.source, rel));
+}
+
+interface CopiedSource {
+  source: string;
+  /** Set when copied from another stage or image (COPY --from). */
+  fromStage: string | null;
+}
+
+/** Every COPY/ADD source that lands in the image before `ins` (its stage and the stages it builds on). */
+export function copySourcesBefore(doc: ParsedDockerfile, stage: Stage, ins: Instr): CopiedSource[] {
+  const out: CopiedSource[] = [];
   for (const st of stageChain(doc, stage)) {
     for (const i of st.instructions) {
       if (st === stage && i.index >= ins.index) break;
-      if (!isContextCopy(i)) continue;
+      if (i.keyword !== 'COPY' && i.keyword !== 'ADD') continue;
       const parts = copyParts(i);
-      if (parts && parts.sources.some((s) => sourceCovers(s, rel))) return true;
+      if (!parts) continue;
+      const from = i.flags.find((f) => f.name === 'from')?.value ?? null;
+      const vars = new Map(doc.globalArgs);
+      for (const x of st.instructions) {
+        if (x.index >= i.index) break;
+        if (x.keyword === 'ARG' || x.keyword === 'ENV') for (const a of x.args) if (a.includes('=')) vars.set(a.slice(0, a.indexOf('=')), unquote(a.slice(a.indexOf('=') + 1)));
+      }
+      for (const src of parts.sources) out.push({ source: substitute(src, vars), fromStage: from });
     }
   }
-  return false;
+  return out;
 }
+
+const LOCKFILES = /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?)$/;
 
 /** The lockfile when the install at `ins` can use it: present in the context, not ignored, copied before. */
 export function usableLockfile(doc: ParsedDockerfile, stage: Stage, ins: Instr, facts: ProjectFacts): { file: string | null; why: string } {
+  const sources = copySourcesBefore(doc, stage, ins);
+  if (facts.lockfile && !facts.ignored(facts.lockfile) && sources.some((s) => !s.fromStage && sourceCovers(s.source, facts.lockfile!))) {
+    return { file: facts.lockfile, why: '' };
+  }
+  // A lockfile named explicitly: from another stage (COPY --from=build /app/package-lock.json ./),
+  // or from a subdirectory of the context (COPY api/package-lock.json ./).
+  for (const s of [...sources].reverse()) {
+    if (!LOCKFILES.test(s.source)) continue;
+    const base = s.source.replace(/^.*\//, '');
+    if (s.fromStage) return { file: base, why: '' };
+    const rel = s.source.replace(/^\.?\/+/, '');
+    if (facts.files?.includes(rel) && !facts.ignored(rel)) return { file: base, why: '' };
+  }
+  if (facts.lockfileProblem) return { file: null, why: facts.lockfileProblem };
   if (!facts.lockfile) return { file: null, why: 'there is no lockfile in the build context' };
   if (facts.ignored(facts.lockfile)) return { file: null, why: `${facts.lockfile} is excluded by ${facts.dockerignore?.path ?? '.dockerignore'}` };
-  if (!copiedBefore(doc, stage, ins, facts.lockfile)) return { file: null, why: `${facts.lockfile} is not copied into the image before this install` };
-  return { file: facts.lockfile, why: '' };
+  return { file: null, why: `${facts.lockfile} is not copied into the image before this install` };
+}
+
+/** The base image a stage ultimately builds on. */
+export function rootImage(doc: ParsedDockerfile, stage: Stage): string {
+  const chain = stageChain(doc, stage);
+  return chain[chain.length - 1].resolvedImage;
 }

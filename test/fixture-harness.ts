@@ -23,7 +23,7 @@ export function listCases(): FixtureCase[] {
   const out: FixtureCase[] = [];
   for (const group of fs.readdirSync(FIXTURES).sort()) {
     const gdir = path.join(FIXTURES, group);
-    if (!fs.statSync(gdir).isDirectory() || group === 'corpus') continue;
+    if (!fs.statSync(gdir).isDirectory() || group === 'corpus' || group === 'e2e') continue;
     for (const name of fs.readdirSync(gdir).sort()) {
       const dir = path.join(gdir, name);
       if (fs.existsSync(path.join(dir, 'Dockerfile'))) out.push({ group, name, dir });

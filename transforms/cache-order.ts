@@ -112,7 +112,8 @@ function reorderBlocker(doc: import('../src/dockerfile.js').ParsedDockerfile, al
   if (impure.length) return `the same RUN also runs \`${impure[0].words.map((w) => w.value).join(' ')}\`, which needs the sources`;
   for (const i of all) {
     if (i.index <= broad.index || i.index >= install.index) continue;
-    if (['ENV', 'ARG', 'LABEL', 'EXPOSE'].includes(i.keyword)) continue;
+    // COPY ignores USER, and none of these read the sources.
+    if (['ENV', 'ARG', 'LABEL', 'EXPOSE', 'USER', 'STOPSIGNAL', 'VOLUME'].includes(i.keyword)) continue;
     if (i.keyword === 'COPY' || i.keyword === 'ADD') continue;
     if (i.keyword === 'RUN') {
       const kinds = classifyRun(doc, i).commands;

@@ -4,11 +4,10 @@
  * patterns to an existing one (its lines and comments stay as they are). A pattern that
  * would hide a file a COPY/ADD names, or that the build uses, is left out.
  */
-import { copyParts } from '../src/dockerfile.js';
 import { ignoreMatcher } from '../src/ignore.js';
-import { globToRegExp, isContextCopy, sourceCovers } from '../src/helpers.js';
+import { globToRegExp, sourceCovers } from '../src/helpers.js';
 import { buildOutputDir, entryPaths, runtimeCommandWords } from '../src/app-files.js';
-import { classifyRun } from '../src/node.js';
+import { classifyRun, copySourcesBefore } from '../src/node.js';
 import type { Transform, TransformResult, Warning } from '../src/types.js';
 
 const ID = 'dockerignore';
@@ -56,13 +55,16 @@ export const dockerignoreTransform: Transform = {
 
     // What the Dockerfile names explicitly, and what its build runs.
     const named: string[] = [];
-    for (const ins of doc.instructions) {
-      if (!isContextCopy(ins)) continue;
-      const parts = copyParts(ins);
-      if (parts) for (const s of parts.sources) if (!/^\.?\/?$/.test(s)) named.push(s);
+    for (const stage of doc.stages) {
+      const last = stage.instructions[stage.instructions.length - 1];
+      if (!last) continue;
+      const after = { ...last, index: last.index + 1 };
+      // Sources with ARG/ENV defaults substituted (COPY ${ENV_FILE} ./.env).
+      for (const s of copySourcesBefore(doc, stage, after)) if (!s.fromStage && !/^\.?\/?$/.test(s.source)) named.push(s.source);
     }
     const runWords = doc.instructions.filter((i) => i.keyword === 'RUN').flatMap((i) => classifyRun(doc, i).commands);
-    const runsGit = runWords.some((c) => c.words[0]?.value === 'git') || /\bgit\s/.test(Object.values(facts.packageJson?.scripts ?? {}).join('\n'));
+    const runText = doc.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.content).join('\n');
+    const runsGit = /(^|[\s;&|(`"'$])git\s/.test(runText) || /(^|[\s;&|(`"'$])git\s/.test(Object.values(facts.packageJson?.scripts ?? {}).join('\n'));
     const runsTests = runWords.some((c) => c.kind === 'test');
     const has = (n: string) => facts.topLevel.has(n);
     const warnings: Warning[] = [];
@@ -94,11 +96,12 @@ export const dockerignoreTransform: Transform = {
       }
       add.push(c.pattern);
     }
-    // The build output is rebuilt in the image: a stale local copy only slows the context down.
+    // The build output is rebuilt in the image: a local copy only slows the context down or goes stale.
     const builds = runWords.some((c) => c.kind === 'build' && c.manager);
     if (builds) {
       const out = buildOutputDir(facts, doc.stages.length ? entryPaths(runtimeCommandWords(doc, doc.stages[doc.stages.length - 1]), facts) : []);
-      if (out && has(out) && !matcher.ignores(out) && !named.some((s) => sourceCovers(s, out) && s.replace(/^\.\//, '') !== '')) add.push(out);
+      // Whether or not a local build left it there: the result must not depend on the working tree's state.
+      if (out && !matcher.ignores(out) && !named.some((s) => sourceCovers(s, out) || sourceCovers(out, s.replace(/^\.\//, '')))) add.push(out);
     }
     if (!add.length) return warnings.length ? { edits: [], changes: [], warnings } : null;
 

@@ -29,6 +29,8 @@ export const nodeEnv: Transform = {
     for (const i of stage.instructions) {
       if (i.keyword !== 'RUN') continue;
       const cmds = classifyRun(doc, i).commands;
+      // A RUN that cannot be read (heredoc, sh -c in exec form) may install or build.
+      if (!cmds.length) anchor = i;
       if (cmds.some((c) => (c.kind === 'install' && !installOmitsDev(c)) || c.kind === 'build' || c.kind === 'test' || c.kind === 'prune')) anchor = i;
     }
     return {

@@ -3,8 +3,9 @@
  * (uid 1000); distroless has `nonroot`; on other Alpine or Debian bases a system user is
  * created. Copies into the app directory get --chown so the app owns its files.
  */
-import { normalizePosix, type Instr, type Stage } from '../src/dockerfile.js';
-import { copyDest, insertAfter, isInside, lastStage, lineNo, lines, workdirAt } from '../src/helpers.js';
+import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
+import type { ProjectFacts } from '../src/facts.js';
+import { copyDest, insertAfter, isContextCopy, isInside, lastStage, lineNo, lines, workdirAt } from '../src/helpers.js';
 import { baseImageInfo, stageChain } from '../src/node.js';
 import { runtimeCommandWords } from '../src/app-files.js';
 import type { Change, Edit, Transform, TransformResult } from '../src/types.js';
@@ -34,7 +35,7 @@ export const nonRoot: Transform = {
     let user: string;
     let create: string | null = null;
     if (base.unresolved) return warn(`no USER added: the base image ${baseStage.image} cannot be resolved, so its users are unknown`);
-    if (base.officialNode) user = 'node';
+    if (base.officialNode || /chainguard\/node/.test(baseStage.resolvedImage)) user = 'node';
     else if (base.distroless) user = 'nonroot';
     else if (base.alpine) {
       user = 'app';
@@ -44,17 +45,19 @@ export const nonRoot: Transform = {
       create = 'RUN groupadd --system app && useradd --system --gid app --no-create-home app';
     } else return warn(`no USER added: ${baseStage.image} is neither an official node image nor a known Alpine or Debian base`);
 
-    const lowPorts = stage.instructions
+    const lowPorts = chain
+      .flatMap((st) => st.instructions)
       .filter((i) => i.keyword === 'EXPOSE')
       .flatMap((i) => i.args)
       .map((p) => Number(p.split('/')[0]))
       .filter((p) => Number.isInteger(p) && p > 0 && p < 1024);
     if (lowPorts.length) return warn(`no USER added: the app listens on port ${lowPorts.join(', ')}, which a non-root user may not bind on every runtime (e.g. Kubernetes)`);
+    // A start command or entrypoint script that drops privileges itself (su-exec, gosu, chown) expects root.
     const words = runtimeCommandWords(doc, stage);
-    const scripts = words.filter((w) => /\.sh$/.test(w)).map((w) => w.replace(/^\.\//, ''));
-    for (const s of scripts) {
-      const body = facts.read(s) ?? facts.read(s.replace(/^.*\//, '')) ?? '';
-      if (PRIVILEGE_DROP.test(body)) return warn(`no USER added: ${s} switches users or changes ownership itself and expects to start as root`);
+    if (PRIVILEGE_DROP.test(words.join(' '))) return warn('no USER added: the start command switches users or changes ownership itself and expects to start as root');
+    for (const w of words) {
+      const body = scriptBody(doc, w, facts);
+      if (body !== null && PRIVILEGE_DROP.test(body)) return warn(`no USER added: ${w} switches users or changes ownership itself and expects to start as root`);
     }
 
     const edits: Edit[] = [];
@@ -82,6 +85,34 @@ export const nonRoot: Transform = {
     return { edits, changes };
   },
 };
+
+/**
+ * The text of a script the start command names: a context file of that path, or the source of a
+ * COPY whose destination ends in that name (COPY scripts/entrypoint.sh /usr/local/bin/entrypoint.sh).
+ */
+function scriptBody(doc: ParsedDockerfile, word: string, facts: ProjectFacts): string | null {
+  if (!word || word.startsWith('-') || /^(node|npm|yarn|pnpm|bun|sh|bash|exec)$/.test(word)) return null;
+  const name = word.replace(/^.*\//, '');
+  const rel = word.replace(/^\.\//, '');
+  if (!word.startsWith('/')) {
+    const direct = facts.read(rel);
+    if (direct !== null && /\.(sh|bash)$|^[^.]+$/.test(name)) return direct;
+  }
+  for (const ins of doc.instructions) {
+    if (!isContextCopy(ins)) continue;
+    const parts = copyParts(ins);
+    if (!parts) continue;
+    const destName = parts.dest.endsWith('/') ? null : parts.dest.replace(/^.*\//, '');
+    for (const src of parts.sources) {
+      const srcName = src.replace(/^.*\//, '');
+      if (destName === name || (destName === null && srcName === name)) {
+        const body = facts.read(src.replace(/^\.?\//, ''));
+        if (body !== null) return body;
+      }
+    }
+  }
+  return null;
+}
 
 function lastWriter(stage: Stage): Instr | undefined {
   return [...stage.instructions].reverse().find((i) => i.keyword === 'RUN' || i.keyword === 'COPY' || i.keyword === 'ADD');

@@ -5,7 +5,7 @@
  * get their frozen-lockfile flag. Flags that shaped the lockfile (--legacy-peer-deps) stay.
  */
 import { lineNo } from '../src/helpers.js';
-import { baseImageInfo, classifyRun, usableLockfile } from '../src/node.js';
+import { baseImageInfo, classifyRun, rootImage, usableLockfile } from '../src/node.js';
 import type { Change, Edit, Transform, Warning } from '../src/types.js';
 
 const ID = 'npm-ci';
@@ -19,7 +19,7 @@ export const npmCi: Transform = {
     const changes: Change[] = [];
     const warnings: Warning[] = [];
     for (const stage of doc.stages) {
-      const base = baseImageInfo(stage.resolvedImage);
+      const base = baseImageInfo(rootImage(doc, stage));
       const oldNpm = base.nodeMajor !== null && base.nodeMajor < 15;
       for (const ins of stage.instructions) {
         if (ins.keyword !== 'RUN') continue;

@@ -105,9 +105,10 @@ export const selectiveCopy: Transform = {
       if (!out) return keep('the build step\'s output directory is unknown (no tsconfig outDir, no --outDir, CMD does not name it)');
       add(out, 'build output');
     }
+    const outTop = out ? out.split('/')[0] : null;
     for (const e of entries) {
       const top = e.split('/')[0];
-      if (top === out) continue;
+      if (out && (e === out || e.startsWith(out + '/'))) continue;
       if (!present.has(top)) return keep(`the entry ${e} is not in the build stage's ${appDir}`);
       add(top, 'entry point');
     }
@@ -116,6 +117,8 @@ export const selectiveCopy: Transform = {
     if (builds) {
       for (const n of present) if (BUILD_INPUTS.test(n) && n !== out && !need.has(n)) buildOnly.add(n);
       if (facts.tsRootDir) buildOnly.add(facts.tsRootDir.split('/')[0]);
+      // A nested output (server/dist) comes on its own; the rest of its top folder is sources.
+      if (out && outTop && out !== outTop) buildOnly.add(outTop);
     }
     const named = namedBySources(facts, need);
     for (const n of named) if (present.has(n) && !buildOnly.has(n) && !isDevEntry(n)) add(n, 'used by the app');
