@@ -36,34 +36,70 @@ function scriptWords(s: string): string[] {
 
 const RUNNERS = new Set(['node', 'nodejs', 'bun', 'deno', 'pm2-runtime', 'pm2', 'nodemon', 'forever', 'ts-node', 'tsx', 'dumb-init', 'tini', '/sbin/tini', '/usr/bin/dumb-init', 'exec', 'sh', 'bash', '--']);
 
+const SCRIPT_RUNNERS = new Set(['node', 'nodejs', 'bun', 'pm2-runtime', 'nodemon', 'forever', 'ts-node', 'tsx', 'ts-node-dev']);
+/** node flags whose value is a file: --require/-r, --import, --env-file, --loader. */
+const FILE_FLAGS = /^(-r|--require|--import|--loader|--experimental-loader|--env-file|--env-file-if-exists)$/;
+
+export interface EntryInfo {
+  /** Paths (relative to the app directory, or absolute) the runtime command names. */
+  paths: string[];
+  /** The app runs TypeScript directly (tsx, ts-node): tsconfig.json is read at run time. */
+  runsTypeScript: boolean;
+}
+
 /**
  * Context paths (relative) that the runtime command names: the entry file, a start script's
- * entry, scripts run directly. Follows `npm start`/`yarn start` into package.json.
+ * entry, files given to node flags (--require, --env-file), scripts run directly. Follows
+ * `npm start`/`yarn start` into package.json.
  */
-export function entryPaths(words: string[], facts: ProjectFacts, depth = 0): string[] {
+export function entryInfo(words: string[], facts: ProjectFacts, depth = 0): EntryInfo {
   const out: string[] = [];
+  let runsTypeScript = false;
   const pkg = facts.packageJson;
+  let afterRunner = false;
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
-    if (/^(npm|yarn|pnpm|bun)$/.test(w) && depth < 2) {
+    if (/^(npm|yarn|pnpm|bun)$/.test(w) && depth < 2 && !(w === 'bun' && /\.[cm]?[jt]sx?$/.test(words[i + 1] ?? ''))) {
       const rest = words.slice(i + 1).filter((x) => !x.startsWith('-'));
       const script = rest[0] === 'run' || rest[0] === 'run-script' ? rest[1] : rest[0];
-      if (script && pkg?.scripts[script]) out.push(...entryPaths(scriptWords(pkg.scripts[script]), facts, depth + 1));
-      else if (script === 'start' && pkg) out.push(pkg.main ?? 'server.js');
+      if (script && pkg?.scripts[script]) {
+        const inner = entryInfo(scriptWords(pkg.scripts[script]), facts, depth + 1);
+        out.push(...inner.paths);
+        runsTypeScript ||= inner.runsTypeScript;
+      } else if (script === 'start' && pkg) out.push(pkg.main ?? 'server.js');
       break;
     }
-    if (w.startsWith('-')) continue;
+    if (/^(tsx|ts-node|ts-node-dev)$/.test(w)) runsTypeScript = true;
+    if (w.startsWith('-')) {
+      const eq = w.indexOf('=');
+      const name = eq > 0 ? w.slice(0, eq) : w;
+      if (FILE_FLAGS.test(name)) {
+        const value = eq > 0 ? w.slice(eq + 1) : words[++i];
+        if (value && (value.startsWith('.') || value.startsWith('/') || facts.topLevel.has(value.split('/')[0]))) out.push(value.replace(/^\.\//, ''));
+      }
+      continue;
+    }
+    if (SCRIPT_RUNNERS.has(w)) {
+      afterRunner = true;
+      continue;
+    }
     if (RUNNERS.has(w)) continue;
     if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) continue;
     // The command itself, named without a path, is looked up on PATH, not in the app directory.
     if (i === 0 && depth === 0 && !w.includes('/') && /\.sh$/.test(w)) continue;
     const rel = w.replace(/^\.\//, '');
-    if (/\.(m?[jt]s|cjs|cts|sh)$/.test(rel) || facts.topLevel.has(rel.split('/')[0])) out.push(rel);
+    // The first argument after node (or tsx, nodemon, ...) is the script, with or without an extension.
+    if (afterRunner || /\.(m?[jt]s|cjs|cts|sh)$/.test(rel) || facts.topLevel.has(rel.split('/')[0])) out.push(rel);
+    afterRunner = false;
   }
-  return out;
+  return { paths: out, runsTypeScript };
 }
 
-/** Top-level names that string literals in the app's sources mention (views, public, config...). */
+export function entryPaths(words: string[], facts: ProjectFacts): string[] {
+  return entryInfo(words, facts).paths;
+}
+
+/** Paths under top-level entries that string literals in the app's sources name ('views', 'public/css', 'src/views'...). */
 export function namedBySources(facts: ProjectFacts, exclude: ReadonlySet<string>): Set<string> {
   const found = new Set<string>();
   if (!facts.files) return found;
@@ -75,7 +111,8 @@ export function namedBySources(facts: ProjectFacts, exclude: ReadonlySet<string>
   for (const f of facts.files) {
     const top = f.split('/')[0];
     if (isDevEntry(top) && !exclude.has(top)) continue;
-    if (!SOURCE_EXT.test(f) || f.endsWith('.d.ts') || /(^|\/)(package-lock|tsconfig)[^/]*\.json$/.test(f)) continue;
+    // Manifests name scripts and packages, not files the app reads.
+    if (!SOURCE_EXT.test(f) || f.endsWith('.d.ts') || /(^|\/)(package|package-lock|npm-shrinkwrap|tsconfig[^/]*|jsconfig|composer|bower)\.json$/.test(f)) continue;
     if (/(\.test|\.spec)\.[cm]?[jt]sx?$/.test(f)) continue;
     if (++count > 2000) break;
     const text = facts.read(f);
@@ -83,10 +120,10 @@ export function namedBySources(facts: ProjectFacts, exclude: ReadonlySet<string>
     budget -= text.length;
     if (budget < 0) break;
     for (const m of text.matchAll(lit)) {
-      const v = m[2].split('${')[0].replace(/^(\.\.?\/)+/, '').replace(/^\//, '');
-      if (!v) continue;
+      const v = m[2].split('${')[0].replace(/^(\.\.?\/)+/, '').replace(/^\//, '').replace(/\/+$/, '');
+      if (!v || /\s/.test(v)) continue;
       const first = v.split('/')[0];
-      if (facts.topLevel.has(first) && first !== top) found.add(first);
+      if (facts.topLevel.has(first) && !(first === top && !v.includes('/'))) found.add(v);
     }
   }
   return found;

@@ -200,7 +200,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       st.instructions.push(ins);
       if (keyword === 'WORKDIR' && args.length) {
         const w = args.join(' ');
-        st.workdir = w.startsWith('/') || !st.workdir ? w : joinPosix(st.workdir, w);
+        st.workdir = w.startsWith('/') ? w : st.workdir ? joinPosix(st.workdir, w) : '/' + w;
       }
     }
   }

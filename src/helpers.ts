@@ -117,9 +117,12 @@ export function copyDest(ins: Instr, workdir: string | null): string | null {
   return joinPosix(workdir ?? '/', parts.dest);
 }
 
-/** Workdir in effect at an instruction (the last WORKDIR before it in its stage). */
-export function workdirAt(stage: Stage, ins: Instr): string | null {
-  let wd: string | null = null;
+/**
+ * Workdir in effect at an instruction: the last WORKDIR before it in its stage, starting from the
+ * one the stage inherits when it is built FROM an earlier stage.
+ */
+export function workdirAt(stage: Stage, ins: Instr, doc?: ParsedDockerfile): string | null {
+  let wd: string | null = doc ? inheritedWorkdir(doc, stage) : null;
   for (const i of stage.instructions) {
     if (i.index >= ins.index) break;
     if (i.keyword === 'WORKDIR' && i.args.length) {
@@ -128,6 +131,14 @@ export function workdirAt(stage: Stage, ins: Instr): string | null {
     }
   }
   return wd;
+}
+
+/** The workdir a stage starts with: the final one of the earlier stage it is built FROM. */
+export function inheritedWorkdir(doc: ParsedDockerfile, stage: Stage): string | null {
+  const parent = doc.stages.find((s) => s.index < stage.index && s.name && s.name.toLowerCase() === stage.image.toLowerCase());
+  if (!parent) return null;
+  const last = parent.instructions[parent.instructions.length - 1];
+  return last ? workdirAt(parent, { ...last, index: last.index + 1 }, doc) : inheritedWorkdir(doc, parent);
 }
 
 export function isInside(p: string, dir: string): boolean {

@@ -71,7 +71,7 @@ export const nonRoot: Transform = {
     for (const ins of stage.instructions) {
       if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') continue;
       if (ins.flags.some((f) => f.name === 'chown')) continue;
-      const wd = workdirAt(stage, ins);
+      const wd = workdirAt(stage, ins, doc);
       const dest = copyDest(ins, wd);
       if (!wd || !dest || !isInside(dest, normalizePosix(wd))) continue;
       const lastFlag = ins.flags.length ? ins.flags[ins.flags.length - 1].end : ins.start + ins.keyword.length;

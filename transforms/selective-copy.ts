@@ -5,7 +5,7 @@
  */
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
 import type { ProjectFacts } from '../src/facts.js';
-import { buildOutputDir, entryPaths, isDevEntry, namedBySources, runtimeCommandWords } from '../src/app-files.js';
+import { buildOutputDir, entryInfo, isDevEntry, namedBySources, runtimeCommandWords } from '../src/app-files.js';
 import { copyDest, flagText, isContextCopy, lastStage, lineNo, workdirAt } from '../src/helpers.js';
 import { classifyRun, stageChain } from '../src/node.js';
 import type { Transform, TransformResult } from '../src/types.js';
@@ -28,10 +28,12 @@ function wholeStageCopy(doc: ParsedDockerfile, stage: Stage): { ins: Instr; src:
     if (!src || src === stage) continue;
     const parts = copyParts(ins);
     if (!parts || parts.sources.length !== 1) continue;
-    const srcDir = src.workdir ? normalizePosix(src.workdir) : null;
+    // A stage without a WORKDIR of its own works in the one of the stage it builds on.
+    const wd = stageChain(doc, src).find((st) => st.workdir)?.workdir ?? null;
+    const srcDir = wd ? normalizePosix(wd) : null;
     if (!srcDir || srcDir === '/') continue;
     if (normalizePosix(parts.sources[0]) !== srcDir) continue;
-    const dest = copyDest(ins, workdirAt(stage, ins));
+    const dest = copyDest(ins, workdirAt(stage, ins, doc));
     if (!dest || dest !== srcDir) continue;
     return { ins, src, appDir: srcDir };
   }
@@ -45,7 +47,7 @@ function presentIn(doc: ParsedDockerfile, src: Stage, facts: ProjectFacts, appDi
     for (const ins of st.instructions) {
       if (!isContextCopy(ins)) continue;
       const parts = copyParts(ins);
-      const dest = copyDest(ins, workdirAt(st, ins));
+      const dest = copyDest(ins, workdirAt(st, ins, doc));
       if (!parts || !dest) return null;
       for (const s of parts.sources) {
         const rel = normalizePosix(s.replace(/^\/+/, ''));
@@ -77,6 +79,9 @@ export const selectiveCopy: Transform = {
     const { ins, src, appDir } = whole;
     const line = lineNo(doc, ins);
     const keep = (why: string): TransformResult => ({ edits: [], changes: [], warnings: [{ transform: ID, line, message: `kept \`${ins.text}\`: ${why}` }] });
+    if (ins.flags.some((f) => f.name === 'chown') && !stage.instructions.some((i) => i.index < ins.index && i.keyword === 'WORKDIR')) {
+      return keep(`this copy creates ${appDir} owned by ${ins.flags.find((f) => f.name === 'chown')!.value}; copies of its parts would leave the directory itself owned by root`);
+    }
     if (!facts.files || !facts.packageJson) return keep('the build context could not be read, so what the app needs is unknown');
     if (facts.manager === 'yarn-berry' && !/nodeLinker:\s*["']?node-modules/.test(facts.read('.yarnrc.yml') ?? '')) return keep('Yarn Plug\'n\'Play keeps dependencies outside node_modules');
 
@@ -87,7 +92,12 @@ export const selectiveCopy: Transform = {
     const installs = runs.some((r) => r.commands.some((c) => c.kind === 'install' || c.kind === 'add'));
     const builds = runs.some((r) => r.commands.some((c) => c.kind === 'build' && c.manager));
     const words = runtimeCommandWords(doc, stage);
-    let entries = entryPaths(words, facts);
+    const entry = entryInfo(words, facts);
+    const subDirs = new Set<string>();
+    // Absolute paths inside the app directory count like relative ones; other absolute paths are not the app's.
+    let entries = entry.paths
+      .map((e) => (e.startsWith(appDir + '/') ? e.slice(appDir.length + 1) : e))
+      .filter((e) => !e.startsWith('/'));
     if (!entries.length && facts.packageJson.main) entries = [facts.packageJson.main.replace(/^\.\//, '')];
     if (!entries.length) return keep('the entry file cannot be told from CMD, ENTRYPOINT, the start script or main');
 
@@ -120,8 +130,26 @@ export const selectiveCopy: Transform = {
       // A nested output (server/dist) comes on its own; the rest of its top folder is sources.
       if (out && outTop && out !== outTop) buildOnly.add(outTop);
     }
-    const named = namedBySources(facts, need);
-    for (const n of named) if (present.has(n) && !buildOnly.has(n) && !isDevEntry(n)) add(n, 'used by the app');
+    // What the sources name is kept even when its name looks like a development folder (docs/ served as pages).
+    for (const p of namedBySources(facts, need)) {
+      const parts = p.split('/');
+      const top = parts[0];
+      if (!present.has(top) || top === 'node_modules' || (isDevEntry(top) && /^(\.git|coverage|\.nyc_output)$/.test(top))) continue;
+      if (!buildOnly.has(top)) {
+        add(top, 'used by the app');
+        continue;
+      }
+      // A path inside the sources of a build (src/views): copy just that folder or file.
+      if (parts.length < 2) continue;
+      const sub = parts.slice(0, 2).join('/');
+      const isFile = facts.files.includes(sub);
+      const isDir = facts.files.some((f) => f.startsWith(sub + '/'));
+      if (isFile || isDir) {
+        add(sub, 'used by the app');
+        if (isDir) subDirs.add(sub);
+      }
+    }
+    if (entry.runsTypeScript) for (const t of ['tsconfig.json']) if (present.has(t)) add(t, 'read by the TypeScript runner');
     // Paths other runtime instructions use (a context COPY brings its own files; CMD/ENTRYPOINT were read above).
     const runtimeText = stage.instructions
       .filter((i) => i !== ins && !isContextCopy(i) && i.keyword !== 'CMD' && i.keyword !== 'ENTRYPOINT' && i.keyword !== 'FROM')
@@ -142,11 +170,11 @@ export const selectiveCopy: Transform = {
     const leftOut = [...present].filter((n) => !need.has(n)).sort();
     if (!leftOut.length) return null;
 
-    const isDir = (n: string) => n === 'node_modules' || n === out || facts.topLevel.get(n) === 'dir';
+    const isDir = (n: string) => n === 'node_modules' || n === out || subDirs.has(n) || facts.topLevel.get(n) === 'dir';
     const flags = flagText(doc, ins, ['from']);
     const fromFlag = doc.text.slice(ins.flags.find((f) => f.name === 'from')!.start, ins.flags.find((f) => f.name === 'from')!.end);
     const head = ['COPY', fromFlag, ...flags].join(' ');
-    const wd = workdirAt(stage, ins);
+    const wd = workdirAt(stage, ins, doc);
     const destBase = wd && normalizePosix(wd) === appDir ? '.' : appDir;
     const files = [...need].filter((n) => !isDir(n));
     const dirs = [...need].filter(isDir);
@@ -169,7 +197,7 @@ export const selectiveCopy: Transform = {
       },
     ];
     const warnings = unknownKept.length
-      ? [{ transform: ID, line, message: `kept ${unknownKept.join(', ')} in the runtime image because the app may read them at run time; drop what it does not need` }]
+      ? [{ transform: ID, line, message: `kept ${unknownKept.join(', ')} in the runtime image because the app may read ${unknownKept.length === 1 ? 'it' : 'them'} at run time; drop what it does not need` }]
       : [];
     return { edits: [{ start: ins.start, end: ins.end, text: replacement }], changes, warnings };
   },

@@ -49,14 +49,14 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
   if (SHARED_KEYWORDS.has(k)) return { ins, role: 'shared' };
   if (k === 'ARG') return { ins, role: 'build' }; // promoted to shared when the runtime stage uses it
   if (k === 'COPY' || k === 'ADD') {
-    const dest = copyDest(ins, workdirAt(stage, ins));
+    const dest = copyDest(ins, workdirAt(stage, ins, doc));
     if (!dest || dest.includes('$')) return { ins, role: 'unknown', why: 'its destination cannot be resolved' };
     return isInside(dest, appDir) ? { ins, role: 'build' } : { ins, role: 'shared' };
   }
   if (k === 'RUN') {
     const info = classifyRun(doc, ins);
     const cmds = info.commands;
-    if (!cmds.length) return { ins, role: 'unknown', why: ins.heredoc ? 'heredoc RUN' : 'exec-form RUN' };
+    if (!cmds.length) return { ins, role: 'unknown', why: ins.heredoc ? 'a heredoc cannot be read' : 'a shell run in exec form cannot be read' };
     const kinds = new Set(cmds.map((c) => c.kind));
     const has = (...ks: string[]) => ks.some((x) => kinds.has(x as never));
     if (has('install', 'add', 'build', 'prune', 'test')) {
@@ -83,7 +83,7 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
       return { ins, role: usesPm ? 'shared' : 'build', commands: cmds };
     }
     // mkdir / chmod / chown / ln / cleanup only
-    const wd = workdirAt(stage, ins) ?? '/';
+    const wd = workdirAt(stage, ins, doc) ?? '/';
     const paths = cmds.flatMap((c) => c.paths ?? []);
     const abs = paths.map((p) => (p.startsWith('/') ? normalizePosix(p) : normalizePosix(wd + '/' + p)));
     const inApp = abs.filter((p) => isInside(p, appDir));
@@ -108,18 +108,21 @@ export const splitStages: Transform = {
     const ins = stage.instructions;
     const appDir = stage.workdir ? normalizePosix(stage.workdir) : null;
     const hasInstallOrBuild = ins.some((i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => ['install', 'build', 'add'].includes(c.kind)));
-    if (!hasInstallOrBuild) return null;
+    if (!hasInstallOrBuild) {
+      const hidden = ins.find((i) => i.keyword === 'RUN' && !classifyRun(doc, i).commands.length && /\b(npm|yarn|pnpm|bun)\b/.test(i.content));
+      return hidden ? warn(`not split: the install at line ${lineNo(doc, hidden)} is in a form that cannot be read (heredoc or sh -c)`, lineNo(doc, hidden)) : null;
+    }
     if (!appDir || appDir === '/') return warn('not split: there is no WORKDIR, so the app directory to hand to the runtime stage is unknown');
     if (appDir.includes('$')) return warn(`not split: the WORKDIR ${stage.workdir} depends on a variable`);
     if (stage.instructions.filter((i) => i.keyword === 'WORKDIR').length > 1) {
-      const wds = new Set(stage.instructions.filter((i) => i.keyword === 'WORKDIR').map((i) => workdirAt(stage, { ...i, index: i.index + 1 })));
+      const wds = new Set(stage.instructions.filter((i) => i.keyword === 'WORKDIR').map((i) => workdirAt(stage, { ...i, index: i.index + 1 }, doc)));
       if (wds.size > 1) return warn('not split: the stage changes WORKDIR between directories, so the app directory is ambiguous');
     }
 
     const cls = ins.map((i) => classify(doc, stage, i, appDir));
     // The install must run in the app directory, or the runtime copy would miss node_modules.
     for (const c of cls) {
-      if (c.commands?.some((x) => x.kind === 'install') && workdirAt(stage, c.ins) !== appDir) {
+      if (c.commands?.some((x) => x.kind === 'install') && workdirAt(stage, c.ins, doc) !== appDir) {
         return warn(`not split: the install at line ${lineNo(doc, c.ins)} runs outside ${appDir}`, lineNo(doc, c.ins));
       }
     }
@@ -153,23 +156,38 @@ export const splitStages: Transform = {
     const changes: Change[] = [];
     const warnings: Warning[] = [];
     const fromLine = lineNo(doc, stage.from);
-    let buildName = stage.name;
-    if (!buildName) {
+    // `docker build --target <name>` must keep giving the image that runs the app: an existing
+    // stage name goes to the runtime stage (unless it says "build"), and the build stage is renamed.
+    let buildName: string;
+    let runtimeName: string;
+    if (!stage.name) {
       buildName = BUILD_STAGE;
+      runtimeName = RUNTIME_STAGE;
       edits.push({ start: stage.from.end, end: stage.from.end, text: ` AS ${BUILD_STAGE}` });
+    } else if (/^(build|builder|building|compile|deps)$/i.test(stage.name)) {
+      buildName = stage.name;
+      runtimeName = RUNTIME_STAGE;
+    } else {
+      buildName = stage.name.toLowerCase() === BUILD_STAGE ? `${BUILD_STAGE}-stage` : BUILD_STAGE;
+      runtimeName = stage.name;
+      const nameArg = stage.from.argRanges[stage.from.argRanges.length - 1];
+      edits.push({ start: nameArg[0], end: nameArg[1], text: buildName });
     }
-    const runtimeName = buildName.toLowerCase() === RUNTIME_STAGE ? `${RUNTIME_STAGE}-image` : RUNTIME_STAGE;
-
-    const prefix: string[] = [];
+    interface PrefixItem {
+      text: string;
+      workdir?: boolean;
+      user?: boolean;
+    }
+    const prefix: PrefixItem[] = [];
     const moved: string[] = [];
     const repeated: string[] = [];
     for (const c of head) {
       if (c.role === 'runtime') {
         edits.push(removeBlock(doc, c.ins));
-        prefix.push(blockText(doc, c.ins));
+        prefix.push({ text: blockText(doc, c.ins) });
         moved.push(`${c.ins.keyword} (line ${lineNo(doc, c.ins)})`);
       } else if (c.role === 'shared') {
-        prefix.push(instructionText(doc, c.ins));
+        prefix.push({ text: instructionText(doc, c.ins), workdir: c.ins.keyword === 'WORKDIR', user: c.commands?.some((x) => x.kind === 'user') });
         repeated.push(`${c.ins.keyword} (line ${lineNo(doc, c.ins)})`);
       }
       if (c.warn) warnings.push({ transform: ID, line: lineNo(doc, c.ins), message: c.warn });
@@ -185,7 +203,7 @@ export const splitStages: Transform = {
           if (x.kind !== 'pm-setup' && x.kind !== 'global') continue;
           const cmdText = doc.text.slice(x.cmd.start, x.cmd.end);
           if (!new RegExp(`\\b(${pm}|corepack)\\b`).test(cmdText)) continue;
-          prefix.push(`RUN ${cmdText.replace(/\\\r?\n\s*/g, '')}${doc.eol}`);
+          prefix.push({ text: `RUN ${cmdText.replace(/\\\r?\n\s*/g, '')}${doc.eol}` });
           repeated.push(`\`${cmdText}\` (line ${lineNo(doc, c.ins)}), which sets up ${pm} for the start command`);
         }
       }
@@ -206,9 +224,23 @@ export const splitStages: Transform = {
     out.push('');
     out.push(['FROM', ...fromFlags, stage.image, 'AS', runtimeName].join(' '));
     const eol = doc.eol;
-    let text = out.map((l) => l + eol).join('') + prefix.join('');
     const chown = owner ? ` --chown=${owner}` : '';
-    text += `COPY --from=${buildName}${chown} ${appDir} ${appDir}${eol}`;
+    const copy = `COPY --from=${buildName}${chown} ${appDir} ${appDir}${eol}`;
+    let body: string;
+    if (owner) {
+      // COPY --chown gives a directory it creates to the owner, but leaves one that WORKDIR already
+      // created owned by root: copy first (after the user exists), then set WORKDIR.
+      const lastUser = prefix.map((p) => Boolean(p.user)).lastIndexOf(true);
+      const early = prefix.slice(0, lastUser + 1);
+      body =
+        early.filter((p) => !p.workdir).map((p) => p.text).join('') +
+        copy +
+        early.filter((p) => p.workdir).map((p) => p.text).join('') +
+        prefix.slice(lastUser + 1).map((p) => p.text).join('');
+    } else {
+      body = prefix.map((p) => p.text).join('') + copy;
+    }
+    const text = out.map((l) => l + eol).join('') + body;
     edits.push(insertAfter(doc, last, text));
 
     changes.push({
