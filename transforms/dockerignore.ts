@@ -5,7 +5,7 @@
  * would hide a file a COPY/ADD names, or that the build uses, is left out.
  */
 import { ignoreMatcher } from '../src/ignore.js';
-import { globToRegExp, sourceCovers } from '../src/helpers.js';
+import { globToRegExp, sourceCovers, workdirAt } from '../src/helpers.js';
 import { buildOutputDir, entryPaths, runtimeCommandWords } from '../src/app-files.js';
 import { classifyRun, copySourcesBefore } from '../src/node.js';
 import type { Transform, TransformResult, Warning } from '../src/types.js';
@@ -55,12 +55,25 @@ export const dockerignoreTransform: Transform = {
 
     // What the Dockerfile names explicitly, and what its build runs.
     const named: string[] = [];
+    const fromBuild: string[] = [];
     for (const stage of doc.stages) {
       const last = stage.instructions[stage.instructions.length - 1];
       if (!last) continue;
       const after = { ...last, index: last.index + 1 };
       // Sources with ARG/ENV defaults substituted (COPY ${ENV_FILE} ./.env).
-      for (const s of copySourcesBefore(doc, stage, after)) if (!s.fromStage && !/^\.?\/?$/.test(s.source)) named.push(s.source);
+      for (const s of copySourcesBefore(doc, stage, after)) {
+        if (!s.fromStage) {
+          if (!/^\.?\/?$/.test(s.source)) named.push(s.source);
+          continue;
+        }
+        // COPY --from=build /app/.env: the build stage got it from the context, so it must stay in.
+        const src = doc.stages.find((st) => st.name?.toLowerCase() === s.fromStage!.toLowerCase() || String(st.index) === s.fromStage);
+        const last = src?.instructions[src.instructions.length - 1];
+        const wd = src && last ? workdirAt(src, { ...last, index: last.index + 1 }, doc) : null;
+        // (node_modules and the build output are made there, not copied from the context).
+        const rel = wd && wd !== '/' && s.source.startsWith(wd + '/') ? s.source.slice(wd.length + 1) : null;
+        if (rel && !/^node_modules(\/|$)/.test(rel) && (facts.topLevel.has(rel.split('/')[0]))) fromBuild.push(rel);
+      }
     }
     const runWords = doc.instructions.filter((i) => i.keyword === 'RUN').flatMap((i) => classifyRun(doc, i).commands);
     const runText = doc.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.content).join('\n');
@@ -69,6 +82,11 @@ export const dockerignoreTransform: Transform = {
     const has = (n: string) => facts.topLevel.has(n);
     const warnings: Warning[] = [];
     const usesDotenv = Boolean(facts.packageJson?.dependencies.dotenv);
+
+    const builtOut = runWords.some((c) => c.kind === 'build' && c.manager)
+      ? buildOutputDir(facts, doc.stages.length ? entryPaths(runtimeCommandWords(doc, doc.stages[doc.stages.length - 1]), facts) : [])
+      : null;
+    for (const rel of fromBuild) if (!builtOut || !(rel === builtOut || rel.startsWith(builtOut + '/'))) named.push(rel);
 
     const add: string[] = [];
     for (const c of CANDIDATES) {
@@ -97,9 +115,8 @@ export const dockerignoreTransform: Transform = {
       add.push(c.pattern);
     }
     // The build output is rebuilt in the image: a local copy only slows the context down or goes stale.
-    const builds = runWords.some((c) => c.kind === 'build' && c.manager);
-    if (builds) {
-      const out = buildOutputDir(facts, doc.stages.length ? entryPaths(runtimeCommandWords(doc, doc.stages[doc.stages.length - 1]), facts) : []);
+    if (builtOut) {
+      const out = builtOut;
       // Whether or not a local build left it there: the result must not depend on the working tree's state.
       if (out && !matcher.ignores(out) && !named.some((s) => sourceCovers(s, out) || sourceCovers(out, s.replace(/^\.\//, '')))) add.push(out);
     }
