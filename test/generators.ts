@@ -49,6 +49,8 @@ export interface Style {
   bom: boolean;
   finalNewline: boolean;
   backtick: boolean;
+  /** The last instruction ends with a line continuation (Docker accepts it at the end of the file). */
+  dangling: boolean;
   directives: string[];
   /** Per-line noise choices, used cyclically: 0-5 nothing, 6 space, 7 tab, 8 two spaces, 9 indent. */
   noise: number[];
@@ -250,6 +252,10 @@ const imageChoice: fc.Arbitrary<ImageChoice> = fc.oneof(
     arbitrary: fc.constantFrom('node:20-slim', 'node:22-alpine').map((img) => ({ preFrom: [instr('ARG', [{ t: `ARG BASE_IMAGE=${img}` }])], image: '${BASE_IMAGE}' })),
   },
   { weight: 1, arbitrary: fc.constant(null).map((): ImageChoice => ({ preFrom: [instr('ARG', [{ t: 'ARG REGISTRY' }])], image: '${REGISTRY}/node:20-alpine' })) },
+  {
+    weight: 1,
+    arbitrary: fc.constant(null).map((): ImageChoice => ({ preFrom: [instr('ARG', [{ t: 'ARG NODE_VERSION=20' }]), instr('ARG', [{ t: 'ARG BASE=node:${NODE_VERSION}-alpine' }])], image: '$BASE' })),
+  },
   { weight: 1, arbitrary: fc.constantFrom('alpine:3.19', 'debian:bookworm-slim', 'ubuntu:22.04').map((image) => ({ preFrom: [], image })) },
 );
 
@@ -568,6 +574,7 @@ export const styleArb: fc.Arbitrary<Style> = fc.record({
   bom: rare(7),
   finalNewline: rare(5).map((b) => !b),
   backtick: rare(6),
+  dangling: rare(12),
   directives: fc.subarray(['# syntax=docker/dockerfile:1', '# check=skip=JSONArgsRecommended']).chain((ds) => fc.shuffledSubarray(ds, { minLength: ds.length })),
   noise: fc.array(fc.nat(9), { minLength: 1, maxLength: 24 }),
 });
@@ -593,6 +600,9 @@ export function render(blocks: Block[], style: Style): string {
       lines.push(t);
     }
   }
+  const lastBlock = blocks[blocks.length - 1];
+  const lastLine = lastBlock?.lines[lastBlock.lines.length - 1];
+  if (style.dangling && lastBlock?.kind === 'instr' && !lastLine?.raw) lines[lines.length - 1] += ` ${esc}`;
   let text = lines.join(style.eol);
   if (style.finalNewline) text += style.eol;
   if (style.bom) text = '\uFEFF' + text;
