@@ -58,6 +58,13 @@ export const BUILD_TOOL_PACKAGES = new Set([
   'zlib1g-dev', 'binutils', 'file', 'bash',
 ]);
 
+/** `yarn <script>`, `pnpm run <script>`: starting the app, a test or lint, or else a build step. */
+function scriptKind(script: string): CommandKind {
+  if (script === 'start' || RUNTIME_SCRIPTS.test(script)) return 'start';
+  if (script === 'test' || SCRIPT_TESTS.test(script)) return 'test';
+  return 'build';
+}
+
 function stripEnvAssignments(words: Word[]): Word[] {
   let i = 0;
   while (i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i].value)) i++;
@@ -132,12 +139,7 @@ export function classifyCommand(cmd: SimpleCommand): ClassifiedCommand {
       if (subName === 'workspaces' && words.some((w) => w.value === 'focus')) return { ...base, kind: words.some((w) => w.value === '--production') ? 'prune' : 'install' };
       if (subName === 'cache') return { ...base, kind: 'cleanup' };
       if (subName === 'config' || subName === 'set' || subName === 'policies' || subName === 'plugin') return { ...base, kind: 'pm-setup' };
-      if (subName === 'start') return { ...base, kind: 'start' };
-      if (subName === 'test') return { ...base, kind: 'test' };
-      const script = subName === 'run' ? nonFlagWords(words, sub + 1)[0]?.value ?? '' : subName;
-      if (RUNTIME_SCRIPTS.test(script)) return { ...base, kind: 'start' };
-      if (SCRIPT_TESTS.test(script)) return { ...base, kind: 'test' };
-      return { ...base, kind: 'build' };
+      return { ...base, kind: scriptKind(subName === 'run' ? nonFlagWords(words, sub + 1)[0]?.value ?? '' : subName) };
     }
     if (pm === 'pnpm' || pm === 'bun') {
       if (['install', 'i'].includes(subName)) {
@@ -148,12 +150,7 @@ export function classifyCommand(cmd: SimpleCommand): ClassifiedCommand {
       if (subName === 'prune') return { ...base, kind: 'prune' };
       if (subName === 'store' || subName === 'cache' || subName === 'pm') return { ...base, kind: 'cleanup' };
       if (subName === 'config' || subName === 'setup') return { ...base, kind: 'pm-setup' };
-      if (subName === 'start') return { ...base, kind: 'start' };
-      if (subName === 'test') return { ...base, kind: 'test' };
-      const script = subName === 'run' ? nonFlagWords(words, sub + 1)[0]?.value ?? '' : subName;
-      if (RUNTIME_SCRIPTS.test(script)) return { ...base, kind: 'start' };
-      if (SCRIPT_TESTS.test(script)) return { ...base, kind: 'test' };
-      return { ...base, kind: 'build' };
+      return { ...base, kind: scriptKind(subName === 'run' ? nonFlagWords(words, sub + 1)[0]?.value ?? '' : subName) };
     }
   }
   if (bin === 'corepack') return { ...base, kind: 'pm-setup' };
