@@ -16,7 +16,7 @@ import { parseDockerfile } from '../src/dockerfile.js';
 import { migrate, type MigrateResult } from '../src/migrate.js';
 import { caseArb, type GenCase } from './generators.js';
 
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 400);
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
 const STATUSES = ['migrated', 'unchanged', 'skipped', 'error'];
 
 function run(c: GenCase): MigrateResult {
