@@ -45,6 +45,11 @@ async function main(argv: string[]): Promise<number> {
     .option('list-transforms', { type: 'boolean', describe: 'list the transforms with their summaries and exit' })
     .option('color', { type: 'boolean', describe: 'colour the diff (default: on a terminal, unless NO_COLOR is set)' })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'print no explanations on stderr, only errors' })
+    .option('verify', { type: 'boolean', describe: 'build the original and the migrated image (from temporary copies), compare sizes, run the smoke test; removes what it creates' })
+    .option('engine', { type: 'string', choices: ['docker', 'podman'], describe: 'container engine for --verify (default: docker if `docker info` works, else podman)' })
+    .option('verify-cmd', { type: 'string', describe: 'with --verify: a command run inside each image (entrypoint cleared), e.g. "node healthcheck.js"' })
+    .option('verify-url', { type: 'string', describe: 'with --verify: a path fetched from each running container on the port it EXPOSEs, e.g. /health' })
+    .implies({ engine: 'verify', 'verify-cmd': 'verify', 'verify-url': 'verify' })
     .conflicts('write', 'check')
     .conflicts('json', 'markdown')
     .example('$0 --dry-run', 'show the migration of ./Dockerfile as a diff')
@@ -112,8 +117,18 @@ async function main(argv: string[]): Promise<number> {
   const say = (s: string) => {
     if (!quiet && !args.json) process.stderr.write(s + '\n');
   };
+  // --verify: find the engine before anything is written.
+  const verifier = args.verify
+    ? (await import('./verify.js')).startVerifier({ engine: args.engine, cmd: args['verify-cmd'], url: args['verify-url'], log: say, error: (l) => process.stderr.write(`dockerfile-migrate: ${l}\n`) })
+    : null;
+  if (verifier && 'problem' in verifier) {
+    process.stderr.write(`dockerfile-migrate: ${verifier.problem}\n`);
+    return EXIT_ERROR;
+  }
+
   for (const file of found.files) {
     const res = lib.migrateFile(file, { cwd, context: args.context, options, factsCache, overlay: pending });
+    verifier?.add(res, { cwd, context: args.context });
     const report: import('./report.js').FileReport = {
       path: res.path,
       status: res.status,
@@ -158,16 +173,17 @@ async function main(argv: string[]): Promise<number> {
     }
     for (const w of report.warnings) say(`  ${errPaint.yellow('warning')} ${w.transform}${w.line ? ` (line ${w.line})` : ''}: ${w.message}`);
   }
+  if (verifier) await verifier.run(reports);
   const summary = lib.summarize(reports);
   if (args.json) {
     process.stdout.write(JSON.stringify({ version: version(), mode, files: reports, summary }, null, 2) + '\n');
   } else if (args.markdown) {
-    process.stdout.write(lib.markdownReport(reports));
+    process.stdout.write(verifier ? verifier.markdown(lib.markdownReport(reports), reports) : lib.markdownReport(reports));
     for (const r of reports) if (r.status === 'error') process.stderr.write(`dockerfile-migrate: ${r.path}: ${r.reason}\n`);
   } else if (reports.length > 1 || mode !== 'dry-run' || summary.migrated === 0) {
     say(`${summary.migrated} migrated, ${summary.unchanged} unchanged, ${summary.skipped} skipped, ${summary.error} errors`);
   }
-  if (summary.error) return EXIT_ERROR;
+  if (summary.error || verifier?.failed) return EXIT_ERROR;
   if (mode === 'check' && summary.migrated) return EXIT_CHANGES;
   return EXIT_OK;
 }

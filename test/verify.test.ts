@@ -1,0 +1,109 @@
+/**
+ * `--verify` without an engine, and the pure parts of src/verify.ts. The real builds are in the e2e
+ * suite (`npm run test:e2e`); these run anywhere in well under a second each.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatSize, shellWords, Verifier, verifySummary, type ImageResult } from '../src/verify.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** An npm app whose Dockerfile the tool migrates. */
+function appDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'dfm-verify-'));
+  dirs.push(d);
+  fs.writeFileSync(path.join(d, 'package.json'), JSON.stringify({ name: 'a', version: '1.0.0', scripts: { start: 'node server.js' }, dependencies: { express: '^4.21.0' } }));
+  fs.writeFileSync(path.join(d, 'package-lock.json'), JSON.stringify({ name: 'a', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'a', version: '1.0.0' } } }));
+  fs.writeFileSync(path.join(d, 'server.js'), "require('express')().listen(3000);\n");
+  fs.writeFileSync(path.join(d, 'Dockerfile'), 'FROM node:22-alpine\nWORKDIR /app\nCOPY . .\nRUN npm install\nEXPOSE 3000\nCMD ["node", "server.js"]\n');
+  return d;
+}
+
+/** The CLI with a PATH holding neither docker nor podman (only an empty directory). */
+function runWithoutEngine(args: string[], cwd: string) {
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'dfm-empty-path-'));
+  dirs.push(empty);
+  return spawnSync(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, PATH: empty }, encoding: 'utf8', timeout: 15000 });
+}
+
+describe('--verify without a container engine', () => {
+  it('says so in one line and exits 2', () => {
+    const d = appDir();
+    const r = runWithoutEngine(['--verify', '.'], d);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('dockerfile-migrate: --verify needs a container engine: neither a running Docker (`docker info`) nor podman was found\n');
+  });
+
+  it('names the engine asked for', () => {
+    const d = appDir();
+    const podman = runWithoutEngine(['--verify', '--engine', 'podman', '.'], d);
+    expect(podman.status).toBe(2);
+    expect(podman.stderr).toBe('dockerfile-migrate: --verify: podman was not found in PATH\n');
+    const docker = runWithoutEngine(['--verify', '--engine', 'docker', '--json', '.'], d);
+    expect(docker.status).toBe(2);
+    expect(docker.stderr).toBe('dockerfile-migrate: --verify: docker was not found in PATH\n');
+  });
+
+  it('writes nothing with --write', () => {
+    const d = appDir();
+    const before = fs.readFileSync(path.join(d, 'Dockerfile'), 'utf8');
+    const r = runWithoutEngine(['--verify', '--write', '.'], d);
+    expect(r.status).toBe(2);
+    expect(fs.readFileSync(path.join(d, 'Dockerfile'), 'utf8')).toBe(before);
+    expect(fs.existsSync(path.join(d, '.dockerignore'))).toBe(false);
+  });
+
+  it('rejects the smoke-test options without --verify, and an unknown engine', () => {
+    const d = appDir();
+    for (const args of [['--verify-url', '/health', '.'], ['--verify-cmd', 'true', '.'], ['--engine', 'podman', '.'], ['--verify', '--engine', 'containerd', '.']]) {
+      const r = runWithoutEngine(args, d);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^dockerfile-migrate: /);
+    }
+  });
+});
+
+describe('verify helpers', () => {
+  it('splits --verify-cmd like a shell', () => {
+    expect(shellWords(`node -e 'require("express")'`)).toEqual(['node', '-e', 'require("express")']);
+    expect(shellWords(`sh -c "echo \\"hi\\" && exit 0"`)).toEqual(['sh', '-c', 'echo "hi" && exit 0']);
+    expect(shellWords(`  a\\ b  ''  c `)).toEqual(['a b', '', 'c']);
+    expect(() => shellWords(`node -e 'oops`)).toThrow(/unterminated/);
+  });
+
+  it('formats sizes as docker does', () => {
+    expect(formatSize(233_400_000)).toBe('233 MB');
+    expect(formatSize(1_520_000_000)).toBe('1.52 GB');
+    expect(formatSize(4_200_000)).toBe('4.2 MB');
+    expect(formatSize(undefined)).toBe('?');
+  });
+
+  it('summarizes a verification in one line', () => {
+    const built = (size: number, smoke?: ImageResult['smoke']): ImageResult => ({ builds: true, size, ...(smoke ? { smoke } : {}) });
+    const pass = { passed: true, detail: 'GET /health → 200' };
+    expect(verifySummary({ engine: 'podman', smokeTest: { url: '/health' }, before: built(233e6, pass), after: built(157e6, pass) })).toEqual({ ok: true, summary: 'image 233 MB → 157 MB, smoke test passed' });
+    expect(verifySummary({ engine: 'docker', smokeTest: null, before: built(233e6), after: built(157e6) })).toEqual({ ok: true, summary: 'image 233 MB → 157 MB, no smoke test (use --verify-cmd or --verify-url)' });
+    const failed = verifySummary({ engine: 'docker', smokeTest: { cmd: 'node -e 1' }, before: built(233e6, pass), after: built(157e6, { passed: false, detail: 'exit 1: boom' }) });
+    expect(failed).toEqual({ ok: false, summary: 'image 233 MB → 157 MB, smoke test FAILED: exit 1: boom' });
+    const broken = verifySummary({ engine: 'docker', smokeTest: null, before: built(233e6), after: { builds: false, error: 'COPY failed: no such file' } });
+    expect(broken).toEqual({ ok: false, summary: 'the migrated image does not build: COPY failed: no such file' });
+  });
+
+  it('puts the verification under the file heading of the markdown report', () => {
+    const v = new Verifier({ engine: { name: 'podman', bin: 'podman' } });
+    v.dispose();
+    const md = '## dockerfile-migrate\n\n1 migrated\n\n### `app/Dockerfile`: migrated\n\n- **npm-ci**: x\n';
+    const reports = [{ path: 'app/Dockerfile', verify: { engine: 'podman', ok: true, summary: 'image 233 MB → 157 MB, smoke test passed' } }];
+    expect(v.markdown(md, reports)).toBe('## dockerfile-migrate\n\n1 migrated\n\n### `app/Dockerfile`: migrated\n\n**verify** (podman): ✅ image 233 MB → 157 MB, smoke test passed\n\n- **npm-ci**: x\n');
+  });
+});
