@@ -150,7 +150,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
     const args = argNodes.map((a) => a.getValue());
     const argRanges = argNodes.map((a) => [doc.offsetAt(a.getRange().start), doc.offsetAt(a.getRange().end)] as [number, number]);
     const rawArgs = node.getRawArgumentsContent() ?? '';
-    const json = ['RUN', 'CMD', 'ENTRYPOINT', 'SHELL', 'VOLUME'].includes(keyword) && /^\s*\[/.test(stripFlagsText(rawArgs));
+    const json = ['RUN', 'CMD', 'ENTRYPOINT', 'SHELL', 'VOLUME', 'COPY', 'ADD'].includes(keyword) && /^\s*\[/.test(stripFlagsText(rawArgs));
     let jsonArgs: string[] | null = null;
     if (json) {
       try {

@@ -266,6 +266,19 @@ export function omitDevFlag(image: string): string {
   return info.nodeMajor !== null && info.nodeMajor < 15 ? '--production' : '--omit=dev';
 }
 
+/** Does this stage run Node.js (node base image, a node/npm/yarn start command, an install, node_modules copied in)? */
+export function stageRunsNode(doc: ParsedDockerfile, stage: Stage): boolean {
+  for (const st of stageChain(doc, stage)) {
+    if (baseImageInfo(st.resolvedImage).node) return true;
+    for (const i of st.instructions) {
+      if (i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => c.manager || c.words[0]?.value === 'node')) return true;
+      if ((i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') && /(^|[\s"[/])(node|nodejs|npm|npx|yarn|pnpm|bun|pm2-runtime)(["\s,\]]|$)/.test(i.content)) return true;
+      if (i.keyword === 'COPY' && /node_modules/.test(i.content)) return true;
+    }
+  }
+  return false;
+}
+
 /** Is this a Node.js Dockerfile at all? */
 export function isNodeDockerfile(doc: ParsedDockerfile): { node: boolean; reason: string } {
   for (const st of doc.stages) {

@@ -46,23 +46,12 @@ function parseOnly(text: string): void {
   }
 }
 
-/**
- * Known tool bugs, reported with minimal repros; each is recognised as narrowly as possible and
- * only excuses the failure it causes. Remove an entry when its bug is fixed.
- */
-const KNOWN_THROWS: { id: string; test: (text: string, e: unknown) => boolean }[] = [
-  // dockerfile-utils' validate() recurses forever when an indented instruction before the first
-  // FROM uses a variable (`  ARG BASE=node:${V}`); migrate's lint guard calls it unprotected.
-  { id: 'validate-stack-overflow', test: (text, e) => e instanceof RangeError && /^[ \t\uFEFF]+\S.*\$/m.test(text.split(/^\s*FROM\b/im)[0]) },
-];
-
 /** migrate must return, with a known status; an error must be one the tool meant to report. */
 function migrateCleanly(text: string, context?: ProjectFacts | Record<string, string>): MigrateResult | null {
   let res: MigrateResult;
   try {
     res = migrate({ dockerfile: text, context });
   } catch (e) {
-    if (KNOWN_THROWS.some((k) => k.test(text, e))) return null;
     throw new Error(`migrate threw: ${(e as Error).stack}\ninput: ${JSON.stringify(text)}`);
   }
   const where = `input: ${JSON.stringify(text)}\nreason: ${res.reason}`;

@@ -173,7 +173,8 @@ const REWRITES: Rewrite[] = [
     transform: 'cache-order',
     applies: (a, b, res) => {
       if (a.keyword !== 'COPY' || b.keyword !== 'COPY') return false;
-      const extra = insertions(tokens(a.text), tokens(b.text));
+      // JSON form adds quotes and a comma around the new name.
+      const extra = insertions(tokens(a.text), tokens(b.text))?.filter((w) => !/^[",]$/.test(w));
       if (!extra || !extra.some((w) => INSTALL_FILES.test(w))) return false;
       // non-root may also have added --chown to the same COPY
       return extra.every((w) => INSTALL_FILES.test(w) || (/^--chown=/.test(w) && res.changes.some((c) => c.transform === 'non-root')));
@@ -240,57 +241,7 @@ export function accounting(input: string, res: MigrateResult): string[] {
   return problems;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Known tool bugs, reported with minimal repros; each filter is as narrow as the bug. Remove a
-// filter when its bug is fixed, and the properties cover that shape again.
-
-const INSTALL_RUN = /^RUN\b.*\b(npm"?,?\s+"?(install|i|ci)|yarn|pnpm"?,?\s+"?(install|i)|bun"?,?\s+"?install)\b/is;
-const KNOWN_BUGS: { id: string; test: (c: GenCase, its: Item[]) => boolean }[] = [
-  // cache-order inserts a bare file name into a JSON-form manifest COPY:
-  // COPY ["package.json", "./"] -> COPY ["package.json", package-lock.json "./"]
-  { id: 'cache-order-json-copy', test: (c, its) => its.some((x) => x.keyword === 'COPY' && /^\S+(\s+--\S+)*\s+\[/.test(x.text)) },
-  // split-stages moves runtime-only instructions (MAINTAINER, HEALTHCHECK, ...) from between
-  // `COPY . .` and the install, where they kept cache-order from reordering; the second run then
-  // reorders: the first run is not a fixpoint.
-  {
-    id: 'cache-order-after-split',
-    test: (c, its) => {
-      const ins = its.filter((x) => x.kind === 'instr');
-      if (ins.filter((x) => x.keyword === 'FROM').length !== 1) return false;
-      const broad = ins.findIndex((x) => (x.keyword === 'COPY' || x.keyword === 'ADD') && /\s(\.\/?|\.\/\*?)\s+\S+$/.test(x.text.trimEnd()));
-      const install = ins.findIndex((x, i) => i > broad && x.keyword === 'RUN' && INSTALL_RUN.test(x.text));
-      return broad >= 0 && install > broad && ins.slice(broad + 1, install).some((x) => ['MAINTAINER', 'HEALTHCHECK', 'STOPSIGNAL', 'VOLUME', 'ONBUILD', 'CMD', 'ENTRYPOINT'].includes(x.keyword));
-    },
-  },
-  // cache-order turns a broad `ADD --checksum=... . .` into the manifest copy `COPY --checksum=...
-  // package.json ...`, a flag COPY does not have (the lint guard then refuses the whole file).
-  { id: 'cache-order-add-flags', test: (c, its) => its.some((x) => x.keyword === 'ADD' && /--(checksum|keep-git-dir)\b/.test(x.text) && /\s\.\/?\s+\S+$/.test(x.text.trimEnd())) },
-  // Two broad copies before the install (`ADD . .` then `COPY . .`): cache-order moves one per run.
-  {
-    id: 'cache-order-two-broad-copies',
-    test: (c, its) => {
-      let broad = 0;
-      for (const x of its) {
-        if (x.keyword === 'FROM') broad = 0;
-        if ((x.keyword === 'COPY' || x.keyword === 'ADD') && !/--from/i.test(x.text) && /\s(\.\/?|\.\/\*?)\s+\S+$/.test(x.text.trimEnd())) broad++;
-        if (x.keyword === 'RUN' && INSTALL_RUN.test(x.text) && broad > 1) return true;
-      }
-      return false;
-    },
-  },
-  // A file whose last instruction ends with a line continuation: the instruction a transform
-  // appends (USER node, ENV NODE_ENV=production) becomes part of it (`RUN echo hi \` + `USER node`).
-  { id: 'dangling-continuation', test: (c) => /[\\`][ \t]*(\r?\n)?$/.test(c.dockerfile) },
-  // dockerfile-utils' validate() recurses forever when an indented instruction before the first
-  // FROM uses a variable (`  ARG BASE=node:${V}`), and migrate's lint guard calls it unprotected:
-  // migrate throws RangeError.
-  { id: 'validate-stack-overflow', test: (c) => /^[ \t]+\S.*\$/m.test(c.dockerfile.replace(/^\uFEFF/, '').split(/^[ \t]*FROM\b/im)[0]) },
-];
-
-const caseWithoutKnownBugs = caseArb.filter((c) => {
-  const its = items(c.dockerfile);
-  return !KNOWN_BUGS.some((b) => b.test(c, its));
-});
+const cases = caseArb;
 
 function lintErrors(text: string): Map<string, number> {
   const m = new Map<string, number>();
@@ -301,7 +252,7 @@ function lintErrors(text: string): Map<string, number> {
 describe('properties over generated Dockerfiles', () => {
   it('(a) never throws; returns a known status and no internal error', () => {
     fc.assert(
-      fc.property(caseWithoutKnownBugs, (c) => {
+      fc.property(cases, (c) => {
         let res: MigrateResult;
         try {
           res = run(c);
@@ -319,7 +270,7 @@ describe('properties over generated Dockerfiles', () => {
 
   it('(b) loses nothing: every input instruction and comment is kept, or changed by a transform that says so', () => {
     fc.assert(
-      fc.property(caseWithoutKnownBugs, (c) => {
+      fc.property(cases, (c) => {
         const res = run(c);
         if (res.status !== 'migrated') return;
         expect(accounting(c.dockerfile, res), show(c, res)).toEqual([]);
@@ -330,7 +281,7 @@ describe('properties over generated Dockerfiles', () => {
 
   it('(c) output re-parses, adds no lint error, and a second run changes nothing', () => {
     fc.assert(
-      fc.property(caseWithoutKnownBugs, (c) => {
+      fc.property(cases, (c) => {
         const res = run(c);
         if (res.status !== 'migrated') return;
         expect(() => parseDockerfile(res.output), show(c, res)).not.toThrow();
@@ -349,7 +300,7 @@ describe('properties over generated Dockerfiles', () => {
 
   it('(d) keeps parser directives first, the BOM, CRLF and the final-newline choice', () => {
     fc.assert(
-      fc.property(caseWithoutKnownBugs, (c) => {
+      fc.property(cases, (c) => {
         const res = run(c);
         const out = res.output;
         expect(directiveLines(out), show(c, res)).toEqual(directiveLines(c.dockerfile));

@@ -24,53 +24,65 @@ export const cacheOrder: Transform = {
       const before = stage.instructions.filter((i) => i.index < install.index);
       const copies = before.filter(isContextCopy);
       const covers = (i: Instr, rel: string) => copyParts(i)?.sources.some((s) => sourceCovers(s, rel)) ?? false;
-      const broadIdx = copies.findIndex((i) => covers(i, 'package.json') && copyParts(i)!.sources.some((s) => /^\.?\/?$|^\.\/?\*?$|^\*$/.test(s)));
-      const broad = broadIdx >= 0 ? copies[broadIdx] : null;
-      const narrow = copies.find((i) => i !== broad && covers(i, 'package.json') && (!broad || i.index < broad.index));
+      const isBroad = (i: Instr) => covers(i, 'package.json') && copyParts(i)!.sources.some((src) => /^\.?\/?$|^\.\/?\*?$|^\*$/.test(src));
+      const broads = copies.filter(isBroad);
+      const broad = broads[0] ?? null;
+      const narrow = copies.find((i) => !isBroad(i) && covers(i, 'package.json'));
       const needed = neededFiles(facts);
+      // Extend a manifest COPY with the files the install also reads (lockfile, .npmrc, ...).
+      const extend = (target: Instr, missing: string[]): boolean => {
+        const parts = copyParts(target)!;
+        if (!missing.length) return true;
+        if (!/\/$|^\.\/?$/.test(parts.dest)) {
+          warnings.push({ transform: ID, line: lineNo(doc, target), message: `${missing.join(', ')} not added to this COPY: its destination is not a directory` });
+          return false;
+        }
+        if (target.json) {
+          // ["package.json", "./"]: a new JSON string before the destination.
+          const close = doc.text.lastIndexOf('"', doc.text.lastIndexOf('"', target.end - 1) - 1);
+          const lastComma = doc.text.lastIndexOf(',', close);
+          if (lastComma < 0) return false;
+          edits.push({ start: lastComma, end: lastComma, text: missing.map((m) => `, "${m}"`).join('') });
+        } else {
+          const lastSrc = target.argRanges[target.args.length - 2];
+          edits.push({ start: lastSrc[1], end: lastSrc[1], text: ' ' + missing.join(' ') });
+        }
+        return true;
+      };
+      const missingFrom = (exclude: Instr[]) => needed.files.filter((f) => !copies.some((c) => !exclude.includes(c) && covers(c, f)));
       if (!broad) {
         // Manifest copied on its own already: make sure the lockfile and install files come with it.
         if (!narrow || !facts.packageJson) continue;
-        const missing = needed.files.filter((f) => !copies.some((c) => c.index < install.index && covers(c, f)));
+        const missing = missingFrom([]);
         if (!missing.length) continue;
-        const parts = copyParts(narrow)!;
-        if (!/\/$|^\.$/.test(parts.dest) || narrow.json) {
-          warnings.push({ transform: ID, line: lineNo(doc, narrow), message: `${missing.join(', ')} not added to this COPY: its destination is not a directory` });
-          continue;
-        }
-        const lastSrc = narrow.argRanges[narrow.args.length - 2];
-        edits.push({ start: lastSrc[1], end: lastSrc[1], text: ' ' + missing.join(' ') });
-        changes.push({ transform: ID, line: lineNo(doc, narrow), message: `copies ${missing.join(', ')} with package.json so the install sees the lockfile and registry settings` });
+        if (extend(narrow, missing)) changes.push({ transform: ID, line: lineNo(doc, narrow), message: `copies ${missing.join(', ')} with package.json so the install sees the lockfile and registry settings` });
         continue;
       }
-      // A broad COPY before the install: move it after the install.
+      // Broad COPYs before the install: move them after the install.
       const why = reorderBlocker(doc, stage.instructions, broad, install, facts);
       if (why) {
         warnings.push({ transform: ID, line: lineNo(doc, broad), message: `left \`${broad.text.split(/\r?\n/)[0]}\` before the install: ${why}` });
         continue;
       }
-      // The manifest copy takes the broad copy's place; the broad copy (with its comments)
-      // follows the install, separated from it the way it was separated before.
+      // The manifest copy takes the first broad copy's place; the broad copies (with their comments)
+      // follow the install, separated from it the way the first was separated before.
       const sep = doc.text.slice(broad.blockEnd, nextBlockStart(stage.instructions, broad));
       const gap = /^(\r?\n)*$/.test(sep) ? sep : '';
       if (!narrow) {
         const parts = copyParts(broad)!;
-        const dest = parts.dest.endsWith('/') ? parts.dest : parts.dest + '/';
-        const head = ['COPY', ...flagText(doc, broad)].join(' ');
+        const dest = broad.json ? './' : parts.dest.endsWith('/') ? parts.dest : parts.dest + '/';
+        // ADD-only flags have no meaning on COPY.
+        const head = ['COPY', ...flagText(doc, broad, ['checksum', 'keep-git-dir', 'unpack'])].join(' ');
         const out = [`${head} ${needed.files.join(' ')} ${dest}`];
         for (const d of needed.dirs) out.push(`${head} ${d} ${dest}${d}/`);
         const indent = doc.text.slice(broad.lineStart, broad.start);
         edits.push({ start: broad.blockStart, end: broad.end, text: out.map((l) => indent + l).join(doc.eol) });
+        for (const other of broads.slice(1)) edits.push(removeBlock(doc, other));
       } else {
-        const missing = needed.files.filter((f) => !copies.some((c) => c !== broad && c.index < install.index && covers(c, f)));
-        const parts = copyParts(narrow)!;
-        if (missing.length && /\/$|^\.$/.test(parts.dest) && !narrow.json) {
-          const lastSrc = narrow.argRanges[narrow.args.length - 2];
-          edits.push({ start: lastSrc[1], end: lastSrc[1], text: ' ' + missing.join(' ') });
-        }
-        edits.push(removeBlock(doc, broad));
+        extend(narrow, missingFrom(broads));
+        for (const b2 of broads) edits.push(removeBlock(doc, b2));
       }
-      edits.push(insertAfter(doc, install, gap + blockText(doc, broad)));
+      edits.push(insertAfter(doc, install, gap + broads.map((b2) => blockText(doc, b2)).join('')));
       const copied = [...needed.files, ...needed.dirs].join(', ');
       changes.push({
         transform: ID,
@@ -112,9 +124,8 @@ function reorderBlocker(doc: import('../src/dockerfile.js').ParsedDockerfile, al
   if (impure.length) return `the same RUN also runs \`${impure[0].words.map((w) => w.value).join(' ')}\`, which needs the sources`;
   for (const i of all) {
     if (i.index <= broad.index || i.index >= install.index) continue;
-    // COPY ignores USER, and none of these read the sources.
-    if (['ENV', 'ARG', 'LABEL', 'EXPOSE', 'USER', 'STOPSIGNAL', 'VOLUME'].includes(i.keyword)) continue;
-    if (i.keyword === 'COPY' || i.keyword === 'ADD') continue;
+    // Only a RUN can read the sources, and only WORKDIR changes where the copy lands.
+    if (i.keyword !== 'RUN' && i.keyword !== 'WORKDIR') continue;
     if (i.keyword === 'RUN') {
       const kinds = classifyRun(doc, i).commands;
       if (kinds.length && kinds.every((c) => SAFE_BETWEEN.has(c.kind))) continue;

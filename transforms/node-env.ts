@@ -3,7 +3,7 @@
  * time. Never before an install that needs devDependencies.
  */
 import { insertAfter, lastStage, lineNo, lines } from '../src/helpers.js';
-import { classifyRun, installOmitsDev, stageChain } from '../src/node.js';
+import { classifyRun, installOmitsDev, stageChain, stageRunsNode } from '../src/node.js';
 import type { Transform } from '../src/types.js';
 
 const ID = 'node-env';
@@ -13,7 +13,8 @@ export const nodeEnv: Transform = {
   summary: 'ENV NODE_ENV=production in the final stage, after any install that needs devDependencies',
   apply({ doc }) {
     const stage = lastStage(doc);
-    if (!stage) return null;
+    // A final stage without Node.js (Python serving assets built by an npm stage) is not ours to change.
+    if (!stage || !stageRunsNode(doc, stage)) return null;
     for (const st of stageChain(doc, stage)) {
       for (const i of st.instructions) {
         if (i.keyword !== 'ENV') continue;

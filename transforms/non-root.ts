@@ -6,7 +6,7 @@
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
 import type { ProjectFacts } from '../src/facts.js';
 import { copyDest, insertAfter, isContextCopy, isInside, lastStage, lineNo, lines, workdirAt } from '../src/helpers.js';
-import { baseImageInfo, stageChain } from '../src/node.js';
+import { baseImageInfo, stageChain, stageRunsNode } from '../src/node.js';
 import { runtimeCommandWords } from '../src/app-files.js';
 import type { Change, Edit, Transform, TransformResult } from '../src/types.js';
 
@@ -19,7 +19,8 @@ export const nonRoot: Transform = {
   summary: 'the final stage runs as a non-root user (USER node on official images) and owns its files via --chown',
   apply({ doc, facts }): TransformResult | null {
     const stage = lastStage(doc);
-    if (!stage) return null;
+    // A final stage without Node.js (Python serving assets built by an npm stage) is not ours to change.
+    if (!stage || !stageRunsNode(doc, stage)) return null;
     const chain = stageChain(doc, stage);
     const users = chain.flatMap((s) => s.instructions.filter((i) => i.keyword === 'USER'));
     const ownUser = [...stage.instructions].reverse().find((i) => i.keyword === 'USER');
@@ -55,8 +56,9 @@ export const nonRoot: Transform = {
     // A start command or entrypoint script that drops privileges itself (su-exec, gosu, chown) expects root.
     const words = runtimeCommandWords(doc, stage);
     if (PRIVILEGE_DROP.test(words.join(' '))) return warn('no USER added: the start command switches users or changes ownership itself and expects to start as root');
+    const wd = stageChain(doc, stage).map((st) => st.workdir).find(Boolean) ?? null;
     for (const w of words) {
-      const body = scriptBody(doc, w, facts);
+      const body = scriptBody(doc, w, facts, wd ? normalizePosix(wd) : null);
       if (body !== null && PRIVILEGE_DROP.test(body)) return warn(`no USER added: ${w} switches users or changes ownership itself and expects to start as root`);
     }
 
@@ -90,9 +92,11 @@ export const nonRoot: Transform = {
  * The text of a script the start command names: a context file of that path, or the source of a
  * COPY whose destination ends in that name (COPY scripts/entrypoint.sh /usr/local/bin/entrypoint.sh).
  */
-function scriptBody(doc: ParsedDockerfile, word: string, facts: ProjectFacts): string | null {
+function scriptBody(doc: ParsedDockerfile, word: string, facts: ProjectFacts, appDir: string | null): string | null {
   if (!word || word.startsWith('-') || /^(node|npm|yarn|pnpm|bun|sh|bash|exec)$/.test(word)) return null;
   const name = word.replace(/^.*\//, '');
+  // /app/docker-entrypoint.sh, when /app holds the context: the context file of that name.
+  if (appDir && word.startsWith(appDir + '/')) word = word.slice(appDir.length + 1);
   const rel = word.replace(/^\.\//, '');
   if (!word.startsWith('/')) {
     const direct = facts.read(rel);

@@ -163,7 +163,8 @@ export const splitStages: Transform = {
     if (!stage.name) {
       buildName = BUILD_STAGE;
       runtimeName = RUNTIME_STAGE;
-      edits.push({ start: stage.from.end, end: stage.from.end, text: ` AS ${BUILD_STAGE}` });
+      const imageEnd = stage.from.argRanges.length ? stage.from.argRanges[stage.from.argRanges.length - 1][1] : stage.from.end;
+      edits.push({ start: imageEnd, end: imageEnd, text: ` AS ${BUILD_STAGE}` });
     } else if (/^(build|builder|building|compile|deps)$/i.test(stage.name)) {
       buildName = stage.name;
       runtimeName = RUNTIME_STAGE;
