@@ -1,0 +1,491 @@
+#!/usr/bin/env node
+/**
+ * npm run bench: speed and memory of dockerfile-migrate, printed as numbers (no assertions).
+ *
+ *   node scripts/bench.mjs            full run (needs dist/: `tsc -p tsconfig.json` first)
+ *   node scripts/bench.mjs --quick    fewer repeats and files, for a smoke check
+ *   node scripts/bench.mjs --keep     keep the generated corpus (its path is printed)
+ *   node scripts/bench.mjs --corpus-only   only generate (and keep) the corpus, e.g. for profiling
+ *
+ * Measures, each as a median over repeated runs:
+ *  - CLI cold start: `--version`, `--dry-run` on examples/express-api, and bare `node -e 0`;
+ *  - batch: migrateFile over 2,000 generated Dockerfiles in one process (shared facts cache and
+ *    overlay, reports kept, as src/cli.ts runs them): per-file time, files/s, peak memory (sampled
+ *    rss and maxRSS); the same without overlay; then 10,000 files for the memory target;
+ *  - the real CLI end to end over the 2,000 files (`--dry-run --quiet <dir>`);
+ *  - peers on the same files: dockerfile-utils (validate() in process, and its CLI, which takes
+ *    one file per process), and tally (`tally lint <dir>`, installed for the run into a temp dir).
+ * The corpus replicates every `Dockerfile` under fixtures/ and examples/ with variations (base image
+ * tags, ports, WORKDIR, comments, extra ENV/LABEL lines, CRLF), each in its own context directory
+ * with the fixture's package.json, lockfile and sources.
+ *
+ * Internal: `node scripts/bench.mjs --worker <migrate|migrate-lib|validate> <list-file>` runs one
+ * batch in a fresh process and prints one JSON line.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = path.join(ROOT, 'dist', 'src');
+const CLI = path.join(DIST, 'cli.js');
+
+// ---------------------------------------------------------------------------------------------
+// Worker: one batch in this process, one JSON line on stdout.
+// ---------------------------------------------------------------------------------------------
+async function worker(kind, listFile) {
+  const files = fs.readFileSync(listFile, 'utf8').split('\n').filter(Boolean);
+  const reasons = {};
+  const t0 = process.hrtime.bigint();
+  let run;
+  if (kind === 'validate') {
+    const require = createRequire(path.join(ROOT, 'package.json'));
+    const { validate } = require('dockerfile-utils');
+    run = (f) => {
+      const d = validate(fs.readFileSync(f, 'utf8'));
+      return d.some((x) => x.severity === 1) ? 'lint-error' : 'ok';
+    };
+  } else {
+    const lib = await import(pathToFileURL(path.join(DIST, 'index.js')).href);
+    const factsCache = new Map();
+    // src/cli.ts passes the files proposed so far (a shared .dockerignore) as an overlay.
+    const pending = kind === 'migrate' ? new Map() : undefined;
+    const cwd = process.cwd();
+    // ... and keeps one report per file until the end (for the summary and --json).
+    const reports = [];
+    globalThis.__benchReports = reports;
+    run = (f) => {
+      const res = lib.migrateFile(f, { cwd, factsCache, overlay: pending, options: { transforms: [], skip: [] } });
+      if (pending) for (const o of res.files) pending.set(path.resolve(cwd, o.displayPath), o.content);
+      if (pending) reports.push({ path: res.path, status: res.status, reason: res.reason, changes: res.changes, warnings: res.warnings, diff: res.diff, files: res.files.map((o) => ({ path: o.displayPath, created: o.before === null })) });
+      if (res.status === 'error' || res.status === 'skipped') {
+        const why = `${res.status}: ${String(res.reason).slice(0, 120)}`;
+        reasons[why] = (reasons[why] ?? 0) + 1;
+      }
+      return res.status;
+    };
+  }
+  const importMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const per = new Float64Array(files.length);
+  const statuses = {};
+  let peakRss = process.memoryUsage.rss();
+  const cpu0 = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < files.length; i++) {
+    const a = process.hrtime.bigint();
+    const s = run(files[i]);
+    per[i] = Number(process.hrtime.bigint() - a) / 1e6;
+    statuses[s] = (statuses[s] ?? 0) + 1;
+    if ((i & 15) === 0) {
+      const r = process.memoryUsage.rss();
+      if (r > peakRss) peakRss = r;
+    }
+  }
+  const totalMs = Number(process.hrtime.bigint() - start) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  const r = process.memoryUsage.rss();
+  if (r > peakRss) peakRss = r;
+  const sorted = Array.from(per).sort((x, y) => x - y);
+  process.stdout.write(
+    JSON.stringify({
+      n: files.length,
+      importMs,
+      totalMs,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      perFileMedianMs: quantile(sorted, 0.5),
+      perFileP95Ms: quantile(sorted, 0.95),
+      perFileMeanMs: totalMs / files.length,
+      filesPerSec: files.length / (totalMs / 1000),
+      peakRssMB: peakRss / 2 ** 20,
+      maxRssMB: process.resourceUsage().maxRSS / 1024,
+      statuses,
+      reasons,
+    }) + '\n',
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+function quantile(sorted, q) {
+  if (!sorted.length) return NaN;
+  const i = (sorted.length - 1) * q;
+  const lo = Math.floor(i);
+  const hi = Math.ceil(i);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (i - lo);
+}
+const median = (xs) => quantile([...xs].sort((a, b) => a - b), 0.5);
+const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const int = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
+
+function mulberry32(seed) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const HAVE_TIME = fs.existsSync('/usr/bin/time');
+
+/** Run a command; wall time in ms, plus CPU time and max RSS of the child when /usr/bin/time exists. */
+function timed(cmd, args, opts = {}) {
+  let stats = null;
+  let file = cmd;
+  let argv = args;
+  let statFile = null;
+  if (HAVE_TIME && opts.rusage) {
+    statFile = path.join(os.tmpdir(), `bench-time-${process.pid}.txt`);
+    file = '/usr/bin/time';
+    argv = ['-f', '%U %S %M', '-o', statFile, cmd, ...args];
+  }
+  const t = process.hrtime.bigint();
+  const r = spawnSync(file, argv, { cwd: opts.cwd ?? ROOT, stdio: ['ignore', opts.stdout ?? 'ignore', 'pipe'], maxBuffer: 64 * 2 ** 20, timeout: opts.timeout ?? 300_000 });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (statFile) {
+    try {
+      const last = fs.readFileSync(statFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+      stats = { cpuMs: (last[0] + last[1]) * 1000, maxRssMB: last[2] / 1024 };
+    } catch {}
+    fs.rmSync(statFile, { force: true });
+  }
+  return { ms, status: r.status, error: r.error, stderr: r.stderr?.toString() ?? '', ...stats };
+}
+
+function runWorker(kind, listFile) {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--worker', kind, listFile], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 2 ** 20 });
+  if (r.status !== 0) throw new Error(`worker ${kind} failed: ${r.stderr || r.error}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Corpus
+// ---------------------------------------------------------------------------------------------
+const SKIP_DIRS = new Set(['node_modules', '.git']);
+const DOCKERFILE_LIKE = /^(Dockerfile|Containerfile)(\..*)?$|\.[Dd]ockerfile$|\.expected$/;
+
+function findDockerfiles(dir, out = []) {
+  let entries;
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const e of entries) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!SKIP_DIRS.has(e.name)) findDockerfiles(full, out);
+    } else if (e.isFile() && e.name === 'Dockerfile') out.push(full);
+  }
+  return out;
+}
+
+/** The context files to replicate next to a Dockerfile: everything but Dockerfiles and fixture expectations. */
+function contextFiles(dir, rel = '', out = []) {
+  for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) {
+      // A nested fixture case (its own Dockerfile) is a separate source, not context.
+      if (!SKIP_DIRS.has(e.name) && !fs.existsSync(path.join(dir, r, 'Dockerfile'))) contextFiles(dir, r, out);
+    } else if (e.isFile() && !DOCKERFILE_LIKE.test(e.name)) {
+      out.push({ rel: r, content: fs.readFileSync(path.join(dir, r)) });
+    }
+  }
+  return out;
+}
+
+const PORTS = [3000, 3001, 4000, 5000, 8000, 8080, 8081, 9000];
+const WORKDIRS = ['/app', '/usr/src/app', '/srv/app', '/home/node/app', '/opt/service', '/workspace'];
+const MAJORS = ['18', '20', '22', '24'];
+const COMMENTS = ['# install dependencies first for better caching', '# TODO: pin the base image digest', '# app sources', '# see docs/deploy.md', '# keep in sync with docker-compose.yml'];
+const EXTRA = [
+  (i) => `LABEL maintainer="team-${i % 37}@example.com"`,
+  (i) => `LABEL org.opencontainers.image.version="1.${i % 30}.${i % 7}"`,
+  () => 'ENV TZ=UTC',
+  (i) => `ENV APP_NAME=service-${i}`,
+  () => 'ENV NPM_CONFIG_UPDATE_NOTIFIER=false',
+];
+
+/** One variation of a Dockerfile text; i selects the variation deterministically. */
+function vary(text, i, rng) {
+  const crlfIn = text.includes('\r\n');
+  let t = crlfIn ? text.replace(/\r\n/g, '\n') : text;
+  const escapeBacktick = /^#\s*escape\s*=\s*`/im.test(t);
+  const hasHeredoc = /<<-?\s*["']?[A-Za-z_]/.test(t);
+  // Base image tag: another major, same variant (alpine stays alpine: RUN apk needs it).
+  t = t.replace(/^(\s*FROM\s+(?:--platform=\S+\s+)?(?:docker\.io\/)?(?:library\/)?node:)(\d+)((?:\.\d+)*)(-[\w.-]+)?/gim, (_m, pre, _maj, _minor, variant) => `${pre}${MAJORS[Math.floor(rng() * MAJORS.length)]}${variant ?? ''}`);
+  // Port: every mention of the first exposed port (unprivileged ports only).
+  const port = /^\s*EXPOSE\s+(\d+)/im.exec(t)?.[1];
+  if (port && Number(port) >= 1024) {
+    const p = PORTS[Math.floor(rng() * PORTS.length)];
+    t = t.replace(new RegExp(`\\b${port}\\b`, 'g'), String(p));
+  }
+  // WORKDIR: rename /app everywhere it appears as a path.
+  if (/^\s*WORKDIR\s+\/app\s*$/im.test(t)) {
+    const w = WORKDIRS[Math.floor(rng() * WORKDIRS.length)];
+    t = t.replace(/(^|[\s="'[,:])\/app(?=$|[\s/"'\],:])/gm, `$1${w}`);
+  }
+  const lines = t.split('\n');
+  const cont = (l) => (escapeBacktick ? /`\s*$/.test(l) : /\\\s*$/.test(l));
+  // Extra ENV/LABEL lines right after the first FROM (when it is a one-line instruction).
+  const from = lines.findIndex((l) => /^\s*FROM\s/i.test(l));
+  if (from >= 0 && !cont(lines[from])) {
+    const n = Math.floor(rng() * 3);
+    const extra = [];
+    for (let k = 0; k < n; k++) extra.push(EXTRA[Math.floor(rng() * EXTRA.length)](i));
+    lines.splice(from + 1, 0, ...extra);
+  }
+  // Comments (and a blank line now and then) before instruction lines, never first, never in a continuation.
+  if (!hasHeredoc) {
+    const n = Math.floor(rng() * 4);
+    for (let k = 0; k < n; k++) {
+      const starts = [];
+      for (let j = Math.max(1, from + 1); j < lines.length; j++) if (/^\s*[A-Za-z]+\s/.test(lines[j]) && !cont(lines[j - 1])) starts.push(j);
+      if (!starts.length) break;
+      const at = starts[Math.floor(rng() * starts.length)];
+      const c = COMMENTS[Math.floor(rng() * COMMENTS.length)];
+      lines.splice(at, 0, ...(rng() < 0.3 ? ['', c] : [c]));
+    }
+  }
+  t = lines.join('\n');
+  const crlf = crlfIn || i % 7 === 3;
+  return crlf ? t.replace(/\n/g, '\r\n') : t;
+}
+
+function buildCorpus(root, sources, total, firstBatch) {
+  const rng = mulberry32(20240611);
+  const ctx = sources.map((s) => ({ ...s, files: contextFiles(path.dirname(s.file)), text: fs.readFileSync(s.file, 'utf8') }));
+  const lists = { a: [], all: [] };
+  const dirsMade = new Set();
+  for (let i = 0; i < total; i++) {
+    const src = ctx[i % ctx.length];
+    const group = i < firstBatch ? 'a' : 'b';
+    const dir = path.join(root, group, `${String(i).padStart(5, '0')}-${src.slug}`);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const f of src.files) {
+      const target = path.join(dir, f.rel);
+      const parent = path.dirname(target);
+      if (parent !== dir && !dirsMade.has(parent)) {
+        fs.mkdirSync(parent, { recursive: true });
+        dirsMade.add(parent);
+      }
+      fs.writeFileSync(target, f.content);
+    }
+    const file = path.join(dir, 'Dockerfile');
+    fs.writeFileSync(file, vary(src.text, i, rng));
+    if (group === 'a') lists.a.push(file);
+    lists.all.push(file);
+  }
+  return lists;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+async function main() {
+  const argv = process.argv.slice(2);
+  const quick = argv.includes('--quick');
+  const corpusOnly = argv.includes('--corpus-only');
+  const keep = argv.includes('--keep') || corpusOnly;
+  const COLD_RUNS = quick ? 5 : 15;
+  const BATCH_RUNS = quick ? 1 : 3;
+  const BIG_RUNS = 1;
+  const N = quick ? 500 : 2000;
+  const BIG = quick ? 1000 : 10000;
+  const DU_CLI_SAMPLE = quick ? 10 : 40;
+  const TALLY_RUNS = quick ? 1 : 3;
+  const benchStart = Date.now();
+
+  if (!fs.existsSync(CLI)) {
+    console.error(`bench: ${path.relative(ROOT, CLI)} is missing; build first (npm run build)`);
+    process.exit(2);
+  }
+  const cpus = os.cpus();
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const duPkg = createRequire(path.join(ROOT, 'package.json'))('dockerfile-utils/package.json');
+  console.log(`dockerfile-migrate ${pkg.version} benchmark${quick ? ' (--quick: fewer runs and files)' : ''}`);
+  console.log(`machine: ${cpus[0]?.model?.trim() ?? 'unknown CPU'} x ${cpus.length} (available parallelism ${os.availableParallelism?.() ?? cpus.length}), ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, ${os.type()} ${os.release()} ${os.arch()}, node ${process.version}`);
+  const loadStart = os.loadavg();
+  console.log(`load average at the start: ${loadStart.map((x) => fmt(x, 2)).join(' ')}`);
+  console.log('');
+
+  // -- Cold start ---------------------------------------------------------------------------
+  const example = path.join('examples', 'express-api');
+  const cold = (args) => {
+    const ms = [];
+    const rss = [];
+    timed(process.execPath, args); // warm the page cache
+    for (let k = 0; k < COLD_RUNS; k++) {
+      const r = timed(process.execPath, args, { rusage: true });
+      if (r.status !== 0 && !(args.includes('--dry-run') && r.status === 1)) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+      ms.push(r.ms);
+      if (r.maxRssMB) rss.push(r.maxRssMB);
+    }
+    return { median: median(ms), min: Math.min(...ms), max: Math.max(...ms), rss: rss.length ? median(rss) : NaN };
+  };
+  process.stderr.write('bench: cold start...\n');
+  const coldNode = corpusOnly ? null : cold(['-e', '0']);
+  const coldVersion = corpusOnly ? null : cold([CLI, '--version']);
+  const coldDry = corpusOnly ? null : cold([CLI, '--dry-run', '--quiet', example]);
+
+  // -- Corpus -------------------------------------------------------------------------------
+  const sources = [...findDockerfiles(path.join(ROOT, 'fixtures')), ...findDockerfiles(path.join(ROOT, 'examples'))].map((file) => ({
+    file,
+    slug: path.relative(ROOT, path.dirname(file)).replace(/[\\/]/g, '_').replace(/^fixtures_/, ''),
+  }));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dockerfile-migrate-bench-'));
+  const cleanup = () => {
+    if (!keep) fs.rmSync(tmp, { recursive: true, force: true });
+  };
+  process.on('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
+  try {
+    process.stderr.write(`bench: generating ${int(BIG)} Dockerfiles from ${sources.length} sources in ${tmp}...\n`);
+    const g0 = Date.now();
+    const corpus = buildCorpus(path.join(tmp, 'corpus'), sources, BIG, N);
+    const genS = (Date.now() - g0) / 1000;
+    const listA = path.join(tmp, 'list-a.txt');
+    const listAll = path.join(tmp, 'list-all.txt');
+    fs.writeFileSync(listA, corpus.a.join('\n') + '\n');
+    fs.writeFileSync(listAll, corpus.all.join('\n') + '\n');
+    const dirA = path.join(tmp, 'corpus', 'a');
+    if (corpusOnly) {
+      console.log(`corpus: ${tmp} (list-a.txt: ${int(N)} files, list-all.txt: ${int(BIG)} files); profile with e.g.\n  node --cpu-prof --cpu-prof-dir=${tmp}/prof scripts/bench.mjs --worker migrate ${listA}`);
+      return;
+    }
+
+    // -- Batch in one process -------------------------------------------------------------
+    process.stderr.write(`bench: migrateFile over ${int(N)} files x ${BATCH_RUNS}...\n`);
+    const batch = [];
+    for (let k = 0; k < BATCH_RUNS; k++) batch.push(runWorker('migrate', listA));
+    const batchLib = runWorker('migrate-lib', listA);
+    process.stderr.write(`bench: migrateFile over ${int(BIG)} files x ${BIG_RUNS}...\n`);
+    const big = [];
+    for (let k = 0; k < BIG_RUNS; k++) big.push(runWorker('migrate', listAll));
+    const pick = (runs, key) => median(runs.map((r) => r[key]));
+
+    // -- The real CLI over the same directories -------------------------------------------
+    process.stderr.write('bench: CLI end to end...\n');
+    const cliRuns = [];
+    for (let k = 0; k < 1; k++) {
+      const r = timed(process.execPath, [CLI, '--dry-run', '--quiet', dirA], { rusage: true });
+      if (r.status === null || r.status > 2) throw new Error(`CLI batch failed: ${r.stderr.slice(0, 500)}`);
+      cliRuns.push(r);
+    }
+
+    // -- Peers ----------------------------------------------------------------------------
+    process.stderr.write(`bench: dockerfile-utils validate() over ${int(N)} files x ${BATCH_RUNS}...\n`);
+    const du = [];
+    for (let k = 0; k < BATCH_RUNS; k++) du.push(runWorker('validate', listA));
+    process.stderr.write(`bench: dockerfile-utils CLI on a ${DU_CLI_SAMPLE}-file sample...\n`);
+    const duBin = path.join(path.dirname(createRequire(path.join(ROOT, 'package.json')).resolve('dockerfile-utils/package.json')), 'bin', 'dockerfile-utils');
+    const duCliMs = [];
+    for (let k = 0; k < DU_CLI_SAMPLE; k++) {
+      const f = corpus.a[Math.floor((k * corpus.a.length) / DU_CLI_SAMPLE)];
+      duCliMs.push(timed(process.execPath, [duBin, 'lint', f]).ms);
+    }
+    const duCliPerFile = duCliMs.reduce((a, b) => a + b, 0) / duCliMs.length;
+
+    process.stderr.write('bench: installing tally into a temp dir...\n');
+    let tally = null;
+    let tallyNote = '';
+    const tallyDir = path.join(tmp, 'tally');
+    try {
+      execFileSync('npm', ['install', '--prefix', tallyDir, '--no-audit', '--no-fund', '--no-save', '--loglevel=error', '@wharflab/tally-linux-x64'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 180_000 });
+      const bin = path.join(tallyDir, 'node_modules', '@wharflab', 'tally-linux-x64', 'bin', 'tally');
+      if (!fs.existsSync(bin)) throw new Error(`no binary at ${bin}`);
+      const version = execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
+      // One invocation over the directory (tally discovers Dockerfiles itself); slow checks
+      // (registry look-ups) off and no config discovery, so it measures linting alone.
+      const out = path.join(tmp, 'tally.json');
+      const args = ['lint', '--no-color', '--no-config', '--slow-checks', 'off', '--format', 'json', '--output', out, dirA];
+      const runs = [];
+      for (let k = 0; k < TALLY_RUNS; k++) {
+        const r = timed(bin, args, { rusage: true });
+        if (r.status === null || r.status > 1) throw new Error(`tally exited ${r.status}: ${r.stderr.slice(0, 300)}`);
+        runs.push(r);
+      }
+      const report = JSON.parse(fs.readFileSync(out, 'utf8'));
+      const linted = report.files?.length ?? NaN;
+      const ms = median(runs.map((r) => r.ms));
+      tally = { version, linted, ms, cpuMs: median(runs.map((r) => r.cpuMs)), maxRssMB: median(runs.map((r) => r.maxRssMB)), filesPerSec: N / (ms / 1000) };
+      if (linted !== N) tallyNote = ` (its report lists ${linted} files with findings out of ${N})`;
+    } catch (e) {
+      tallyNote = `tally could not be installed or run (${String(e.message ?? e).split('\n')[0]}); skipped`;
+    }
+
+    // -- Report ---------------------------------------------------------------------------
+    const ours = pick(batch, 'filesPerSec');
+    const oursCpu = N / (pick(batch, 'cpuMs') / 1000);
+    const duFps = pick(du, 'filesPerSec');
+    const duCpu = N / (pick(du, 'cpuMs') / 1000);
+    const duCliFps = 1000 / duCliPerFile;
+    const cliMs = median(cliRuns.map((r) => r.ms));
+    const cliFps = N / (cliMs / 1000);
+    const peakBig = Math.max(pick(big, 'maxRssMB'), pick(big, 'peakRssMB'));
+    const mark = (ok) => (ok ? 'PASS' : 'MISS');
+    const loadEnd = os.loadavg();
+    const busy = Math.max(loadStart[0], loadEnd[0]) > cpus.length;
+    const st = batch[0].statuses;
+    console.log(`corpus: ${int(BIG)} Dockerfiles (the first ${int(N)} for the batch and the peers) from ${sources.length} sources under fixtures/ and examples/, generated in ${fmt(genS)} s`);
+    console.log(`statuses of the ${int(N)}-file batch: ${Object.entries(st).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    for (const [why, n] of Object.entries(batch[0].reasons).sort((x, y) => y[1] - x[1]).slice(0, 5)) console.log(`  ${n} x ${why}`);
+    if (busy) console.log(`WARNING: the machine was busy (load ${fmt(loadStart[0], 1)} at the start, ${fmt(loadEnd[0], 1)} at the end, on ${cpus.length} CPUs): wall-clock numbers are inflated; files per CPU-second is the steadier figure.`);
+    console.log('');
+    console.log(`CLI cold start (median of ${COLD_RUNS} runs, min..max, max RSS)`);
+    const row = (label, r) => console.log(`  ${label.padEnd(50)} ${fmt(r.median).padStart(7)} ms  (${fmt(r.min)}..${fmt(r.max)}; ${fmt(r.rss, 0)} MB)`);
+    row('node -e 0 (reference)', coldNode);
+    row('dockerfile-migrate --version', coldVersion);
+    row('dockerfile-migrate --dry-run examples/express-api', coldDry);
+    console.log('');
+    console.log(`Batch in one process: migrateFile, shared factsCache + overlay, reports kept, as src/cli.ts does (${int(N)} files: median of ${BATCH_RUNS} runs)`);
+    console.log(`  ${'run'.padEnd(30)} ${'files/s'.padStart(8)} ${'files/CPU-s'.padStart(11)} ${'median'.padStart(9)} ${'p95'.padStart(9)} ${'mean'.padStart(9)} ${'total'.padStart(8)} ${'CPU'.padStart(8)} ${'peak rss'.padStart(9)} ${'maxRSS'.padStart(7)}`);
+    const brow = (label, runs, n) =>
+      console.log(
+        `  ${label.padEnd(30)} ${fmt(pick(runs, 'filesPerSec'), 0).padStart(8)} ${fmt(n / (pick(runs, 'cpuMs') / 1000), 0).padStart(11)} ${(fmt(pick(runs, 'perFileMedianMs'), 2) + ' ms').padStart(9)} ${(fmt(pick(runs, 'perFileP95Ms'), 2) + ' ms').padStart(9)} ${(fmt(pick(runs, 'perFileMeanMs'), 2) + ' ms').padStart(9)} ` +
+          `${(fmt(pick(runs, 'totalMs') / 1000, 1) + ' s').padStart(8)} ${(fmt(pick(runs, 'cpuMs') / 1000, 1) + ' s').padStart(8)} ${(fmt(pick(runs, 'peakRssMB'), 0) + ' MB').padStart(9)} ${(fmt(pick(runs, 'maxRssMB'), 0) + ' MB').padStart(7)}`,
+      );
+    brow(`${int(N)} files`, batch, N);
+    brow(`${int(N)} files, no overlay/reports`, [batchLib], N);
+    brow(`${int(BIG)} files`, big, BIG);
+    console.log(`  CLI end to end, dockerfile-migrate --dry-run --quiet <dir>, ${int(N)} files: ${fmt(cliMs / 1000, 1)} s = ${fmt(cliFps, 0)} files/s (${fmt(N / (median(cliRuns.map((r) => r.cpuMs)) / 1000), 0)} files/CPU-s), maxRSS ${fmt(median(cliRuns.map((r) => r.maxRssMB)), 0)} MB`);
+    console.log(`  library import ${fmt(pick(batch, 'importMs'), 0)} ms (not in the totals)`);
+    console.log('');
+    console.log(`Peers on the same ${int(N)} files (ratio = dockerfile-migrate files/s / peer files/s; > 1 means dockerfile-migrate is faster)`);
+    console.log(`  ${'tool'.padEnd(52)} ${'files/s'.padStart(8)} ${'ratio'.padStart(7)} ${'files/CPU-s'.padStart(11)} ${'ratio'.padStart(7)}`);
+    const prow = (label, fps, cpuFps, extra) =>
+      console.log(`  ${label.padEnd(52)} ${fmt(fps, 0).padStart(8)} ${(fmt(ours / fps, 2) + 'x').padStart(7)} ${fmt(cpuFps, 0).padStart(11)} ${(Number.isFinite(cpuFps) ? fmt(oursCpu / cpuFps, 2) + 'x' : '').padStart(7)}  ${extra}`);
+    prow('dockerfile-migrate (batch above)', ours, oursCpu, '');
+    prow(`dockerfile-utils ${duPkg.version} validate() in one process`, duFps, duCpu, `per file median ${fmt(pick(du, 'perFileMedianMs'), 3)} ms; maxRSS ${fmt(pick(du, 'maxRssMB'), 0)} MB`);
+    prow(`dockerfile-utils ${duPkg.version} lint CLI (1 file/process)`, duCliFps, NaN, `mean ${fmt(duCliPerFile, 1)} ms/file over ${DU_CLI_SAMPLE} files (~${fmt((duCliPerFile * N) / 1000, 0)} s for ${int(N)})`);
+    if (tally) prow(`${tally.version.replace(/^tally version /, 'tally ').replace(/ \(.*/, '')} lint <dir> (median of ${TALLY_RUNS})`, tally.filesPerSec, N / (tally.cpuMs / 1000), `${fmt(tally.ms / 1000, 1)} s wall, ${fmt(tally.cpuMs / 1000, 1)} s CPU, maxRSS ${fmt(tally.maxRssMB, 0)} MB${tallyNote}`);
+    else console.log(`  tally: ${tallyNote}`);
+    console.log('');
+    const bestDu = Math.max(duFps, duCliFps);
+    console.log('Targets');
+    console.log(`  ${mark(coldDry.median < 150)}  CLI cold start, one file < 150 ms: ${fmt(coldDry.median)} ms (min ${fmt(coldDry.min)} ms)`);
+    console.log(`  ${mark(ours >= 1000)}  batch >= 1,000 Dockerfiles/s on ${cpus.length} cores: ${fmt(ours, 0)} files/s (${fmt(oursCpu, 0)} per CPU-second; CLI end to end ${fmt(cliFps, 0)} files/s)`);
+    console.log(`  ${mark(peakBig < 200)}  peak memory < 200 MB for ${int(BIG)} files: ${fmt(peakBig, 0)} MB`);
+    console.log(`  ${mark(ours > bestDu)}  faster than dockerfile-utils: ${fmt(ours / bestDu, 2)}x (${fmt(ours, 0)} vs ${fmt(bestDu, 0)} files/s; per CPU-second ${fmt(oursCpu / duCpu, 2)}x)`);
+    if (tally) console.log(`  ${mark(ours > tally.filesPerSec)}  faster than tally: ${fmt(ours / tally.filesPerSec, 2)}x (${fmt(ours, 0)} vs ${fmt(tally.filesPerSec, 0)} files/s; per CPU-second ${fmt(oursCpu / (N / (tally.cpuMs / 1000)), 2)}x)`);
+    else console.log('  n/a   faster than tally: tally not available');
+    console.log('');
+    console.log(`bench took ${fmt((Date.now() - benchStart) / 1000, 0)} s; load average at the end ${loadEnd.map((x) => fmt(x, 2)).join(' ')}${keep ? `; corpus kept in ${tmp}` : ''}`);
+  } finally {
+    cleanup();
+  }
+}
+
+if (process.argv[2] === '--worker') {
+  await worker(process.argv[3], process.argv[4]);
+} else {
+  await main();
+}
