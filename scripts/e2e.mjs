@@ -53,6 +53,8 @@ const APPS = [
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'dockerfile-migrate-e2e-'));
 const created = { containers: new Set(), images: new Set() };
 let imagesAtStart = new Set();
+let buildContainersAtStart = null;
+const children = new Set();
 let cleanedUp = false;
 
 function podmanSync(args) {
@@ -61,6 +63,11 @@ function podmanSync(args) {
 function allImageIds() {
   const r = podmanSync(['images', '-a', '-q', '--no-trunc']);
   return new Set((r.stdout ?? '').split('\n').map((s) => s.trim()).filter(Boolean));
+}
+/** podman's build (working) containers: an interrupted `podman build` leaves them behind. */
+function buildContainers() {
+  const r = podmanSync(['ps', '-a', '--external', '--no-trunc', '--format', '{{.ID}} {{.Names}}']);
+  return (r.stdout ?? '').split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 2 && /-working-container(-\d+)?$/.test(f[1])).map((f) => f[0]);
 }
 function removeContainer(name) {
   podmanSync(['rm', '-f', '-t', '0', name]);
@@ -75,6 +82,7 @@ function cleanup() {
   if (cleanedUp) return;
   cleanedUp = true;
   for (const c of [...created.containers]) removeContainer(c);
+  if (buildContainersAtStart) for (const id of buildContainers()) if (!buildContainersAtStart.has(id)) podmanSync(['rm', '-f', id]);
   for (const i of [...created.images]) removeImage(i);
   if (imagesAtStart.size) {
     // Removing the top of a chain of untagged build-step images removes the chain.
@@ -90,9 +98,12 @@ function cleanup() {
 process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
-    console.error(`\ne2e: ${sig}: removing containers and images`);
-    cleanup();
-    process.exit(sig === 'SIGINT' ? 130 : 143);
+    console.error(`\ne2e: ${sig}: stopping builds, removing containers and images`);
+    for (const c of children) c.kill('SIGTERM');
+    setTimeout(() => {
+      cleanup();
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }, children.size ? 3000 : 0);
   });
 }
 
@@ -112,6 +123,7 @@ function run(cmd, args, { timeoutMs = 120000, cwd = ROOT, env } = {}) {
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(cmd, args, { cwd, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -120,10 +132,12 @@ function run(cmd, args, { timeoutMs = 120000, cwd = ROOT, env } = {}) {
       child.kill('SIGKILL');
     }, timeoutMs);
     child.on('error', (e) => {
+      children.delete(child);
       clearTimeout(timer);
       resolve({ code: -1, out: `${out}\n${e.message}`, ms: Date.now() - started });
     });
     child.on('close', (code) => {
+      children.delete(child);
       clearTimeout(timer);
       resolve({ code, out, ms: Date.now() - started });
     });
@@ -187,8 +201,9 @@ async function waitForHttp(container, port) {
     if (st.out.trim() === 'false') break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  const logs = await run(ENGINE, ['logs', container]);
-  return `no answer on port ${port} (${last || 'the container exited'}); its log:\n${lastLines(logs.out.replace(/^npm notice.*\n?/gm, ''), 15)}`;
+  const logs = (await run(ENGINE, ['logs', container])).out.replace(/^npm notice.*\n?/gm, '');
+  const cause = logs.split('\n').reverse().find((l) => /^\w*Error\b|^Error:/.test(l.trim()))?.trim();
+  return { why: `no answer on port ${port} (${last || 'the container exited'})${cause ? `: ${cause}` : ''}`, log: lastLines(logs, 15) };
 }
 
 async function get(port, p) {
@@ -266,9 +281,10 @@ async function runApp(app) {
   const c1 = await startContainer(app.name, 'original', tags.original, ports.original);
   const c2 = await startContainer(app.name, 'migrated', tags.migrated, ports.migrated);
   const down = await waitForHttp(c1, ports.original);
-  if (down) throw new StepError(app.name, 'start original', down);
+  if (down) throw new StepError(app.name, 'start original', down.why, down.log);
   const migratedDown = await waitForHttp(c2, ports.migrated);
-  check('migrated container answers', !migratedDown, migratedDown ?? '');
+  check('migrated container answers', !migratedDown, migratedDown?.why ?? '');
+  if (migratedDown) console.log(`  its log:\n${migratedDown.log}`);
   const health = { original: JSON.parse((await get(ports.original, '/health')).body), migrated: { user: undefined } };
   if (!migratedDown) {
     for (const p of app.paths) {
@@ -396,7 +412,7 @@ function table(rows) {
   return lines.join('\n');
 }
 
-function writeReadme(tbl, minutes) {
+function writeReadme(tbl, minutes, failures) {
   const file = path.join(ROOT, 'README.md');
   const text = fs.readFileSync(file, 'utf8');
   const start = '<!-- e2e-table:start -->';
@@ -408,7 +424,8 @@ function writeReadme(tbl, minutes) {
     return;
   }
   const when = new Date().toISOString().slice(0, 10);
-  const body = `${start}\n${tbl}\n\n${os.cpus().length} cores, podman ${(podmanSync(['--version']).stdout ?? '').trim().replace(/^podman version /, '')}, ${when}; the whole suite took ${minutes} min.\n${end}`;
+  const failed = failures.length ? `\n\n${failures.map((f) => `⚠️ ${f.split('\n')[0]}`).join('<br>\n')}` : '';
+  const body = `${start}\n${tbl}${failed}\n\n${os.cpus().length} cores, podman ${(podmanSync(['--version']).stdout ?? '').trim().replace(/^podman version /, '')}, ${when}; the whole suite took ${minutes} min.\n${end}`;
   fs.writeFileSync(file, text.slice(0, a) + body + text.slice(b + end.length));
   console.log('README.md updated');
 }
@@ -429,6 +446,7 @@ async function main() {
     process.exit(2);
   }
   imagesAtStart = allImageIds();
+  buildContainersAtStart = new Set(buildContainers());
   console.log(`e2e: ${apps.length} apps, work dir ${WORK}`);
 
   const rows = [];
@@ -472,7 +490,7 @@ async function main() {
   const total = [...rows, ...verifyRows].reduce((n, r) => n + r.checks.length, 0);
   console.log(`e2e: ${total - failures.length}/${total} checks passed in ${minutes} min`);
   for (const f of failures) console.log(`  FAILED ${f}`);
-  if (process.argv.includes('--readme')) writeReadme(tbl, minutes);
+  if (process.argv.includes('--readme')) writeReadme(tbl, minutes, failures);
   process.exitCode = failures.length ? 1 : 0;
 }
 
