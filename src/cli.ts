@@ -147,7 +147,8 @@ async function main(argv: string[]): Promise<number> {
       } else {
         try {
           for (const t of targets) {
-            const current = fs.existsSync(t.file) ? fs.readFileSync(t.file, 'utf8') : null;
+            const st = fs.statSync(t.file, { throwIfNoEntry: false });
+            const current = st?.isFile() ? fs.readFileSync(t.file, 'utf8') : null;
             if (current !== t.content) lib.writeFileAtomic(t.file, t.content);
           }
         } catch (e) {

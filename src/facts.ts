@@ -43,6 +43,8 @@ export interface ProjectFacts {
   tsRootDir: string | null;
   /** The existing .dockerignore (or <Dockerfile>.dockerignore), if any. */
   dockerignore: { path: string; content: string } | null;
+  /** Why the ignore file that is there cannot be read (a directory, a FIFO, a dangling link), or null. */
+  dockerignoreProblem: string | null;
   /** Is a context path excluded by the existing .dockerignore? */
   ignored(rel: string): boolean;
   /** Read a context file as text (null when missing or not readable). */
@@ -55,7 +57,12 @@ export interface FileSource {
   list(): string[] | null;
   read(rel: string): string | null;
   isDir(rel: string): boolean;
+  /** Why a path that exists cannot be read as a file (a directory, a FIFO, a dangling link), or null. */
+  problem?(rel: string): string | null;
 }
+
+/** Temporary files of an interrupted or concurrent --write (see src/write.ts): never part of an app. */
+export const TEMP_FILE = /(^|\/)\.[^/]*\.dfm-\d+-[a-z0-9]+\.tmp$/;
 
 const SKIP_DIRS = new Set(['node_modules', '.git']);
 const MAX_FILES = 50000;
@@ -81,7 +88,7 @@ export function dirSource(dir: string): FileSource {
             }
             out.push(r + '/');
             if (depth < 12 && !walk(r, depth + 1)) return false;
-          } else {
+          } else if (!TEMP_FILE.test(r)) {
             out.push(r);
           }
           if (out.length > MAX_FILES) return false;
@@ -108,6 +115,24 @@ export function dirSource(dir: string): FileSource {
       } catch {
         return false;
       }
+    },
+    problem(rel) {
+      const full = path.join(dir, rel);
+      let l: fs.Stats;
+      try {
+        l = fs.lstatSync(full);
+      } catch {
+        return null; // absent
+      }
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(full);
+      } catch {
+        return l.isSymbolicLink() ? 'is a symbolic link to nothing' : 'cannot be read';
+      }
+      if (st.isDirectory()) return 'is a directory';
+      if (!st.isFile()) return 'is not a regular file';
+      return null;
     },
   };
 }
@@ -179,6 +204,15 @@ export interface GatherOptions {
 
 export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectFacts {
   const notes: string[] = [];
+  // Context files that exist but cannot be read as files.
+  const problems = new Map<string, string>();
+  for (const f of ['package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'tsconfig.json', '.dockerignore', ...(opts.dockerfileName && opts.dockerfileName !== 'Dockerfile' ? [`${opts.dockerfileName}.dockerignore`] : [])]) {
+    const p = src.problem?.(f);
+    if (p) {
+      problems.set(f, p);
+      notes.push(`${f} ${p}; it was not read`);
+    }
+  }
   const listed = src.list();
   const files = listed ? listed.filter((f) => !f.endsWith('/')) : null;
   const topLevel = new Map<string, 'file' | 'dir'>();
@@ -277,9 +311,14 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
   }
 
   let di: ProjectFacts['dockerignore'] = null;
+  let dockerignoreProblem: string | null = null;
   const specific = opts.dockerfileName && opts.dockerfileName !== 'Dockerfile' ? `${opts.dockerfileName}.dockerignore` : null;
   for (const p of [specific, '.dockerignore']) {
     if (!p) continue;
+    if (problems.has(p)) {
+      dockerignoreProblem = `${p} ${problems.get(p)}`;
+      break;
+    }
     const c = src.read(p);
     if (c !== null) {
       di = { path: p, content: c };
@@ -310,6 +349,7 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
     tsOutDir,
     tsRootDir,
     dockerignore: di,
+    dockerignoreProblem,
     ignored: (rel: string) => (matcher ? matcher.ignores(rel) : false),
     read: (rel: string) => src.read(rel),
     notes: Object.freeze(notes),

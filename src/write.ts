@@ -20,7 +20,8 @@ export function writeFileAtomic(file: string, content: string): void {
     mode = undefined;
   }
   const dir = path.dirname(target);
-  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  // Named so that the tool itself never takes it for part of an app (facts.ts: TEMP_FILE).
+  const tmp = path.join(dir, `.${path.basename(target)}.dfm-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
   const fd = fs.openSync(tmp, 'wx', mode ?? 0o644);
   try {
     fs.writeFileSync(fd, content);
@@ -49,6 +50,9 @@ export function writableProblem(file: string): string | null {
     target = file;
   }
   try {
+    const l = fs.lstatSync(file, { throwIfNoEntry: false });
+    if (l?.isSymbolicLink() && !fs.existsSync(file)) return 'is a symbolic link to nothing; nothing was written';
+    if (fs.existsSync(target) && !fs.statSync(target).isFile()) return 'is not a regular file; nothing was written';
     if (fs.existsSync(target)) {
       // Root may write anything; a file without write bits is still meant to stay as it is.
       if ((fs.statSync(target).mode & 0o222) === 0) return 'the file is read-only; nothing was written';

@@ -280,13 +280,13 @@ describe.concurrent('bad input and the file system (built binary)', () => {
   describe('atomic writes: a process killed during --write leaves the old file or the new one', () => {
     // The writes of one run, in order: 1 = the Dockerfile, 2 = the .dockerignore.
     const cases: { when: string; at: number; dockerfile: 'old' | 'new'; dockerignore: 'absent' | 'old' | 'new'; existingIgnore?: boolean; temp: RegExp | null }[] = [
-      { when: 'before-rename', at: 1, dockerfile: 'old', dockerignore: 'absent', temp: /^\.Dockerfile\.\d+\.\w+\.tmp$/ },
+      { when: 'before-rename', at: 1, dockerfile: 'old', dockerignore: 'absent', temp: /^\.Dockerfile\.dfm-\d+-\w+\.tmp$/ },
       { when: 'after-rename', at: 1, dockerfile: 'new', dockerignore: 'absent', temp: null },
-      { when: 'half-write', at: 1, dockerfile: 'old', dockerignore: 'absent', temp: /^\.Dockerfile\.\d+\.\w+\.tmp$/ },
-      { when: 'before-rename', at: 2, dockerfile: 'new', dockerignore: 'absent', temp: /^\.\.dockerignore\.\d+\.\w+\.tmp$/ },
+      { when: 'half-write', at: 1, dockerfile: 'old', dockerignore: 'absent', temp: /^\.Dockerfile\.dfm-\d+-\w+\.tmp$/ },
+      { when: 'before-rename', at: 2, dockerfile: 'new', dockerignore: 'absent', temp: /^\.\.dockerignore\.dfm-\d+-\w+\.tmp$/ },
       { when: 'after-rename', at: 2, dockerfile: 'new', dockerignore: 'new', temp: null },
-      { when: 'half-write', at: 2, dockerfile: 'new', dockerignore: 'absent', temp: /^\.\.dockerignore\.\d+\.\w+\.tmp$/ },
-      { when: 'half-write', at: 2, dockerfile: 'new', dockerignore: 'old', existingIgnore: true, temp: /^\.\.dockerignore\.\d+\.\w+\.tmp$/ },
+      { when: 'half-write', at: 2, dockerfile: 'new', dockerignore: 'absent', temp: /^\.\.dockerignore\.dfm-\d+-\w+\.tmp$/ },
+      { when: 'half-write', at: 2, dockerfile: 'new', dockerignore: 'old', existingIgnore: true, temp: /^\.\.dockerignore\.dfm-\d+-\w+\.tmp$/ },
     ];
     const OLD_IGNORE = '# ours\nnode_modules\n';
 
@@ -716,5 +716,74 @@ describe.concurrent('bad input and the file system (built binary)', () => {
       const json = await run(['--json'], tsApp(BROKEN));
       expect((JSON.parse(json.stdout) as Doc).files[0].warnings.some((w) => /tsconfig\.json/.test(w.message))).toBe(true);
     });
+  });
+});
+describe.concurrent('leftover temp files, concurrent runs, odd ignore files and names', () => {
+  it('a rerun after a write killed before its rename gives what a clean run gives', async ({ expect }) => {
+    const dir = app(tmp());
+    const r = await run(['--write', '-q'], dir, { env: killEnv('before-rename', 1) });
+    expect(r.signal).toBe('SIGKILL');
+    expect(tempFiles(dir)).toHaveLength(1);
+    expect((await run(['--write', '-q'], dir)).code).toBe(0);
+    const expected = await referenceApp();
+    expect(read(dir, 'Dockerfile')).toBe(expected['Dockerfile']);
+  });
+
+  it('4 concurrent --write runs (all transforms) give exactly what one run gives', async ({ expect }) => {
+    const tree = (root: string) => {
+      for (const a of ['api', 'web', 'worker', 'jobs/cron', 'jobs/queue']) app(path.join(root, a));
+      fs.writeFileSync(path.join(root, 'api', 'Dockerfile.dev'), NODE_DOCKERFILE.replace('npm install', 'npm install --no-audit'));
+      return root;
+    };
+    const single = tree(tmp());
+    expect((await run(['--write', '-q', '.'], single)).code).toBe(0);
+    for (let round = 0; round < 3; round++) {
+      const root = tree(tmp());
+      await Promise.all(Array.from({ length: 4 }, () => run(['--write', '-q', '.'], root)));
+      expect(contents(root)).toEqual(contents(single));
+    }
+  });
+
+  it('a directory named .dockerignore: a warning naming it, no .dockerignore proposed, --write succeeds', async ({ expect }) => {
+    const dir = app(tmp());
+    fs.mkdirSync(path.join(dir, '.dockerignore'));
+    const json = await run(['--json'], dir);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.files[0].warnings.some((w: { message: string }) => /\.dockerignore/.test(w.message))).toBe(true);
+    expect(json.stdout).not.toContain('+++ b/.dockerignore');
+    const w = await run(['--write'], dir);
+    expect(w.stderr).not.toContain('EISDIR');
+    expect(w.code).toBe(0);
+  });
+
+  it('a FIFO named .dockerignore: --write does not hang', async ({ expect }) => {
+    const dir = app(tmp());
+    spawnSync('mkfifo', [path.join(dir, '.dockerignore')]);
+    const r = await run(['--write'], dir, { timeoutMs: 8000 });
+    expect(r.signal).toBeNull();
+  });
+
+  it('a dangling symlink named .dockerignore: a warning naming it, the link not replaced by a file', async ({ expect }) => {
+    const dir = app(tmp());
+    fs.symlinkSync('docker/ignore', path.join(dir, '.dockerignore'));
+    const w = await run(['--write'], dir);
+    expect(w.stderr).toMatch(/warning.*\.dockerignore/);
+    expect(fs.lstatSync(path.join(dir, '.dockerignore')).isSymbolicLink()).toBe(true);
+  });
+
+  it('a package.json that is a directory: a warning naming package.json', async ({ expect }) => {
+    const dir = app(tmp());
+    fs.rmSync(path.join(dir, 'package.json'));
+    fs.mkdirSync(path.join(dir, 'package.json'));
+    const r = await run([], dir);
+    expect(r.stderr).toMatch(/warning context: .*package\.json/);
+  });
+
+  it('a directory name with a tab: git apply accepts the dry-run patch', async ({ expect }) => {
+    const root = tmp();
+    app(path.join(root, 'ta\tb'));
+    const r = await run(['-q'], root);
+    git(['-c', 'init.defaultBranch=main', 'init', '-q'], root);
+    expect(git(['apply', '--check', '-'], root, r.stdout)).toMatchObject({ code: 0, stderr: '' });
   });
 });

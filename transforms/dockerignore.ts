@@ -47,6 +47,7 @@ export const dockerignoreTransform: Transform = {
   summary: 'write or extend .dockerignore (node_modules, .git, .env*, logs, coverage, tests, Dockerfiles), never hiding a file a COPY needs',
   apply({ doc, facts, files }): TransformResult | null {
     if (!facts.files) return null;
+    if (facts.dockerignoreProblem) return { edits: [], changes: [], warnings: [{ transform: ID, message: `left the ignore file alone: ${facts.dockerignoreProblem}` }] };
     const target = facts.dockerignore?.path ?? '.dockerignore';
     const existing = files.get(target)?.content ?? facts.dockerignore?.content ?? null;
     const existingLines = existing ? existing.split(/\r?\n/) : [];
