@@ -184,7 +184,10 @@ export const selectiveCopy: Transform = {
     const out2: string[] = [];
     const dirLine = (d: string) => `${head} ${appDir}/${d} ${destBase}/${d}`;
     if (dirs[0] === 'node_modules') out2.push(dirLine(dirs.shift()!));
-    if (files.length) out2.push(`${head} ${files.map((f) => `${appDir}/${f}`).join(' ')} ${destBase}/`);
+    // Top-level files share one COPY; a nested file (src/schema.graphql) goes to its own directory.
+    const topFiles = files.filter((f) => !f.includes('/'));
+    if (topFiles.length) out2.push(`${head} ${topFiles.map((f) => `${appDir}/${f}`).join(' ')} ${destBase}/`);
+    for (const f of files.filter((x) => x.includes('/'))) out2.push(`${head} ${appDir}/${f} ${destBase}/${f.slice(0, f.lastIndexOf('/') + 1)}`);
     for (const d of dirs) out2.push(dirLine(d));
     const indent = doc.text.slice(ins.lineStart, ins.start);
     const replacement = out2.map((l, i) => (i === 0 ? l : indent + l)).join(doc.eol);
