@@ -5,8 +5,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 
 const EXIT_OK = 0;
 const EXIT_CHANGES = 1;
@@ -27,31 +25,95 @@ const list = (v: unknown): string[] =>
     .map((x) => x.trim())
     .filter(Boolean);
 
-async function main(argv: string[]): Promise<number> {
-  const parser = yargs(argv)
+interface OptionSpec {
+  type: 'boolean' | 'string';
+  describe: string;
+  alias?: string;
+  choices?: string[];
+}
+
+/** Every option, once: the fast parser and the full yargs parser both read this table. */
+const OPTIONS: Record<string, OptionSpec> = {
+  'dry-run': { type: 'boolean', describe: 'print a unified diff (git apply accepts it); write nothing (default)' },
+  write: { type: 'boolean', describe: 'apply the changes in place (atomic writes, file mode kept)' },
+  check: { type: 'boolean', describe: 'print the diff and exit 1 if anything would change' },
+  json: { type: 'boolean', describe: 'print one JSON document: per file path, status, changes, warnings, diff; and a summary' },
+  markdown: { type: 'boolean', describe: 'print a markdown report (for pull request bodies)' },
+  context: { type: 'string', describe: "build context directory (default: each Dockerfile's directory)" },
+  transforms: { type: 'string', describe: 'comma-separated transform ids to run (default: all)' },
+  skip: { type: 'string', describe: 'comma-separated transform ids to leave out' },
+  'list-transforms': { type: 'boolean', describe: 'list the transforms with their summaries and exit' },
+  color: { type: 'boolean', describe: 'colour the diff (default: on a terminal, unless NO_COLOR is set)' },
+  quiet: { type: 'boolean', alias: 'q', describe: 'print no explanations on stderr, only errors' },
+  verify: { type: 'boolean', describe: 'build the original and the migrated image (from temporary copies), compare sizes, run the smoke test; removes what it creates' },
+  engine: { type: 'string', choices: ['docker', 'podman'], describe: 'container engine for --verify (default: docker if `docker info` works, else podman)' },
+  'verify-cmd': { type: 'string', describe: 'with --verify: a command run inside each image (entrypoint cleared), e.g. "node healthcheck.js"' },
+  'verify-url': { type: 'string', describe: 'with --verify: a path fetched from each running container on the port it EXPOSEs, e.g. /health' },
+};
+const CONFLICTS: [string, string][] = [
+  ['write', 'check'],
+  ['json', 'markdown'],
+];
+const IMPLIES: Record<string, string> = { engine: 'verify', 'verify-cmd': 'verify', 'verify-url': 'verify' };
+
+type Args = { _: (string | number)[]; [key: string]: unknown } & Partial<{
+  'dry-run': boolean;
+  write: boolean;
+  check: boolean;
+  json: boolean;
+  markdown: boolean;
+  context: string;
+  transforms: string;
+  skip: string;
+  'list-transforms': boolean;
+  color: boolean;
+  quiet: boolean;
+  verify: boolean;
+  engine: 'docker' | 'podman';
+  'verify-cmd': string;
+  'verify-url': string;
+  help: boolean;
+  version: boolean;
+}>;
+
+/**
+ * The common case (known options, no --help/--version, no usage error) is parsed by yargs-parser,
+ * the parser inside yargs, without loading the rest of yargs: that keeps the command's start-up
+ * short. Anything else goes to yargs itself, which prints help, the version or the usage error.
+ */
+async function fastParse(argv: string[]): Promise<Args | null> {
+  const { default: parse } = await import('yargs-parser');
+  const booleans = Object.keys(OPTIONS).filter((k) => OPTIONS[k].type === 'boolean');
+  const strings = Object.keys(OPTIONS).filter((k) => OPTIONS[k].type === 'string');
+  const aliases: Record<string, string[]> = { help: ['h'], version: ['v'] };
+  for (const [k, o] of Object.entries(OPTIONS)) if (o.alias) aliases[k] = [o.alias];
+  const res = parse.detailed(argv, { boolean: [...booleans, 'help', 'version'], string: strings, alias: aliases, configuration: { 'camel-case-expansion': false } });
+  if (res.error) return null;
+  const a = res.argv as Args;
+  const known = new Set(['_', '$0', '--', 'help', 'version', 'h', 'v', ...Object.keys(OPTIONS), ...Object.values(OPTIONS).flatMap((o) => (o.alias ? [o.alias] : []))]);
+  if (Object.keys(a).some((k) => !known.has(k))) return null;
+  if (a.help || a.version) return null;
+  for (const [k, o] of Object.entries(OPTIONS)) {
+    const v = a[k];
+    if (v === undefined) continue;
+    if (Array.isArray(v) || (o.type === 'string' && typeof v !== 'string') || (o.choices && !o.choices.includes(String(v)))) return null;
+  }
+  if (CONFLICTS.some(([x, y]) => a[x] !== undefined && a[y] !== undefined && a[x] !== false && a[y] !== false)) return null;
+  if (Object.entries(IMPLIES).some(([k, need]) => a[k] !== undefined && !a[need])) return null;
+  return a;
+}
+
+async function fullParse(argv: string[]): Promise<Args | 'exit' | Error> {
+  const { default: yargs } = await import('yargs');
+  let parser = yargs(argv)
     .scriptName('dockerfile-migrate')
     .usage(
       '$0 [paths..]\n\nMigrate single-stage Node.js Dockerfiles to lean multi-stage builds.\n' +
         'Each path is a Dockerfile or a directory searched for Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile (default: .).',
-    )
-    .option('dry-run', { type: 'boolean', describe: 'print a unified diff (git apply accepts it); write nothing (default)' })
-    .option('write', { type: 'boolean', describe: 'apply the changes in place (atomic writes, file mode kept)' })
-    .option('check', { type: 'boolean', describe: 'print the diff and exit 1 if anything would change' })
-    .option('json', { type: 'boolean', describe: 'print one JSON document: per file path, status, changes, warnings, diff; and a summary' })
-    .option('markdown', { type: 'boolean', describe: 'print a markdown report (for pull request bodies)' })
-    .option('context', { type: 'string', describe: 'build context directory (default: each Dockerfile\'s directory)' })
-    .option('transforms', { type: 'string', describe: 'comma-separated transform ids to run (default: all)' })
-    .option('skip', { type: 'string', describe: 'comma-separated transform ids to leave out' })
-    .option('list-transforms', { type: 'boolean', describe: 'list the transforms with their summaries and exit' })
-    .option('color', { type: 'boolean', describe: 'colour the diff (default: on a terminal, unless NO_COLOR is set)' })
-    .option('quiet', { alias: 'q', type: 'boolean', describe: 'print no explanations on stderr, only errors' })
-    .option('verify', { type: 'boolean', describe: 'build the original and the migrated image (from temporary copies), compare sizes, run the smoke test; removes what it creates' })
-    .option('engine', { type: 'string', choices: ['docker', 'podman'], describe: 'container engine for --verify (default: docker if `docker info` works, else podman)' })
-    .option('verify-cmd', { type: 'string', describe: 'with --verify: a command run inside each image (entrypoint cleared), e.g. "node healthcheck.js"' })
-    .option('verify-url', { type: 'string', describe: 'with --verify: a path fetched from each running container on the port it EXPOSEs, e.g. /health' })
-    .implies({ engine: 'verify', 'verify-cmd': 'verify', 'verify-url': 'verify' })
-    .conflicts('write', 'check')
-    .conflicts('json', 'markdown')
+    );
+  for (const [name, o] of Object.entries(OPTIONS)) parser = parser.option(name, { type: o.type, describe: o.describe, alias: o.alias, choices: o.choices });
+  parser = parser
+    .implies(IMPLIES)
     .example('$0 --dry-run', 'show the migration of ./Dockerfile as a diff')
     .example('$0 --write services/', 'migrate every Dockerfile under services/ in place')
     .example('$0 --check .', 'fail CI while a migration is pending')
@@ -66,14 +128,26 @@ async function main(argv: string[]): Promise<number> {
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);
     });
-  let args: Awaited<ReturnType<typeof parser.parseAsync>>;
+  for (const [x, y] of CONFLICTS) parser = parser.conflicts(x, y);
   try {
-    args = await parser.parseAsync();
+    const a = (await parser.parseAsync()) as Args;
+    return a.help || a.version ? 'exit' : a;
   } catch (e) {
-    process.stderr.write(`dockerfile-migrate: ${(e as Error).message}\nRun dockerfile-migrate --help for usage.\n`);
-    return EXIT_ERROR;
+    return e as Error;
   }
-  if (args.help || args.version) return EXIT_OK;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args = await fastParse(argv);
+  if (!args) {
+    const full = await fullParse(argv);
+    if (full === 'exit') return EXIT_OK;
+    if (full instanceof Error) {
+      process.stderr.write(`dockerfile-migrate: ${full.message}\nRun dockerfile-migrate --help for usage.\n`);
+      return EXIT_ERROR;
+    }
+    args = full;
+  }
 
   const lib = await import('./index.js');
   if (args['list-transforms']) {
@@ -191,7 +265,7 @@ async function main(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
-main(hideBin(process.argv)).then(
+main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -144,62 +144,32 @@ export function parseDockerfile(text: string): ParsedDockerfile {
     const blockEnd = lineEndAfter(end);
     const keyword = node.getKeyword().toUpperCase();
     if (keyword === 'FROM') stageIdx++;
-    const n = node as Instruction & { getFlags?: () => Flag[] };
-    const flags = typeof n.getFlags === 'function' ? n.getFlags().map((f) => flagInfo(f, doc)) : [];
-    const argNodes = node.getArguments();
-    const args = argNodes.map((a) => a.getValue());
-    const argRanges = argNodes.map((a) => [doc.offsetAt(a.getRange().start), doc.offsetAt(a.getRange().end)] as [number, number]);
-    const rawArgs = node.getRawArgumentsContent() ?? '';
-    const json = ['RUN', 'CMD', 'ENTRYPOINT', 'SHELL', 'VOLUME', 'COPY', 'ADD'].includes(keyword) && /^\s*\[/.test(stripFlagsText(rawArgs));
-    let jsonArgs: string[] | null = null;
-    if (json) {
-      try {
-        const parsed = JSON.parse(stripContinuations(stripFlagsText(rawArgs), escape));
-        if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) jsonArgs = parsed;
-      } catch {
-        jsonArgs = null;
-      }
-    }
-    let heredoc = false;
-    if (keyword === 'RUN' || keyword === 'COPY' || keyword === 'ADD') heredoc = /<<-?\s*["']?[A-Za-z_]/.test(rawArgs);
-    const ins: Instr = {
-      index: i,
-      keyword,
-      start,
-      end,
-      blockStart,
-      blockEnd,
-      lineStart,
-      text: text.slice(start, end),
-      args,
-      argRanges,
-      flags,
-      stage: stageIdx,
-      json,
-      jsonArgs,
-      content: stripContinuations(rawArgs, escape),
-      heredoc,
-      node,
-    };
+    // Arguments, flags and JSON forms cost most of a parse and most instructions never need
+    // them: each is computed on first use and kept.
+    const ins = lazyInstr(
+      { index: i, keyword, start, end, blockStart, blockEnd, lineStart, text: text.slice(start, end), stage: stageIdx, node },
+      doc,
+      escape,
+    );
     instructions.push(ins);
     prevBlockEnd = blockEnd;
     if (keyword === 'ARG' && stageIdx < 0) {
-      for (const a of args) {
+      for (const a of ins.args) {
         const eq = a.indexOf('=');
         if (eq < 0) globalArgs.set(a, null);
         else globalArgs.set(a.slice(0, eq), unquote(a.slice(eq + 1)));
       }
     }
     if (keyword === 'FROM') {
-      const nonFlag = args.filter((a) => !a.startsWith('--'));
+      const nonFlag = ins.args.filter((a) => !a.startsWith('--'));
       const image = nonFlag[0] ?? '';
       const name = nonFlag.length >= 3 && nonFlag[1].toUpperCase() === 'AS' ? nonFlag[2] : null;
       stages.push({ index: stageIdx, from: ins, image, resolvedImage: substitute(image, globalArgs), name, instructions: [], workdir: null });
     } else if (stageIdx >= 0) {
       const st = stages[stageIdx];
       st.instructions.push(ins);
-      if (keyword === 'WORKDIR' && args.length) {
-        const w = args.join(' ');
+      if (keyword === 'WORKDIR' && ins.args.length) {
+        const w = ins.args.join(' ');
         st.workdir = w.startsWith('/') ? w : st.workdir ? joinPosix(st.workdir, w) : '/' + w;
       }
     }
@@ -228,6 +198,50 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       return lo;
     },
   };
+}
+
+type EagerFields = Pick<Instr, 'index' | 'keyword' | 'start' | 'end' | 'blockStart' | 'blockEnd' | 'lineStart' | 'text' | 'stage' | 'node'>;
+
+function lazyInstr(base: EagerFields, doc: TextDocument, escape: string): Instr {
+  const node = base.node;
+  const keyword = base.keyword;
+  const once = <T>(compute: () => T) => {
+    let done = false;
+    let value: T;
+    return () => {
+      if (!done) {
+        value = compute();
+        done = true;
+      }
+      return value;
+    };
+  };
+  const rawArgs = once(() => node.getRawArgumentsContent() ?? '');
+  const argNodes = once(() => node.getArguments());
+  const json = once(() => ['RUN', 'CMD', 'ENTRYPOINT', 'SHELL', 'VOLUME', 'COPY', 'ADD'].includes(keyword) && /^\s*\[/.test(stripFlagsText(rawArgs())));
+  const getters = {
+    args: once(() => argNodes().map((a) => a.getValue())),
+    argRanges: once(() => argNodes().map((a) => [doc.offsetAt(a.getRange().start), doc.offsetAt(a.getRange().end)] as [number, number])),
+    flags: once(() => {
+      const n = node as Instruction & { getFlags?: () => Flag[] };
+      return typeof n.getFlags === 'function' ? n.getFlags().map((f) => flagInfo(f, doc)) : [];
+    }),
+    json,
+    jsonArgs: once(() => {
+      if (!json()) return null;
+      try {
+        const parsed = JSON.parse(stripContinuations(stripFlagsText(rawArgs()), escape));
+        return Array.isArray(parsed) && parsed.every((x) => typeof x === 'string') ? (parsed as string[]) : null;
+      } catch {
+        return null;
+      }
+    }),
+    content: once(() => stripContinuations(rawArgs(), escape)),
+    heredoc: once(() => (keyword === 'RUN' || keyword === 'COPY' || keyword === 'ADD') && /<<-?\s*["']?[A-Za-z_]/.test(rawArgs())),
+  };
+  const ins = { ...base } as Instr;
+  for (const [k, get] of Object.entries(getters)) Object.defineProperty(ins, k, { get, enumerable: true, configurable: true });
+  return ins;
 }
 
 function stripFlagsText(raw: string): string {

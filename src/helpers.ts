@@ -61,7 +61,18 @@ export function removeBlock(doc: ParsedDockerfile, ins: Instr): Edit {
 }
 
 /** Glob (COPY source) to RegExp: * ? and [..] within one path segment; ** crosses segments. */
+const globCache = new Map<string, RegExp>();
 export function globToRegExp(glob: string): RegExp {
+  let cached = globCache.get(glob);
+  if (!cached) {
+    cached = compileGlob(glob);
+    if (globCache.size > 5000) globCache.clear();
+    globCache.set(glob, cached);
+  }
+  return cached;
+}
+
+function compileGlob(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i];
@@ -121,7 +132,7 @@ export function copyDest(ins: Instr, workdir: string | null): string | null {
  * Workdir in effect at an instruction: the last WORKDIR before it in its stage, starting from the
  * one the stage inherits when it is built FROM an earlier stage.
  */
-export function workdirAt(stage: Stage, ins: Instr, doc?: ParsedDockerfile): string | null {
+export function workdirAt(stage: Stage, ins: Pick<Instr, 'index'>, doc?: ParsedDockerfile): string | null {
   let wd: string | null = doc ? inheritedWorkdir(doc, stage) : null;
   for (const i of stage.instructions) {
     if (i.index >= ins.index) break;
@@ -138,7 +149,7 @@ export function inheritedWorkdir(doc: ParsedDockerfile, stage: Stage): string | 
   const parent = doc.stages.find((s) => s.index < stage.index && s.name && s.name.toLowerCase() === stage.image.toLowerCase());
   if (!parent) return null;
   const last = parent.instructions[parent.instructions.length - 1];
-  return last ? workdirAt(parent, { ...last, index: last.index + 1 }, doc) : inheritedWorkdir(doc, parent);
+  return last ? workdirAt(parent, { index: last.index + 1 }, doc) : inheritedWorkdir(doc, parent);
 }
 
 export function isInside(p: string, dir: string): boolean {

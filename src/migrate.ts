@@ -152,22 +152,27 @@ export function migrate(input: MigrateInput): MigrateResult {
   }
   const warnings = [...facts.notes.map((n) => ({ transform: 'context', message: n })), ...first.warnings];
   if (first.output !== text) {
-    let before: Map<string, number> | null = null;
+    // The output is linted first; the input only when the output has errors to compare.
+    let after: Map<string, number>;
     try {
-      before = lintErrors(text);
+      after = lintErrors(first.output);
     } catch {
-      // The linter cannot read the input at all (it overflows on some inputs): nothing to compare against.
-      warnings.push({ transform: 'context', message: 'dockerfile-utils could not lint the input, so the output was checked by re-parsing only' });
+      after = new Map([['lint:the linter could not read the migrated Dockerfile', 1]]);
     }
-    let after = new Map<string, number>();
-    try {
-      if (before) after = lintErrors(first.output);
-    } catch {
-      return { ...base, warnings, status: 'error', reason: 'internal error: the migrated Dockerfile could not be linted; nothing was changed' };
-    }
-    for (const [k, n] of after) {
-      if (n > (before?.get(k) ?? 0)) {
-        return { ...base, warnings, status: 'error', reason: `internal error: the migrated Dockerfile would add a lint error (${k.replace(/^[^:]*:/, '')}); nothing was changed` };
+    if (after.size) {
+      let before: Map<string, number> | null = null;
+      try {
+        before = lintErrors(text);
+      } catch {
+        // The linter cannot read the input at all (it overflows on some inputs): nothing to compare against.
+        warnings.push({ transform: 'context', message: 'dockerfile-utils could not lint the input, so the output was checked by re-parsing only' });
+      }
+      if (before) {
+        for (const [k, n] of after) {
+          if (n > (before.get(k) ?? 0)) {
+            return { ...base, warnings, status: 'error', reason: `internal error: the migrated Dockerfile would add a lint error (${k.replace(/^[^:]*:/, '')}); nothing was changed` };
+          }
+        }
       }
     }
   }
@@ -197,13 +202,22 @@ export interface MigrateFileOptions {
   overlay?: ReadonlyMap<string, string>;
 }
 
-function overlaySource(dir: string, overlay: ReadonlyMap<string, string>): FileSource {
-  const base = dirSource(dir);
+/**
+ * The files an earlier migration of this run proposed in this context. Only the ignore files can
+ * be proposed, so only they are looked up: constant time however large the batch.
+ */
+function overlayFor(dir: string, name: string, overlay: ReadonlyMap<string, string> | undefined): Map<string, string> {
   const mine = new Map<string, string>();
-  for (const [abs, content] of overlay) {
-    const rel = path.relative(dir, abs);
-    if (!rel.startsWith('..') && !path.isAbsolute(rel)) mine.set(toPosix(rel), content);
+  if (!overlay?.size) return mine;
+  for (const rel of ['.dockerignore', `${name}.dockerignore`]) {
+    const content = overlay.get(path.join(dir, rel));
+    if (content !== undefined) mine.set(rel, content);
   }
+  return mine;
+}
+
+function overlaySource(dir: string, mine: Map<string, string>): FileSource {
+  const base = dirSource(dir);
   if (!mine.size) return base;
   return {
     list: () => {
@@ -212,6 +226,7 @@ function overlaySource(dir: string, overlay: ReadonlyMap<string, string>): FileS
     },
     read: (rel) => mine.get(rel) ?? base.read(rel),
     isDir: (rel) => base.isDir(rel),
+    problem: (rel) => (mine.has(rel) ? null : base.problem?.(rel) ?? null),
   };
 }
 
@@ -248,11 +263,11 @@ export function migrateFile(file: string, opts: MigrateFileOptions = {}): Migrat
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) text = '\uFEFF' + text;
   const ctxAbs = opts.context ? path.resolve(cwd, opts.context) : path.dirname(abs);
   const name = path.basename(abs);
-  const overlaid = [...(opts.overlay ?? new Map<string, string>())].filter(([p]) => p.startsWith(ctxAbs + path.sep));
-  const key = `${ctxAbs}\0${name === 'Dockerfile' ? '' : name}\0${overlaid.map(([p, c]) => `${p}:${c.length}`).join('|')}`;
+  const mine = overlayFor(ctxAbs, name, opts.overlay);
+  const key = `${ctxAbs}\0${name === 'Dockerfile' ? '' : name}\0${[...mine].map(([p, c]) => `${p}:${c}`).join("\0")}`;
   let facts = opts.factsCache?.get(key);
   if (!facts) {
-    facts = factsFor(opts.overlay ? overlaySource(ctxAbs, opts.overlay) : ctxAbs, name);
+    facts = factsFor(overlaySource(ctxAbs, mine), name);
     opts.factsCache?.set(key, facts);
   }
   const ctxRel = toPosix(path.relative(cwd, ctxAbs));

@@ -184,7 +184,19 @@ export interface RunInfo {
   commands: ClassifiedCommand[];
 }
 
+const runCache = new WeakMap<Instr, RunInfo>();
+
+/** The simple commands of a RUN, classified (cached per parsed instruction). */
 export function classifyRun(doc: ParsedDockerfile, ins: Instr): RunInfo {
+  let info = runCache.get(ins);
+  if (!info) {
+    info = classifyRunUncached(doc, ins);
+    runCache.set(ins, info);
+  }
+  return info;
+}
+
+function classifyRunUncached(doc: ParsedDockerfile, ins: Instr): RunInfo {
   if (ins.keyword !== 'RUN' || ins.heredoc) return { ins, commands: [] };
   if (ins.json) {
     // Exec form: ["npm", "ci", ...] is one simple command whose words are the JSON strings
@@ -351,7 +363,7 @@ interface CopiedSource {
 }
 
 /** Every COPY/ADD source that lands in the image before `ins` (its stage and the stages it builds on). */
-export function copySourcesBefore(doc: ParsedDockerfile, stage: Stage, ins: Instr): CopiedSource[] {
+export function copySourcesBefore(doc: ParsedDockerfile, stage: Stage, ins: Pick<Instr, 'index'>): CopiedSource[] {
   const out: CopiedSource[] = [];
   for (const st of stageChain(doc, stage)) {
     for (const i of st.instructions) {
