@@ -149,18 +149,24 @@ async function main(argv: string[]): Promise<number> {
     args = full;
   }
 
-  const lib = await import('./index.js');
+  // The main thread loads only what it prints and writes with; the transforms are loaded where
+  // the files are migrated (here for a small batch, in worker threads for a large one).
+  const [report, discovery, writer, batch] = await Promise.all([import('./report.js'), import('./discover.js'), import('./write.js'), import('./batch.js')]);
+  const lib = { ...report, ...discovery, ...writer, ...batch };
   if (args['list-transforms']) {
-    const width = Math.max(...lib.transforms.map((t) => t.id.length));
-    for (const t of lib.transforms) process.stdout.write(`${t.id.padEnd(width)}  ${t.summary}\n`);
+    const { transforms } = await import('../transforms/index.js');
+    const width = Math.max(...transforms.map((t) => t.id.length));
+    for (const t of transforms) process.stdout.write(`${t.id.padEnd(width)}  ${t.summary}\n`);
     return EXIT_OK;
   }
   const options = { transforms: list(args.transforms), skip: list(args.skip) };
-  try {
-    lib.selectTransforms(options);
-  } catch (e) {
-    process.stderr.write(`dockerfile-migrate: ${(e as Error).message}\n`);
-    return EXIT_ERROR;
+  if (options.transforms.length || options.skip.length) {
+    try {
+      (await import('./migrate.js')).selectTransforms(options);
+    } catch (e) {
+      process.stderr.write(`dockerfile-migrate: ${(e as Error).message}\n`);
+      return EXIT_ERROR;
+    }
   }
   const cwd = process.cwd();
   if (args.context) {
@@ -185,9 +191,6 @@ async function main(argv: string[]): Promise<number> {
     if (!args.json && !args.markdown) process.stderr.write(`dockerfile-migrate: ${e.path}: ${e.reason}\n`);
   }
 
-  const factsCache = new Map();
-  // Files proposed or written by an earlier Dockerfile of this run (a shared .dockerignore).
-  const pending = new Map<string, string>();
   const say = (s: string) => {
     if (!quiet && !args.json) process.stderr.write(s + '\n');
   };
@@ -200,8 +203,8 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_ERROR;
   }
 
-  for (const file of found.files) {
-    const res = lib.migrateFile(file, { cwd, context: args.context, options, factsCache, overlay: pending });
+  await lib.migrateFiles(found.files, { cwd, context: args.context, options, needContent: mode === 'write' || Boolean(args.verify) }, (res, index) => {
+    const file = found.files[index];
     verifier?.add(res, { cwd, context: args.context });
     const report: import('./report.js').FileReport = {
       path: res.path,
@@ -231,13 +234,13 @@ async function main(argv: string[]): Promise<number> {
         }
       }
     }
-    for (const f of res.files) pending.set(path.resolve(cwd, f.displayPath), f.content);
-    reports.push(report);
+    // Only --json and --markdown need a file's changes and diff once it is printed.
+    reports.push(args.json || args.markdown ? report : { ...report, changes: [], warnings: [], diff: '' });
 
-    if (args.json || args.markdown) continue;
+    if (args.json || args.markdown) return;
     if (report.status === 'error') {
       process.stderr.write(`dockerfile-migrate: ${report.path}: ${report.reason}\n`);
-      continue;
+      return;
     }
     if (report.diff && mode !== 'write') process.stdout.write(lib.colorDiff(report.diff, paint));
     if (report.status === 'skipped') say(errPaint.dim(`${report.path}: skipped (${report.reason})`));
@@ -247,7 +250,7 @@ async function main(argv: string[]): Promise<number> {
       for (const c of report.changes) say(`  ${errPaint.cyan(c.transform)}${c.line ? ` (line ${c.line})` : ''}: ${c.message}`);
     }
     for (const w of report.warnings) say(`  ${errPaint.yellow('warning')} ${w.transform}${w.line ? ` (line ${w.line})` : ''}: ${w.message}`);
-  }
+  });
   if (verifier) await verifier.run(reports);
   const summary = lib.summarize(reports);
   if (args.json) {

@@ -5,7 +5,25 @@
  * above it, the instruction itself and its line break, so that moving or deleting an
  * instruction carries its comments along and leaves no stray blank line.
  */
+import { createRequire } from 'node:module';
 import { DockerfileParser, type Instruction, type Flag } from 'dockerfile-ast';
+
+/*
+ * dockerfile-ast 0.7.1 re-tokenises an instruction's arguments every time getRawArguments() is
+ * called, and its own constructors call it about four times per instruction while parsing; that
+ * was a third of a migration's time. A parsed instruction never changes, so the result is kept
+ * per instance (callers get a fresh array: ModifiableInstruction.getArguments shifts it).
+ */
+{
+  const require = createRequire(import.meta.url);
+  const proto = (require('dockerfile-ast/lib/instruction.js') as { Instruction: { prototype: { getRawArguments(): unknown[] } } }).Instruction.prototype;
+  const original = proto.getRawArguments;
+  const kept = Symbol('rawArguments');
+  proto.getRawArguments = function (this: { [kept]?: unknown[] }) {
+    const args = (this[kept] ??= original.call(this));
+    return args.slice();
+  };
+}
 import { TextDocument } from 'vscode-languageserver-textdocument';
 
 export interface FlagInfo {
@@ -202,46 +220,92 @@ export function parseDockerfile(text: string): ParsedDockerfile {
 
 type EagerFields = Pick<Instr, 'index' | 'keyword' | 'start' | 'end' | 'blockStart' | 'blockEnd' | 'lineStart' | 'text' | 'stage' | 'node'>;
 
+const JSON_CAPABLE = new Set(['RUN', 'CMD', 'ENTRYPOINT', 'SHELL', 'VOLUME', 'COPY', 'ADD']);
+
+/** An instruction whose arguments, flags and JSON form are worked out on first use and kept. */
+class LazyInstr implements Instr {
+  index: number;
+  keyword: string;
+  start: number;
+  end: number;
+  blockStart: number;
+  blockEnd: number;
+  lineStart: number;
+  text: string;
+  stage: number;
+  node: Instruction;
+  #doc: TextDocument;
+  #escape: string;
+  #raw?: string;
+  #argNodes?: ReturnType<Instruction['getArguments']>;
+  #args?: string[];
+  #argRanges?: [number, number][];
+  #flags?: FlagInfo[];
+  #json?: boolean;
+  #jsonArgs?: string[] | null;
+  #content?: string;
+  #heredoc?: boolean;
+
+  constructor(base: EagerFields, doc: TextDocument, escape: string) {
+    this.index = base.index;
+    this.keyword = base.keyword;
+    this.start = base.start;
+    this.end = base.end;
+    this.blockStart = base.blockStart;
+    this.blockEnd = base.blockEnd;
+    this.lineStart = base.lineStart;
+    this.text = base.text;
+    this.stage = base.stage;
+    this.node = base.node;
+    this.#doc = doc;
+    this.#escape = escape;
+  }
+  get #rawArgs(): string {
+    return (this.#raw ??= this.node.getRawArgumentsContent() ?? '');
+  }
+  get #nodes(): ReturnType<Instruction['getArguments']> {
+    return (this.#argNodes ??= this.node.getArguments());
+  }
+  get args(): string[] {
+    return (this.#args ??= this.#nodes.map((a) => a.getValue()));
+  }
+  get argRanges(): [number, number][] {
+    return (this.#argRanges ??= this.#nodes.map((a) => [this.#doc.offsetAt(a.getRange().start), this.#doc.offsetAt(a.getRange().end)] as [number, number]));
+  }
+  get flags(): FlagInfo[] {
+    if (!this.#flags) {
+      const n = this.node as Instruction & { getFlags?: () => Flag[] };
+      this.#flags = typeof n.getFlags === 'function' ? n.getFlags().map((f) => flagInfo(f, this.#doc)) : [];
+    }
+    return this.#flags;
+  }
+  get json(): boolean {
+    return (this.#json ??= JSON_CAPABLE.has(this.keyword) && /^\s*\[/.test(stripFlagsText(this.#rawArgs)));
+  }
+  get jsonArgs(): string[] | null {
+    if (this.#jsonArgs === undefined) {
+      this.#jsonArgs = null;
+      if (this.json) {
+        try {
+          const parsed: unknown = JSON.parse(stripContinuations(stripFlagsText(this.#rawArgs), this.#escape));
+          if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) this.#jsonArgs = parsed as string[];
+        } catch {
+          this.#jsonArgs = null;
+        }
+      }
+    }
+    return this.#jsonArgs;
+  }
+  get content(): string {
+    return (this.#content ??= stripContinuations(this.#rawArgs, this.#escape));
+  }
+  get heredoc(): boolean {
+    return (this.#heredoc ??= (this.keyword === 'RUN' || this.keyword === 'COPY' || this.keyword === 'ADD') && /<<-?\s*["']?[A-Za-z_]/.test(this.#rawArgs));
+  }
+}
+
 function lazyInstr(base: EagerFields, doc: TextDocument, escape: string): Instr {
-  const node = base.node;
-  const keyword = base.keyword;
-  const once = <T>(compute: () => T) => {
-    let done = false;
-    let value: T;
-    return () => {
-      if (!done) {
-        value = compute();
-        done = true;
-      }
-      return value;
-    };
-  };
-  const rawArgs = once(() => node.getRawArgumentsContent() ?? '');
-  const argNodes = once(() => node.getArguments());
-  const json = once(() => ['RUN', 'CMD', 'ENTRYPOINT', 'SHELL', 'VOLUME', 'COPY', 'ADD'].includes(keyword) && /^\s*\[/.test(stripFlagsText(rawArgs())));
-  const getters = {
-    args: once(() => argNodes().map((a) => a.getValue())),
-    argRanges: once(() => argNodes().map((a) => [doc.offsetAt(a.getRange().start), doc.offsetAt(a.getRange().end)] as [number, number])),
-    flags: once(() => {
-      const n = node as Instruction & { getFlags?: () => Flag[] };
-      return typeof n.getFlags === 'function' ? n.getFlags().map((f) => flagInfo(f, doc)) : [];
-    }),
-    json,
-    jsonArgs: once(() => {
-      if (!json()) return null;
-      try {
-        const parsed = JSON.parse(stripContinuations(stripFlagsText(rawArgs()), escape));
-        return Array.isArray(parsed) && parsed.every((x) => typeof x === 'string') ? (parsed as string[]) : null;
-      } catch {
-        return null;
-      }
-    }),
-    content: once(() => stripContinuations(rawArgs(), escape)),
-    heredoc: once(() => (keyword === 'RUN' || keyword === 'COPY' || keyword === 'ADD') && /<<-?\s*["']?[A-Za-z_]/.test(rawArgs())),
-  };
-  const ins = { ...base } as Instr;
-  for (const [k, get] of Object.entries(getters)) Object.defineProperty(ins, k, { get, enumerable: true, configurable: true });
-  return ins;
+  return new LazyInstr(base, doc, escape);
 }
 
 function stripFlagsText(raw: string): string {

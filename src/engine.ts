@@ -62,8 +62,8 @@ export interface PipelineResult {
   warnings: Warning[];
 }
 
-export function runPipeline(text: string, transforms: Transform[], facts: ProjectFacts, options: Options): PipelineResult {
-  let doc = parseDockerfile(text);
+export function runPipeline(text: string, transforms: Transform[], facts: ProjectFacts, options: Options, parsed?: ParsedDockerfile): PipelineResult {
+  let doc = parsed && parsed.text === text ? parsed : parseDockerfile(text);
   const files = new Map<string, GeneratedFile>();
   const changes: Change[] = [];
   const warnings: Warning[] = [];

@@ -69,9 +69,31 @@ const MAX_FILES = 50000;
 
 export function dirSource(dir: string): FileSource {
   const cache = new Map<string, string | null>();
+  // What the walk saw: regular files, and everything else (links, FIFOs, sockets, directories).
+  let regular: Set<string> | null = null;
+  const special = new Set<string>();
+  const inspect = (rel: string): string | null => {
+    const full = path.join(dir, rel);
+    let l: fs.Stats;
+    try {
+      l = fs.lstatSync(full);
+    } catch {
+      return null; // absent
+    }
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(full);
+    } catch {
+      return l.isSymbolicLink() ? 'is a symbolic link to nothing' : 'cannot be read';
+    }
+    if (st.isDirectory()) return 'is a directory';
+    if (!st.isFile()) return 'is not a regular file';
+    return null;
+  };
   return {
     list() {
       const out: string[] = [];
+      const files = new Set<string>();
       const walk = (rel: string, depth: number): boolean => {
         let entries: fs.Dirent[];
         try {
@@ -82,27 +104,37 @@ export function dirSource(dir: string): FileSource {
         for (const e of entries) {
           const r = rel ? `${rel}/${e.name}` : e.name;
           if (e.isDirectory()) {
-            if (SKIP_DIRS.has(e.name)) {
-              out.push(r + '/');
-              continue;
-            }
+            special.add(r);
             out.push(r + '/');
+            if (SKIP_DIRS.has(e.name)) continue;
             if (depth < 12 && !walk(r, depth + 1)) return false;
           } else if (!TEMP_FILE.test(r)) {
+            if (e.isFile()) files.add(r);
+            else special.add(r);
             out.push(r);
           }
           if (out.length > MAX_FILES) return false;
         }
         return true;
       };
-      return walk('', 0) ? out : null;
+      const complete = walk('', 0);
+      regular = complete ? files : null;
+      return complete ? out : null;
     },
     read(rel) {
       if (cache.has(rel)) return cache.get(rel)!;
       let v: string | null = null;
       try {
-        const st = fs.statSync(path.join(dir, rel));
-        if (st.isFile() && st.size < 2_000_000) v = fs.readFileSync(path.join(dir, rel), 'utf8');
+        const full = path.join(dir, rel);
+        // A file the walk saw as regular is read at once; anything else is checked first
+        // (a FIFO must never be opened for reading).
+        if (regular?.has(rel)) v = fs.readFileSync(full, 'utf8');
+        else if (regular && !special.has(rel)) v = null; // the walk did not see it: absent
+        else if (!regular) {
+          const st = fs.statSync(full);
+          if (st.isFile()) v = fs.readFileSync(full, 'utf8');
+        } else if (inspect(rel) === null) v = fs.readFileSync(full, 'utf8');
+        if (v !== null && v.length > 2_000_000) v = null;
       } catch {
         v = null;
       }
@@ -117,22 +149,9 @@ export function dirSource(dir: string): FileSource {
       }
     },
     problem(rel) {
-      const full = path.join(dir, rel);
-      let l: fs.Stats;
-      try {
-        l = fs.lstatSync(full);
-      } catch {
-        return null; // absent
-      }
-      let st: fs.Stats;
-      try {
-        st = fs.statSync(full);
-      } catch {
-        return l.isSymbolicLink() ? 'is a symbolic link to nothing' : 'cannot be read';
-      }
-      if (st.isDirectory()) return 'is a directory';
-      if (!st.isFile()) return 'is not a regular file';
-      return null;
+      if (regular?.has(rel)) return null;
+      if (regular && !special.has(rel)) return null; // not there
+      return inspect(rel);
     },
   };
 }
@@ -206,14 +225,16 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
   const notes: string[] = [];
   // Context files that exist but cannot be read as files.
   const problems = new Map<string, string>();
+  const listed = src.list();
+  const names = listed ? new Set(listed.map((f) => f.replace(/\/$/, ''))) : null;
   for (const f of ['package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'tsconfig.json', '.dockerignore', ...(opts.dockerfileName && opts.dockerfileName !== 'Dockerfile' ? [`${opts.dockerfileName}.dockerignore`] : [])]) {
+    if (names && !names.has(f)) continue; // not there at all: nothing to ask the file system
     const p = src.problem?.(f);
     if (p) {
       problems.set(f, p);
       notes.push(`${f} ${p}; it was not read`);
     }
   }
-  const listed = src.list();
   const files = listed ? listed.filter((f) => !f.endsWith('/')) : null;
   const topLevel = new Map<string, 'file' | 'dir'>();
   for (const f of listed ?? []) {

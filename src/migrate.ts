@@ -9,7 +9,7 @@ import { DockerfileError, parseDockerfile, type ParsedDockerfile } from './docke
 import { runPipeline } from './engine.js';
 import { dirSource, gatherFacts, memorySource, type FileSource, type ProjectFacts } from './facts.js';
 import { isNodeDockerfile } from './node.js';
-import { unifiedDiff } from './report.js';
+import { unifiedDiff } from './diff.js';
 import type { Change, Options, Status, Transform, Warning } from './types.js';
 import { transforms as allTransforms } from '../transforms/index.js';
 
@@ -145,7 +145,7 @@ export function migrate(input: MigrateInput): MigrateResult {
     if (parsedInput.instructions.some((i) => i.keyword === 'ONBUILD')) {
       return { ...base, status: 'skipped', reason: 'ONBUILD triggers: this is a base image for other builds, which rely on its layout' };
     }
-    first = runPipeline(text, selected, facts, options);
+    first = runPipeline(text, selected, facts, options, parsedInput);
   } catch (e) {
     if (e instanceof DockerfileError) return { ...base, status: 'error', reason: e.message };
     return { ...base, status: 'error', reason: `internal error: ${(e as Error).message}` };

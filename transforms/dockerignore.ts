@@ -60,7 +60,7 @@ export const dockerignoreTransform: Transform = {
     for (const stage of doc.stages) {
       const last = stage.instructions[stage.instructions.length - 1];
       if (!last) continue;
-      const after = { ...last, index: last.index + 1 };
+      const after = { index: last.index + 1 };
       // Sources with ARG/ENV defaults substituted (COPY ${ENV_FILE} ./.env).
       for (const s of copySourcesBefore(doc, stage, after)) {
         if (!s.fromStage) {
@@ -70,7 +70,7 @@ export const dockerignoreTransform: Transform = {
         // COPY --from=build /app/.env: the build stage got it from the context, so it must stay in.
         const src = doc.stages.find((st) => st.name?.toLowerCase() === s.fromStage!.toLowerCase() || String(st.index) === s.fromStage);
         const last = src?.instructions[src.instructions.length - 1];
-        const wd = src && last ? workdirAt(src, { ...last, index: last.index + 1 }, doc) : null;
+        const wd = src && last ? workdirAt(src, { index: last.index + 1 }, doc) : null;
         // (node_modules and the build output are made there, not copied from the context).
         const rel = wd && wd !== '/' && s.source.startsWith(wd + '/') ? s.source.slice(wd.length + 1) : null;
         if (rel && !/^node_modules(\/|$)/.test(rel) && (facts.topLevel.has(rel.split('/')[0]))) fromBuild.push(rel);
@@ -89,6 +89,19 @@ export const dockerignoreTransform: Transform = {
       : null;
     for (const rel of fromBuild) if (!builtOut || !(rel === builtOut || rel.startsWith(builtOut + '/'))) named.push(rel);
 
+    // Every path a named source brings in, with its parent folders, worked out once.
+    const namedPaths = new Set<string>();
+    for (const src of named) {
+      for (const p of [src.replace(/^\.\//, ''), ...(facts.files ?? []).filter((f) => sourceCovers(src, f))]) {
+        const parts = p.split('/');
+        for (let i = 1; i <= parts.length; i++) namedPaths.add(parts.slice(0, i).join('/'));
+      }
+    }
+    const hiddenBy = (re: RegExp) => {
+      for (const p of namedPaths) if (re.test(p)) return p;
+      return null;
+    };
+
     const add: string[] = [];
     for (const c of CANDIDATES) {
       if (c.when && !c.when(has)) continue;
@@ -104,11 +117,8 @@ export const dockerignoreTransform: Transform = {
         continue;
       }
       // Never hide a file that a COPY names.
-      const hides = (rel: string) => re.test(rel) || re.test(rel.split('/')[0]) || rel.split('/').some((_, i, a) => re.test(a.slice(0, i + 1).join('/')));
-      const needed = named.filter((s) => {
-        if (hides(s.replace(/^\.\//, ''))) return true;
-        return (facts.files ?? []).some((f) => sourceCovers(s, f) && hides(f));
-      });
+      const hit = hiddenBy(re);
+      const needed = hit ? [named.find((n) => hit === n.replace(/^\.\//, '') || sourceCovers(n, hit) || hit.startsWith(n.replace(/^\.\//, '') + '/')) ?? hit] : [];
       if (needed.length) {
         warnings.push({ transform: ID, message: `\`${c.pattern}\` not added: the Dockerfile copies ${needed[0]}` });
         continue;

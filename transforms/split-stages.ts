@@ -115,7 +115,7 @@ export const splitStages: Transform = {
     if (!appDir || appDir === '/') return warn('not split: there is no WORKDIR, so the app directory to hand to the runtime stage is unknown');
     if (appDir.includes('$')) return warn(`not split: the WORKDIR ${stage.workdir} depends on a variable`);
     if (stage.instructions.filter((i) => i.keyword === 'WORKDIR').length > 1) {
-      const wds = new Set(stage.instructions.filter((i) => i.keyword === 'WORKDIR').map((i) => workdirAt(stage, { ...i, index: i.index + 1 }, doc)));
+      const wds = new Set(stage.instructions.filter((i) => i.keyword === 'WORKDIR').map((i) => workdirAt(stage, { index: i.index + 1 }, doc)));
       if (wds.size > 1) return warn('not split: the stage changes WORKDIR between directories, so the app directory is ambiguous');
     }
 

@@ -1,0 +1,130 @@
+/**
+ * Migrating many Dockerfiles: in this thread, or spread over worker threads for a large batch.
+ * Results come back in the order of the input, whatever thread computed them. Dockerfiles that
+ * share a build context stay in one thread, so a .dockerignore that one of them proposes is seen
+ * by the next (the overlay), exactly as in a sequential run. Nothing here writes or prints.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { MigrateFileOptions, MigrateResult } from './migrate.js';
+import type { ProjectFacts } from './facts.js';
+import type { Options } from './types.js';
+
+export type FileResult = MigrateResult & { path: string };
+
+export interface BatchOptions {
+  cwd: string;
+  context?: string;
+  options: Options;
+  /** Threads to use; default: one per core for batches of at least PARALLEL_FROM files. */
+  threads?: number;
+  /**
+   * Whether the caller needs the migrated text and generated file contents (to write or verify).
+   * Without them, worker threads send back less.
+   */
+  needContent?: boolean;
+}
+
+/** Below this many files, starting workers costs more than it saves. */
+export const PARALLEL_FROM = 200;
+
+interface Item {
+  index: number;
+  file: string;
+}
+
+/**
+ * Migrate one group (the files of one build context) in order, carrying proposed files forward.
+ * The facts cache lives as long as the group: a large batch does not keep every context's files.
+ */
+export type MigrateFileFn = (file: string, opts: MigrateFileOptions) => FileResult;
+
+export function migrateGroup(migrateFile: MigrateFileFn, items: Item[], opts: BatchOptions, emit: (index: number, res: FileResult) => void): void {
+  const pending = new Map<string, string>();
+  const factsCache = new Map<string, ProjectFacts>();
+  for (const { index, file } of items) {
+    const res = migrateFile(file, { cwd: opts.cwd, context: opts.context, options: opts.options, factsCache, overlay: pending });
+    for (const f of res.files) pending.set(path.resolve(opts.cwd, f.displayPath), f.content);
+    emit(index, res);
+  }
+}
+
+export function defaultThreads(count: number): number {
+  const env = Number(process.env.DOCKERFILE_MIGRATE_THREADS);
+  if (Number.isInteger(env) && env > 0) return env;
+  return count >= PARALLEL_FROM ? Math.max(1, Math.min(os.availableParallelism(), 8)) : 1;
+}
+
+/** Migrate files; `onResult` sees every result in input order as soon as it and all before it are done. */
+export async function migrateFiles(files: string[], opts: BatchOptions, onResult: (res: FileResult, index: number) => void): Promise<void> {
+  const threads = Math.min(opts.threads ?? defaultThreads(files.length), files.length);
+  const results: (FileResult | undefined)[] = new Array(files.length);
+  let next = 0;
+  const emit = (index: number, res: FileResult) => {
+    results[index] = res;
+    while (next < files.length && results[next]) {
+      onResult(results[next]!, next);
+      results[next] = undefined; // release it
+      next++;
+    }
+  };
+  // Group by build context: the files of one context go to one thread, in their order.
+  const groups = new Map<string, Item[]>();
+  files.forEach((file, index) => {
+    const abs = path.resolve(opts.cwd, file);
+    const key = opts.context ? path.resolve(opts.cwd, opts.context) : path.dirname(abs);
+    const g = groups.get(key);
+    if (g) g.push({ index, file });
+    else groups.set(key, [{ index, file }]);
+  });
+  if (threads <= 1 || groups.size < 2) {
+    // In this thread: the library is loaded only now, so a large batch's main thread stays light.
+    const { migrateFile } = await import('./migrate.js');
+    for (const g of groups.values()) migrateGroup(migrateFile, g, opts, emit);
+    return;
+  }
+  // Deal groups to threads, largest first, each to the least loaded thread.
+  const shares: Item[][][] = Array.from({ length: threads }, () => []);
+  const load = new Array(threads).fill(0);
+  for (const g of [...groups.values()].sort((a, b) => b.length - a.length)) {
+    const t = load.indexOf(Math.min(...load));
+    shares[t].push(g);
+    load[t] += g.length;
+  }
+  const { threads: _omit, ...shared } = opts;
+  const done = new Set<number>();
+  const leftovers: Item[][] = [];
+  await Promise.all(
+    shares.map(
+      (groupsOfThread) =>
+        new Promise<void>((resolve) => {
+          // A bounded heap keeps a long batch's memory flat: what a file needs is small and
+          // short-lived, so an unbounded heap only piles up garbage before collecting it.
+          const worker = new Worker(new URL('./batch-worker.js', import.meta.url), {
+            workerData: { groups: groupsOfThread, opts: shared },
+            resourceLimits: { maxOldGenerationSizeMb: Number(process.env.DOCKERFILE_MIGRATE_HEAP_MB) || 64, maxYoungGenerationSizeMb: 2 },
+          });
+          let failed = false;
+          worker.on('message', (m: { index: number; res: FileResult }) => {
+            done.add(m.index);
+            emit(m.index, m.res);
+          });
+          // A thread that runs out of its heap (an unusually large context) or fails otherwise
+          // hands what it did not finish back to this thread.
+          worker.on('error', () => {
+            failed = true;
+          });
+          worker.on('exit', (code) => {
+            if (failed || code !== 0) for (const g of groupsOfThread) leftovers.push(g.filter((it) => !done.has(it.index)));
+            resolve();
+          });
+        }),
+    ),
+  );
+  const rest = leftovers.filter((g) => g.length);
+  if (rest.length) {
+    const { migrateFile } = await import('./migrate.js');
+    for (const g of rest) migrateGroup(migrateFile, g, opts, emit);
+  }
+}
