@@ -2,75 +2,17 @@
  * The command as a user runs it: the built binary (dist/src/cli.js) in fresh temp dirs, checking
  * what a user notices: stdout, stderr, exit codes, and which files are (not) written.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
+import { APP_FILES, HAS_SCRIPT, NODE_DOCKERFILE, PACKAGE_JSON, ROOT, SERVER_JS, STACK, app, contents, errorLines, exists, git, read, run, runTty, snapshot, useCliHarness } from './cli-harness.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
 const TRANSFORM_IDS = ['cache-order', 'npm-ci', 'split-stages', 'selective-copy', 'non-root', 'node-env', 'dockerignore'];
 const OPTIONS = ['--dry-run', '--write', '--check', '--json', '--markdown', '--context', '--transforms', '--skip', '--list-transforms', '--color', '--quiet', '--help', '--version'];
 
-beforeAll(() => {
-  if (!fs.existsSync(CLI)) {
-    throw new Error(`${path.relative(ROOT, CLI)} is missing: build first (\`npx tsc -p .\`; \`npm test\` builds before testing)`);
-  }
-});
-
-// ---------------------------------------------------------------------------------------------
-// A small Express app context
-// ---------------------------------------------------------------------------------------------
-
-const PACKAGE_JSON = JSON.stringify(
-  {
-    name: 'hello-api',
-    version: '1.0.0',
-    main: 'server.js',
-    scripts: { start: 'node server.js', test: 'node --test' },
-    dependencies: { express: '^4.21.0' },
-    devDependencies: { nodemon: '^3.1.0' },
-  },
-  null,
-  2,
-) + '\n';
-
-const PACKAGE_LOCK = JSON.stringify(
-  {
-    name: 'hello-api',
-    version: '1.0.0',
-    lockfileVersion: 3,
-    requires: true,
-    packages: {
-      '': {
-        name: 'hello-api',
-        version: '1.0.0',
-        dependencies: { express: '^4.21.0' },
-        devDependencies: { nodemon: '^3.1.0' },
-      },
-    },
-  },
-  null,
-  2,
-) + '\n';
-
-const SERVER_JS = `const express = require('express');
-const app = express();
-app.get('/', (req, res) => res.send('hello'));
-app.listen(process.env.PORT || 3000);
-`;
-
-const NODE_DOCKERFILE = `FROM node:22-alpine
-WORKDIR /app
-COPY package*.json ./
-RUN npm install
-COPY . .
-EXPOSE 3000
-CMD ["node", "server.js"]
-`;
+const { tmp } = useCliHarness('dfm-cli-');
 
 const PYTHON_DOCKERFILE = `FROM python:3.12-slim
 WORKDIR /app
@@ -79,133 +21,6 @@ RUN pip install -r requirements.txt
 CMD ["python", "app.py"]
 `;
 
-const APP_FILES = ['Dockerfile', 'package-lock.json', 'package.json', 'server.js'];
-
-/** Write the app context into dir (created if needed). */
-function app(dir: string, dockerfile: string | Buffer = NODE_DOCKERFILE, name = 'Dockerfile'): string {
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'package.json'), PACKAGE_JSON);
-  fs.writeFileSync(path.join(dir, 'package-lock.json'), PACKAGE_LOCK);
-  fs.writeFileSync(path.join(dir, 'server.js'), SERVER_JS);
-  fs.writeFileSync(path.join(dir, name), dockerfile);
-  return dir;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Temp dirs, running the binary, looking at directories
-// ---------------------------------------------------------------------------------------------
-
-const tmpDirs: string[] = [];
-function tmp(): string {
-  const d = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dfm-cli-')));
-  tmpDirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function baseEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { ...process.env };
-  delete e.NO_COLOR;
-  delete e.FORCE_COLOR;
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete e[k];
-    else e[k] = v;
-  }
-  return e;
-}
-
-/** Run `node dist/src/cli.js ...args` in cwd, stdout and stderr piped (not a TTY). */
-function run(args: string[], cwd: string, env: Record<string, string | undefined> = {}, timeoutMs = 15000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
-const HAS_SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
-const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/** Run the binary on a pseudo-terminal (util-linux `script`); returns the terminal's output. */
-function runTty(args: string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<Run> {
-  const cmd = [process.execPath, CLI, ...args].map(shq).join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.resume();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout: stdout.replace(/\r\n/g, '\n'), stderr: '' });
-    });
-  });
-}
-
-function git(args: string[], cwd: string, input?: string) {
-  const r = spawnSync('git', args, { cwd, input, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Every entry under dir with its type, mode, size, mtime and content: any write shows up. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const name of fs.readdirSync(path.join(dir, rel)).sort()) {
-      const r = rel ? `${rel}/${name}` : name;
-      const full = path.join(dir, r);
-      const st = fs.lstatSync(full, { bigint: true });
-      const meta = `mode=${st.mode.toString(8)} size=${st.size} mtime=${st.mtimeNs}`;
-      if (st.isSymbolicLink()) out[r] = `link -> ${fs.readlinkSync(full)} ${meta}`;
-      else if (st.isDirectory()) {
-        out[`${r}/`] = `dir ${meta}`;
-        walk(r);
-      } else out[r] = `file ${meta}\n${fs.readFileSync(full).toString('latin1')}`;
-    }
-  };
-  out['./'] = `dir mtime=${fs.statSync(dir, { bigint: true }).mtimeNs}`;
-  walk('');
-  return out;
-}
-
-/** File contents under dir (no .git, no metadata): what a user compares between two trees. */
-function contents(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const name of fs.readdirSync(path.join(dir, rel)).sort()) {
-      if (name === '.git') continue;
-      const r = rel ? `${rel}/${name}` : name;
-      const st = fs.lstatSync(path.join(dir, r));
-      if (st.isDirectory()) walk(r);
-      else out[r] = fs.readFileSync(path.join(dir, r), 'utf8');
-    }
-  };
-  walk('');
-  return out;
-}
-
-const read = (...p: string[]) => fs.readFileSync(path.join(...p), 'utf8');
-const exists = (...p: string[]) => fs.existsSync(path.join(...p));
-const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('dockerfile-migrate:'));
-const STACK = /^\s+at\s/m;
 const ANSI = /\x1b\[/;
 const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 const count = (s: string, sub: string) => s.split(sub).length - 1;
@@ -537,7 +352,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       const dir = app(tmp());
       const plain = await run([], dir);
       for (const env of [{}, { NO_COLOR: '1' }]) {
-        const r = await run(['--color'], dir, env);
+        const r = await run(['--color'], dir, { env });
         expect(r.code).toBe(0);
         expect(r.stdout).toMatch(ANSI);
         expect(stripAnsi(r.stdout)).toBe(plain.stdout);
@@ -546,7 +361,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
 
     it('NO_COLOR=1 without --color: none', async ({ expect }) => {
       const dir = app(tmp());
-      const r = await run([], dir, { NO_COLOR: '1' });
+      const r = await run([], dir, { env: { NO_COLOR: '1' } });
       expect(r.code).toBe(0);
       expect(r.stdout).not.toMatch(ANSI);
       expect(r.stderr).not.toMatch(ANSI);
@@ -560,7 +375,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       expect(tty.stdout).toMatch(/\x1b\[1mdiff --git a\/Dockerfile b\/Dockerfile/);
       expect(stripAnsi(tty.stdout)).toContain(plain.stdout);
       for (const [args, env] of [[[], { NO_COLOR: '1' }], [['--no-color'], {}]] as const) {
-        const r = await runTty([...args], dir, env);
+        const r = await runTty([...args], dir, { env });
         expect(r.code).toBe(0);
         expect(r.stdout).toContain('diff --git a/Dockerfile b/Dockerfile');
         expect(r.stdout).not.toMatch(ANSI);
@@ -728,7 +543,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       fs.symlinkSync('..', path.join(x, 'svc', 'loop'));
       const before = snapshot(root);
 
-      const r = await run(['--json', 'x'], root, {}, 10000);
+      const r = await run(['--json', 'x'], root, { timeoutMs: 10000 });
       expect(r.signal).toBeNull();
       expect(r.code).toBe(0);
       const doc = JSON.parse(r.stdout) as { files: { path: string; status: string }[] };
@@ -737,7 +552,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       expect(snapshot(root)).toEqual(before);
 
       // the default path is the current directory
-      const cwdRun = await run(['--json'], x, {}, 10000);
+      const cwdRun = await run(['--json'], x, { timeoutMs: 10000 });
       expect(cwdRun.code).toBe(0);
       expect((JSON.parse(cwdRun.stdout) as typeof doc).files.map((f) => f.path).sort()).toEqual(['Dockerfile', 'Dockerfile.prod', 'api.Dockerfile', 'svc/Dockerfile', 'web.dockerfile']);
     });

@@ -4,179 +4,15 @@
  * unicode, writes killed half-way, concurrent runs on one tree, and context files the tool cannot
  * read well (package.json, package-lock.json, tsconfig.json).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, it } from 'vitest';
+import { NODE_DOCKERFILE, PACKAGE_JSON, PACKAGE_LOCK, STACK, app, contents, errorLines, exists, git, read, run, snapshot, useCliHarness, type Run } from './cli-harness.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 const MIB = 1024 * 1024;
 
-beforeAll(() => {
-  if (!fs.existsSync(CLI)) {
-    throw new Error(`${path.relative(ROOT, CLI)} is missing: build first (\`npx tsc -p .\`; \`npm test\` builds before testing)`);
-  }
-});
-
-// ---------------------------------------------------------------------------------------------
-// A small Express app context
-// ---------------------------------------------------------------------------------------------
-
-const PACKAGE_JSON = JSON.stringify(
-  {
-    name: 'hello-api',
-    version: '1.0.0',
-    main: 'server.js',
-    scripts: { start: 'node server.js', test: 'node --test' },
-    dependencies: { express: '^4.21.0' },
-    devDependencies: { nodemon: '^3.1.0' },
-  },
-  null,
-  2,
-) + '\n';
-
-const PACKAGE_LOCK = JSON.stringify(
-  {
-    name: 'hello-api',
-    version: '1.0.0',
-    lockfileVersion: 3,
-    requires: true,
-    packages: { '': { name: 'hello-api', version: '1.0.0', dependencies: { express: '^4.21.0' }, devDependencies: { nodemon: '^3.1.0' } } },
-  },
-  null,
-  2,
-) + '\n';
-
-const SERVER_JS = `const express = require('express');
-const app = express();
-app.get('/', (req, res) => res.send('hello'));
-app.listen(process.env.PORT || 3000);
-`;
-
-const NODE_DOCKERFILE = `FROM node:22-alpine
-WORKDIR /app
-COPY package*.json ./
-RUN npm install
-COPY . .
-EXPOSE 3000
-CMD ["node", "server.js"]
-`;
-
-/** Write the app context into dir (created if needed). */
-function app(dir: string, dockerfile: string | Buffer | null = NODE_DOCKERFILE, name = 'Dockerfile'): string {
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'package.json'), PACKAGE_JSON);
-  fs.writeFileSync(path.join(dir, 'package-lock.json'), PACKAGE_LOCK);
-  fs.writeFileSync(path.join(dir, 'server.js'), SERVER_JS);
-  if (dockerfile !== null) fs.writeFileSync(path.join(dir, name), dockerfile);
-  return dir;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Temp dirs, running the binary, looking at directories
-// ---------------------------------------------------------------------------------------------
-
-const tmpDirs: string[] = [];
-function tmp(): string {
-  const d = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dfm-fs-')));
-  tmpDirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function baseEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { ...process.env };
-  delete e.NO_COLOR;
-  delete e.FORCE_COLOR;
-  delete e.NODE_OPTIONS;
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete e[k];
-    else e[k] = v;
-  }
-  return e;
-}
-
-interface RunOptions {
-  env?: Record<string, string | undefined>;
-  timeoutMs?: number;
-  /** Called with the child once on its first stderr output (to kill it at a chosen moment). */
-  onFirstStderr?: (kill: () => void) => void;
-}
-
-/** Run `node dist/src/cli.js ...args` in cwd, stdout and stderr piped (not a TTY). */
-function run(args: string[], cwd: string, opts: RunOptions = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: baseEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const kill = () => child.kill('SIGKILL');
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      if (!stderr && opts.onFirstStderr) opts.onFirstStderr(kill);
-      stderr += d;
-    });
-    const timer = setTimeout(kill, opts.timeoutMs ?? 15000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
-function git(args: string[], cwd: string, input?: string) {
-  const r = spawnSync('git', args, { cwd, input, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Every entry under dir with its type, mode, size, mtime and content: any write shows up. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const name of fs.readdirSync(path.join(dir, rel)).sort()) {
-      const r = rel ? `${rel}/${name}` : name;
-      const full = path.join(dir, r);
-      const st = fs.lstatSync(full, { bigint: true });
-      const meta = `mode=${st.mode.toString(8)} size=${st.size} mtime=${st.mtimeNs}`;
-      if (st.isSymbolicLink()) out[r] = `link -> ${fs.readlinkSync(full)} ${meta}`;
-      else if (st.isDirectory()) {
-        out[`${r}/`] = `dir ${meta}`;
-        walk(r);
-      } else if (st.isFile()) out[r] = `file ${meta}\n${fs.readFileSync(full).toString('latin1')}`;
-      else out[r] = `special ${meta}`;
-    }
-  };
-  out['./'] = `dir mtime=${fs.statSync(dir, { bigint: true }).mtimeNs}`;
-  walk('');
-  return out;
-}
-
-/** Regular file contents under dir (no .git, no metadata): what a user compares between two trees. */
-function contents(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const name of fs.readdirSync(path.join(dir, rel)).sort()) {
-      if (name === '.git') continue;
-      const r = rel ? `${rel}/${name}` : name;
-      const st = fs.lstatSync(path.join(dir, r));
-      if (st.isDirectory()) walk(r);
-      else if (st.isFile()) out[r] = fs.readFileSync(path.join(dir, r), 'utf8');
-    }
-  };
-  walk('');
-  return out;
-}
+const { tmp } = useCliHarness('dfm-fs-');
 
 /** Temporary files the atomic writer leaves when it dies before the rename (.<name>.<pid>.<stamp>.tmp). */
 function tempFiles(dir: string): string[] {
@@ -192,10 +28,6 @@ function tempFiles(dir: string): string[] {
   return out.sort();
 }
 
-const read = (...p: string[]) => fs.readFileSync(path.join(...p), 'utf8');
-const exists = (...p: string[]) => fs.existsSync(path.join(...p));
-const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('dockerfile-migrate:'));
-const STACK = /^\s+at\s/m;
 
 /** What a user expects of bad input: exit 2, no stack, exactly one error line, and it matches. */
 function expectOneError(expect: any, r: Run, line: RegExp) {
