@@ -377,7 +377,3 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
   });
 }
 
-/** Facts for a Dockerfile with no context at all (only the text is known). */
-export function emptyFacts(): ProjectFacts {
-  return gatherFacts({ list: () => null, read: () => null, isDir: () => false });
-}

@@ -41,10 +41,6 @@ export function insertAfter(doc: ParsedDockerfile, ins: Instr, text: string): Ed
   return { start: ins.blockEnd, end: ins.blockEnd, text };
 }
 
-export function insertBefore(ins: Instr, text: string): Edit {
-  return { start: ins.blockStart, end: ins.blockStart, text };
-}
-
 /** Delete an instruction together with its comments and line break. */
 export function removeBlock(doc: ParsedDockerfile, ins: Instr): Edit {
   let start = ins.blockStart;

@@ -221,15 +221,6 @@ function classifyRunUncached(doc: ParsedDockerfile, ins: Instr): RunInfo {
   return { ins, commands: cmds.map(classifyCommand) };
 }
 
-export function runKinds(info: RunInfo): Set<CommandKind> {
-  return new Set(info.commands.map((c) => c.kind));
-}
-
-/** Does a RUN install dependencies from the lockfile (npm ci, yarn install, ...)? */
-export function isInstallRun(info: RunInfo): boolean {
-  return info.commands.some((c) => c.kind === 'install');
-}
-
 /** Does an install command omit devDependencies? */
 export function installOmitsDev(c: ClassifiedCommand): boolean {
   return c.words.some((w) =>
@@ -304,22 +295,6 @@ export function isNodeDockerfile(doc: ParsedDockerfile): { node: boolean; reason
   }
   const images = doc.stages.map((s) => s.image).join(', ') || 'none';
   return { node: false, reason: `not a Node.js Dockerfile (base image ${images}, no npm/yarn/pnpm/bun install)` };
-}
-
-export function lockfileFor(manager: PackageManager | null): string[] {
-  switch (manager) {
-    case 'npm':
-      return ['package-lock.json', 'npm-shrinkwrap.json'];
-    case 'yarn':
-    case 'yarn-berry':
-      return ['yarn.lock'];
-    case 'pnpm':
-      return ['pnpm-lock.yaml'];
-    case 'bun':
-      return ['bun.lock', 'bun.lockb'];
-    default:
-      return [];
-  }
 }
 
 /** The command that removes devDependencies from node_modules after a build. */

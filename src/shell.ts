@@ -122,9 +122,3 @@ export function tokenizeShell(text: string, from: number, to: number, escape = '
   return commands;
 }
 
-/** Offset where the shell-form command text of a RUN starts (after any --flags). */
-export function runBodyStart(text: string, insStart: number, insEnd: number, keywordLength: number, flagsEnd: number): number {
-  let i = Math.max(insStart + keywordLength, flagsEnd);
-  while (i < insEnd && /\s/.test(text[i])) i++;
-  return i;
-}
