@@ -164,7 +164,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
     if (keyword === 'FROM') stageIdx++;
     // Arguments, flags and JSON forms cost most of a parse and most instructions never need
     // them: each is computed on first use and kept.
-    const ins = lazyInstr(
+    const ins: Instr = new LazyInstr(
       { index: i, keyword, start, end, blockStart, blockEnd, lineStart, text: text.slice(start, end), stage: stageIdx, node },
       doc,
       escape,
@@ -302,10 +302,6 @@ class LazyInstr implements Instr {
   get heredoc(): boolean {
     return (this.#heredoc ??= (this.keyword === 'RUN' || this.keyword === 'COPY' || this.keyword === 'ADD') && /<<-?\s*["']?[A-Za-z_]/.test(this.#rawArgs));
   }
-}
-
-function lazyInstr(base: EagerFields, doc: TextDocument, escape: string): Instr {
-  return new LazyInstr(base, doc, escape);
 }
 
 function stripFlagsText(raw: string): string {

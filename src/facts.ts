@@ -242,7 +242,8 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
     if (slash < 0) topLevel.set(f, 'file');
     else topLevel.set(f.slice(0, slash), 'dir');
   }
-  const exists = (rel: string) => (files ? files.includes(rel) : src.read(rel) !== null);
+  const fileSet = files ? new Set(files) : null;
+  const exists = (rel: string) => (fileSet ? fileSet.has(rel) : src.read(rel) !== null);
 
   let packageJson: PackageJson | null = null;
   const pkgText = src.read('package.json');

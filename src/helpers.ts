@@ -143,9 +143,19 @@ export function workdirAt(stage: Stage, ins: Pick<Instr, 'index'>, doc?: ParsedD
 /** The workdir a stage starts with: the final one of the earlier stage it is built FROM. */
 export function inheritedWorkdir(doc: ParsedDockerfile, stage: Stage): string | null {
   const parent = doc.stages.find((s) => s.index < stage.index && s.name && s.name.toLowerCase() === stage.image.toLowerCase());
-  if (!parent) return null;
-  const last = parent.instructions[parent.instructions.length - 1];
-  return last ? workdirAt(parent, { index: last.index + 1 }, doc) : inheritedWorkdir(doc, parent);
+  return parent ? finalWorkdir(doc, parent) : null;
+}
+
+/** The workdir in effect at the end of a stage (its own last WORKDIR, or the inherited one). */
+export function finalWorkdir(doc: ParsedDockerfile, stage: Stage): string | null {
+  const last = stage.instructions[stage.instructions.length - 1];
+  return last ? workdirAt(stage, { index: last.index + 1 }, doc) : inheritedWorkdir(doc, stage);
+}
+
+/** The stage a `--from=<name or index>` refers to. */
+export function stageNamed(doc: ParsedDockerfile, ref: string): Stage | null {
+  const r = ref.toLowerCase();
+  return doc.stages.find((s) => (s.name && s.name.toLowerCase() === r) || String(s.index) === ref) ?? null;
 }
 
 export function isInside(p: string, dir: string): boolean {

@@ -2,7 +2,7 @@
  * What the transforms know about Node.js package managers, RUN commands and base images.
  */
 import { copyParts, substitute, unquote, type Instr, type ParsedDockerfile, type Stage } from './dockerfile.js';
-import { isContextCopy, sourceCovers } from './helpers.js';
+import { sourceCovers } from './helpers.js';
 import { tokenizeShell, type SimpleCommand, type Word } from './shell.js';
 import type { PackageManager, ProjectFacts } from './facts.js';
 

@@ -3,7 +3,7 @@
  * editing a source file does not invalidate the dependency install layer.
  */
 import { copyParts, type Instr } from '../src/dockerfile.js';
-import { blockText, flagText, insertAfter, isContextCopy, lineNo, lines, removeBlock, sourceCovers } from '../src/helpers.js';
+import { blockText, flagText, insertAfter, isContextCopy, lineNo, removeBlock, sourceCovers } from '../src/helpers.js';
 import { classifyRun, type CommandKind } from '../src/node.js';
 import type { Change, Edit, Transform, Warning } from '../src/types.js';
 

@@ -5,7 +5,7 @@
  * would hide a file a COPY/ADD names, or that the build uses, is left out.
  */
 import { ignoreMatcher } from '../src/ignore.js';
-import { globToRegExp, sourceCovers, workdirAt } from '../src/helpers.js';
+import { finalWorkdir, globToRegExp, sourceCovers, stageNamed } from '../src/helpers.js';
 import { buildOutputDir, entryPaths, runtimeCommandWords } from '../src/app-files.js';
 import { classifyRun, copySourcesBefore } from '../src/node.js';
 import type { Transform, TransformResult, Warning } from '../src/types.js';
@@ -68,9 +68,8 @@ export const dockerignoreTransform: Transform = {
           continue;
         }
         // COPY --from=build /app/.env: the build stage got it from the context, so it must stay in.
-        const src = doc.stages.find((st) => st.name?.toLowerCase() === s.fromStage!.toLowerCase() || String(st.index) === s.fromStage);
-        const last = src?.instructions[src.instructions.length - 1];
-        const wd = src && last ? workdirAt(src, { index: last.index + 1 }, doc) : null;
+        const src = stageNamed(doc, s.fromStage);
+        const wd = src ? finalWorkdir(doc, src) : null;
         // (node_modules and the build output are made there, not copied from the context).
         const rel = wd && wd !== '/' && s.source.startsWith(wd + '/') ? s.source.slice(wd.length + 1) : null;
         if (rel && !/^node_modules(\/|$)/.test(rel) && (facts.topLevel.has(rel.split('/')[0]))) fromBuild.push(rel);

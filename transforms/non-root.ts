@@ -5,7 +5,7 @@
  */
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
 import type { ProjectFacts } from '../src/facts.js';
-import { copyDest, insertAfter, isContextCopy, isInside, lastStage, lineNo, lines, workdirAt } from '../src/helpers.js';
+import { copyDest, finalWorkdir, insertAfter, isContextCopy, isInside, lastStage, lineNo, lines, workdirAt } from '../src/helpers.js';
 import { baseImageInfo, stageChain, stageRunsNode } from '../src/node.js';
 import { runtimeCommandWords } from '../src/app-files.js';
 import type { Change, Edit, Transform, TransformResult } from '../src/types.js';
@@ -56,9 +56,9 @@ export const nonRoot: Transform = {
     // A start command or entrypoint script that drops privileges itself (su-exec, gosu, chown) expects root.
     const words = runtimeCommandWords(doc, stage);
     if (PRIVILEGE_DROP.test(words.join(' '))) return warn('no USER added: the start command switches users or changes ownership itself and expects to start as root');
-    const wd = stageChain(doc, stage).map((st) => st.workdir).find(Boolean) ?? null;
+    const wd = finalWorkdir(doc, stage);
     for (const w of words) {
-      const body = scriptBody(doc, w, facts, wd ? normalizePosix(wd) : null);
+      const body = scriptBody(doc, w, facts, wd);
       if (body !== null && PRIVILEGE_DROP.test(body)) return warn(`no USER added: ${w} switches users or changes ownership itself and expects to start as root`);
     }
 

@@ -6,7 +6,7 @@
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
 import type { ProjectFacts } from '../src/facts.js';
 import { buildOutputDir, entryInfo, isDevEntry, namedBySources, runtimeCommandWords } from '../src/app-files.js';
-import { copyDest, flagText, isContextCopy, lastStage, lineNo, workdirAt } from '../src/helpers.js';
+import { copyDest, finalWorkdir, flagText, isContextCopy, lastStage, lineNo, stageNamed, workdirAt } from '../src/helpers.js';
 import { classifyRun, stageChain } from '../src/node.js';
 import type { Transform, TransformResult } from '../src/types.js';
 
@@ -14,23 +14,17 @@ const ID = 'selective-copy';
 const esc = (s: string) => s.replace(/[.+^$()|{}*?[\]\\]/g, '\\$&');
 const BUILD_INPUTS = /^(src|source|app|client|server|lib|tsconfig.*\.json|.*\.ts)$/;
 
-function sourceStage(doc: ParsedDockerfile, ins: Instr): Stage | null {
-  const from = ins.flags.find((f) => f.name === 'from')?.value;
-  if (!from) return null;
-  return doc.stages.find((s) => (s.name && s.name.toLowerCase() === from.toLowerCase()) || String(s.index) === from) ?? null;
-}
-
 /** `COPY --from=<stage> <its app dir> <our app dir>`. */
 function wholeStageCopy(doc: ParsedDockerfile, stage: Stage): { ins: Instr; src: Stage; appDir: string } | null {
   for (const ins of stage.instructions) {
     if (ins.keyword !== 'COPY') continue;
-    const src = sourceStage(doc, ins);
+    const from = ins.flags.find((f) => f.name === 'from')?.value;
+    const src = from ? stageNamed(doc, from) : null;
     if (!src || src === stage) continue;
     const parts = copyParts(ins);
     if (!parts || parts.sources.length !== 1) continue;
     // A stage without a WORKDIR of its own works in the one of the stage it builds on.
-    const wd = stageChain(doc, src).find((st) => st.workdir)?.workdir ?? null;
-    const srcDir = wd ? normalizePosix(wd) : null;
+    const srcDir = finalWorkdir(doc, src);
     if (!srcDir || srcDir === '/') continue;
     if (normalizePosix(parts.sources[0]) !== srcDir) continue;
     const dest = copyDest(ins, workdirAt(stage, ins, doc));
