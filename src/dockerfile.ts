@@ -23,6 +23,26 @@ import { DockerfileParser, type Instruction, type Flag } from 'dockerfile-ast';
     const args = (this[kept] ??= original.call(this));
     return args.slice();
   };
+  /*
+   * Its parser also builds every instruction twice: once up to the end of its first line, only to
+   * look for heredocs, then again for good. Without a heredoc both calls are identical, so the
+   * second one returns the instruction the first one built.
+   */
+  type Build = (this: object, dockerfile: unknown, keyword: string, start: number, keywordEnd: number, end: number) => unknown;
+  const parser = (require('dockerfile-ast/lib/parser.js') as { Parser: { prototype: { createInstruction: Build; document?: unknown } } }).Parser.prototype;
+  const build = parser.createInstruction;
+  let last: { owner: object; dockerfile: unknown; keyword: string; start: number; keywordEnd: number; end: number; built: unknown } | null = null;
+  parser.createInstruction = function (this: { document?: unknown }, dockerfile, keyword, start, keywordEnd, end) {
+    const owner = this.document as object;
+    if (last && last.owner === owner && last.dockerfile === dockerfile && last.start === start && last.keywordEnd === keywordEnd && last.end === end && last.keyword === keyword) {
+      const built = last.built;
+      last = null;
+      return built;
+    }
+    const built = build.call(this, dockerfile, keyword, start, keywordEnd, end);
+    last = { owner, dockerfile, keyword, start, keywordEnd, end, built };
+    return built;
+  };
 }
 import { TextDocument } from 'vscode-languageserver-textdocument';
 
@@ -108,8 +128,9 @@ export function parseDockerfile(text: string): ParsedDockerfile {
   // dockerfile-ast mis-reads the first line when a BOM is present: parse a copy with the BOM
   // swapped for a space (same UTF-16 length, so every offset stays aligned).
   const parseText = hasBom ? ' ' + text.slice(1) : text;
-  const doc = TextDocument.create('file:///Dockerfile', 'dockerfile', 0, parseText);
   const ast = DockerfileParser.parse(parseText);
+  // The parser's own document (its line offsets are already worked out); a new one if it is not there.
+  const doc = ((ast as unknown as { document?: TextDocument }).document ?? TextDocument.create('file:///Dockerfile', 'dockerfile', 0, parseText)) as TextDocument & { getLineOffsets?: () => number[] };
   const crlf = text.indexOf('\r\n');
   const lf = text.indexOf('\n');
   const eol: '\n' | '\r\n' = crlf >= 0 && crlf < lf + 1 && crlf === lf - 1 ? '\r\n' : '\n';
@@ -192,8 +213,13 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       }
     }
   }
-  const lineStarts: number[] = [0];
-  for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
+  // Same line starts as the document's (a bare CR was refused above, so only LF ends a line).
+  let lineStarts = doc.getLineOffsets?.();
+  if (!lineStarts) {
+    lineStarts = [0];
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  }
+  const starts = lineStarts;
   return {
     text,
     eol,
@@ -204,13 +230,13 @@ export function parseDockerfile(text: string): ParsedDockerfile {
     instructions,
     stages,
     globalArgs,
-    offsetOf: (line, character) => (lineStarts[line] ?? text.length) + character,
+    offsetOf: (line, character) => (starts[line] ?? text.length) + character,
     lineOf: (offset) => {
       let lo = 0;
-      let hi = lineStarts.length - 1;
+      let hi = starts.length - 1;
       while (lo < hi) {
         const mid = (lo + hi + 1) >> 1;
-        if (lineStarts[mid] <= offset) lo = mid;
+        if (starts[mid] <= offset) lo = mid;
         else hi = mid - 1;
       }
       return lo;
