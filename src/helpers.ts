@@ -98,17 +98,23 @@ export function contextPath(src: string): string {
 
 /** Does a COPY/ADD source (glob or path) bring in the context file `rel`? */
 export function sourceCovers(src: string, rel: string): boolean {
+  return covering(src)(rel);
+}
+
+/** sourceCovers() for one source, worked out once for testing many paths. */
+export function covering(src: string): (rel: string) => boolean {
   const p = contextPath(src);
-  if (p === '') return true;
-  if (p === rel || rel.startsWith(p + '/')) return true;
-  if (/[*?[]/.test(p)) {
-    const re = globToRegExp(p);
+  if (p === '') return () => true;
+  const under = p + '/';
+  const re = /[*?[]/.test(p) ? globToRegExp(p) : null;
+  return (rel) => {
+    if (rel === p || rel.startsWith(under)) return true;
+    if (!re) return false;
     if (re.test(rel)) return true;
     // a glob matching a directory brings its contents
-    const parts = rel.split('/');
-    for (let i = 1; i < parts.length; i++) if (re.test(parts.slice(0, i).join('/'))) return true;
-  }
-  return false;
+    for (let i = rel.indexOf('/'); i > 0; i = rel.indexOf('/', i + 1)) if (re.test(rel.slice(0, i))) return true;
+    return false;
+  };
 }
 
 /** COPY/ADD from the build context (no --from). */

@@ -5,7 +5,7 @@
  * would hide a file a COPY/ADD names, or that the build uses, is left out.
  */
 import { ignoreMatcher } from '../src/ignore.js';
-import { finalWorkdir, globToRegExp, sourceCovers, stageNamed } from '../src/helpers.js';
+import { covering, finalWorkdir, globToRegExp, sourceCovers, stageNamed } from '../src/helpers.js';
 import { buildOutputDir, entryPaths, runtimeCommandWords } from '../src/app-files.js';
 import { classifyRun, copySourcesBefore } from '../src/node.js';
 import type { Transform, TransformResult, Warning } from '../src/types.js';
@@ -91,9 +91,10 @@ export const dockerignoreTransform: Transform = {
     // Every path a named source brings in, with its parent folders, worked out once.
     const namedPaths = new Set<string>();
     for (const src of named) {
-      for (const p of [src.replace(/^\.\//, ''), ...(facts.files ?? []).filter((f) => sourceCovers(src, f))]) {
-        const parts = p.split('/');
-        for (let i = 1; i <= parts.length; i++) namedPaths.add(parts.slice(0, i).join('/'));
+      const covers = covering(src);
+      for (const p of [src.replace(/^\.\//, ''), ...(facts.files ?? []).filter(covers)]) {
+        for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) namedPaths.add(p.slice(0, i));
+        namedPaths.add(p);
       }
     }
     const hiddenBy = (re: RegExp) => {

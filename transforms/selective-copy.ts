@@ -149,7 +149,7 @@ export const selectiveCopy: Transform = {
       .filter((i) => i !== ins && !isContextCopy(i) && i.keyword !== 'CMD' && i.keyword !== 'ENTRYPOINT' && i.keyword !== 'FROM')
       .map((i) => i.text)
       .join('\n');
-    for (const n of present) if (!need.has(n) && new RegExp(`(^|[\\s"'=])(\\./|${esc(appDir)}/)?${esc(n)}($|[\\s"'/])`, 'm').test(runtimeText)) add(n, 'named by the runtime stage');
+    for (const n of present) if (!need.has(n) && runtimeText.includes(n) && new RegExp(`(^|[\\s"'=])(\\./|${esc(appDir)}/)?${esc(n)}($|[\\s"'/])`, 'm').test(runtimeText)) add(n, 'named by the runtime stage');
     // Keep anything that is neither a known development file nor a build input: it may be read at run time.
     // Files the runtime stage copies from the context itself need no second copy.
     const ownCopies = new Set(
