@@ -117,9 +117,9 @@ export interface ParsedDockerfile {
 
 export class DockerfileError extends Error {}
 
-function flagInfo(f: Flag, doc: TextDocument): FlagInfo {
+function flagInfo(f: Flag, doc: TextDocument, base: number): FlagInfo {
   const r = f.getRange();
-  return { name: f.getName().toLowerCase(), value: f.getValue(), start: doc.offsetAt(r.start), end: doc.offsetAt(r.end) };
+  return { name: f.getName().toLowerCase(), value: f.getValue(), start: doc.offsetAt(r.start) + base, end: doc.offsetAt(r.end) + base };
 }
 
 export function parseDockerfile(text: string): ParsedDockerfile {
@@ -127,71 +127,147 @@ export function parseDockerfile(text: string): ParsedDockerfile {
   const hasBom = text.charCodeAt(0) === 0xfeff;
   // dockerfile-ast mis-reads the first line when a BOM is present: parse a copy with the BOM
   // swapped for a space (same UTF-16 length, so every offset stays aligned).
-  const parseText = hasBom ? ' ' + text.slice(1) : text;
-  const ast = DockerfileParser.parse(parseText);
+  const parsed = parseText(hasBom ? ' ' + text.slice(1) : text);
+  let directivesEnd = hasBom ? 1 : 0;
+  const dirs = parsed.ast.getDirectives();
+  if (dirs.length) directivesEnd = lineEndAfter(text, parsed.doc.offsetAt(dirs[dirs.length - 1].getRange().end));
+  const escape = parsed.ast.getEscapeCharacter();
+  const instructions = collect(text, parsed, 0, directivesEnd, escape);
+  return assemble(text, instructions, { escape, directivesEnd, hasBom }, parsed.doc.getLineOffsets?.());
+}
+
+/**
+ * The parse of `next`, the text of `prev` with `edits` applied (offsets into prev.text), worked out
+ * by parsing only the instructions the edits touch, with one untouched instruction on each side;
+ * the instructions before and after are reused, moved by the edits' length. Equal to
+ * parseDockerfile(next) in every field; when the edits reach the parser directives, or the
+ * re-parsed region does not end where its last untouched instruction did, it is exactly that.
+ */
+export function reparse(prev: ParsedDockerfile, next: string, edits: readonly { start: number; end: number; text: string }[]): ParsedDockerfile {
+  const old = prev.instructions as LazyInstr[];
+  const n = old.length;
+  if (!edits.length || !n || !old.every((i) => i instanceof LazyInstr)) return parseDockerfile(next);
+  let lo = Infinity;
+  let hi = -Infinity;
+  let delta = 0;
+  for (const e of edits) {
+    lo = Math.min(lo, e.start);
+    hi = Math.max(hi, e.end);
+    delta += e.text.length - (e.end - e.start);
+  }
+  if (next.length !== prev.text.length + delta || lo < old[0].blockStart || lo < prev.directivesEnd) return parseDockerfile(next);
+  // a: the instruction before the first touched one; b: the one after the last touched one.
+  let first = old.findIndex((i) => i.blockEnd > lo);
+  if (first < 0) first = n - 1;
+  const a = Math.max(0, first - 1);
+  let last = -1;
+  for (let k = n - 1; k >= 0; k--) if (old[k].blockStart <= hi) { last = k; break; }
+  const b = Math.min(n - 1, last + 1);
+  const regionStart = old[a].blockStart;
+  const regionEnd = b === n - 1 ? prev.text.length : old[b].blockEnd;
+  if (regionEnd < hi) return parseDockerfile(next);
+  const newEnd = regionEnd + delta;
+  let region = next.slice(regionStart, newEnd);
+  // The first instruction's line starts with the BOM: swapped for a space, as parseDockerfile does.
+  if (regionStart < prev.directivesEnd) {
+    if (!(regionStart === 0 && prev.hasBom && prev.directivesEnd === 1)) return parseDockerfile(next);
+    region = ' ' + region.slice(1);
+  }
+  // Right after the directives, a comment line the edits put first may be read as one more.
+  if (regionStart <= prev.directivesEnd && /^[ \t]*#/.test(region)) return parseDockerfile(next);
+  if (/\r(?!\n)/.test(region) || (regionStart > 0 && next[regionStart - 1] !== '\n')) return parseDockerfile(next);
+  // The region on its own: the escape character set by a directive, then a blank line, which
+  // ends directive parsing (a comment at the top of the region is a comment, as in the file).
+  const prefix = (prev.escape === '\\' ? '' : `# escape=${prev.escape}\n`) + '\n';
+  const parsed = parseText(prefix + region);
+  if (parsed.ast.getEscapeCharacter() !== prev.escape) return parseDockerfile(next);
+  const middle = collect(next, parsed, regionStart - prefix.length, regionStart, prev.escape);
+  // The region must close where it did: its last instruction is the untouched b, ending at the region's end.
+  const tail = middle[middle.length - 1];
+  if (b < n - 1) {
+    const ob = old[b];
+    if (!tail || tail.blockEnd !== newEnd || tail.start !== ob.start + delta || tail.end !== ob.end + delta || tail.keyword !== ob.keyword) return parseDockerfile(next);
+  }
+  const instructions: LazyInstr[] = [];
+  for (let k = 0; k < a; k++) instructions.push(old[k].moved(0));
+  instructions.push(...middle);
+  for (let k = b + 1; k < n; k++) instructions.push(old[k].moved(delta));
+  return assemble(next, instructions, { escape: prev.escape, directivesEnd: prev.directivesEnd, hasBom: prev.hasBom });
+}
+
+interface ParsedText {
+  ast: ReturnType<typeof DockerfileParser.parse>;
+  doc: TextDocument & { getLineOffsets?: () => number[] };
+}
+
+function parseText(text: string): ParsedText {
+  const ast = DockerfileParser.parse(text);
   // The parser's own document (its line offsets are already worked out); a new one if it is not there.
-  const doc = ((ast as unknown as { document?: TextDocument }).document ?? TextDocument.create('file:///Dockerfile', 'dockerfile', 0, parseText)) as TextDocument & { getLineOffsets?: () => number[] };
-  const crlf = text.indexOf('\r\n');
-  const lf = text.indexOf('\n');
-  const eol: '\n' | '\r\n' = crlf >= 0 && crlf < lf + 1 && crlf === lf - 1 ? '\r\n' : '\n';
-  const escape = ast.getEscapeCharacter();
+  const doc = (ast as unknown as { document?: TextDocument }).document ?? TextDocument.create('file:///Dockerfile', 'dockerfile', 0, text);
+  return { ast, doc };
+}
 
-  const lineStartOf = (off: number) => {
-    let i = off;
-    while (i > 0 && text[i - 1] !== '\n') i--;
-    return i;
-  };
-  const lineEndAfter = (off: number) => {
-    const nl = text.indexOf('\n', off);
-    return nl < 0 ? text.length : nl + 1;
-  };
+function lineStartOf(text: string, off: number): number {
+  // (lastIndexOf reads a negative position as 0)
+  return off <= 0 ? 0 : text.lastIndexOf('\n', off - 1) + 1;
+}
 
+function lineEndAfter(text: string, off: number): number {
+  const nl = text.indexOf('\n', off);
+  return nl < 0 ? text.length : nl + 1;
+}
+
+/**
+ * The instructions of a parse, with offsets into `text`: `base` is where the parsed text's offset 0
+ * falls in it, and comment blocks are not followed above `prevBlockEnd`.
+ */
+function collect(text: string, parsed: ParsedText, base: number, prevBlockEnd: number, escape: string): LazyInstr[] {
+  const { ast, doc } = parsed;
   // Comment lines (whole-line comments) by line start offset.
   const commentLineStarts = new Set<number>();
   for (const c of ast.getComments()) {
-    const s = doc.offsetAt(c.getRange().start);
-    const ls = lineStartOf(s);
+    const s = doc.offsetAt(c.getRange().start) + base;
+    const ls = lineStartOf(text, s);
     if (text.slice(ls, s).trim() === '') commentLineStarts.add(ls);
   }
-  let directivesEnd = hasBom ? 1 : 0;
-  const dirs = ast.getDirectives();
-  if (dirs.length) {
-    const last = dirs[dirs.length - 1];
-    directivesEnd = lineEndAfter(doc.offsetAt(last.getRange().end));
-  }
-
-  const instructions: Instr[] = [];
-  const stages: Stage[] = [];
-  const globalArgs = new Map<string, string | null>();
-  let stageIdx = -1;
-  const all = ast.getInstructions();
-  let prevBlockEnd = directivesEnd;
-  for (let i = 0; i < all.length; i++) {
-    const node = all[i];
+  const out: LazyInstr[] = [];
+  for (const node of ast.getInstructions()) {
     const r = node.getRange();
-    const start = doc.offsetAt(r.start);
-    const end = doc.offsetAt(r.end);
-    const lineStart = lineStartOf(start);
+    const start = doc.offsetAt(r.start) + base;
+    const end = doc.offsetAt(r.end) + base;
+    const lineStart = lineStartOf(text, start);
     // Walk up over contiguous whole-line comments.
     let blockStart = lineStart;
     while (blockStart > prevBlockEnd) {
-      const prevLineStart = lineStartOf(blockStart - 1);
+      const prevLineStart = lineStartOf(text, blockStart - 1);
       if (prevLineStart < prevBlockEnd) break;
       if (!commentLineStarts.has(prevLineStart)) break;
       blockStart = prevLineStart;
     }
-    const blockEnd = lineEndAfter(end);
+    const blockEnd = lineEndAfter(text, end);
     const keyword = node.getKeyword().toUpperCase();
-    if (keyword === 'FROM') stageIdx++;
     // Arguments, flags and JSON forms cost most of a parse and most instructions never need
     // them: each is computed on first use and kept.
-    const ins: Instr = new LazyInstr(
-      { index: i, keyword, start, end, blockStart, blockEnd, lineStart, text: text.slice(start, end), stage: stageIdx, node },
-      doc,
-      escape,
-    );
-    instructions.push(ins);
+    out.push(new LazyInstr({ index: 0, keyword, start, end, blockStart, blockEnd, lineStart, text: text.slice(start, end), stage: -1, node }, doc, escape, base));
     prevBlockEnd = blockEnd;
+  }
+  return out;
+}
+
+/** Index, stage and global ARGs of each instruction, and the stages. */
+function assemble(text: string, instructions: LazyInstr[], meta: Pick<ParsedDockerfile, 'escape' | 'directivesEnd' | 'hasBom'>, lineOffsets?: number[]): ParsedDockerfile {
+  const crlf = text.indexOf('\r\n');
+  const lf = text.indexOf('\n');
+  const eol: '\n' | '\r\n' = crlf >= 0 && crlf < lf + 1 && crlf === lf - 1 ? '\r\n' : '\n';
+  const stages: Stage[] = [];
+  const globalArgs = new Map<string, string | null>();
+  let stageIdx = -1;
+  for (let i = 0; i < instructions.length; i++) {
+    const ins = instructions[i];
+    const keyword = ins.keyword;
+    if (keyword === 'FROM') stageIdx++;
+    ins.index = i;
+    ins.stage = stageIdx;
     if (keyword === 'ARG' && stageIdx < 0) {
       for (const a of ins.args) {
         const eq = a.indexOf('=');
@@ -213,30 +289,30 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       }
     }
   }
-  // Same line starts as the document's (a bare CR was refused above, so only LF ends a line).
-  let lineStarts = doc.getLineOffsets?.();
-  if (!lineStarts) {
-    lineStarts = [0];
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  // Line starts (a bare CR was refused, so only LF ends a line): the parser's when it has them.
+  let starts = lineOffsets;
+  if (!starts) {
+    starts = [0];
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   }
-  const starts = lineStarts;
+  const lineStarts = starts;
   return {
     text,
     eol,
-    escape,
-    directivesEnd,
-    hasBom,
+    escape: meta.escape,
+    directivesEnd: meta.directivesEnd,
+    hasBom: meta.hasBom,
     endsWithNewline: text.endsWith('\n'),
     instructions,
     stages,
     globalArgs,
-    offsetOf: (line, character) => (starts[line] ?? text.length) + character,
+    offsetOf: (line, character) => (lineStarts[line] ?? text.length) + character,
     lineOf: (offset) => {
       let lo = 0;
-      let hi = starts.length - 1;
+      let hi = lineStarts.length - 1;
       while (lo < hi) {
         const mid = (lo + hi + 1) >> 1;
-        if (starts[mid] <= offset) lo = mid;
+        if (lineStarts[mid] <= offset) lo = mid;
         else hi = mid - 1;
       }
       return lo;
@@ -272,7 +348,11 @@ class LazyInstr implements Instr {
   #content?: string;
   #heredoc?: boolean;
 
-  constructor(base: EagerFields, doc: TextDocument, escape: string) {
+  /** Where offset 0 of the parsed text (#doc) falls in the Dockerfile's text. */
+  #base: number;
+
+  constructor(base: EagerFields, doc: TextDocument, escape: string, offset: number) {
+    this.#base = offset;
     this.index = base.index;
     this.keyword = base.keyword;
     this.start = base.start;
@@ -286,6 +366,25 @@ class LazyInstr implements Instr {
     this.#doc = doc;
     this.#escape = escape;
   }
+  /** The same instruction `delta` characters further on (what was worked out is kept). */
+  moved(delta: number): LazyInstr {
+    const m = new LazyInstr(
+      { index: this.index, keyword: this.keyword, start: this.start + delta, end: this.end + delta, blockStart: this.blockStart + delta, blockEnd: this.blockEnd + delta, lineStart: this.lineStart + delta, text: this.text, stage: this.stage, node: this.node },
+      this.#doc,
+      this.#escape,
+      this.#base + delta,
+    );
+    m.#raw = this.#raw;
+    m.#argNodes = this.#argNodes;
+    m.#args = this.#args;
+    m.#argRanges = this.#argRanges?.map(([s, e]) => [s + delta, e + delta] as [number, number]);
+    m.#flags = this.#flags?.map((f) => ({ ...f, start: f.start + delta, end: f.end + delta }));
+    m.#json = this.#json;
+    m.#jsonArgs = this.#jsonArgs;
+    m.#content = this.#content;
+    m.#heredoc = this.#heredoc;
+    return m;
+  }
   get #rawArgs(): string {
     return (this.#raw ??= this.node.getRawArgumentsContent() ?? '');
   }
@@ -296,12 +395,12 @@ class LazyInstr implements Instr {
     return (this.#args ??= this.#nodes.map((a) => a.getValue()));
   }
   get argRanges(): [number, number][] {
-    return (this.#argRanges ??= this.#nodes.map((a) => [this.#doc.offsetAt(a.getRange().start), this.#doc.offsetAt(a.getRange().end)] as [number, number]));
+    return (this.#argRanges ??= this.#nodes.map((a) => [this.#doc.offsetAt(a.getRange().start) + this.#base, this.#doc.offsetAt(a.getRange().end) + this.#base] as [number, number]));
   }
   get flags(): FlagInfo[] {
     if (!this.#flags) {
       const n = this.node as Instruction & { getFlags?: () => Flag[] };
-      this.#flags = typeof n.getFlags === 'function' ? n.getFlags().map((f) => flagInfo(f, this.#doc)) : [];
+      this.#flags = typeof n.getFlags === 'function' ? n.getFlags().map((f) => flagInfo(f, this.#doc, this.#base)) : [];
     }
     return this.#flags;
   }
@@ -402,4 +501,26 @@ export function copyParts(ins: Instr): { sources: string[]; dest: string } | nul
   }
   if (parts.length < 2) return null;
   return { sources: parts.slice(0, -1), dest: parts[parts.length - 1] };
+}
+
+/** How two parses of the same text differ (null when they agree on everything a transform can read). */
+export function sameParse(a: ParsedDockerfile, b: ParsedDockerfile): string | null {
+  const fields = ['text', 'eol', 'escape', 'directivesEnd', 'hasBom', 'endsWithNewline'] as const;
+  for (const f of fields) if (a[f] !== b[f]) return `${f}: ${JSON.stringify(a[f])} != ${JSON.stringify(b[f])}`;
+  if (a.instructions.length !== b.instructions.length) return `${a.instructions.length} != ${b.instructions.length} instructions`;
+  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  for (let i = 0; i < a.instructions.length; i++) {
+    const x = a.instructions[i];
+    const y = b.instructions[i];
+    for (const f of ['index', 'keyword', 'start', 'end', 'blockStart', 'blockEnd', 'lineStart', 'text', 'args', 'argRanges', 'flags', 'stage', 'json', 'jsonArgs', 'content', 'heredoc'] as const) {
+      if (!same(x[f], y[f])) return `instruction ${i} (${y.keyword}) ${f}: ${JSON.stringify(x[f])} != ${JSON.stringify(y[f])}`;
+    }
+  }
+  const stage = (s: Stage) => ({ ...s, from: s.from.index, instructions: s.instructions.map((i) => i.index) });
+  if (!same(a.stages.map(stage), b.stages.map(stage))) return 'stages differ';
+  if (!same([...a.globalArgs], [...b.globalArgs])) return 'global ARGs differ';
+  for (let off = 0; off <= a.text.length; off++) if (a.lineOf(off) !== b.lineOf(off)) return `lineOf(${off})`;
+  const lines = b.lineOf(b.text.length);
+  for (let l = 0; l <= lines + 1; l++) if (a.offsetOf(l, 0) !== b.offsetOf(l, 0)) return `offsetOf(${l})`;
+  return null;
 }

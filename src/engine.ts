@@ -3,11 +3,14 @@
  * applies each transform's edits with one MagicString, and guards the result.
  */
 import MagicString from 'magic-string';
-import { parseDockerfile, type ParsedDockerfile } from './dockerfile.js';
+import { parseDockerfile, reparse, sameParse, type ParsedDockerfile } from './dockerfile.js';
 import type { ProjectFacts } from './facts.js';
 import type { Change, Edit, GeneratedFile, Options, Transform, Warning } from './types.js';
 
 export class EditConflictError extends Error {}
+
+/** Compare every re-parse with a full parse of the same text (the test suite turns this on). */
+const CHECK_REPARSE = process.env.DOCKERFILE_MIGRATE_CHECK_REPARSE === '1';
 
 /** Apply non-overlapping edits. Inserts at the same offset keep their given order. */
 export function applyEdits(text: string, edits: Edit[]): string {
@@ -79,7 +82,11 @@ export function runPipeline(text: string, transforms: Transform[], facts: Projec
       const next = applyEdits(doc.text, res.edits);
       if (next !== doc.text) {
         const before = doc;
-        doc = parseDockerfile(next);
+        doc = reparse(before, next, res.edits);
+        if (CHECK_REPARSE) {
+          const why = sameParse(doc, parseDockerfile(next));
+          if (why) throw new Error(`re-parse after ${t.id} differs from a full parse: ${why}`);
+        }
         changes.push(...res.changes);
         // Keep every reported line pointing at the same place in the new text.
         for (const item of [...changes, ...warnings]) {
