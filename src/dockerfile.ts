@@ -189,9 +189,13 @@ export function reparse(prev: ParsedDockerfile, next: string, edits: readonly { 
     if (!tail || tail.blockEnd !== newEnd || tail.start !== ob.start + delta || tail.end !== ob.end + delta || tail.keyword !== ob.keyword) return parseDockerfile(next);
   }
   const instructions: LazyInstr[] = [];
-  for (let k = 0; k < a; k++) instructions.push(old[k].moved(0));
+  // Instructions before the region keep their offsets, index and stage: they are shared.
+  for (let k = 0; k < a; k++) instructions.push(old[k]);
   instructions.push(...middle);
-  for (let k = b + 1; k < n; k++) instructions.push(old[k].moved(delta));
+  // After it, shared too when nothing moved and the region holds as many instructions and stages.
+  const froms = (list: Instr[]) => list.filter((i) => i.keyword === 'FROM').length;
+  const shift = delta !== 0 || middle.length !== b - a + 1 || froms(middle) !== froms(old.slice(a, b + 1));
+  for (let k = b + 1; k < n; k++) instructions.push(shift ? old[k].moved(delta) : old[k]);
   return assemble(next, instructions, { escape: prev.escape, directivesEnd: prev.directivesEnd, hasBom: prev.hasBom });
 }
 
@@ -469,7 +473,20 @@ export function joinPosix(base: string, rel: string): string {
   return normalizePosix(base.replace(/\/+$/, '') + '/' + rel);
 }
 
+const normalized = new Map<string, string>();
+
 export function normalizePosix(p: string): string {
+  let n = normalized.get(p);
+  if (n === undefined) {
+    n = normalize(p);
+    // The same few paths come up again and again (WORKDIRs, COPY sources and destinations).
+    if (normalized.size > 10_000) normalized.clear();
+    normalized.set(p, n);
+  }
+  return n;
+}
+
+function normalize(p: string): string {
   const abs = p.startsWith('/');
   const parts: string[] = [];
   for (const seg of p.split('/')) {

@@ -230,6 +230,8 @@ function overlaySource(dir: string, mine: Map<string, string>): FileSource {
   };
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Read a Dockerfile and migrate it. Writes nothing. */
 export function migrateFile(file: string, opts: MigrateFileOptions = {}): MigrateResult & { path: string } {
   const cwd = opts.cwd ?? process.cwd();
@@ -256,7 +258,7 @@ export function migrateFile(file: string, opts: MigrateFileOptions = {}): Migrat
   if (buf.includes(0)) return err('the file is binary (it contains NUL bytes)');
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    text = UTF8.decode(buf);
   } catch {
     return err('the file is not valid UTF-8');
   }

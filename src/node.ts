@@ -184,16 +184,38 @@ export interface RunInfo {
   commands: ClassifiedCommand[];
 }
 
-const runCache = new WeakMap<Instr, RunInfo>();
+/*
+ * Cached per parsed instruction. An instruction that a re-parse moved (the same parser node at
+ * another offset) gets the cached classification moved along.
+ */
+const runCache = new WeakMap<Instr['node'], RunInfo>();
 
-/** The simple commands of a RUN, classified (cached per parsed instruction). */
+/** The simple commands of a RUN, classified. */
 export function classifyRun(doc: ParsedDockerfile, ins: Instr): RunInfo {
-  let info = runCache.get(ins);
-  if (!info) {
-    info = classifyRunUncached(doc, ins);
-    runCache.set(ins, info);
-  }
+  let info = runCache.get(ins.node);
+  if (info?.ins === ins) return info;
+  if (info && info.ins.text === ins.text) info = moveRun(info, ins);
+  else info = classifyRunUncached(doc, ins);
+  runCache.set(ins.node, info);
   return info;
+}
+
+function moveRun(info: RunInfo, ins: Instr): RunInfo {
+  const delta = ins.start - info.ins.start;
+  const moved = new Map<Word, Word>();
+  const word = (w: Word) => {
+    let m = moved.get(w);
+    if (!m) moved.set(w, (m = { ...w, start: w.start + delta, end: w.end + delta }));
+    return m;
+  };
+  return {
+    ins,
+    commands: info.commands.map((c) => ({
+      ...c,
+      cmd: { words: c.cmd.words.map(word), start: c.cmd.start + delta, end: c.cmd.end + delta },
+      words: c.words.map(word),
+    })),
+  };
 }
 
 function classifyRunUncached(doc: ParsedDockerfile, ins: Instr): RunInfo {
