@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { MigrateFileOptions, MigrateResult } from './migrate.js';
-import type { ProjectFacts } from './facts.js';
+import type { Listings, ProjectFacts } from './facts.js';
 import type { Options } from './types.js';
 
 export type FileResult = MigrateResult & { path: string };
@@ -24,6 +24,8 @@ export interface BatchOptions {
    * Without them, worker threads send back less.
    */
   needContent?: boolean;
+  /** Directory listings read while finding the files (used in this thread only; see MigrateFileOptions). */
+  listings?: Listings;
 }
 
 /**
@@ -47,7 +49,7 @@ export function migrateGroup(migrateFile: MigrateFileFn, items: Item[], opts: Ba
   const pending = new Map<string, string>();
   const factsCache = new Map<string, ProjectFacts>();
   for (const { index, file } of items) {
-    const res = migrateFile(file, { cwd: opts.cwd, context: opts.context, options: opts.options, factsCache, overlay: pending });
+    const res = migrateFile(file, { cwd: opts.cwd, context: opts.context, options: opts.options, factsCache, overlay: pending, listings: opts.listings });
     for (const f of res.files) pending.set(path.resolve(opts.cwd, f.displayPath), f.content);
     emit(index, res);
   }
@@ -95,7 +97,7 @@ export async function migrateFiles(files: string[], opts: BatchOptions, onResult
     shares[t].push(g);
     load[t] += g.length;
   }
-  const { threads: _omit, ...shared } = opts;
+  const { threads: _omit, listings: _local, ...shared } = opts;
   const done = new Set<number>();
   const leftovers: Item[][] = [];
   await Promise.all(

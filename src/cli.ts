@@ -203,7 +203,9 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_ERROR;
   }
 
-  await lib.migrateFiles(found.files, { cwd, context: args.context, options, needContent: mode === 'write' || Boolean(args.verify) }, (res, index) => {
+  // The directories were just read to find the Dockerfiles; they are read again only once this run writes.
+  const listings = mode === 'write' ? undefined : found.listings;
+  await lib.migrateFiles(found.files, { cwd, context: args.context, options, listings, needContent: mode === 'write' || Boolean(args.verify) }, (res, index) => {
     const file = found.files[index];
     verifier?.add(res, { cwd, context: args.context });
     const report: import('./report.js').FileReport = {

@@ -17,11 +17,14 @@ export function isDockerfileName(name: string): boolean {
 export interface Discovered {
   files: string[];
   errors: { path: string; reason: string }[];
+  /** Every directory read (absolute path -> entries as read), so that the build contexts need not be read again. */
+  listings: Map<string, fs.Dirent[]>;
 }
 
 export function discover(paths: string[], cwd: string): Discovered {
   const files: string[] = [];
   const errors: Discovered['errors'] = [];
+  const listings: Discovered['listings'] = new Map();
   const seen = new Set<string>();
   const push = (f: string) => {
     const key = path.resolve(cwd, f);
@@ -54,6 +57,7 @@ export function discover(paths: string[], cwd: string): Discovered {
       let entries: fs.Dirent[];
       try {
         entries = fs.readdirSync(dir, { withFileTypes: true });
+        listings.set(dir, entries.slice());
       } catch (e) {
         errors.push({ path: path.relative(cwd, dir) || dir, reason: `cannot read the directory (${(e as NodeJS.ErrnoException).code})` });
         return;
@@ -72,5 +76,5 @@ export function discover(paths: string[], cwd: string): Discovered {
     if (!found.length) errors.push({ path: p, reason: 'no Dockerfile found in this directory' });
     for (const f of found) push(path.relative(cwd, f) || f);
   }
-  return { files, errors };
+  return { files, errors, listings };
 }

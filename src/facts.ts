@@ -67,7 +67,10 @@ export const TEMP_FILE = /(^|\/)\.[^/]*\.dfm-\d+-[a-z0-9]+\.tmp$/;
 const SKIP_DIRS = new Set(['node_modules', '.git']);
 const MAX_FILES = 50000;
 
-export function dirSource(dir: string): FileSource {
+/** Directory listings read earlier in the same run (absolute path -> entries), to read each directory once. */
+export type Listings = ReadonlyMap<string, fs.Dirent[]>;
+
+export function dirSource(dir: string, listings?: Listings): FileSource {
   const cache = new Map<string, string | null>();
   // What the walk saw: regular files, and everything else (links, FIFOs, sockets, directories).
   let regular: Set<string> | null = null;
@@ -97,7 +100,8 @@ export function dirSource(dir: string): FileSource {
       const walk = (rel: string, depth: number): boolean => {
         let entries: fs.Dirent[];
         try {
-          entries = fs.readdirSync(path.join(dir, rel), { withFileTypes: true });
+          const full = path.join(dir, rel);
+          entries = listings?.get(full) ?? fs.readdirSync(full, { withFileTypes: true });
         } catch {
           return true;
         }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { validate } from 'dockerfile-utils';
 import { DockerfileError, parseDockerfile, type ParsedDockerfile } from './dockerfile.js';
 import { runPipeline } from './engine.js';
-import { dirSource, gatherFacts, memorySource, type FileSource, type ProjectFacts } from './facts.js';
+import { dirSource, gatherFacts, memorySource, type FileSource, type Listings, type ProjectFacts } from './facts.js';
 import { isNodeDockerfile } from './node.js';
 import { unifiedDiff } from './diff.js';
 import type { Change, Options, Status, Transform, Warning } from './types.js';
@@ -200,6 +200,8 @@ export interface MigrateFileOptions {
   factsCache?: Map<string, ProjectFacts>;
   /** Absolute path -> content of files an earlier migration in the same run proposed (a shared .dockerignore). */
   overlay?: ReadonlyMap<string, string>;
+  /** Directory listings already read in this run (discover() gives them), when nothing has been written since. */
+  listings?: Listings;
 }
 
 /**
@@ -216,8 +218,8 @@ function overlayFor(dir: string, name: string, overlay: ReadonlyMap<string, stri
   return mine;
 }
 
-function overlaySource(dir: string, mine: Map<string, string>): FileSource {
-  const base = dirSource(dir);
+function overlaySource(dir: string, mine: Map<string, string>, listings?: Listings): FileSource {
+  const base = dirSource(dir, listings);
   if (!mine.size) return base;
   return {
     list: () => {
@@ -269,7 +271,7 @@ export function migrateFile(file: string, opts: MigrateFileOptions = {}): Migrat
   const key = `${ctxAbs}\0${name === 'Dockerfile' ? '' : name}\0${[...mine].map(([p, c]) => `${p}:${c}`).join("\0")}`;
   let facts = opts.factsCache?.get(key);
   if (!facts) {
-    facts = factsFor(overlaySource(ctxAbs, mine), name);
+    facts = factsFor(overlaySource(ctxAbs, mine, opts.listings), name);
     opts.factsCache?.set(key, facts);
   }
   const ctxRel = toPosix(path.relative(cwd, ctxAbs));
