@@ -41,8 +41,15 @@ export function applyEdits(text: string, edits: Edit[]): string {
  * transform reports as "where I inserted" points at the inserted text).
  */
 export function mapOffset(offset: number, edits: Edit[]): number {
+  return mapSorted(offset, [...edits].sort(byPosition));
+}
+
+const byPosition = (a: Edit, b: Edit) => a.start - b.start || a.end - b.end;
+
+/** mapOffset() over edits already sorted by position. */
+function mapSorted(offset: number, edits: Edit[]): number {
   let delta = 0;
-  for (const e of [...edits].sort((a, b) => a.start - b.start || a.end - b.end)) {
+  for (const e of edits) {
     if (e.start > offset) break;
     if (e.start === e.end) {
       if (e.start < offset) delta += e.text.length;
@@ -89,9 +96,10 @@ export function runPipeline(text: string, transforms: Transform[], facts: Projec
         }
         changes.push(...res.changes);
         // Keep every reported line pointing at the same place in the new text.
+        const sorted = [...res.edits].sort(byPosition);
         for (const item of [...changes, ...warnings]) {
           if (item.line === undefined) continue;
-          const off = mapOffset(before.offsetOf(item.line - 1, 0), res.edits);
+          const off = mapSorted(before.offsetOf(item.line - 1, 0), sorted);
           item.line = doc.lineOf(off) + 1;
         }
       }

@@ -52,6 +52,7 @@ export const dockerignoreTransform: Transform = {
     const existing = files.get(target)?.content ?? facts.dockerignore?.content ?? null;
     const existingLines = existing ? existing.split(/\r?\n/) : [];
     const matcher = ignoreMatcher(existingLines);
+    const existingPatterns = new Set(existingLines.map((l) => l.trim().replace(/^\/+|\/+$/g, '').replace(/^\*\*\//, '')));
     const negations = existingLines.map((l) => l.trim()).filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/^\/+/, ''));
 
     // What the Dockerfile names explicitly, and what its build runs.
@@ -97,8 +98,9 @@ export const dockerignoreTransform: Transform = {
         namedPaths.add(p);
       }
     }
+    const namedList = [...namedPaths];
     const hiddenBy = (re: RegExp) => {
-      for (const p of namedPaths) if (re.test(p)) return p;
+      for (let i = 0; i < namedList.length; i++) if (re.test(namedList[i])) return namedList[i];
       return null;
     };
 
@@ -108,7 +110,7 @@ export const dockerignoreTransform: Transform = {
       const re = globToRegExp(c.pattern);
       const top = c.pattern;
       if (matcher.ignores(top.replace(/\*/g, 'x'))) continue;
-      if (existingLines.some((l) => l.trim().replace(/^\/+|\/+$/g, '').replace(/^\*\*\//, '') === c.pattern)) continue;
+      if (existingPatterns.has(c.pattern)) continue;
       if (negations.some((n) => re.test(n) || re.test(n.split('/')[0]))) continue;
       if (c.pattern === '.git' && runsGit) continue;
       if (/^(test|tests|__tests__)$/.test(c.pattern) && runsTests) continue;
