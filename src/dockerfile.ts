@@ -138,8 +138,8 @@ export function parseDockerfile(text: string): ParsedDockerfile {
 
 /**
  * The parse of `next`, the text of `prev` with `edits` applied (offsets into prev.text), worked out
- * by parsing only the instructions the edits touch, with one untouched instruction on each side;
- * the instructions before and after are reused, moved by the edits' length. Equal to
+ * by parsing only the instructions the edits touch, and the untouched one after them; the
+ * instructions before and after are reused, moved by the edits' length. Equal to
  * parseDockerfile(next) in every field; when the edits reach the parser directives, or the
  * re-parsed region does not end where its last untouched instruction did, it is exactly that.
  */
@@ -156,14 +156,16 @@ export function reparse(prev: ParsedDockerfile, next: string, edits: readonly { 
     delta += e.text.length - (e.end - e.start);
   }
   if (next.length !== prev.text.length + delta || lo < old[0].blockStart || lo < prev.directivesEnd) return parseDockerfile(next);
-  // a: the instruction before the first touched one; b: the one after the last touched one.
-  let first = old.findIndex((i) => i.blockEnd > lo);
-  if (first < 0) first = n - 1;
-  const a = Math.max(0, first - 1);
+  // a: the first instruction whose block the edits can reach; b: the one after the last touched one.
+  let a = old.findIndex((i) => i.blockEnd > lo);
+  if (a < 0) a = n - 1;
   let last = -1;
   for (let k = n - 1; k >= 0; k--) if (old[k].blockStart <= hi) { last = k; break; }
   const b = Math.min(n - 1, last + 1);
-  const regionStart = old[a].blockStart;
+  // The region starts where the instruction before it ends (a heredoc body is part of its
+  // instruction's block, so the parser is between instructions there): comments and blank lines
+  // in between are re-read too.
+  const regionStart = a > 0 ? old[a - 1].blockEnd : old[0].blockStart;
   const regionEnd = b === n - 1 ? prev.text.length : old[b].blockEnd;
   if (regionEnd < hi) return parseDockerfile(next);
   const newEnd = regionEnd + delta;

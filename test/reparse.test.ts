@@ -152,8 +152,9 @@ describe('reparse', () => {
     const edits = [{ start: doc.instructions[1].blockEnd, end: doc.instructions[1].blockEnd, text: 'ENV A=1\n' }];
     const next = reparse(doc, apply(doc.text, edits), edits);
     expect(next.instructions.map((i) => i.keyword)).toEqual(['FROM', 'WORKDIR', 'ENV', 'COPY', 'RUN', 'CMD']);
-    // The first instruction is outside the region: the same dockerfile-ast node, moved by nothing.
-    expect(next.instructions[0].node).toBe(doc.instructions[0].node);
+    // The instructions before the insertion are outside the region: the same objects.
+    expect(next.instructions[0]).toBe(doc.instructions[0]);
+    expect(next.instructions[1]).toBe(doc.instructions[1]);
     expect(next.instructions[5].node).toBe(cmd.node);
     expect(next.instructions[5].start).toBe(cmd.start + 8);
     expect(next.instructions[5].argRanges).toEqual(cmd.argRanges.map(([s, e]) => [s + 8, e + 8]));
