@@ -184,7 +184,9 @@ async function main(argv: string[]): Promise<number> {
   const errPaint = lib.painter(args.color ?? (Boolean(process.stderr.isTTY) && !noColor));
   const quiet = Boolean(args.quiet);
 
-  const found = lib.discover(paths.length ? paths : ['.'], cwd);
+  // The directories read to find the Dockerfiles are kept for the build contexts (not read twice)
+  // unless this run writes (it may add a .dockerignore) or the batch goes to worker threads.
+  const found = lib.discover(paths.length ? paths : ['.'], cwd, { keepListingsUpTo: mode === 'write' || lib.defaultWorkers(1) > 0 ? 0 : lib.PARALLEL_FROM - 1 });
   const reports: import('./report.js').FileReport[] = [];
   for (const e of found.errors) {
     reports.push({ path: e.path, status: 'error', reason: e.reason, changes: [], warnings: [], diff: '', files: [] });
@@ -203,8 +205,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_ERROR;
   }
 
-  // The directories were just read to find the Dockerfiles; they are read again only once this run writes.
-  const listings = mode === 'write' ? undefined : found.listings;
+  const listings = found.listings.size && lib.defaultWorkers(found.files.length) === 0 ? found.listings : undefined;
   await lib.migrateFiles(found.files, { cwd, context: args.context, options, listings, needContent: mode === 'write' || Boolean(args.verify) }, (res, index) => {
     const file = found.files[index];
     verifier?.add(res, { cwd, context: args.context });

@@ -17,14 +17,23 @@ export function isDockerfileName(name: string): boolean {
 export interface Discovered {
   files: string[];
   errors: { path: string; reason: string }[];
-  /** Every directory read (absolute path -> entries as read), so that the build contexts need not be read again. */
+  /**
+   * Every directory read (absolute path -> entries as read), so that the build contexts need not
+   * be read again; empty when not asked for, or once more than `keepListingsUpTo` files were found.
+   */
   listings: Map<string, fs.Dirent[]>;
 }
 
-export function discover(paths: string[], cwd: string): Discovered {
+export interface DiscoverOptions {
+  /** Keep the directory listings while at most this many Dockerfiles have been found (default: none kept). */
+  keepListingsUpTo?: number;
+}
+
+export function discover(paths: string[], cwd: string, opts: DiscoverOptions = {}): Discovered {
   const files: string[] = [];
   const errors: Discovered['errors'] = [];
   const listings: Discovered['listings'] = new Map();
+  let keep = (opts.keepListingsUpTo ?? 0) > 0;
   const seen = new Set<string>();
   const push = (f: string) => {
     const key = path.resolve(cwd, f);
@@ -57,7 +66,7 @@ export function discover(paths: string[], cwd: string): Discovered {
       let entries: fs.Dirent[];
       try {
         entries = fs.readdirSync(dir, { withFileTypes: true });
-        listings.set(dir, entries.slice());
+        if (keep) listings.set(dir, entries.slice());
       } catch (e) {
         errors.push({ path: path.relative(cwd, dir) || dir, reason: `cannot read the directory (${(e as NodeJS.ErrnoException).code})` });
         return;
@@ -69,6 +78,11 @@ export function discover(paths: string[], cwd: string): Discovered {
           if (!SKIP.has(e.name) && depth < 40) walk(full, depth + 1);
         } else if ((e.isFile() || e.isSymbolicLink()) && isDockerfileName(e.name)) {
           found.push(full);
+          // A batch this large goes to worker threads, which read their contexts themselves.
+          if (keep && found.length + files.length > opts.keepListingsUpTo!) {
+            keep = false;
+            listings.clear();
+          }
         }
       }
     };

@@ -12,6 +12,6 @@ export { markdownReport, summarize, colorDiff, painter } from './report.js';
 export type { FileReport, Summary } from './report.js';
 export { discover, isDockerfileName } from './discover.js';
 export { writeFileAtomic, writableProblem } from './write.js';
-export { migrateFiles, PARALLEL_FROM } from './batch.js';
+export { migrateFiles, defaultWorkers, PARALLEL_FROM } from './batch.js';
 export type { FileResult, BatchOptions } from './batch.js';
 export type { Transform, TransformContext, TransformResult, Edit, Change, Warning, Options, Status, GeneratedFile } from './types.js';

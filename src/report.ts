@@ -18,6 +18,7 @@ export function painter(color: boolean): Paint {
 }
 
 export function colorDiff(diff: string, p: Paint): string {
+  if (p === plain) return diff;
   return diff
     .split('\n')
     .map((l) => {

@@ -24,15 +24,18 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tree, { recursive: true, force: true }));
 
 describe('directory listings', () => {
-  it('discover() returns the entries of every directory it read', () => {
-    const found = discover(['.'], tree);
+  it('discover() returns the entries of every directory it read, when asked to', () => {
+    expect(discover(['.'], tree).listings.size).toBe(0);
+    const found = discover(['.'], tree, { keepListingsUpTo: 10 });
     expect(found.files).toEqual(['app/Dockerfile']);
     expect([...found.listings.keys()].sort()).toEqual([tree, path.join(tree, 'app'), path.join(tree, 'app', 'src')]);
     expect(found.listings.get(path.join(tree, 'app'))!.map((e) => e.name).sort()).toEqual(['Dockerfile', 'package-lock.json', 'package.json', 'src']);
+    // More Dockerfiles than that (a batch for worker threads): none kept.
+    expect(discover(['.'], tree, { keepListingsUpTo: 0 }).listings.size).toBe(0);
   });
 
   it('a migration with the listings gives the same result without reading the directories again', () => {
-    const found = discover(['.'], tree);
+    const found = discover(['.'], tree, { keepListingsUpTo: 10 });
     const plain = migrateFile('app/Dockerfile', { cwd: tree });
     const reused = migrateFile('app/Dockerfile', { cwd: tree, listings: found.listings });
     expect(reused.status).toBe('migrated');
