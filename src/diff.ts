@@ -1,5 +1,5 @@
 /** git-style unified diffs that `git apply` accepts. */
-import { diffArrays } from 'diff';
+import { diffArrays } from 'diff/lib/diff/array.js';
 
 const CONTEXT = 3;
 
