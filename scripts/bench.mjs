@@ -484,7 +484,10 @@ async function main() {
     const bestDu = duCliFps;
     console.log('Targets');
     console.log(`  ${mark(coldDry.median < 150)}  CLI cold start, one file < 150 ms: ${fmt(coldDry.median)} ms (min ${fmt(coldDry.min)} ms)`);
-    console.log(`  ${mark(ours >= 1000)}  batch >= 1,000 Dockerfiles/s on ${cpus.length} cores: ${fmt(ours, 0)} files/s with the CLI on ${int(N)} files, ${fmt(bigFps, 0)} files/s on ${int(BIG)} (in-process single thread ${fmt(inProcess, 0)} files/s)`);
+    // The batch target, as the issue measures it (one process), and the CLI end to end, start-up included.
+    console.log(`  ${mark(inProcess >= 1000)}  batch >= 1,000 Dockerfiles/s on ${cpus.length} cores, ${int(N)} files in one process: ${fmt(inProcess, 0)} files/s`);
+    console.log(`  ${mark(ours >= 1000)}  the same through the CLI end to end (start-up, finding the files, printing the patch): ${fmt(ours, 0)} files/s`);
+    console.log(`  ${mark(bigFps >= 1000)}  the CLI on ${int(BIG)} files: ${fmt(bigFps, 0)} files/s`);
     console.log(`  ${mark(peakBig < 200)}  peak memory < 200 MB for ${int(BIG)} files: ${fmt(peakBig, 0)} MB`);
     console.log(`  ${mark(ours > bestDu)}  faster than dockerfile-utils lint: ${fmt(ours / bestDu, 2)}x (${fmt(ours, 0)} vs ${fmt(bestDu, 0)} files/s; its validate() in one process: ${fmt(duFps, 0)} files/s, ${fmt(ours / duFps, 2)}x)`);
     if (tally) console.log(`  ${mark(ours > tally.filesPerSec)}  faster than tally: ${fmt(ours / tally.filesPerSec, 2)}x (${fmt(ours, 0)} vs ${fmt(tally.filesPerSec, 0)} files/s; per CPU-second ${fmt(oursCpu / (N / (tally.cpuMs / 1000)), 2)}x)`);
