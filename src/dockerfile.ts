@@ -512,7 +512,7 @@ export function copyParts(ins: Instr): { sources: string[]; dest: string } | nul
   const joined = parts.join(' ');
   if (joined.startsWith('[')) {
     try {
-      const arr = JSON.parse(ins.content.replace(/^(\s*--\S+\s+)+/, ''));
+      const arr = JSON.parse(stripFlagsText(ins.content));
       if (Array.isArray(arr)) parts = arr.map(String);
     } catch {
       return null;

@@ -68,6 +68,11 @@ export function globToRegExp(glob: string): RegExp {
   return cached;
 }
 
+/** Text to match literally inside a RegExp. */
+export function escapeRegExp(s: string): string {
+  return s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+}
+
 function compileGlob(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
@@ -85,7 +90,7 @@ function compileGlob(glob: string): RegExp {
         re += '[' + glob.slice(i + 1, close).replace(/^!/, '^') + ']';
         i = close;
       }
-    } else re += c.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+    } else re += escapeRegExp(c);
   }
   return new RegExp('^' + re + '$');
 }

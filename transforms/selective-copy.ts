@@ -6,12 +6,11 @@
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
 import type { ProjectFacts } from '../src/facts.js';
 import { buildOutputDir, entryInfo, isDevEntry, namedBySources, runtimeCommandWords } from '../src/app-files.js';
-import { copyDest, finalWorkdir, flagText, isContextCopy, lastStage, lineNo, stageNamed, workdirAt } from '../src/helpers.js';
+import { copyDest, escapeRegExp, finalWorkdir, flagText, globToRegExp, isContextCopy, lastStage, lineNo, stageNamed, workdirAt } from '../src/helpers.js';
 import { classifyRun, stageChain } from '../src/node.js';
 import type { Transform, TransformResult } from '../src/types.js';
 
 const ID = 'selective-copy';
-const esc = (s: string) => s.replace(/[.+^$()|{}*?[\]\\]/g, '\\$&');
 const BUILD_INPUTS = /^(src|source|app|client|server|lib|tsconfig.*\.json|.*\.ts)$/;
 
 /** `COPY --from=<stage> <its app dir> <our app dir>`. */
@@ -49,7 +48,8 @@ function presentIn(doc: ParsedDockerfile, src: Stage, facts: ProjectFacts, appDi
           if (dest !== appDir) return null;
           for (const [name] of facts.topLevel) if (!facts.ignored(name)) present.add(name);
         } else if (/[*?[]/.test(rel)) {
-          for (const [name] of facts.topLevel) if (!facts.ignored(name) && new RegExp('^' + rel.replace(/[.+^$()|{}]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$').test(name)) present.add(name);
+          const re = globToRegExp(rel);
+          for (const [name] of facts.topLevel) if (!facts.ignored(name) && re.test(name)) present.add(name);
         } else {
           const top = rel.split('/')[0];
           const target = dest.endsWith('/') || parts.sources.length > 1 || facts.topLevel.get(rel) === 'dir' ? null : dest;
@@ -149,7 +149,7 @@ export const selectiveCopy: Transform = {
       .filter((i) => i !== ins && !isContextCopy(i) && i.keyword !== 'CMD' && i.keyword !== 'ENTRYPOINT' && i.keyword !== 'FROM')
       .map((i) => i.text)
       .join('\n');
-    for (const n of present) if (!need.has(n) && runtimeText.includes(n) && new RegExp(`(^|[\\s"'=])(\\./|${esc(appDir)}/)?${esc(n)}($|[\\s"'/])`, 'm').test(runtimeText)) add(n, 'named by the runtime stage');
+    for (const n of present) if (!need.has(n) && runtimeText.includes(n) && new RegExp(`(^|[\\s"'=])(\\./|${escapeRegExp(appDir)}/)?${escapeRegExp(n)}($|[\\s"'/])`, 'm').test(runtimeText)) add(n, 'named by the runtime stage');
     // Keep anything that is neither a known development file nor a build input: it may be read at run time.
     // Files the runtime stage copies from the context itself need no second copy.
     const ownCopies = new Set(
