@@ -363,17 +363,18 @@ interface CopiedSource {
 export function copySourcesBefore(doc: ParsedDockerfile, stage: Stage, ins: Pick<Instr, 'index'>): CopiedSource[] {
   const out: CopiedSource[] = [];
   for (const st of stageChain(doc, stage)) {
+    // ARG and ENV defaults seen so far in this stage, for substituting into the sources.
+    const vars = new Map(doc.globalArgs);
     for (const i of st.instructions) {
       if (st === stage && i.index >= ins.index) break;
+      if (i.keyword === 'ARG' || i.keyword === 'ENV') {
+        for (const a of i.args) if (a.includes('=')) vars.set(a.slice(0, a.indexOf('=')), unquote(a.slice(a.indexOf('=') + 1)));
+        continue;
+      }
       if (i.keyword !== 'COPY' && i.keyword !== 'ADD') continue;
       const parts = copyParts(i);
       if (!parts) continue;
       const from = i.flags.find((f) => f.name === 'from')?.value ?? null;
-      const vars = new Map(doc.globalArgs);
-      for (const x of st.instructions) {
-        if (x.index >= i.index) break;
-        if (x.keyword === 'ARG' || x.keyword === 'ENV') for (const a of x.args) if (a.includes('=')) vars.set(a.slice(0, a.indexOf('=')), unquote(a.slice(a.indexOf('=') + 1)));
-      }
       for (const src of parts.sources) out.push({ source: substitute(src, vars), fromStage: from });
     }
   }
