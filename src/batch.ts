@@ -39,12 +39,12 @@ interface Item {
   file: string;
 }
 
+export type MigrateFileFn = (file: string, opts: MigrateFileOptions) => FileResult;
+
 /**
  * Migrate one group (the files of one build context) in order, carrying proposed files forward.
  * The facts cache lives as long as the group: a large batch does not keep every context's files.
  */
-export type MigrateFileFn = (file: string, opts: MigrateFileOptions) => FileResult;
-
 export function migrateGroup(migrateFile: MigrateFileFn, items: Item[], opts: BatchOptions, emit: (index: number, res: FileResult) => void): void {
   const pending = new Map<string, string>();
   const factsCache = new Map<string, ProjectFacts>();
@@ -90,12 +90,12 @@ export async function migrateFiles(files: string[], opts: BatchOptions, onResult
     if (g) g.push({ index, file });
     else groups.set(key, [{ index, file }]);
   });
-  if (workers < 1 || (workers > 1 && groups.size < 2)) {
-    // In this thread: the library is loaded only now, so a large batch's main thread stays light.
+  // In this thread: the library is loaded only now, so a large batch's main thread stays light.
+  const runHere = async (list: Iterable<Item[]>) => {
     const { migrateFile } = await import('./migrate.js');
-    for (const g of groups.values()) migrateGroup(migrateFile, g, opts, emit);
-    return;
-  }
+    for (const g of list) migrateGroup(migrateFile, g, opts, emit);
+  };
+  if (workers < 1 || (workers > 1 && groups.size < 2)) return runHere(groups.values());
   // Deal groups to workers, largest first, each to the least loaded one.
   const shares: Item[][][] = Array.from({ length: workers }, () => []);
   const load = new Array(workers).fill(0);
@@ -135,8 +135,5 @@ export async function migrateFiles(files: string[], opts: BatchOptions, onResult
     ),
   );
   const rest = leftovers.filter((g) => g.length);
-  if (rest.length) {
-    const { migrateFile } = await import('./migrate.js');
-    for (const g of rest) migrateGroup(migrateFile, g, opts, emit);
-  }
+  if (rest.length) await runHere(rest);
 }
