@@ -64,6 +64,16 @@ export interface FileSource {
 /** Temporary files of an interrupted or concurrent --write (see src/write.ts): never part of an app. */
 export const TEMP_FILE = /(^|\/)\.[^/]*\.dfm-\d+-[a-z0-9]+\.tmp$/;
 
+/** Each package manager's lockfile, in the order one is looked for. */
+export const LOCKFILES: readonly (readonly [string, PackageManager])[] = [
+  ['package-lock.json', 'npm'],
+  ['npm-shrinkwrap.json', 'npm'],
+  ['yarn.lock', 'yarn'],
+  ['pnpm-lock.yaml', 'pnpm'],
+  ['bun.lock', 'bun'],
+  ['bun.lockb', 'bun'],
+];
+
 const SKIP_DIRS = new Set(['node_modules', '.git']);
 const MAX_FILES = 50000;
 
@@ -274,15 +284,7 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
   let manager: PackageManager | null = null;
   let lockfile: string | null = null;
   let lockfileProblem: string | null = null;
-  const candidates: [string, PackageManager][] = [
-    ['package-lock.json', 'npm'],
-    ['npm-shrinkwrap.json', 'npm'],
-    ['yarn.lock', 'yarn'],
-    ['pnpm-lock.yaml', 'pnpm'],
-    ['bun.lock', 'bun'],
-    ['bun.lockb', 'bun'],
-  ];
-  for (const [file, pm] of candidates) {
+  for (const [file, pm] of LOCKFILES) {
     if (exists(file)) {
       manager = pm;
       lockfile = file;

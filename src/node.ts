@@ -4,7 +4,7 @@
 import { copyParts, substitute, unquote, type Instr, type ParsedDockerfile, type Stage } from './dockerfile.js';
 import { sourceCovers } from './helpers.js';
 import { tokenizeShell, type SimpleCommand, type Word } from './shell.js';
-import type { PackageManager, ProjectFacts } from './facts.js';
+import { LOCKFILES, type PackageManager, type ProjectFacts } from './facts.js';
 
 export type CommandKind =
   | 'install' // a lockfile install: npm install/ci, yarn, pnpm install, bun install (no package names)
@@ -381,7 +381,7 @@ export function copySourcesBefore(doc: ParsedDockerfile, stage: Stage, ins: Pick
   return out;
 }
 
-const LOCKFILES = /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?)$/;
+const LOCKFILE_NAMES = new Set(LOCKFILES.map(([name]) => name));
 
 /** The lockfile when the install at `ins` can use it: present in the context, not ignored, copied before. */
 export function usableLockfile(doc: ParsedDockerfile, stage: Stage, ins: Instr, facts: ProjectFacts): { file: string | null; why: string } {
@@ -392,8 +392,8 @@ export function usableLockfile(doc: ParsedDockerfile, stage: Stage, ins: Instr, 
   // A lockfile named explicitly: from another stage (COPY --from=build /app/package-lock.json ./),
   // or from a subdirectory of the context (COPY api/package-lock.json ./).
   for (const s of [...sources].reverse()) {
-    if (!LOCKFILES.test(s.source)) continue;
     const base = s.source.replace(/^.*\//, '');
+    if (!LOCKFILE_NAMES.has(base)) continue;
     if (s.fromStage) return { file: base, why: '' };
     const rel = s.source.replace(/^\.?\/+/, '');
     if (facts.files?.includes(rel) && !facts.ignored(rel)) return { file: base, why: '' };
