@@ -56,6 +56,7 @@ const found = discover(dirs, cwd);
 const counts = { files: found.files.length, parsed: 0, migrated: 0, unchanged: 0, skipped: 0, errors: 0, crashes: 0, idempotenceFailures: 0, lintRegressions: 0 };
 const skippedBy = new Map();
 const errorsBy = new Map();
+const warningsBy = new Map();
 const problems = [];
 const perFile = [];
 const factsCache = new Map();
@@ -93,9 +94,10 @@ for (const file of found.files) {
     continue;
   }
   counts[res.status === 'error' ? 'errors' : res.status]++;
-  if (res.status === 'skipped') bump(skippedBy, group(res.reason));
+  if (res.status === 'skipped') bump(skippedBy, res.code ?? group(res.reason));
+  for (const w of res.warnings) bump(warningsBy, `${w.transform}/${w.code}`);
   if (res.status === 'error') {
-    bump(errorsBy, group(res.reason));
+    bump(errorsBy, res.code ?? group(res.reason));
     if (LINT_GUARD.test(res.reason ?? '')) {
       counts.lintRegressions++;
       problems.push({ file, kind: 'lint regression', detail: res.reason });
@@ -141,7 +143,7 @@ const seconds = (performance.now() - started) / 1000;
 const failed = counts.crashes + counts.idempotenceFailures + counts.lintRegressions > 0;
 
 if (asJson) {
-  process.stdout.write(JSON.stringify({ ...counts, skippedBy: Object.fromEntries(skippedBy), errorsBy: Object.fromEntries(errorsBy), problems, seconds, perFile: verbose ? perFile : undefined }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify({ ...counts, skippedBy: Object.fromEntries(skippedBy), warningsBy: Object.fromEntries(warningsBy), errorsBy: Object.fromEntries(errorsBy), problems, seconds, perFile: verbose ? perFile : undefined }, null, 2) + '\n');
 } else {
   const out = [];
   const row = (label, n) => out.push(`  ${label.padEnd(22)}${String(n).padStart(5)}`);
@@ -156,6 +158,8 @@ if (asJson) {
   sub(skippedBy);
   row('errors', counts.errors);
   sub(errorsBy);
+  row('warnings, by code', [...warningsBy.values()].reduce((a, b) => a + b, 0));
+  sub(warningsBy);
   row('crashes', counts.crashes);
   row('idempotence failures', counts.idempotenceFailures);
   row('lint regressions', counts.lintRegressions);

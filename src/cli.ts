@@ -213,6 +213,7 @@ async function main(argv: string[]): Promise<number> {
       path: res.path,
       status: res.status,
       reason: res.reason,
+      ...(res.code ? { code: res.code } : {}),
       changes: res.changes,
       warnings: res.warnings,
       diff: res.diff,
@@ -246,13 +247,13 @@ async function main(argv: string[]): Promise<number> {
       return;
     }
     if (report.diff && mode !== 'write') process.stdout.write(lib.colorDiff(report.diff, paint));
-    if (report.status === 'skipped') say(errPaint.dim(`${report.path}: skipped (${report.reason})`));
+    if (report.status === 'skipped') say(errPaint.dim(`${report.path}: skipped (${report.code ? `${report.code}: ` : ''}${report.reason})`));
     else if (report.status === 'unchanged') say(errPaint.dim(`${report.path}: unchanged`));
     else {
       say(errPaint.bold(`${report.path}: ${mode === 'write' ? 'migrated, written' : 'migrated'}`) + (report.files.length && mode === 'write' ? ` (and ${report.files.map((f) => f.path).join(', ')})` : ''));
-      for (const c of report.changes) say(`  ${errPaint.cyan(c.transform)}${c.line ? ` (line ${c.line})` : ''}: ${c.message}`);
+      for (const c of report.changes) say(`  ${errPaint.cyan(`${c.transform}/${c.code}`)}${c.line ? ` (line ${c.line})` : ''}: ${c.message}`);
     }
-    for (const w of report.warnings) say(`  ${errPaint.yellow('warning')} ${w.transform}${w.line ? ` (line ${w.line})` : ''}: ${w.message}`);
+    for (const w of report.warnings) say(`  ${errPaint.yellow('warning')} ${w.transform}/${w.code}${w.line ? ` (line ${w.line})` : ''}: ${w.message}`);
   });
   if (verifier) await verifier.run(reports);
   const summary = lib.summarize(reports);

@@ -5,9 +5,22 @@
 import MagicString from 'magic-string';
 import { parseDockerfile, reparse, sameParse, type ParsedDockerfile } from './dockerfile.js';
 import type { ProjectFacts } from './facts.js';
-import type { Change, Edit, GeneratedFile, Options, Transform, Warning } from './types.js';
+import type { Change, Edit, Finding, GeneratedFile, Options, Transform, Warning } from './types.js';
 
 export class EditConflictError extends Error {}
+
+/** A transform crashed or produced conflicting edits: names the transform (the caller adds the file). */
+export class TransformError extends Error {
+  constructor(
+    readonly transform: string,
+    original: unknown,
+  ) {
+    super(`${transform}: ${original instanceof Error ? original.message : String(original)}`, { cause: original });
+  }
+}
+
+const stamp = (transform: string, items: readonly Finding[] | undefined): (Change & Warning)[] =>
+  (items ?? []).map((f) => ({ transform, code: f.code, message: f.message, ...(f.line !== undefined ? { line: f.line } : {}) }));
 
 /** Compare every re-parse with a full parse of the same text (the test suite turns this on). */
 const CHECK_REPARSE = process.env.DOCKERFILE_MIGRATE_CHECK_REPARSE === '1';
@@ -78,15 +91,26 @@ export function runPipeline(text: string, transforms: Transform[], facts: Projec
   const changes: Change[] = [];
   const warnings: Warning[] = [];
   for (const t of transforms) {
-    const res = t.apply({ doc, facts, options, files });
+    let res;
+    try {
+      res = t.apply({ doc, facts, options, files });
+    } catch (e) {
+      throw new TransformError(t.id, e);
+    }
     if (!res) continue;
-    warnings.push(...(res.warnings ?? []));
+    const resChanges = stamp(t.id, res.changes);
+    warnings.push(...stamp(t.id, res.warnings));
     for (const f of res.files ?? []) {
       const prev = files.get(f.path);
       files.set(f.path, { ...f, before: prev ? prev.before : f.before });
     }
     if (res.edits.length) {
-      const next = applyEdits(doc.text, res.edits);
+      let next: string;
+      try {
+        next = applyEdits(doc.text, res.edits);
+      } catch (e) {
+        throw new TransformError(t.id, e);
+      }
       if (next !== doc.text) {
         const before = doc;
         doc = reparse(before, next, res.edits);
@@ -94,7 +118,7 @@ export function runPipeline(text: string, transforms: Transform[], facts: Projec
           const why = sameParse(doc, parseDockerfile(next));
           if (why) throw new Error(`re-parse after ${t.id} differs from a full parse: ${why}`);
         }
-        changes.push(...res.changes);
+        changes.push(...resChanges);
         // Keep every reported line pointing at the same place in the new text.
         const sorted = [...res.edits].sort(byPosition);
         for (const item of [...changes, ...warnings]) {
@@ -104,7 +128,7 @@ export function runPipeline(text: string, transforms: Transform[], facts: Projec
         }
       }
     } else if (res.files?.length) {
-      changes.push(...res.changes);
+      changes.push(...resChanges);
     }
   }
   return { output: doc.text, doc, files: [...files.values()].filter((f) => f.content !== f.before), changes, warnings };

@@ -50,7 +50,7 @@ export interface ProjectFacts {
   /** Read a context file as text (null when missing or not readable). */
   read(rel: string): string | null;
   /** Things that could not be read, for the user. */
-  notes: readonly string[];
+  notes: readonly { code: string; message: string }[];
 }
 
 export interface FileSource {
@@ -236,7 +236,8 @@ export interface GatherOptions {
 }
 
 export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectFacts {
-  const notes: string[] = [];
+  const notes: { code: string; message: string }[] = [];
+  const note = (code: string, message: string) => notes.push({ code, message });
   // Context files that exist but cannot be read as files.
   const problems = new Map<string, string>();
   const listed = src.list();
@@ -246,7 +247,7 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
     const p = src.problem?.(f);
     if (p) {
       problems.set(f, p);
-      notes.push(`${f} ${p}; it was not read`);
+      note('context-file-unreadable', `${f} ${p}; it was not read`);
     }
   }
   const files = listed ? listed.filter((f) => !f.endsWith('/')) : null;
@@ -277,7 +278,7 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
         packageManager: typeof raw.packageManager === 'string' ? raw.packageManager : undefined,
       };
     } catch (e) {
-      notes.push(`package.json could not be parsed (${(e as Error).message.split('\n')[0]}); treating the project as having no scripts or dependencies`);
+      note('package-json-invalid', `package.json could not be parsed (${(e as Error).message.split('\n')[0]}); treating the project as having no scripts or dependencies`);
     }
   }
 
@@ -298,7 +299,7 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
       const fieldPm = m[1] === 'yarn' ? (Number(m[2]) >= 2 ? 'yarn-berry' : 'yarn') : (m[1] as PackageManager);
       if (!manager || (manager === 'yarn' && fieldPm === 'yarn-berry') || (!lockfile && fieldPm)) manager = fieldPm;
       if (manager !== fieldPm && !(manager === 'yarn' && fieldPm === 'yarn-berry')) {
-        notes.push(`package.json says packageManager ${pmField} but the lockfile is ${lockfile}; following the lockfile`);
+        note('package-manager-mismatch', `package.json says packageManager ${pmField} but the lockfile is ${lockfile}; following the lockfile`);
       }
     }
   }
@@ -310,7 +311,7 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
         JSON.parse(t);
       } catch {
         lockfileProblem = 'package-lock.json does not parse, and npm ci would fail on it';
-        notes.push('package-lock.json does not parse; npm ci would fail on it, so installs are left as they are');
+        note('lockfile-invalid', 'package-lock.json does not parse; npm ci would fail on it, so installs are left as they are');
         lockfile = null;
       }
     }
@@ -334,7 +335,7 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
       tsOutDir = cleanDir(ts?.compilerOptions?.outDir);
       tsRootDir = cleanDir(ts?.compilerOptions?.rootDir);
     } catch (e) {
-      notes.push(`tsconfig.json could not be parsed (${(e as Error).message.split('\n')[0]}); its outDir is unknown`);
+      note('tsconfig-invalid', `tsconfig.json could not be parsed (${(e as Error).message.split('\n')[0]}); its outDir is unknown`);
     }
   }
 
@@ -358,7 +359,7 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
     try {
       matcher = ignoreMatcher(di.content.split(/\r?\n/));
     } catch {
-      notes.push(`${di.path} could not be read as ignore patterns`);
+      note('ignore-invalid', `${di.path} could not be read as ignore patterns`);
     }
   }
 

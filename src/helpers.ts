@@ -3,7 +3,7 @@
  * lookups, block text, and glob matching for COPY sources.
  */
 import { copyParts, joinPosix, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from './dockerfile.js';
-import type { Edit } from './types.js';
+import type { Edit, TransformResult } from './types.js';
 
 /** Lines joined and terminated with the document's line ending. */
 export function lines(doc: ParsedDockerfile, ls: string[]): string {
@@ -183,4 +183,9 @@ export function flagText(doc: ParsedDockerfile, ins: Instr, except: string[] = [
 /** Uses $NAME or ${NAME} somewhere in the text. */
 export function usesVariable(text: string, name: string): boolean {
   return new RegExp(`\\$\\{?${name.replace(/[^A-Za-z0-9_]/g, '')}(\\b|\\}|:)`).test(text);
+}
+
+/** A transform that leaves the file as it is, and says why: one warning with its reason code. */
+export function holdBack(code: string, message: string, line?: number): TransformResult {
+  return { edits: [], changes: [], warnings: [{ code, message, ...(line !== undefined ? { line } : {}) }] };
 }

@@ -46,6 +46,8 @@ export interface MigrateResult {
   status: Status;
   /** Why a file was skipped or errored. */
   reason?: string;
+  /** The stable code of that reason (`not-node`, `development-image`, `empty-file`, ...). */
+  code?: string;
   /** The migrated Dockerfile (equal to the input unless status is migrated). */
   output: string;
   files: OutputFile[];
@@ -92,9 +94,13 @@ function lintErrors(text: string): Map<string, number> {
 
 /** Problems that make a text unfit to be treated as a Dockerfile. */
 export function textProblem(text: string): string | null {
-  if (text.length === 0 || text.trim() === '') return 'the file is empty';
-  if (text.includes('\u0000')) return 'the file is binary (it contains NUL bytes)';
-  if (text.includes('\uFFFD')) return 'the file is not valid UTF-8';
+  return textProblemCode(text)?.reason ?? null;
+}
+
+function textProblemCode(text: string): { code: string; reason: string } | null {
+  if (text.length === 0 || text.trim() === '') return { code: 'empty-file', reason: 'the file is empty' };
+  if (text.includes('\u0000')) return { code: 'binary-file', reason: 'the file is binary (it contains NUL bytes)' };
+  if (text.includes('\uFFFD')) return { code: 'invalid-utf8', reason: 'the file is not valid UTF-8' };
   return null;
 }
 
@@ -122,35 +128,35 @@ export function migrate(input: MigrateInput): MigrateResult {
   const ctxDisplay = input.contextPath ?? (path.posix.dirname(displayPath) === '.' ? '' : path.posix.dirname(displayPath));
   const text = input.dockerfile;
   const base = { output: text, files: [], changes: [], warnings: [], diff: '' };
-  const problem = textProblem(text);
-  if (problem) return { ...base, status: 'error', reason: problem };
+  const problem = textProblemCode(text);
+  if (problem) return { ...base, status: 'error', ...problem };
   const options = input.options ?? {};
   const selected = selectTransforms(options);
   let facts: ProjectFacts;
   try {
     facts = factsFor(input.context, options.dockerfileName ?? path.posix.basename(displayPath));
   } catch (e) {
-    return { ...base, status: 'error', reason: `the build context could not be read: ${(e as Error).message}` };
+    return { ...base, status: 'error', code: 'context-unreadable', reason: `the build context could not be read: ${(e as Error).message}` };
   }
   let first;
   try {
     const parsedInput = parseDockerfile(text);
     if (!parsedInput.instructions.some((i) => i.keyword === 'FROM')) {
-      return { ...base, status: 'error', reason: 'no FROM instruction: this does not look like a Dockerfile' };
+      return { ...base, status: 'error', code: 'no-from', reason: 'no FROM instruction: this does not look like a Dockerfile' };
     }
     const node = isNodeDockerfile(parsedInput);
-    if (!node.node) return { ...base, status: 'skipped', reason: node.reason };
+    if (!node.node) return { ...base, status: 'skipped', code: 'not-node', reason: node.reason };
     const open = openEnding(parsedInput);
-    if (open) return { ...base, status: 'error', reason: open };
+    if (open) return { ...base, status: 'error', code: 'truncated', reason: open };
     if (parsedInput.instructions.some((i) => i.keyword === 'ONBUILD')) {
-      return { ...base, status: 'skipped', reason: 'ONBUILD triggers: this is a base image for other builds, which rely on its layout' };
+      return { ...base, status: 'skipped', code: 'onbuild-base', reason: 'ONBUILD triggers: this is a base image for other builds, which rely on its layout' };
     }
     first = runPipeline(text, selected, facts, options, parsedInput);
   } catch (e) {
-    if (e instanceof DockerfileError) return { ...base, status: 'error', reason: e.message };
-    return { ...base, status: 'error', reason: `internal error: ${(e as Error).message}` };
+    if (e instanceof DockerfileError) return { ...base, status: 'error', code: 'parse-error', reason: e.message };
+    return { ...base, status: 'error', code: 'internal-error', reason: `internal error: ${(e as Error).message}` };
   }
-  const warnings = [...facts.notes.map((n) => ({ transform: 'context', message: n })), ...first.warnings];
+  const warnings: Warning[] = [...facts.notes.map((n) => ({ transform: 'context', code: n.code, message: n.message })), ...first.warnings];
   if (first.output !== text) {
     // The output is linted first; the input only when the output has errors to compare.
     let after: Map<string, number>;
@@ -165,12 +171,12 @@ export function migrate(input: MigrateInput): MigrateResult {
         before = lintErrors(text);
       } catch {
         // The linter cannot read the input at all (it overflows on some inputs): nothing to compare against.
-        warnings.push({ transform: 'context', message: 'dockerfile-utils could not lint the input, so the output was checked by re-parsing only' });
+        warnings.push({ transform: 'context', code: 'lint-unavailable', message: 'dockerfile-utils could not lint the input, so the output was checked by re-parsing only' });
       }
       if (before) {
         for (const [k, n] of after) {
           if (n > (before.get(k) ?? 0)) {
-            return { ...base, warnings, status: 'error', reason: `internal error: the migrated Dockerfile would add a lint error (${k.replace(/^[^:]*:/, '')}); nothing was changed` };
+            return { ...base, warnings, status: 'error', code: 'lint-regression', reason: `internal error: the migrated Dockerfile would add a lint error (${k.replace(/^[^:]*:/, '')}); nothing was changed` };
           }
         }
       }
@@ -239,17 +245,17 @@ export function migrateFile(file: string, opts: MigrateFileOptions = {}): Migrat
   const cwd = opts.cwd ?? process.cwd();
   const abs = path.resolve(cwd, file);
   const rel = toPosix(path.relative(cwd, abs)) || path.basename(abs);
-  const err = (reason: string) => ({ path: rel, status: 'error' as const, reason, output: '', files: [], changes: [], warnings: [], diff: '' });
+  const err = (reason: string, code = 'unreadable') => ({ path: rel, status: 'error' as const, code, reason, output: '', files: [], changes: [], warnings: [], diff: '' });
   let st: fs.Stats;
   try {
     st = fs.statSync(abs);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return err(code === 'ENOENT' ? 'no such file or directory' : code === 'ELOOP' ? 'too many levels of symbolic links' : `cannot read it (${code ?? (e as Error).message})`);
+    return err(code === 'ENOENT' ? 'no such file or directory' : code === 'ELOOP' ? 'too many levels of symbolic links' : `cannot read it (${code ?? (e as Error).message})`, code === 'ENOENT' ? 'not-found' : 'unreadable');
   }
-  if (st.isDirectory()) return err('is a directory, not a Dockerfile');
-  if (!st.isFile()) return err('is not a regular file');
-  if (st.size > MAX_DOCKERFILE_BYTES) return err(`is larger than ${MAX_DOCKERFILE_BYTES / 1024 / 1024} MiB; not a Dockerfile this tool will rewrite`);
+  if (st.isDirectory()) return err('is a directory, not a Dockerfile', 'not-a-file');
+  if (!st.isFile()) return err('is not a regular file', 'not-a-file');
+  if (st.size > MAX_DOCKERFILE_BYTES) return err(`is larger than ${MAX_DOCKERFILE_BYTES / 1024 / 1024} MiB; not a Dockerfile this tool will rewrite`, 'too-large');
   let buf: Buffer;
   try {
     buf = fs.readFileSync(abs);
@@ -257,12 +263,12 @@ export function migrateFile(file: string, opts: MigrateFileOptions = {}): Migrat
     const code = (e as NodeJS.ErrnoException).code;
     return err(code === 'EACCES' ? 'permission denied' : `cannot read it (${code ?? (e as Error).message})`);
   }
-  if (buf.includes(0)) return err('the file is binary (it contains NUL bytes)');
+  if (buf.includes(0)) return err('the file is binary (it contains NUL bytes)', 'binary-file');
   let text: string;
   try {
     text = UTF8.decode(buf);
   } catch {
-    return err('the file is not valid UTF-8');
+    return err('the file is not valid UTF-8', 'invalid-utf8');
   }
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) text = '\uFEFF' + text;
   const ctxAbs = opts.context ? path.resolve(cwd, opts.context) : path.dirname(abs);

@@ -35,6 +35,8 @@ export interface FileReport {
   path: string;
   status: Status;
   reason?: string;
+  /** The stable code of the reason. */
+  code?: string;
   changes: Change[];
   warnings: Warning[];
   diff: string;
@@ -59,9 +61,9 @@ export function markdownReport(reports: FileReport[]): string {
   const s = summarize(reports);
   const out: string[] = ['## dockerfile-migrate', '', `${s.migrated} migrated, ${s.unchanged} unchanged, ${s.skipped} skipped, ${s.error} errors`, ''];
   for (const r of reports) {
-    out.push(`### \`${r.path}\`: ${r.status}${r.reason ? ` (${r.reason})` : ''}`, '');
-    for (const c of r.changes) out.push(`- **${c.transform}**${c.line ? ` (line ${c.line})` : ''}: ${c.message}`);
-    for (const w of r.warnings) out.push(`- ⚠️ **${w.transform}**${w.line ? ` (line ${w.line})` : ''}: ${w.message}`);
+    out.push(`### \`${r.path}\`: ${r.status}${r.reason ? ` (${r.code ? `\`${r.code}\`: ` : ''}${r.reason})` : ''}`, '');
+    for (const c of r.changes) out.push(`- **${c.transform}/${c.code}**${c.line ? ` (line ${c.line})` : ''}: ${c.message}`);
+    for (const w of r.warnings) out.push(`- ⚠️ **${w.transform}/${w.code}**${w.line ? ` (line ${w.line})` : ''}: ${w.message}`);
     if (r.diff) out.push('', '<details><summary>diff</summary>', '', '```diff', r.diff.replace(/\n$/, ''), '```', '', '</details>');
     out.push('');
   }

@@ -8,18 +8,25 @@ export interface Edit {
   text: string;
 }
 
-export interface Change {
-  transform: string;
-  /** One line a reviewer understands: what changed and why. */
+/**
+ * What a transform reports: a stable reason code (kebab-case, unique within the transform, the
+ * key users and batch reports group by), one line a reviewer understands, and the 1-based line
+ * in the input of that transform's pass when it applies to one.
+ */
+export interface Finding {
+  code: string;
   message: string;
-  /** 1-based line in the input of that transform's pass, when it applies to one. */
   line?: number;
 }
 
-export interface Warning {
+/** A change made, stamped by the engine with the transform that made it. */
+export interface Change extends Finding {
   transform: string;
-  message: string;
-  line?: number;
+}
+
+/** Something left as it was, and why; stamped with the transform (or `context`, `discover`, ...). */
+export interface Warning extends Finding {
+  transform: string;
 }
 
 export interface GeneratedFile {
@@ -50,13 +57,15 @@ export interface TransformContext {
 export interface TransformResult {
   edits: Edit[];
   files?: GeneratedFile[];
-  changes: Change[];
-  warnings?: Warning[];
+  changes: Finding[];
+  warnings?: Finding[];
 }
 
 export interface Transform {
   id: string;
   summary: string;
+  /** Every code the transform reports, with what it means: changes it makes and reasons it holds back. */
+  codes: Readonly<Record<string, string>>;
   apply(ctx: TransformContext): TransformResult | null;
 }
 

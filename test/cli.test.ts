@@ -176,7 +176,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       const r = await run(['--check'], dir);
       expect(r.code).toBe(0);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/^Dockerfile: skipped \(.*\)\n0 migrated, 0 unchanged, 1 skipped, 0 errors\n$/);
+      expect(r.stderr).toMatch(/^Dockerfile: skipped \(not-node: .*\)\n0 migrated, 0 unchanged, 1 skipped, 0 errors\n$/);
       expect(snapshot(dir)).toEqual(before);
     });
   });
@@ -283,7 +283,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
           '',
         ].join('\n'),
       );
-      expect(r.stderr.startsWith('Dockerfile: migrated\n  npm-ci (line 4): ')).toBe(true);
+      expect(r.stderr.startsWith('Dockerfile: migrated\n  npm-ci/npm-ci (line 4): ')).toBe(true);
       expect(snapshot(dir)).toEqual(before);
     });
 

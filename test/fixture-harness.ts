@@ -34,6 +34,16 @@ export function listCases(): FixtureCase[] {
 
 const EXPECTED = /\.expected$|^case\.json$/;
 
+/**
+ * The report of a case as reviewers read it: the status (with its code when skipped or an error),
+ * then one line per change and per warning: `transform/code@line: message`.
+ */
+export function reportLines(res: MigrateResult): string {
+  const head = res.status + (res.code ? ` ${res.code}: ${res.reason}` : '');
+  const item = (kind: string, f: MigrateResult['changes'][number]) => `${kind} ${f.transform}/${f.code}${f.line !== undefined ? `@${f.line}` : ''}: ${f.message}`;
+  return [head, ...res.changes.map((c) => item('change', c)), ...res.warnings.map((w) => item('warning', w))].join('\n') + '\n';
+}
+
 /** The case folder as a build context, without the expectation files. */
 export function caseSource(dir: string, overlay: Record<string, string> = {}): FileSource {
   const base = dirSource(dir);

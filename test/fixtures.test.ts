@@ -1,14 +1,15 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDockerfile } from '../src/dockerfile.js';
-import { lintErrors, listCases, readOptional, runCase } from './fixture-harness.js';
+import { transformIds, transforms } from '../transforms/index.js';
+import { lintErrors, listCases, readOptional, reportLines, runCase } from './fixture-harness.js';
 
 const cases = listCases();
 
 describe('fixtures', () => {
   it('has cases for every transform and for the pipeline', () => {
     const groups = new Set(cases.map((c) => c.group));
-    for (const g of ['npm-ci', 'cache-order', 'split-stages', 'selective-copy', 'non-root', 'node-env', 'dockerignore', 'pipeline']) {
+    for (const g of [...transformIds, 'pipeline']) {
       expect(groups, `fixtures/${g}`).toContain(g);
     }
   });
@@ -28,6 +29,18 @@ describe('fixtures', () => {
       it('writes exactly the expected .dockerignore (or none)', () => {
         const f = res.files.find((x) => x.path.endsWith('.dockerignore'));
         expect(f?.content ?? null).toBe(expectedIgnore);
+      });
+
+      it('reports exactly the expected changes and warnings, with their codes (report.expected)', async () => {
+        await expect(reportLines(res)).toMatchFileSnapshot(path.join(c.dir, 'report.expected'));
+      });
+
+      it('reports only codes its transform declares', () => {
+        const declared = new Map(transforms.map((t) => [t.id, t.codes]));
+        for (const f of [...res.changes, ...res.warnings]) {
+          if (f.transform === 'context') continue;
+          expect(Object.keys(declared.get(f.transform) ?? {}), `${f.transform}/${f.code}`).toContain(f.code);
+        }
       });
 
       it('explains every change', () => {

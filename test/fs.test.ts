@@ -608,7 +608,7 @@ describe.concurrent('leftover temp files, concurrent runs, odd ignore files and 
     fs.rmSync(path.join(dir, 'package.json'));
     fs.mkdirSync(path.join(dir, 'package.json'));
     const r = await run([], dir);
-    expect(r.stderr).toMatch(/warning context: .*package\.json/);
+    expect(r.stderr).toMatch(/warning context\/context-file-unreadable: .*package\.json/);
   });
 
   it('a directory name with a tab: git apply accepts the dry-run patch', async ({ expect }) => {
