@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDockerfile } from '../src/dockerfile.js';
@@ -5,6 +6,11 @@ import { transformIds, transforms } from '../transforms/index.js';
 import { lintErrors, listCases, readOptional, reportLines, runCase } from './fixture-harness.js';
 
 const cases = listCases();
+/**
+ * UPDATE_FIXTURES=1 rewrites Dockerfile.expected and .dockerignore.expected from the current output
+ * (as `-u` does for report.expected); review the result in the diff.
+ */
+const UPDATE = process.env.UPDATE_FIXTURES === '1';
 
 describe('fixtures', () => {
   it('has cases for every transform and for the pipeline', () => {
@@ -17,9 +23,19 @@ describe('fixtures', () => {
   for (const c of cases) {
     describe(`${c.group}/${c.name}`, () => {
       const input = readOptional(path.join(c.dir, 'Dockerfile'))!;
+      const res = runCase(c);
+      if (UPDATE) {
+        const write = (name: string, content: string | null) => {
+          const file = path.join(c.dir, name);
+          if (content === null) fs.rmSync(file, { force: true });
+          else fs.writeFileSync(file, content);
+        };
+        write('Dockerfile.expected', res.output === input ? null : res.output);
+        write('.dockerignore.expected', res.files.find((x) => x.path.endsWith('.dockerignore'))?.content ?? null);
+      }
+
       const expected = readOptional(path.join(c.dir, 'Dockerfile.expected'));
       const expectedIgnore = readOptional(path.join(c.dir, '.dockerignore.expected'));
-      const res = runCase(c);
 
       it('gives exactly the expected Dockerfile', () => {
         expect(res.status === 'error' ? res.reason : undefined).toBeUndefined();

@@ -194,7 +194,7 @@ const ADDITIONS: { transform: string[]; test: (b: Item) => boolean }[] = [
   { transform: ['split-stages', 'selective-copy'], test: (b) => b.keyword === 'COPY' && /^COPY --from=/.test(b.text) },
   { transform: ['cache-order'], test: (b) => b.keyword === 'COPY' && tokens(b.text).slice(1, -1).every((w) => w.startsWith('--') || INSTALL_FILES.test(w)) },
   { transform: ['node-env'], test: (b) => b.text === 'ENV NODE_ENV=production' },
-  { transform: ['non-root'], test: (b) => /^USER (node|nonroot|app)$/.test(b.text) || /^RUN (addgroup|groupadd)\b/.test(b.text) },
+  { transform: ['non-root'], test: (b) => /^USER (node|nonroot|app)$/.test(b.text) || /^RUN (addgroup|groupadd)\b/.test(b.text) || /^RUN chown (node|nonroot|app):(node|nonroot|app) /.test(b.text) },
 ];
 
 export function accounting(input: string, res: MigrateResult): string[] {

@@ -2,16 +2,25 @@
  * node-env: `ENV NODE_ENV=production` in the final stage, where frameworks read it at run
  * time. Never before an install that needs devDependencies.
  */
-import { insertAfter, lastStage, lineNo, lines } from '../src/helpers.js';
+import { holdBack, insertAfter, lastStage, lineNo, lines } from '../src/helpers.js';
 import { classifyRun, installOmitsDev, stageChain, stageRunsNode } from '../src/node.js';
 import type { Transform } from '../src/types.js';
+import { nodeEnvUse } from '../src/node-env-use.js';
+import { analyzeStart } from '../src/start-path.js';
 
 const ID = 'node-env';
 
 export const nodeEnv: Transform = {
   id: ID,
   summary: 'ENV NODE_ENV=production in the final stage, after any install that needs devDependencies',
-  apply({ doc }) {
+  codes: {
+    'node-env': 'ENV NODE_ENV=production in the final stage',
+    'node-env-set': 'left the NODE_ENV the Dockerfile sets as it is',
+    'app-reads-node-env': 'not added: the app\'s code or configuration behaves differently under NODE_ENV=production',
+    'no-context': 'not added: without the build context it cannot be told whether the app depends on NODE_ENV',
+    'development-image': 'not added: the image runs a development server',
+  },
+  apply({ doc, facts }) {
     const stage = lastStage(doc);
     // A final stage without Node.js (Python serving assets built by an npm stage) is not ours to change.
     if (!stage || !stageRunsNode(doc, stage)) return null;
@@ -21,10 +30,15 @@ export const nodeEnv: Transform = {
         const m = /(?:^|\s)NODE_ENV(?:=|\s+)["']?([^"'\s]*)/.exec(i.content);
         if (!m) continue;
         if (st !== stage && st.index < stage.index) return null;
-        if (m[1] !== 'production') return { edits: [], changes: [], warnings: [{ transform: ID, line: lineNo(doc, i), message: `left NODE_ENV=${m[1]} as it is` }] };
+        if (m[1] !== 'production') return holdBack('node-env-set', `left NODE_ENV=${m[1]} as it is`, lineNo(doc, i));
         return null;
       }
     }
+    // NODE_ENV=production changes behaviour, not only speed, where the app branches on it.
+    if (!facts.files) return holdBack('no-context', 'left NODE_ENV unset: without the build context it cannot be told whether the app behaves differently under NODE_ENV=production');
+    const use = nodeEnvUse(facts);
+    if (use) return holdBack('app-reads-node-env', `left NODE_ENV unset: ${use.file}: ${use.why}, so NODE_ENV=production would change what the app does; set it yourself once that is what you want`);
+    if (analyzeStart(doc, stage, facts).devServer) return holdBack('development-image', 'left NODE_ENV unset: the image runs a development server');
     // After the last RUN that installs devDependencies or builds, else right after FROM.
     let anchor = stage.from;
     for (const i of stage.instructions) {
@@ -36,7 +50,7 @@ export const nodeEnv: Transform = {
     }
     return {
       edits: [insertAfter(doc, anchor, lines(doc, ['ENV NODE_ENV=production']))],
-      changes: [{ transform: ID, line: lineNo(doc, anchor) + 1, message: '`ENV NODE_ENV=production` in the final stage: Express and other frameworks skip dev-only work and verbose errors' }],
+      changes: [{ code: 'node-env', line: lineNo(doc, anchor) + 1, message: '`ENV NODE_ENV=production` in the final stage: Express and other frameworks skip dev-only work and verbose errors' }],
     };
   },
 };

@@ -5,10 +5,11 @@
  */
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
 import type { ProjectFacts } from '../src/facts.js';
-import { copyDest, finalWorkdir, insertAfter, isContextCopy, isInside, lastStage, lineNo, lines, workdirAt } from '../src/helpers.js';
-import { baseImageInfo, stageChain, stageRunsNode } from '../src/node.js';
+import { copyDest, finalWorkdir, holdBack, insertAfter, isContextCopy, isInside, lastStage, lineNo, lines, workdirAt } from '../src/helpers.js';
+import { baseImageInfo, classifyRun, stageChain, stageRunsNode } from '../src/node.js';
+import { analyzeStart } from '../src/start-path.js';
 import { runtimeCommandWords } from '../src/app-files.js';
-import type { Change, Edit, Transform, TransformResult } from '../src/types.js';
+import type { Edit, Finding, Transform, TransformResult } from '../src/types.js';
 
 const ID = 'non-root';
 const ROOT = /^(root|0)(:.*)?$/;
@@ -17,6 +18,19 @@ const PRIVILEGE_DROP = /\b(gosu|su-exec|setpriv|runuser|chpst|s6-setuidgid)\b|\b
 export const nonRoot: Transform = {
   id: ID,
   summary: 'the final stage runs as a non-root user (USER node on official images) and owns its files via --chown',
+  codes: {
+    'create-user': 'a system user is created: the base image has none',
+    chown: '--chown on the copies into the app directory',
+    user: 'USER: the app no longer runs as root',
+    'explicit-root': 'left as it is: the Dockerfile asks for root explicitly',
+    'base-unresolved': 'no USER added: the base image cannot be resolved',
+    'base-unknown': 'no USER added: the base image is not a known node, Alpine or Debian image',
+    'low-port': 'no USER added: the app listens on a port below 1024',
+    'privilege-drop': 'no USER added: the start command switches users itself and expects root',
+    'start-writes-app': 'no USER added: the start installs or builds into directories root created',
+    'app-dir-owner': 'the app directory itself belongs to the user, so the app can create files in it',
+    'app-dir-root-owned': 'the app directory stays owned by root: the image has no shell to change it',
+  },
   apply({ doc, facts }): TransformResult | null {
     const stage = lastStage(doc);
     // A final stage without Node.js (Python serving assets built by an npm stage) is not ours to change.
@@ -25,17 +39,16 @@ export const nonRoot: Transform = {
     const users = chain.flatMap((s) => s.instructions.filter((i) => i.keyword === 'USER'));
     const ownUser = [...stage.instructions].reverse().find((i) => i.keyword === 'USER');
     const lastUser = ownUser ?? users[0];
-    const warn = (message: string, line?: number): TransformResult => ({ edits: [], changes: [], warnings: [{ transform: ID, message, line }] });
     if (lastUser) {
       const u = lastUser.args.join(' ');
       if (!ROOT.test(u)) return null;
-      return warn(`left \`USER ${u}\` as it is: the Dockerfile asks for root explicitly`, lineNo(doc, lastUser));
+      return holdBack('explicit-root', `left \`USER ${u}\` as it is: the Dockerfile asks for root explicitly`, lineNo(doc, lastUser));
     }
     const baseStage = chain[chain.length - 1];
     const base = baseImageInfo(baseStage.resolvedImage);
     let user: string;
     let create: string | null = null;
-    if (base.unresolved) return warn(`no USER added: the base image ${baseStage.image} cannot be resolved, so its users are unknown`);
+    if (base.unresolved) return holdBack('base-unresolved', `no USER added: the base image ${baseStage.image} cannot be resolved, so its users are unknown`);
     if (base.officialNode || /chainguard\/node/.test(baseStage.resolvedImage)) user = 'node';
     else if (base.distroless) user = 'nonroot';
     else if (base.alpine) {
@@ -44,7 +57,7 @@ export const nonRoot: Transform = {
     } else if (base.debian) {
       user = 'app';
       create = 'RUN groupadd --system app && useradd --system --gid app --no-create-home app';
-    } else return warn(`no USER added: ${baseStage.image} is neither an official node image nor a known Alpine or Debian base`);
+    } else return holdBack('base-unknown', `no USER added: ${baseStage.image} is neither an official node image nor a known Alpine or Debian base`);
 
     const lowPorts = chain
       .flatMap((st) => st.instructions)
@@ -52,22 +65,24 @@ export const nonRoot: Transform = {
       .flatMap((i) => i.args)
       .map((p) => Number(p.split('/')[0]))
       .filter((p) => Number.isInteger(p) && p > 0 && p < 1024);
-    if (lowPorts.length) return warn(`no USER added: the app listens on port ${lowPorts.join(', ')}, which a non-root user may not bind on every runtime (e.g. Kubernetes)`);
+    if (lowPorts.length) return holdBack('low-port', `no USER added: the app listens on port ${lowPorts.join(', ')}, which a non-root user may not bind on every runtime (e.g. Kubernetes)`);
     // A start command or entrypoint script that drops privileges itself (su-exec, gosu, chown) expects root.
     const words = runtimeCommandWords(doc, stage);
-    if (PRIVILEGE_DROP.test(words.join(' '))) return warn('no USER added: the start command switches users or changes ownership itself and expects to start as root');
+    if (PRIVILEGE_DROP.test(words.join(' '))) return holdBack('privilege-drop', 'no USER added: the start command switches users or changes ownership itself and expects to start as root');
     const wd = finalWorkdir(doc, stage);
+    const start = analyzeStart(doc, stage, facts);
+    if (start.buildsAtStart) return holdBack('start-writes-app', `no USER added: ${start.buildsAtStart}, writing where root created the files`);
     for (const w of words) {
       const body = scriptBody(doc, w, facts, wd);
-      if (body !== null && PRIVILEGE_DROP.test(body)) return warn(`no USER added: ${w} switches users or changes ownership itself and expects to start as root`);
+      if (body !== null && PRIVILEGE_DROP.test(body)) return holdBack('privilege-drop', `no USER added: ${w} switches users or changes ownership itself and expects to start as root`);
     }
 
     const edits: Edit[] = [];
-    const changes: Change[] = [];
+    const changes: Finding[] = [];
     const fromBlock = stage.from;
     if (create) {
       edits.push(insertAfter(doc, fromBlock, lines(doc, [create])));
-      changes.push({ transform: ID, line: lineNo(doc, fromBlock), message: `creates system user ${user}: ${stage.image} has no unprivileged user` });
+      changes.push({ code: 'create-user', line: lineNo(doc, fromBlock), message: `creates system user ${user}: ${stage.image} has no unprivileged user` });
     }
     let chowned = 0;
     for (const ins of stage.instructions) {
@@ -80,13 +95,39 @@ export const nonRoot: Transform = {
       edits.push({ start: lastFlag, end: lastFlag, text: ` --chown=${user}:${user}` });
       chowned++;
     }
-    if (chowned) changes.push({ transform: ID, message: `\`--chown=${user}:${user}\` on ${chowned === 1 ? 'the copy' : `the ${chowned} copies`} into the app directory: COPY leaves files owned by root otherwise` });
+    if (chowned) changes.push({ code: 'chown', message: `\`--chown=${user}:${user}\` on ${chowned === 1 ? 'the copy' : `the ${chowned} copies`} into the app directory: COPY leaves files owned by root otherwise` });
     const anchor = lastWriter(stage) ?? fromBlock;
-    edits.push(insertAfter(doc, anchor, lines(doc, [`USER ${user}`])));
-    changes.push({ transform: ID, line: lineNo(doc, anchor) + 1, message: `\`USER ${user}\`: the app no longer runs as root${base.officialNode ? ' (the node image ships this user, uid 1000)' : ''}` });
-    return { edits, changes };
+    // WORKDIR creates the app directory owned by root (BuildKit does it at once; podman at the first
+    // COPY), and so does RUN mkdir: the app, which could create files there as root, must still be able to.
+    const own: string[] = [];
+    const warnings: Finding[] = [];
+    if (wd && wd !== '/' && !chownsAppDir(doc, stage, wd)) {
+      if (base.distroless) {
+        warnings.push({ code: 'app-dir-root-owned', message: `${wd} stays owned by root: ${baseStage.image} has no shell to change its owner; the app cannot create files there` });
+      } else {
+        const made = stage.instructions
+          .filter((i) => i.keyword === 'RUN')
+          .flatMap((i) => classifyRun(doc, i).commands.filter((c) => c.kind === 'mkdir').flatMap((c) => (c.paths ?? []).map((p) => ({ p, at: workdirAt(stage, i, doc) ?? '/' }))))
+          .map(({ p, at }) => normalizePosix(p.startsWith('/') ? p : `${at}/${p}`))
+          .filter((p) => isInside(p, wd) && p !== wd && !p.includes('$'));
+        own.push(`RUN chown ${user}:${user} ${[wd.includes('$') ? '.' : wd, ...new Set(made)].join(' ')}`);
+        changes.push({ code: 'app-dir-owner', line: lineNo(doc, anchor) + 1, message: `\`${own[0]}\`: ${wd} itself belongs to ${user}, so the app can create files in it (logs, uploads) as it could as root` });
+      }
+    }
+    edits.push(insertAfter(doc, anchor, lines(doc, [...own, `USER ${user}`])));
+    changes.push({ code: 'user', line: lineNo(doc, anchor) + 1, message: `\`USER ${user}\`: the app no longer runs as root${base.officialNode ? ' (the node image ships this user, uid 1000)' : ''}` });
+    return { edits, changes, warnings };
   },
 };
+
+/** Does a RUN of the stage already give the app directory an owner (chown [-R] user /app)? */
+function chownsAppDir(doc: ParsedDockerfile, stage: Stage, wd: string): boolean {
+  return stage.instructions.some(
+    (i) =>
+      i.keyword === 'RUN' &&
+      classifyRun(doc, i).commands.some((c) => c.kind === 'chown' && (c.paths ?? []).some((p) => normalizePosix(p.startsWith('/') ? p : `${workdirAt(stage, i, doc) ?? '/'}/${p}`) === normalizePosix(wd))),
+  );
+}
 
 /**
  * The text of a script the start command names: a context file of that path, or the source of a

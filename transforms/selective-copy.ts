@@ -5,8 +5,10 @@
  */
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
 import type { ProjectFacts } from '../src/facts.js';
-import { buildOutputDir, entryInfo, isDevEntry, namedBySources, runtimeCommandWords } from '../src/app-files.js';
-import { copyDest, escapeRegExp, finalWorkdir, flagText, globToRegExp, isContextCopy, lastStage, lineNo, stageNamed, workdirAt } from '../src/helpers.js';
+import { entryInfo, isDevEntry, namedBySources, runtimeCommandWords } from '../src/app-files.js';
+import { appDirModel, type Created } from '../src/app-dir.js';
+import { analyzeStart } from '../src/start-path.js';
+import { copyDest, escapeRegExp, holdBack, finalWorkdir, flagText, globToRegExp, isContextCopy, lastStage, lineNo, stageNamed, workdirAt } from '../src/helpers.js';
 import { classifyRun, stageChain } from '../src/node.js';
 import type { Transform, TransformResult } from '../src/types.js';
 
@@ -65,6 +67,17 @@ function presentIn(doc: ParsedDockerfile, src: Stage, facts: ProjectFacts, appDi
 export const selectiveCopy: Transform = {
   id: ID,
   summary: 'the runtime stage copies node_modules, package.json and what the app runs instead of the whole build directory',
+  codes: {
+    selective: 'the whole-directory copy became copies of what the app runs',
+    'kept-unknown': 'entries that are neither development files nor build inputs stay, as the app may read them',
+    'chown-creates-dir': 'kept the whole copy: it creates the app directory with its owner',
+    'no-context': 'kept the whole copy: the build context could not be read',
+    'yarn-pnp': 'kept the whole copy: Plug\'n\'Play keeps dependencies outside node_modules',
+    'copies-unfollowable': 'kept the whole copy: the build stage copies files in ways that cannot be followed',
+    'no-entry': 'kept the whole copy: the entry file cannot be told',
+    'unknown-writer': 'kept the whole copy: a build step writes into the app directory, and what it writes cannot be told',
+    'entry-missing': 'kept the whole copy: the entry is not in the build stage\'s app directory',
+  },
   apply({ doc, facts }): TransformResult | null {
     const stage = lastStage(doc);
     if (!stage || doc.stages.length < 2) return null;
@@ -72,19 +85,25 @@ export const selectiveCopy: Transform = {
     if (!whole) return null;
     const { ins, src, appDir } = whole;
     const line = lineNo(doc, ins);
-    const keep = (why: string): TransformResult => ({ edits: [], changes: [], warnings: [{ transform: ID, line, message: `kept \`${ins.text}\`: ${why}` }] });
+    const keep = (code: string, why: string): TransformResult => holdBack(code, `kept \`${ins.text}\`: ${why}`, line);
     if (ins.flags.some((f) => f.name === 'chown') && !stage.instructions.some((i) => i.index < ins.index && i.keyword === 'WORKDIR')) {
-      return keep(`this copy creates ${appDir} owned by ${ins.flags.find((f) => f.name === 'chown')!.value}; copies of its parts would leave the directory itself owned by root`);
+      return keep('chown-creates-dir', `this copy creates ${appDir} owned by ${ins.flags.find((f) => f.name === 'chown')!.value}; copies of its parts would leave the directory itself owned by root`);
     }
-    if (!facts.files || !facts.packageJson) return keep('the build context could not be read, so what the app needs is unknown');
-    if (facts.manager === 'yarn-berry' && !/nodeLinker:\s*["']?node-modules/.test(facts.read('.yarnrc.yml') ?? '')) return keep('Yarn Plug\'n\'Play keeps dependencies outside node_modules');
+    if (!facts.files || !facts.packageJson) return keep('no-context', 'the build context could not be read, so what the app needs is unknown');
+    if (facts.manager === 'yarn-berry' && !/nodeLinker:\s*["']?node-modules/.test(facts.read('.yarnrc.yml') ?? '')) return keep('yarn-pnp', 'Yarn Plug\'n\'Play keeps dependencies outside node_modules');
 
     const present = presentIn(doc, src, facts, appDir);
-    if (!present) return keep('the build stage copies files in ways that cannot be followed');
+    if (!present) return keep('copies-unfollowable', 'the build stage copies files in ways that cannot be followed');
     const chain = stageChain(doc, src);
     const runs = chain.flatMap((st) => st.instructions.filter((i) => i.keyword === 'RUN').map((i) => classifyRun(doc, i)));
     const installs = runs.some((r) => r.commands.some((c) => c.kind === 'install' || c.kind === 'add'));
-    const builds = runs.some((r) => r.commands.some((c) => c.kind === 'build' && c.manager));
+    // What the build creates in the app directory besides the context's files and node_modules.
+    const model = appDirModel(doc, src, facts, appDir);
+    if (model.unknown) {
+      return keep('unknown-writer', `${model.unknown.why}${model.unknown.line ? ` (line ${model.unknown.line})` : ''}; the runtime stage receives the whole directory`);
+    }
+    const builds = model.builds || runs.some((r) => r.commands.some((c) => c.kind === 'build' && c.manager));
+    const start = analyzeStart(doc, stage, facts);
     const words = runtimeCommandWords(doc, stage);
     const entry = entryInfo(words, facts);
     const subDirs = new Set<string>();
@@ -93,7 +112,7 @@ export const selectiveCopy: Transform = {
       .map((e) => (e.startsWith(appDir + '/') ? e.slice(appDir.length + 1) : e))
       .filter((e) => !e.startsWith('/'));
     if (!entries.length && facts.packageJson.main) entries = [facts.packageJson.main.replace(/^\.\//, '')];
-    if (!entries.length) return keep('the entry file cannot be told from CMD, ENTRYPOINT, the start script or main');
+    if (!entries.length) return keep('no-entry', 'the entry file cannot be told from CMD, ENTRYPOINT, the start script or main');
 
     const need = new Set<string>();
     const reasons = new Map<string, string>();
@@ -101,28 +120,47 @@ export const selectiveCopy: Transform = {
       if (!need.has(name)) reasons.set(name, why);
       need.add(name);
     };
-    if (installs) add('node_modules', 'production dependencies');
+    // An app without dependencies gets no node_modules from its install.
+    const pkg = facts.packageJson;
+    const hasProdDeps = Object.keys(pkg.dependencies).length > 0 || /"optionalDependencies"\s*:\s*\{\s*"/.test(facts.read('package.json') ?? '');
+    if (installs && (hasProdDeps || (start.devPackages.length > 0 && Object.keys(pkg.devDependencies).length > 0))) add('node_modules', 'production dependencies');
     add('package.json', 'read by Node.js and npm');
-    let out: string | null = null;
-    if (builds) {
-      out = buildOutputDir(facts, entries);
-      if (!out) return keep('the build step\'s output directory is unknown (no tsconfig outDir, no --outDir, CMD does not name it)');
-      add(out, 'build output');
+    const created = new Map<string, Created>(model.created.map((c) => [c.path, c]));
+    const outs = [...created.keys()];
+    const isOutput = (e: string) => outs.some((o) => e === o || e.startsWith(o + '/'));
+    // Created at the top level: copied as they are. Created inside a context folder: see below.
+    for (const c of model.created) {
+      const top = c.path.split('/')[0];
+      if (c.path.includes('/') && present.has(top)) continue;
+      add(top, c.why);
+      if (c.path.includes('/')) subDirs.add(top);
     }
-    const outTop = out ? out.split('/')[0] : null;
     for (const e of entries) {
       const top = e.split('/')[0];
-      if (out && (e === out || e.startsWith(out + '/'))) continue;
-      if (!present.has(top)) return keep(`the entry ${e} is not in the build stage's ${appDir}`);
+      if (isOutput(e)) continue;
+      if (!present.has(top)) return keep('entry-missing', `the entry ${e} is not in the build stage's ${appDir}`);
       add(top, 'entry point');
     }
     // What the app's sources, and the runtime stage's own instructions, name.
     const buildOnly = new Set<string>();
     if (builds) {
-      for (const n of present) if (BUILD_INPUTS.test(n) && n !== out && !need.has(n)) buildOnly.add(n);
+      for (const n of present) if (BUILD_INPUTS.test(n) && !created.has(n) && !need.has(n)) buildOnly.add(n);
       if (facts.tsRootDir) buildOnly.add(facts.tsRootDir.split('/')[0]);
-      // A nested output (server/dist) comes on its own; the rest of its top folder is sources.
-      if (out && outTop && out !== outTop) buildOnly.add(outTop);
+    }
+    // Files that loaders on the start path read at run time (tsconfig.json for tsconfig-paths, ...).
+    for (const f of start.runtimeFiles) {
+      const top = f.path.split('/')[0];
+      if (present.has(top)) add(top, f.why);
+    }
+    // Started through yarn 2+: yarn needs its settings and release to run at all.
+    if (facts.manager === 'yarn-berry' && start.managers.has('yarn')) {
+      if (present.has('.yarnrc.yml')) add('.yarnrc.yml', 'read by yarn, which starts the app');
+      for (const sub of ['.yarn/releases', '.yarn/plugins']) {
+        if (present.has('.yarn') && facts.files.some((f) => f.startsWith(sub + '/'))) {
+          add(sub, "yarn's release and plugins, which start the app");
+          subDirs.add(sub);
+        }
+      }
     }
     // What the sources name is kept even when its name looks like a development folder (docs/ served as pages).
     for (const p of namedBySources(facts, need)) {
@@ -161,10 +199,18 @@ export const selectiveCopy: Transform = {
       add(n, 'may be read at run time');
       unknownKept.push(n);
     }
+    // Created inside a context folder that stays behind (server/dist while server/ holds sources):
+    // the created path on its own.
+    for (const c of model.created) {
+      const top = c.path.split('/')[0];
+      if (!c.path.includes('/') || !present.has(top) || need.has(top)) continue;
+      add(c.path, c.why);
+      if (c.type !== 'file') subDirs.add(c.path);
+    }
     const leftOut = [...present].filter((n) => !need.has(n)).sort();
     if (!leftOut.length) return null;
 
-    const isDir = (n: string) => n === 'node_modules' || n === out || subDirs.has(n) || facts.topLevel.get(n) === 'dir';
+    const isDir = (n: string) => n === 'node_modules' || subDirs.has(n) || created.get(n)?.type === 'dir' || created.get(n)?.type === 'any' || facts.topLevel.get(n) === 'dir';
     const flags = flagText(doc, ins, ['from']);
     const fromFlag = doc.text.slice(ins.flags.find((f) => f.name === 'from')!.start, ins.flags.find((f) => f.name === 'from')!.end);
     const head = ['COPY', fromFlag, ...flags].join(' ');
@@ -188,13 +234,13 @@ export const selectiveCopy: Transform = {
 
     const changes = [
       {
-        transform: ID,
+        code: 'selective',
         line,
         message: `\`${ins.text}\` → copies of ${[...need].map((n) => (isDir(n) ? n + '/' : n)).join(', ')}; left out: ${leftOut.slice(0, 12).join(', ')}${leftOut.length > 12 ? ` and ${leftOut.length - 12} more` : ''}`,
       },
     ];
     const warnings = unknownKept.length
-      ? [{ transform: ID, line, message: `kept ${unknownKept.join(', ')} in the runtime image because the app may read ${unknownKept.length === 1 ? 'it' : 'them'} at run time; drop what it does not need` }]
+      ? [{ code: 'kept-unknown', line, message: `kept ${unknownKept.join(', ')} in the runtime image because the app may read ${unknownKept.length === 1 ? 'it' : 'them'} at run time; drop what it does not need` }]
       : [];
     return { edits: [{ start: ins.start, end: ins.end, text: replacement }], changes, warnings };
   },

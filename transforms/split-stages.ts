@@ -12,7 +12,9 @@
 import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
 import { blockText, copyDest, insertAfter, instructionText, isInside, lineNo, removeBlock, usesVariable, workdirAt } from '../src/helpers.js';
 import { BUILD_TOOL_PACKAGES, classifyRun, installOmitsDev, pruneCommand, type ClassifiedCommand } from '../src/node.js';
-import type { Change, Edit, Transform, TransformResult, Warning } from '../src/types.js';
+import { escapeRegExp, holdBack } from '../src/helpers.js';
+import { analyzeStart, type StartPath } from '../src/start-path.js';
+import type { Edit, Finding, Transform, TransformResult } from '../src/types.js';
 
 const ID = 'split-stages';
 export const BUILD_STAGE = 'build';
@@ -31,8 +33,36 @@ interface Classified {
   /** For RUN: the commands. */
   commands?: ClassifiedCommand[];
   warn?: string;
+  warnCode?: string;
   /** chown -R of the app directory: the runtime copy needs the same owner. */
   owner?: string;
+  /** Sets or writes credentials: never repeated in the runtime stage. */
+  secret?: boolean;
+  /** Packages a global install names. */
+  globals?: string[];
+}
+
+/** Names of ARG/ENV that hold credentials: never repeated into the runtime stage. */
+export const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|PRIVATE_?KEY|CREDENTIAL|NPM_AUTH|_AUTH$|^AUTH_/i;
+/** Global tools the running app uses; other global installs (typescript, @nestjs/cli, ...) are build tools. */
+const RUNTIME_GLOBALS = new Set(['pm2', 'serve', 'forever', 'http-server', 'pm2-runtime', 'node-static', 'local-web-server', 'nodemon']);
+
+interface StageContext {
+  start: StartPath;
+  /** CMD, ENTRYPOINT and HEALTHCHECK text of the stage: what runs in the runtime image. */
+  runtimeCommands: string;
+}
+
+/** The variable names an ARG or ENV instruction sets. */
+function varNames(ins: Instr): string[] {
+  if (ins.keyword === 'ENV' && ins.args.length && !ins.args[0].includes('=')) return [ins.args[0]];
+  return ins.args.map((a) => a.split('=')[0]);
+}
+
+/** Packages a global install names. */
+function globalPackages(c: ClassifiedCommand): string[] {
+  const from = (c.sub ?? 0) + 1;
+  return c.words.slice(from).map((w) => w.value).filter((v) => !v.startsWith('-') && v !== 'add').map((v) => v.replace(/(.)@[^/]*$/, '$1'));
 }
 
 const RUNTIME_KEYWORDS = new Set(['LABEL', 'EXPOSE', 'VOLUME', 'HEALTHCHECK', 'STOPSIGNAL', 'CMD', 'ENTRYPOINT', 'ONBUILD', 'MAINTAINER']);
@@ -43,11 +73,13 @@ function runtimeCommand(doc: ParsedDockerfile, stage: Stage): string {
   return cmd ? (cmd.jsonArgs ? cmd.jsonArgs.join(' ') : cmd.content) : '';
 }
 
-function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: string): Classified {
+function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: string, sc: StageContext): Classified {
   const k = ins.keyword;
   if (RUNTIME_KEYWORDS.has(k)) return { ins, role: 'runtime' };
+  // Credentials stay in the build stage.
+  if (k === 'ENV' && varNames(ins).some((n) => SECRET_NAME.test(n))) return { ins, role: 'build', secret: true };
   if (SHARED_KEYWORDS.has(k)) return { ins, role: 'shared' };
-  if (k === 'ARG') return { ins, role: 'build' }; // promoted to shared when the runtime stage uses it
+  if (k === 'ARG') return { ins, role: 'build', secret: varNames(ins).some((n) => SECRET_NAME.test(n)) }; // promoted to shared when the runtime stage uses it
   if (k === 'COPY' || k === 'ADD') {
     const dest = copyDest(ins, workdirAt(stage, ins, doc));
     if (!dest || dest.includes('$')) return { ins, role: 'unknown', why: 'its destination cannot be resolved' };
@@ -76,9 +108,17 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
       };
     }
     if (has('other', 'start')) return { ins, role: 'unknown', why: 'its effect on the image is unknown', commands: cmds };
-    if (has('global')) return { ins, role: 'shared', commands: cmds };
+    if (has('global')) {
+      // A global tool is repeated only when the running app uses it (pm2-runtime, serve).
+      const pkgs = cmds.filter((c) => c.kind === 'global').flatMap(globalPackages);
+      const used = pkgs.filter((p) => RUNTIME_GLOBALS.has(p) || sc.start.packages.has(p) || new RegExp(`(^|[\\s"'/])${escapeRegExp(p.replace(/^@[^/]+\//, ''))}(["'\\s]|$)`, 'm').test(sc.runtimeCommands));
+      if (!used.length) return { ins, role: 'build', commands: cmds, globals: pkgs };
+      return { ins, role: 'shared', commands: cmds, globals: pkgs, ...(used.length < pkgs.length ? { warnCode: 'build-tools-repeated', warn: `runs in both stages because the app uses ${used.join(', ')}; the runtime stage does not need ${pkgs.filter((p) => !used.includes(p)).join(', ')}: drop them from its copy by hand` } : {}) };
+    }
     if (has('user')) return { ins, role: 'shared', commands: cmds };
     if (has('pm-setup')) {
+      // Registry credentials (npm config set //registry/:_authToken ...) stay in the build stage.
+      if (/_auth|authToken|\$\{?[A-Z_]*(TOKEN|SECRET|PASSWORD|AUTH)/i.test(ins.content)) return { ins, role: 'build', commands: cmds, secret: true };
       const usesPm = /^\s*(yarn|pnpm|bun|corepack)\b/.test(runtimeCommand(doc, stage));
       return { ins, role: usesPm ? 'shared' : 'build', commands: cmds };
     }
@@ -101,29 +141,59 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
 export const splitStages: Transform = {
   id: ID,
   summary: 'split into a build stage (tools, full install, build) and a runtime stage from the same base image',
+  codes: {
+    split: 'the single stage became a build stage and a runtime stage',
+    prune: 'a prune after the build: the runtime stage receives production dependencies only',
+    moved: 'runtime-only instructions moved to the runtime stage, unchanged',
+    repeated: 'settings both stages need repeated in the runtime stage, unchanged',
+    'app-owner': 'the app directory keeps its owner in the runtime stage',
+    'install-unreadable': 'not split: the install is in a form that cannot be read (heredoc, sh -c)',
+    'no-workdir': 'not split: without a WORKDIR the app directory is unknown',
+    'workdir-variable': 'not split: the WORKDIR depends on a variable',
+    'workdir-ambiguous': 'not split: the stage changes WORKDIR between directories',
+    'install-outside-app': 'not split: the install runs outside the app directory',
+    'unknown-effect': 'not split: a build step leaves behind something the runtime may need',
+    'mixed-owners': 'the copies into the app directory use different owners',
+    'system-packages-shared': 'a system package install runs in both stages',
+    'start-runs-build': 'not split: the start installs or builds, so it needs the build environment',
+    'browser-download': 'not split: puppeteer/playwright download a browser into the build user\'s home',
+    'secret-needed-at-runtime': 'not split: a runtime instruction uses a credential that must stay in the build stage',
+    'start-needs-dev-dependency': 'devDependencies stay: the start runs a devDependency',
+    'secrets-build-only': 'credentials (ARG/ENV/registry auth) stay in the build stage',
+    'build-tools-build-only': 'global build tools stay in the build stage',
+    'build-tools-repeated': 'a global install the app uses runs in both stages, with build tools in it',
+  },
   apply({ doc, facts }): TransformResult | null {
     if (doc.stages.length !== 1) return null;
     const stage = doc.stages[0];
-    const warn = (message: string, line?: number): TransformResult => ({ edits: [], changes: [], warnings: [{ transform: ID, message, line }] });
     const ins = stage.instructions;
     const appDir = stage.workdir ? normalizePosix(stage.workdir) : null;
     const hasInstallOrBuild = ins.some((i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => ['install', 'build', 'add'].includes(c.kind)));
     if (!hasInstallOrBuild) {
       const hidden = ins.find((i) => i.keyword === 'RUN' && !classifyRun(doc, i).commands.length && /\b(npm|yarn|pnpm|bun)\b/.test(i.content));
-      return hidden ? warn(`not split: the install at line ${lineNo(doc, hidden)} is in a form that cannot be read (heredoc or sh -c)`, lineNo(doc, hidden)) : null;
+      return hidden ? holdBack('install-unreadable', `not split: the install at line ${lineNo(doc, hidden)} is in a form that cannot be read (heredoc or sh -c)`, lineNo(doc, hidden)) : null;
     }
-    if (!appDir || appDir === '/') return warn('not split: there is no WORKDIR, so the app directory to hand to the runtime stage is unknown');
-    if (appDir.includes('$')) return warn(`not split: the WORKDIR ${stage.workdir} depends on a variable`);
+    if (!appDir || appDir === '/') return holdBack('no-workdir', 'not split: there is no WORKDIR, so the app directory to hand to the runtime stage is unknown');
+    if (appDir.includes('$')) return holdBack('workdir-variable', `not split: the WORKDIR ${stage.workdir} depends on a variable`);
     if (stage.instructions.filter((i) => i.keyword === 'WORKDIR').length > 1) {
       const wds = new Set(stage.instructions.filter((i) => i.keyword === 'WORKDIR').map((i) => workdirAt(stage, { index: i.index + 1 }, doc)));
-      if (wds.size > 1) return warn('not split: the stage changes WORKDIR between directories, so the app directory is ambiguous');
+      if (wds.size > 1) return holdBack('workdir-ambiguous', 'not split: the stage changes WORKDIR between directories, so the app directory is ambiguous');
     }
 
-    const cls = ins.map((i) => classify(doc, stage, i, appDir));
+    const start = analyzeStart(doc, stage, facts);
+    // A start that installs or builds needs the whole build environment at run time.
+    if (start.buildsAtStart) return holdBack('start-runs-build', `not split: ${start.buildsAtStart}, so the running image needs the sources, the build tools and devDependencies`);
+    // Browsers that puppeteer/playwright download at install time live in the build user's home, not in the app directory.
+    const browsers = ['puppeteer', 'playwright', 'playwright-chromium', 'playwright-firefox', 'playwright-webkit'].filter((p) => facts.packageJson?.dependencies[p] !== undefined);
+    if (browsers.length && !ins.some((i) => i.keyword === 'ENV' && /PUPPETEER_SKIP_(CHROMIUM_)?DOWNLOAD|PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD/.test(i.content))) {
+      return holdBack('browser-download', `not split: ${browsers.join(', ')} download${browsers.length === 1 ? 's' : ''} a browser into the build user's home directory at install time, which the runtime stage would not receive`);
+    }
+    const runtimeCommands = ins.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT' || i.keyword === 'HEALTHCHECK').map((i) => i.content).join('\n');
+    const cls = ins.map((i) => classify(doc, stage, i, appDir, { start, runtimeCommands }));
     // The install must run in the app directory, or the runtime copy would miss node_modules.
     for (const c of cls) {
       if (c.commands?.some((x) => x.kind === 'install') && workdirAt(stage, c.ins, doc) !== appDir) {
-        return warn(`not split: the install at line ${lineNo(doc, c.ins)} runs outside ${appDir}`, lineNo(doc, c.ins));
+        return holdBack('install-outside-app', `not split: the install at line ${lineNo(doc, c.ins)} runs outside ${appDir}`, lineNo(doc, c.ins));
       }
     }
     let lastBuild = -1;
@@ -132,7 +202,7 @@ export const splitStages: Transform = {
     });
     const unknown = cls.find((c, i) => c.role === 'unknown' && i <= lastBuild);
     if (unknown) {
-      return warn(`not split: \`${unknown.ins.text.split(/\r?\n/)[0]}\` at line ${lineNo(doc, unknown.ins)} runs in the build, and ${unknown.why}; the runtime stage might need what it leaves behind`, lineNo(doc, unknown.ins));
+      return holdBack('unknown-effect', `not split: \`${unknown.ins.text.split(/\r?\n/)[0]}\` at line ${lineNo(doc, unknown.ins)} runs in the build, and ${unknown.why}; the runtime stage might need what it leaves behind`, lineNo(doc, unknown.ins));
     }
     // lastBuild points at a build instruction now; unknown ones after it simply run in the runtime stage.
     while (lastBuild >= 0 && cls[lastBuild].role !== 'build') lastBuild--;
@@ -143,18 +213,25 @@ export const splitStages: Transform = {
     const runtimeText = [...head.filter((c) => c.role !== 'build').map((c) => c.ins.text), ...tail.map((c) => c.ins.text)].join('\n');
     for (const c of head) {
       if (c.ins.keyword !== 'ARG') continue;
-      const names = c.ins.args.map((a) => a.split('=')[0]);
-      if (names.some((n) => usesVariable(runtimeText, n))) {
-        c.role = 'shared';
-        if (names.some((n) => /TOKEN|SECRET|PASSWORD|AUTH|KEY/i.test(n))) {
-          c.warn = `ARG ${names.join(' ')} is repeated in the runtime stage because runtime instructions use it; make sure no credential ends up there`;
-        }
+      const names = varNames(c.ins);
+      const used = names.filter((n) => usesVariable(runtimeText, n));
+      if (!used.length) continue;
+      const secret = used.filter((n) => SECRET_NAME.test(n));
+      if (secret.length) {
+        return holdBack('secret-needed-at-runtime', `not split: the runtime instructions use ${secret.join(', ')}, a credential that must not be repeated into the runtime image`, lineNo(doc, c.ins));
       }
+      c.role = 'shared';
+    }
+    // Credentials set by ENV in the build stage stay there; an instruction left for the runtime stage must not need them.
+    for (const c of head) {
+      if (!c.secret || c.ins.keyword !== 'ENV') continue;
+      const used = varNames(c.ins).filter((n) => usesVariable(runtimeText, n));
+      if (used.length) return holdBack('secret-needed-at-runtime', `not split: the runtime instructions use ${used.join(', ')}, a credential that must not be repeated into the runtime image`, lineNo(doc, c.ins));
     }
 
     const edits: Edit[] = [];
-    const changes: Change[] = [];
-    const warnings: Warning[] = [];
+    const changes: Finding[] = [];
+    const warnings: Finding[] = [];
     const fromLine = lineNo(doc, stage.from);
     // `docker build --target <name>` must keep giving the image that runs the app: an existing
     // stage name goes to the runtime stage (unless it says "build"), and the build stage is renamed.
@@ -191,9 +268,9 @@ export const splitStages: Transform = {
         prefix.push({ text: instructionText(doc, c.ins), workdir: c.ins.keyword === 'WORKDIR', user: c.commands?.some((x) => x.kind === 'user') });
         repeated.push(`${c.ins.keyword} (line ${lineNo(doc, c.ins)})`);
       }
-      if (c.warn) warnings.push({ transform: ID, line: lineNo(doc, c.ins), message: c.warn });
+      if (c.warn) warnings.push({ code: c.warnCode ?? 'system-packages-shared', line: lineNo(doc, c.ins), message: c.warn });
     }
-    for (const c of tail) if (c.warn) warnings.push({ transform: ID, line: lineNo(doc, c.ins), message: c.warn });
+    for (const c of tail) if (c.warn) warnings.push({ code: c.warnCode ?? 'system-packages-shared', line: lineNo(doc, c.ins), message: c.warn });
     // The start command runs a package manager that a build RUN set up (npm i -g pnpm, corepack enable):
     // the runtime stage needs the same setup.
     const pm = /^\s*(yarn|pnpm|bun)\b/.exec(runtimeCommand(doc, stage))?.[1];
@@ -215,9 +292,20 @@ export const splitStages: Transform = {
     const copyOwners = new Set(appCopies.map((c) => c.ins.flags.find((f) => f.name === 'chown')?.value ?? ''));
     const copyOwner = copyOwners.size === 1 ? [...copyOwners][0] || undefined : undefined;
     const owner = head.map((c) => c.owner).filter(Boolean).pop() ?? copyOwner;
-    if (copyOwners.size > 1) warnings.push({ transform: ID, message: `the copies into ${appDir} use different owners (${[...copyOwners].map((o) => o || 'root').join(', ')}); the runtime stage receives the directory owned by ${owner ?? 'root'}` });
+    if (copyOwners.size > 1) warnings.push({ code: 'mixed-owners', message: `the copies into ${appDir} use different owners (${[...copyOwners].map((o) => o || 'root').join(', ')}); the runtime stage receives the directory owned by ${owner ?? 'root'}` });
     const installs = head.flatMap((c) => (c.commands ?? []).filter((x) => x.kind === 'install'));
-    const needsPrune = installs.length > 0 && !installs.every(installOmitsDev) && !head.some((c) => c.commands?.some((x) => x.kind === 'prune'));
+    const pruneWanted = installs.length > 0 && !installs.every(installOmitsDev) && !head.some((c) => c.commands?.some((x) => x.kind === 'prune'));
+    // The start needs a devDependency (tsx, ts-node, nodemon, cross-env...): devDependencies stay.
+    const needsPrune = pruneWanted && !start.devPackages.length;
+    if (pruneWanted && start.devPackages.length) {
+      const list = start.devPackages.map((p) => `${p.name} (\`${p.why}\`)`).join(', ');
+      warnings.push({ code: 'start-needs-dev-dependency', message: `devDependencies stay in the runtime stage: the start runs ${list}, ${start.devPackages.length === 1 ? 'a devDependency' : 'devDependencies'}; move ${start.devPackages.length === 1 ? 'it' : 'them'} to dependencies (or start the built output) to leave devDependencies out` });
+    }
+    const keptSecrets = head.filter((c) => c.secret);
+    const later: Finding[] = [];
+    if (keptSecrets.length) later.push({ code: 'secrets-build-only', message: `credentials stay in the build stage, not repeated in the runtime image: ${keptSecrets.map((c) => `${c.ins.keyword} (line ${lineNo(doc, c.ins)})`).join(', ')}` });
+    const buildGlobals = head.filter((c) => c.role === 'build' && c.globals?.length);
+    if (buildGlobals.length) later.push({ code: 'build-tools-build-only', message: `global build tools stay in the build stage: ${buildGlobals.flatMap((c) => c.globals!).join(', ')}` });
     const last = head[head.length - 1].ins;
     const fromFlags = stage.from.flags.map((f) => doc.text.slice(f.start, f.end));
     const out: string[] = [];
@@ -245,14 +333,15 @@ export const splitStages: Transform = {
     edits.push(insertAfter(doc, last, text));
 
     changes.push({
-      transform: ID,
+      code: 'split',
       line: fromLine,
       message: `split into a \`${buildName}\` stage and a \`${runtimeName}\` stage from ${stage.image}: build tools, devDependencies and build-only files stay out of the final image`,
     });
-    if (needsPrune) changes.push({ transform: ID, line: lineNo(doc, last) + 1, message: `\`${pruneCommand(facts, stage)}\` after the build: the runtime stage receives production dependencies only` });
-    if (moved.length) changes.push({ transform: ID, message: `moved to the runtime stage, unchanged: ${moved.join(', ')}` });
-    if (repeated.length) changes.push({ transform: ID, message: `repeated in the runtime stage, unchanged: ${repeated.join(', ')}` });
-    if (owner) changes.push({ transform: ID, message: `the app directory keeps its owner ${owner} in the runtime stage (--chown)` });
+    if (needsPrune) changes.push({ code: 'prune', line: lineNo(doc, last) + 1, message: `\`${pruneCommand(facts, stage)}\` after the build: the runtime stage receives production dependencies only` });
+    changes.push(...later);
+    if (moved.length) changes.push({ code: 'moved', message: `moved to the runtime stage, unchanged: ${moved.join(', ')}` });
+    if (repeated.length) changes.push({ code: 'repeated', message: `repeated in the runtime stage, unchanged: ${repeated.join(', ')}` });
+    if (owner) changes.push({ code: 'app-owner', message: `the app directory keeps its owner ${owner} in the runtime stage (--chown)` });
     return { edits, changes, warnings };
   },
 };

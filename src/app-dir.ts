@@ -1,0 +1,433 @@
+/**
+ * The app directory of a build stage beyond the build context: what its instructions create there.
+ * RUN commands with known effects (mkdir, touch, redirects, cp/mv, ln, curl -o, tar -C, git clone),
+ * the outputs of the build tools the build scripts run (tsc, esbuild, tsup, rollup, webpack, vite,
+ * babel, swc, nest, next, parcel, ncc), archives ADD unpacks, and copies from other stages.
+ * Anything whose effect on the app directory cannot be told makes the model "unknown": then the
+ * runtime stage must receive the whole directory.
+ */
+import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from './dockerfile.js';
+import { parseJsonc, type ProjectFacts } from './facts.js';
+import { copyDest, isContextCopy, workdirAt } from './helpers.js';
+import { classifyRun, stageChain } from './node.js';
+import { tokenizeShell } from './shell.js';
+
+export interface Created {
+  /** Path relative to the app directory (may be nested: server/dist). */
+  path: string;
+  /** 'file', 'dir', or 'any' when it cannot be told. */
+  type: 'file' | 'dir' | 'any';
+  why: string;
+}
+
+export interface AppDirModel {
+  created: Created[];
+  /** Why the effect of some step on the app directory is unknown, or null. */
+  unknown: { why: string; line?: number } | null;
+  /** The build runs a known build tool (its outputs are among `created`). */
+  builds: boolean;
+}
+
+/** Commands that never write into the app directory (beyond node_modules). */
+const NO_APP_WRITES = /^(true|false|set|export|echo|printf|cat|ls|pwd|which|test|\[|sleep|chmod|chown|chgrp|rm|rimraf|del|del-cli|apk|apt-get|apt|yum|dnf|microdnf|update-ca-certificates|adduser|addgroup|useradd|groupadd|usermod|corepack|husky|patch-package|eslint|prettier|jest|vitest|mocha|ava|tap|c8|nyc|tsd|xo|standard|biome|stylelint|node-gyp|npm-check|audit-ci|is-ci|sha256sum|md5sum|grep|sed|awk|find|id|whoami|uname|date|env|node --version|ldconfig|command|type|hash|exit|:)$/;
+const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$/i;
+const MAX_DEPTH = 6;
+
+interface Ctx {
+  facts: ProjectFacts;
+  appDir: string;
+  created: Created[];
+  unknown: AppDirModel['unknown'];
+  builds: boolean;
+  line?: number;
+  seenScripts: Set<string>;
+}
+
+function rel(ctx: Ctx, cwd: string, p: string): string | null {
+  if (!p || p.includes('$') || p === '/dev/null' || p.startsWith('&')) return null;
+  const abs = p.startsWith('/') ? normalizePosix(p) : normalizePosix(`${cwd}/${p}`);
+  if (abs === ctx.appDir) return '.';
+  if (!abs.startsWith(ctx.appDir === '/' ? '/' : ctx.appDir + '/')) return null; // outside the app directory
+  return abs.slice(ctx.appDir.length + 1);
+}
+
+function create(ctx: Ctx, cwd: string, p: string, type: Created['type'], why: string) {
+  const r = rel(ctx, cwd, p.replace(/\/+$/, ''));
+  if (r === null) return;
+  if (r === '.') {
+    if (type !== 'dir') unknown(ctx, `${why} writes into the app directory itself`);
+    return;
+  }
+  if (r.split('/')[0] === 'node_modules') return;
+  if (!ctx.created.some((c) => c.path === r)) ctx.created.push({ path: r, type, why });
+}
+
+function unknown(ctx: Ctx, why: string) {
+  ctx.unknown ??= { why, line: ctx.line };
+}
+
+/** Values of `-o X`, `--out-dir=X`, `--outDir X` style options. */
+function opt(w: string[], names: string[]): string | null {
+  for (let i = 1; i < w.length; i++) {
+    for (const n of names) {
+      if (w[i] === n) return w[i + 1] ?? null;
+      if (n.startsWith('--') && w[i].startsWith(n + '=')) return w[i].slice(n.length + 1);
+    }
+  }
+  return null;
+}
+
+function readConfig(facts: ProjectFacts, names: string[]): string | null {
+  for (const n of names) {
+    const t = facts.read(n);
+    if (t !== null) return t;
+  }
+  return null;
+}
+
+const quoted = (key: string, text: string): string[] =>
+  [...text.matchAll(new RegExp(`\\b${key}\\s*:\\s*["'\`]([^"'\`$]+)["'\`]`, 'g'))].map((m) => m[1].replace(/^\.\//, ''));
+
+/** tsconfig's compilerOptions.outDir, following local `extends`. */
+function tsOutDir(facts: ProjectFacts, file: string, depth = 0): { outDir: string | null; noEmit: boolean; found: boolean } {
+  const text = facts.read(file);
+  if (text === null || depth > 4) return { outDir: null, noEmit: false, found: false };
+  let cfg: { extends?: unknown; compilerOptions?: { outDir?: unknown; noEmit?: unknown; outFile?: unknown } };
+  try {
+    cfg = parseJsonc(text) as typeof cfg;
+  } catch {
+    return { outDir: null, noEmit: false, found: false };
+  }
+  const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
+  const own = cfg?.compilerOptions ?? {};
+  const local = (p: string) => normalizePosix(`/${dir ? dir + '/' : ''}${p}`).slice(1);
+  if (typeof own.outDir === 'string') return { outDir: local(own.outDir), noEmit: own.noEmit === true, found: true };
+  if (typeof own.outFile === 'string') return { outDir: local(own.outFile), noEmit: false, found: true };
+  const ext = typeof cfg?.extends === 'string' && cfg.extends.startsWith('.') ? cfg.extends : null;
+  if (ext) {
+    const parent = tsOutDir(facts, local(ext.endsWith('.json') ? ext : ext + '.json'), depth + 1);
+    return { ...parent, noEmit: parent.noEmit || own.noEmit === true, found: true };
+  }
+  return { outDir: null, noEmit: own.noEmit === true, found: true };
+}
+
+/** What one build tool invocation writes, relative to cwd; null when unknown. */
+function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type'] }[] | null {
+  const facts = ctx.facts;
+  const bin = w[0].replace(/^.*\//, '');
+  const dir = (p: string | null) => (p ? [{ path: p.replace(/^\.\//, ''), type: 'dir' as const }] : null);
+  const fileOut = (p: string | null) => (p ? [{ path: p.replace(/^\.\//, ''), type: 'file' as const }] : null);
+  switch (bin) {
+    case 'tsc': {
+      if (w.includes('--noEmit')) return [];
+      const outDir = opt(w, ['--outDir']);
+      if (outDir) return dir(outDir);
+      const outFile = opt(w, ['--outFile']);
+      if (outFile) return fileOut(outFile);
+      let project = opt(w, ['-p', '--project']) ?? (w.includes('-b') || w.includes('--build') ? w.find((x, i) => i > 0 && !x.startsWith('-')) ?? null : null) ?? 'tsconfig.json';
+      if (!project.endsWith('.json')) project = `${project.replace(/\/+$/, '')}/tsconfig.json`;
+      const ts = tsOutDir(facts, project.replace(/^\.\//, ''));
+      if (ts.noEmit && !ts.outDir) return [];
+      return ts.outDir ? dir(ts.outDir) : null; // no outDir: .js files next to the sources
+    }
+    case 'esbuild':
+      return fileOut(opt(w, ['--outfile'])) ?? dir(opt(w, ['--outdir']));
+    case 'tsup': {
+      const o = opt(w, ['-d', '--out-dir']);
+      if (o) return dir(o);
+      const cfg = readConfig(facts, ['tsup.config.ts', 'tsup.config.js', 'tsup.config.mjs', 'tsup.config.cjs', 'tsup.config.json']);
+      const dirs = cfg ? quoted('outDir', cfg) : [];
+      return dirs.length ? dirs.map((d) => ({ path: d, type: 'dir' as const })) : dir('dist');
+    }
+    case 'rollup': {
+      const f = opt(w, ['-o', '--file']);
+      if (f) return fileOut(f);
+      const d = opt(w, ['-d', '--dir']);
+      if (d) return dir(d);
+      const cfgName = opt(w, ['-c', '--config']);
+      const cfg = readConfig(facts, cfgName && !cfgName.startsWith('-') ? [cfgName] : ['rollup.config.js', 'rollup.config.mjs', 'rollup.config.ts', 'rollup.config.cjs']);
+      if (!cfg) return null;
+      const outs = [...quoted('file', cfg).map((p) => ({ path: p, type: 'file' as const })), ...quoted('dir', cfg).map((p) => ({ path: p, type: 'dir' as const }))];
+      return outs.length ? outs : null;
+    }
+    case 'webpack':
+    case 'webpack-cli': {
+      if (w[1] === 'serve') return [];
+      const o = opt(w, ['--output-path', '-o']);
+      if (o) return dir(o);
+      const cfg = readConfig(facts, [opt(w, ['-c', '--config']) ?? 'webpack.config.js', 'webpack.config.js', 'webpack.config.ts', 'webpack.config.cjs', 'webpack.config.mjs']);
+      if (!cfg) return dir('dist');
+      const m = [...cfg.matchAll(/\bpath\s*:\s*(?:path\.(?:resolve|join)\(\s*__dirname\s*,\s*)?["'`]([^"'`$]+)["'`]/g)].map((x) => x[1].replace(/^\.\//, ''));
+      if (/\bpath\s*:/.test(cfg) && !m.length) return null;
+      return m.length ? m.map((p) => ({ path: p, type: 'dir' as const })) : dir('dist');
+    }
+    case 'vite': {
+      if (w[1] !== 'build') return [];
+      const o = opt(w, ['--outDir']);
+      if (o) return dir(o);
+      const cfg = readConfig(facts, ['vite.config.ts', 'vite.config.js', 'vite.config.mjs', 'vite.config.mts', 'vite.config.cjs']);
+      const dirs = cfg ? quoted('outDir', cfg) : [];
+      return dirs.length ? dirs.map((d) => ({ path: d, type: 'dir' as const })) : dir('dist');
+    }
+    case 'next': {
+      if (w[1] === 'export') return dir(opt(w, ['-o', '--outdir']) ?? 'out');
+      if (w[1] !== 'build') return [];
+      const cfg = readConfig(facts, ['next.config.js', 'next.config.mjs', 'next.config.ts', 'next.config.cjs']);
+      const dirs = cfg ? quoted('distDir', cfg) : [];
+      const outs = dirs.length ? dirs : ['.next'];
+      if (cfg && /output\s*:\s*["']export["']/.test(cfg)) outs.push('out');
+      return outs.map((d) => ({ path: d, type: 'dir' as const }));
+    }
+    case 'nest': {
+      if (w[1] !== 'build') return null;
+      const ts = tsOutDir(facts, opt(w, ['-p', '--path']) ?? (facts.read('tsconfig.build.json') !== null ? 'tsconfig.build.json' : 'tsconfig.json'));
+      return dir(ts.outDir ?? 'dist');
+    }
+    case 'babel':
+    case 'swc':
+      return dir(opt(w, ['-d', '--out-dir'])) ?? fileOut(opt(w, ['-o', '--out-file']));
+    case 'parcel':
+      return w[1] === 'build' ? dir(opt(w, ['--dist-dir', '-d']) ?? 'dist') : null;
+    case 'ncc':
+      return w[1] === 'build' ? dir(opt(w, ['-o', '--out']) ?? 'dist') : null;
+    case 'prisma':
+      return w[1] === 'generate' || w[1] === 'validate' || w[1] === 'format' ? [] : null;
+    case 'copyfiles':
+    case 'cpx':
+    case 'cpy': {
+      const args = w.slice(1).filter((x) => !x.startsWith('-'));
+      return args.length > 1 ? dir(args[args.length - 1]) : null;
+    }
+    default:
+      return null;
+  }
+}
+
+function words(s: string): string[][] {
+  return tokenizeShell(s, 0, s.length).map((c) => c.words.map((x) => x.value));
+}
+
+/** Redirect targets (`> file`, `>> file`, `>file`) of a simple command. */
+function redirects(w: string[]): { words: string[]; targets: string[] } {
+  const out: string[] = [];
+  const targets: string[] = [];
+  for (let i = 0; i < w.length; i++) {
+    const m = /^(\d?)(>>?)(.*)$/.exec(w[i]);
+    if (m && m[1] !== '2') {
+      const t = m[3] || w[++i];
+      if (t && !t.startsWith('&')) targets.push(t);
+      continue;
+    }
+    if (/^\d?>>?&?\d*$/.test(w[i]) || /^2>/.test(w[i])) {
+      if (/^2>>?$/.test(w[i])) i++;
+      continue;
+    }
+    if (w[i].startsWith('<')) {
+      if (w[i] === '<') i++;
+      continue;
+    }
+    out.push(w[i]);
+  }
+  return { words: out, targets };
+}
+
+/** Follow one simple command. Returns the new cwd when the command is `cd`. */
+function command(ctx: Ctx, raw: string[], cwd: string, depth: number): string {
+  if (depth > MAX_DEPTH) {
+    unknown(ctx, 'the build scripts nest too deeply to follow');
+    return cwd;
+  }
+  const { words: w0, targets } = redirects(raw);
+  for (const t of targets) create(ctx, cwd, t, 'file', `a redirect to ${t}`);
+  let w = w0;
+  while (w.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w[0])) w = w.slice(1);
+  if (w[0] === 'sudo' || w[0] === 'env' || w[0] === 'exec') w = w.slice(1);
+  while (w.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w[0])) w = w.slice(1);
+  if (!w.length) return cwd;
+  const bin = w[0].replace(/^.*\//, '');
+  const text = w.join(' ');
+  if (bin === 'cd') {
+    const to = w[1] ?? '/root';
+    return to.startsWith('/') ? normalizePosix(to) : normalizePosix(`${cwd}/${to}`);
+  }
+  if (/^(sh|bash|ash|dash)$/.test(bin) && w[1] === '-c' && w[2]) {
+    let c = cwd;
+    for (const x of words(w[2])) c = command(ctx, x, c, depth + 1);
+    return cwd;
+  }
+  if (bin === 'npm' || bin === 'yarn' || bin === 'pnpm' || bin === 'bun') {
+    const flags = w.slice(1).filter((x) => x.startsWith('-'));
+    if (flags.some((f) => /^(--prefix|-C|--cwd|--dir|--filter|-F|--workspace|-w|--workspaces|-ws|--recursive|-r)(=|$)/.test(f))) {
+      unknown(ctx, `\`${text}\` runs in another package`);
+      return cwd;
+    }
+    const args = w.slice(1).filter((x) => !x.startsWith('-'));
+    const sub = args[0] ?? (bin === 'yarn' ? 'install' : '');
+    if (['install', 'i', 'ci', 'add', 'prune', 'rebuild', 'cache', 'config', 'set', 'dedupe', 'audit', 'link', 'test', 't', 'ls', 'list', 'why', 'outdated', 'version', 'pack', 'fetch', 'store', 'pm', 'remove', 'uninstall', 'rm', 'workspaces', 'plugin', 'policies', 'init', 'dlx'].includes(sub) || (bin === 'yarn' && sub === 'global')) {
+      if (sub === 'pack') unknown(ctx, `\`${text}\` writes a tarball`);
+      return cwd;
+    }
+    if (sub === 'exec' || sub === 'x') {
+      command(ctx, args.slice(1), cwd, depth + 1);
+      return cwd;
+    }
+    const script = sub === 'run' || sub === 'run-script' ? args[1] : sub;
+    const scripts = ctx.facts.packageJson?.scripts ?? {};
+    if (!script) return cwd;
+    if (rel(ctx, cwd, '.') !== '.') {
+      unknown(ctx, `\`${text}\` runs outside the app directory, in another package`);
+      return cwd;
+    }
+    if (scripts[script] === undefined) {
+      if (bin === 'npm' || sub === 'run') {
+        unknown(ctx, `\`${text}\` runs a script package.json does not have`);
+        return cwd;
+      }
+      command(ctx, args, cwd, depth + 1); // yarn <bin>
+      return cwd;
+    }
+    if (ctx.seenScripts.has(script)) return cwd;
+    ctx.seenScripts.add(script);
+    for (const hook of [`pre${script}`, script, `post${script}`]) {
+      const body = scripts[hook];
+      if (typeof body !== 'string') continue;
+      let c = cwd;
+      for (const x of words(body)) c = command(ctx, x, c, depth + 1);
+    }
+    return cwd;
+  }
+  if (bin === 'npx' || bin === 'bunx' || bin === 'pnpx') {
+    let i = 1;
+    while (i < w.length && w[i].startsWith('-')) i += /^(-p|--package)$/.test(w[i]) ? 2 : 1;
+    if (i < w.length) command(ctx, [w[i].replace(/(.)@[^/]*$/, '$1'), ...w.slice(i + 1)], cwd, depth + 1);
+    return cwd;
+  }
+  if (bin === 'cross-env') {
+    let i = 1;
+    while (i < w.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w[i])) i++;
+    command(ctx, w.slice(i), cwd, depth + 1);
+    return cwd;
+  }
+  if (bin === 'run-s' || bin === 'run-p' || bin === 'npm-run-all' || bin === 'concurrently') {
+    for (const a of w.slice(1)) {
+      if (a.startsWith('-')) continue;
+      if (bin === 'concurrently') for (const x of words(a)) command(ctx, x, cwd, depth + 1);
+      else if (!/[*?]/.test(a)) command(ctx, ['npm', 'run', a], cwd, depth + 1);
+      else unknown(ctx, `\`${text}\` runs scripts by pattern`);
+    }
+    return cwd;
+  }
+  if (bin === 'mkdir') {
+    for (const p of w.slice(1).filter((x) => !x.startsWith('-'))) create(ctx, cwd, p, 'dir', `\`${text}\``);
+    return cwd;
+  }
+  if (bin === 'touch') {
+    for (const p of w.slice(1).filter((x) => !x.startsWith('-'))) create(ctx, cwd, p, 'file', `\`${text}\``);
+    return cwd;
+  }
+  if (bin === 'cp' || bin === 'mv' || bin === 'ln' || bin === 'install' || bin === 'rsync') {
+    const args = w.slice(1).filter((x) => !x.startsWith('-'));
+    const t = w.includes('-t') ? w[w.indexOf('-t') + 1] : args[args.length - 1];
+    if (t && args.length >= (bin === 'ln' ? 1 : 2)) create(ctx, cwd, t, 'any', `\`${text}\``);
+    else unknown(ctx, `\`${text}\` writes where it cannot be told`);
+    return cwd;
+  }
+  if (bin === 'curl' || bin === 'wget') {
+    const o = opt(w, bin === 'curl' ? ['-o', '--output'] : ['-O', '--output-document']);
+    if (o) create(ctx, cwd, o, 'file', `\`${text}\``);
+    else if (bin === 'wget' || w.includes('-O') || w.includes('--remote-name')) unknown(ctx, `\`${text}\` downloads a file under a name taken from the URL`);
+    return cwd;
+  }
+  if (bin === 'git') {
+    if (w[1] === 'clone') {
+      const args = w.slice(2).filter((x) => !x.startsWith('-'));
+      const target = args[1] ?? args[0]?.replace(/\.git$/, '').replace(/^.*[/:]/, '');
+      if (target) create(ctx, cwd, target, 'dir', `\`${text}\``);
+      else unknown(ctx, `\`${text}\``);
+    }
+    return cwd;
+  }
+  if (bin === 'tar' || bin === 'unzip') {
+    const into = bin === 'tar' ? opt(w, ['-C', '--directory']) : opt(w, ['-d']);
+    const extracting = bin === 'unzip' || w.some((x) => /^-?[a-zA-Z]*x/.test(x) || x === '--extract');
+    if (!extracting) {
+      const f = opt(w, ['-f', '--file']) ?? w.find((x, i) => i > 0 && /^-?[a-zA-Z]*f$/.test(w[i - 1] ?? '') && !x.startsWith('-'));
+      if (f) create(ctx, cwd, f, 'file', `\`${text}\``);
+      else unknown(ctx, `\`${text}\``);
+    } else if (into) create(ctx, cwd, into, 'dir', `\`${text}\` unpacks into it`);
+    else if (rel(ctx, cwd, '.') !== null) unknown(ctx, `\`${text}\` unpacks an archive whose contents cannot be told`);
+    return cwd;
+  }
+  if (NO_APP_WRITES.test(bin) || NO_APP_WRITES.test(text)) return cwd;
+  const outs = toolOutputs(ctx, w);
+  if (outs === null) {
+    if (rel(ctx, cwd, '.') === null) return cwd; // runs outside the app directory
+    unknown(ctx, `\`${text}\` runs in the app directory, and what it writes there cannot be told`);
+    return cwd;
+  }
+  ctx.builds = true;
+  for (const o of outs) create(ctx, cwd, o.path, o.type, `the output of \`${text}\``);
+  return cwd;
+}
+
+/**
+ * What the build stage `stage` (with the stages it builds on) creates in `appDir` besides the
+ * files of the build context and node_modules.
+ */
+export function appDirModel(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts, appDir: string): AppDirModel {
+  const ctx: Ctx = { facts, appDir: normalizePosix(appDir), created: [], unknown: null, builds: false, seenScripts: new Set() };
+  for (const st of [...stageChain(doc, stage)].reverse()) {
+    for (const ins of st.instructions) {
+      ctx.line = doc.lineOf(ins.start) + 1;
+      if (ins.keyword === 'RUN') run(ctx, doc, st, ins);
+      else if (ins.keyword === 'ADD' || (ins.keyword === 'COPY' && !isContextCopy(ins))) addOrCopy(ctx, doc, st, ins);
+    }
+  }
+  return { created: ctx.created, unknown: ctx.unknown, builds: ctx.builds };
+}
+
+function run(ctx: Ctx, doc: ParsedDockerfile, st: Stage, ins: Instr) {
+  const cwd = workdirAt(st, ins, doc) ?? '/';
+  const info = classifyRun(doc, ins);
+  if (!info.commands.length) {
+    if (rel(ctx, cwd, '.') !== null || ins.heredoc) unknown(ctx, `\`${ins.text.split(/\r?\n/)[0]}\` cannot be read`);
+    return;
+  }
+  let c = cwd;
+  for (const cmd of info.commands) c = command(ctx, cmd.cmd.words.map((w) => w.value), c, 0);
+}
+
+function addOrCopy(ctx: Ctx, doc: ParsedDockerfile, st: Stage, ins: Instr) {
+  const parts = copyParts(ins);
+  const dest = copyDest(ins, workdirAt(st, ins, doc));
+  if (!parts || !dest) {
+    if (rel(ctx, '/', dest ?? ctx.appDir) !== null) unknown(ctx, `\`${ins.text.split(/\r?\n/)[0]}\` copies to a destination that cannot be resolved`);
+    return;
+  }
+  const destRel = rel(ctx, '/', dest);
+  if (destRel === null) return;
+  const why = `\`${ins.text.split(/\r?\n/)[0]}\``;
+  const intoDir = parts.dest.endsWith('/') || parts.sources.length > 1 || destRel === '.';
+  if (ins.keyword === 'COPY') {
+    // From another stage or image.
+    for (const s of parts.sources) {
+      const base = s.replace(/\/+$/, '').replace(/^.*\//, '');
+      if (destRel === '.' && (s === '.' || s.endsWith('/') || !base.includes('.'))) {
+        unknown(ctx, `${why} copies a directory's contents into the app directory`);
+        continue;
+      }
+      create(ctx, '/', intoDir ? `${dest}/${base}` : dest, 'any', why);
+    }
+    return;
+  }
+  for (const s of parts.sources) {
+    const base = s.replace(/\/+$/, '').replace(/^.*\//, '');
+    if (/^https?:\/\//.test(s)) {
+      create(ctx, '/', intoDir ? `${dest}/${base}` : dest, 'file', why);
+    } else if (ARCHIVE.test(s)) {
+      if (destRel === '.') unknown(ctx, `${why} unpacks ${s} into the app directory, and its contents cannot be told`);
+      else create(ctx, '/', dest, 'dir', `${why} unpacks ${s} there`);
+    }
+    // Other ADD sources are context files, known to the selective copy.
+  }
+}

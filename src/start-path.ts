@@ -1,0 +1,336 @@
+/**
+ * The start path: what the image runs when it starts, followed from CMD/ENTRYPOINT through
+ * package scripts (with their pre/post hooks), `npm run`/`yarn x`/`pnpm x`/`npx`, `&&` chains,
+ * `sh -c`, wrappers (cross-env, dotenv-cli, env-cmd, tini, dumb-init) and node flags
+ * (-r, --require, --import, --loader), down to the packages whose binaries or modules it needs
+ * and the files their loaders read at run time.
+ *
+ * The transforms ask it three questions before they change what the image holds: does the start
+ * need a devDependency (then devDependencies stay), is this a development image (a dev server, a
+ * watcher: then the file is left alone), and does the start install or build (then the runtime
+ * needs the whole build environment).
+ */
+import type { Instr, ParsedDockerfile, Stage } from './dockerfile.js';
+import type { ProjectFacts } from './facts.js';
+import { tokenizeShell } from './shell.js';
+
+export interface StartPath {
+  /** Every simple command the start runs (words), after following package scripts. */
+  commands: string[][];
+  /** Package scripts the start runs, in order, hooks included. */
+  scripts: string[];
+  /** Packages whose binary or module the start needs -> the command that needs it. */
+  packages: Map<string, string>;
+  /** Those of them that are devDependencies only. */
+  devPackages: { name: string; why: string }[];
+  /** Why this is a development image (a dev server, a watcher), or null. */
+  devServer: string | null;
+  /** Why the start installs dependencies or builds (so it needs the build environment), or null. */
+  buildsAtStart: string | null;
+  /** Context files that loaders on the start path read at run time. */
+  runtimeFiles: { path: string; why: string }[];
+  /** Package managers the start runs through. */
+  managers: Set<string>;
+}
+
+/** Binaries whose package has another name. */
+const BIN_PACKAGES: Record<string, string> = {
+  tsc: 'typescript',
+  tsserver: 'typescript',
+  nest: '@nestjs/cli',
+  'pm2-runtime': 'pm2',
+  'pm2-docker': 'pm2',
+  dotenv: 'dotenv-cli',
+  'run-s': 'npm-run-all',
+  'run-p': 'npm-run-all',
+  'npm-run-all': 'npm-run-all',
+  'babel-node': '@babel/node',
+  babel: '@babel/cli',
+  'sequelize': 'sequelize-cli',
+  'ng': '@angular/cli',
+  'react-scripts': 'react-scripts',
+  'swc': '@swc/cli',
+  'ts-node-dev': 'ts-node-dev',
+  tsnd: 'ts-node-dev',
+  'ts-node-esm': 'ts-node',
+  'ts-node-transpile-only': 'ts-node',
+  'svelte-kit': '@sveltejs/kit',
+  remix: '@remix-run/dev',
+  'remix-serve': '@remix-run/serve',
+  'http-server': 'http-server',
+  'node-dev': 'node-dev',
+  'env-cmd': 'env-cmd',
+  'cross-env': 'cross-env',
+  'cross-env-shell': 'cross-env',
+};
+
+/** Tools that only run a development server or a watcher. */
+const DEV_SERVERS: [RegExp, string][] = [
+  [/^(nodemon|ts-node-dev|tsnd|node-dev|webpack-dev-server)$/, 'a file watcher'],
+  [/^next dev\b/, 'the Next.js development server'],
+  [/^nuxt dev\b|^nuxi dev\b/, 'the Nuxt development server'],
+  [/^vite( (dev|serve)\b|$| --)/, 'the Vite development server'],
+  [/^react-scripts start\b/, 'the Create React App development server'],
+  [/^webpack (serve|s)\b/, 'the webpack development server'],
+  [/^ng serve\b/, 'the Angular development server'],
+  [/^(astro|remix|svelte-kit) dev\b/, 'a framework development server'],
+  [/^gatsby develop\b/, 'the Gatsby development server'],
+  [/^nest start\b.*(--watch|-w)\b/, 'nest start --watch'],
+  [/^tsx watch\b/, 'tsx watch'],
+  [/^(node|tsx|bun)\b.*\s--watch\b/, 'a --watch run'],
+  [/^tsc\b.*\s(--watch|-w)\b/, 'tsc --watch'],
+];
+
+/** Script names that start a development setup. */
+const DEV_SCRIPTS = /^(dev|develop|development|watch|start:dev|start-dev|dev:.*|serve:dev|start:watch)$/;
+
+/** Commands that build or install when they run at start-up. */
+const BUILD_AT_START: [RegExp, string][] = [
+  [/^(npm (install|i|ci|add)|yarn( install| add|$)|pnpm (install|i|add)|bun (install|i|add))\b/, 'installs dependencies'],
+  [/^(tsc|tsup|esbuild|webpack|rollup|parcel build|vite build|next build|nest build|babel|swc|ncc build)\b/, 'builds'],
+  [/^nest start\b/, 'compiles the app (nest start builds before it starts)'],
+  [/^prisma generate\b/, 'generates the Prisma client into node_modules'],
+];
+
+/** Wrappers that run the rest of the command line: how many words (after the name) they take first. */
+const WRAPPERS = new Set(['exec', 'dumb-init', 'tini', '/sbin/tini', '/usr/bin/dumb-init', '/usr/bin/tini', 'nice', 'nohup', 'time']);
+
+const MAX_DEPTH = 6;
+
+function words(s: string): string[][] {
+  return tokenizeShell(s, 0, s.length).map((c) => c.words.map((w) => w.value));
+}
+
+/** The start command's simple commands (ENTRYPOINT then CMD, as Docker joins them). */
+export function startCommands(doc: ParsedDockerfile, stage: Stage): string[][] {
+  const pick = (kw: string) => [...stage.instructions].reverse().find((i) => i.keyword === kw);
+  const read = (i: Instr | undefined): string[][] => {
+    if (!i) return [];
+    if (i.json) return i.jsonArgs?.length ? [i.jsonArgs] : [];
+    return tokenizeShell(doc.text, i.start + i.keyword.length, i.end, doc.escape).map((c) => c.words.map((w) => w.value));
+  };
+  const ep = read(pick('ENTRYPOINT'));
+  const cmd = read(pick('CMD'));
+  // Exec-form ENTRYPOINT takes CMD as its arguments; a shell-form ENTRYPOINT ignores CMD.
+  const entry = pick('ENTRYPOINT');
+  if (entry && entry.json && ep.length && cmd.length === 1) return [[...ep[0], ...cmd[0]]];
+  if (entry) return ep;
+  return cmd;
+}
+
+function packageOfModule(spec: string): string | null {
+  if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('node:')) return null;
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+/** Binary name -> package, from the lockfile's `bin` fields, a table, and same-named dependencies. */
+function binIndex(facts: ProjectFacts): Map<string, string> {
+  const out = new Map<string, string>(Object.entries(BIN_PACKAGES));
+  const lock = facts.lockfile === 'package-lock.json' || facts.lockfile === 'npm-shrinkwrap.json' ? facts.read(facts.lockfile) : null;
+  if (lock) {
+    try {
+      const data = JSON.parse(lock) as { packages?: Record<string, { bin?: Record<string, string> | string }> };
+      for (const [key, p] of Object.entries(data.packages ?? {})) {
+        const m = /^node_modules\/((?:@[^/]+\/)?[^/]+)$/.exec(key);
+        if (!m || !p?.bin) continue;
+        if (typeof p.bin === 'string') out.set(m[1].replace(/^@[^/]+\//, ''), m[1]);
+        else for (const b of Object.keys(p.bin)) out.set(b, m[1]);
+      }
+    } catch {
+      // An unreadable lockfile only loses the bin names it would have added.
+    }
+  }
+  return out;
+}
+
+export function analyzeStart(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts): StartPath {
+  return analyzeCommands(startCommands(doc, stage), facts);
+}
+
+export function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
+  const pkg = facts.packageJson;
+  const scripts = pkg?.scripts ?? {};
+  const deps = pkg?.dependencies ?? {};
+  const devDeps = pkg?.devDependencies ?? {};
+  const bins = binIndex(facts);
+  const result: StartPath = { commands: [], scripts: [], packages: new Map(), devPackages: [], devServer: null, buildsAtStart: null, runtimeFiles: [], managers: new Set() };
+  const need = (name: string, why: string) => {
+    if (!result.packages.has(name)) result.packages.set(name, why);
+  };
+  const file = (p: string, why: string) => {
+    if (!result.runtimeFiles.some((f) => f.path === p)) result.runtimeFiles.push({ path: p, why });
+  };
+  const seenScripts = new Set<string>();
+
+  const runScript = (name: string, via: string, depth: number) => {
+    if (seenScripts.has(name) || depth > MAX_DEPTH) return;
+    seenScripts.add(name);
+    if (DEV_SCRIPTS.test(name)) result.devServer ??= `the start runs the \`${name}\` script (\`${via}\`)`;
+    for (const hook of [`pre${name}`, name, `post${name}`]) {
+      const body = scripts[hook];
+      if (typeof body !== 'string') continue;
+      result.scripts.push(hook);
+      for (const c of words(body)) command(c, `${hook}: ${body}`, depth + 1);
+    }
+  };
+
+  const binary = (bin: string, line: string) => {
+    const name = bin.replace(/^.*\/node_modules\/\.bin\//, '').replace(/^\.\/node_modules\/\.bin\//, '');
+    const p = bins.get(name) ?? (deps[name] || devDeps[name] ? name : null);
+    if (p) need(p, line);
+  };
+
+  const command = (raw: string[], line: string, depth: number): void => {
+    let w = raw.filter((x) => x !== '');
+    // Environment assignments, `env`, wrappers.
+    for (;;) {
+      while (w.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w[0])) w = w.slice(1);
+      if (w[0] === 'env') {
+        w = w.slice(1);
+        continue;
+      }
+      if (w.length && WRAPPERS.has(w[0])) {
+        w = w.slice(1);
+        while (w[0]?.startsWith('-')) w = w.slice(w[0] === '--' ? 1 : 1);
+        continue;
+      }
+      break;
+    }
+    if (!w.length || depth > MAX_DEPTH) return;
+    result.commands.push(w);
+    const bin = w[0].replace(/^.*\//, '');
+    const joined = [bin, ...w.slice(1)].join(' ');
+    for (const [re, why] of DEV_SERVERS) if (re.test(joined)) result.devServer ??= `the start runs ${why} (\`${line}\`)`;
+    for (const [re, why] of BUILD_AT_START) if (re.test(joined)) result.buildsAtStart ??= `the start ${why} (\`${line}\`)`;
+
+    // sh -c "..."
+    if (/^(sh|bash|ash|dash)$/.test(bin) && w[1] === '-c' && w[2]) {
+      for (const c of words(w[2])) command(c, line, depth + 1);
+      return;
+    }
+    if (/^(npm|yarn|pnpm|bun)$/.test(bin)) {
+      result.managers.add(bin);
+      const rest = w.slice(1);
+      const args = rest.filter((x) => !x.startsWith('-'));
+      const sub = args[0] ?? (bin === 'yarn' ? 'install' : '');
+      if (bin === 'npm' && (sub === 'exec' || sub === 'x')) return command(args.slice(1), line, depth + 1);
+      if ((bin === 'yarn' || bin === 'pnpm') && (sub === 'exec' || sub === 'dlx')) return command(args.slice(1), line, depth + 1);
+      if (bin === 'bun' && sub === 'x') return command(args.slice(1), line, depth + 1);
+      const script = sub === 'run' || sub === 'run-script' ? args[1] : sub;
+      if (!script) return;
+      if (['start', 'test', 'restart', 'stop'].includes(script) || sub === 'run' || sub === 'run-script' || (bin !== 'npm' && scripts[script] !== undefined)) {
+        if (scripts[script] !== undefined) runScript(script, line, depth);
+        else if (script === 'start' && bin === 'npm') command(['node', 'server.js'], line, depth + 1);
+        return;
+      }
+      // yarn <bin>, pnpm <bin>, bun <file or bin>
+      if (bin !== 'npm' && !['install', 'i', 'add', 'ci'].includes(script)) {
+        if (bin === 'bun' && /\.[cm]?[jt]sx?$/.test(script)) return;
+        return command(args, line, depth + 1);
+      }
+      return;
+    }
+    if (bin === 'npx' || bin === 'bunx' || bin === 'pnpx') {
+      const args: string[] = [];
+      for (let i = 1; i < w.length; i++) {
+        if (w[i] === '-p' || w[i] === '--package') {
+          const p = packageOfModule(w[i + 1] ?? '');
+          if (p) need(p.replace(/@[^/@]*$/, '') || p, line);
+          i++;
+          continue;
+        }
+        if (w[i].startsWith('-') && !args.length) continue;
+        args.push(w[i]);
+      }
+      if (args.length) command([args[0].replace(/(.)@[^/]*$/, '$1'), ...args.slice(1)], line, depth + 1);
+      return;
+    }
+    if (bin === 'cross-env' || bin === 'cross-env-shell') {
+      need('cross-env', line);
+      let i = 1;
+      while (i < w.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w[i])) i++;
+      return command(w.slice(i), line, depth + 1);
+    }
+    if (bin === 'dotenv' || bin === 'env-cmd') {
+      binary(bin, line);
+      const dd = w.indexOf('--');
+      let i = 1;
+      for (; dd < 0 && i < w.length; i++) {
+        if (/^-(e|f|c|-file|-environments)$/.test(w[i])) {
+          file(w[i + 1] ?? '.env', `read by ${bin} at start-up`);
+          i++;
+          continue;
+        }
+        if (!w[i].startsWith('-')) break;
+      }
+      if (!w.slice(1).some((x) => /^-(e|f)$/.test(x))) file('.env', `read by ${bin} at start-up`);
+      return command(dd >= 0 ? w.slice(dd + 1) : w.slice(i), line, depth + 1);
+    }
+    if (bin === 'concurrently' || bin === 'run-s' || bin === 'run-p' || bin === 'npm-run-all') {
+      binary(bin, line);
+      for (const a of w.slice(1)) {
+        if (a.startsWith('-')) continue;
+        if (bin === 'concurrently') for (const c of words(a)) command(c, line, depth + 1);
+        else for (const s of Object.keys(scripts).filter((k) => globMatch(a, k))) runScript(s, line, depth + 1);
+      }
+      return;
+    }
+    if (bin === 'node' || bin === 'nodejs' || bin === 'bun' || bin === 'ts-node' || bin === 'tsx' || bin === 'ts-node-dev' || bin === 'babel-node' || bin === 'nodemon' || bin === 'node-dev') {
+      if (bin !== 'node' && bin !== 'nodejs' && bin !== 'bun') binary(bin, line);
+      if (bin === 'ts-node' || bin === 'tsx' || bin === 'ts-node-dev') file('tsconfig.json', `read by ${bin} at run time`);
+      if (bin === 'babel-node') for (const b of ['.babelrc', 'babel.config.js', 'babel.config.json', '.babelrc.js']) if (facts.topLevel.has(b)) file(b, 'read by babel-node at run time');
+      for (let i = 1; i < w.length; i++) {
+        const a = w[i];
+        const eq = a.indexOf('=');
+        const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+        if (/^(-r|--require|--import|--loader|--experimental-loader)$/.test(name)) {
+          const v = eq > 0 && a.startsWith('--') ? a.slice(eq + 1) : w[++i];
+          const p = v ? packageOfModule(v) : null;
+          if (p) {
+            need(p, line);
+            if (p === 'tsconfig-paths' || p === 'ts-node' || p === 'tsx' || p === '@swc-node/register' || p === 'esbuild-register') file('tsconfig.json', `read by ${v} at run time`);
+          }
+          continue;
+        }
+        if (/^(--env-file|--env-file-if-exists)$/.test(name)) {
+          const v = eq > 0 ? a.slice(eq + 1) : w[++i];
+          if (v) file(v.replace(/^\.\//, ''), `read by node ${name} at start-up`);
+          continue;
+        }
+        if (!a.startsWith('-')) break;
+      }
+      return;
+    }
+    if (bin === 'pm2-runtime' || bin === 'pm2' || bin === 'pm2-docker') {
+      need('pm2', line);
+      return;
+    }
+    if (bin === 'prisma' && w[1] === 'migrate') {
+      need('prisma', line);
+      if (facts.topLevel.has('prisma')) file('prisma', 'read by `prisma migrate` at start-up');
+      for (const f of ['prisma.config.ts', 'prisma.config.js']) if (facts.topLevel.has(f)) file(f, 'read by `prisma migrate` at start-up');
+      return;
+    }
+    // A script file run directly (./start.sh): its commands are on the start path too.
+    if (/\.(sh|bash)$/.test(bin) || w[0].startsWith('./')) {
+      const body = facts.read(w[0].replace(/^\.\//, ''));
+      if (body !== null && depth < MAX_DEPTH) for (const c of words(body.replace(/^#!.*\n/, ''))) command(c, `${w[0]}: ${c.join(' ')}`, depth + 1);
+      return;
+    }
+    binary(w[0], line);
+  };
+
+  for (const c of start) command(c, c.join(' '), 0);
+  for (const [name, why] of result.packages) {
+    if (devDeps[name] !== undefined && deps[name] === undefined && (pkg?.dependencies ?? {})[name] === undefined) result.devPackages.push({ name, why });
+  }
+  return result;
+}
+
+/** npm-run-all's script patterns: `build:*`, `lint:**`. */
+function globMatch(pattern: string, name: string): boolean {
+  if (!/[*?]/.test(pattern)) return pattern === name;
+  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '.*').replace(/\*/g, '[^:]*').replace(/\?/g, '.') + '$');
+  return re.test(name);
+}
