@@ -29,6 +29,7 @@ export const nonRoot: Transform = {
     'privilege-drop': 'no USER added: the start command switches users itself and expects root',
     'start-writes-app': 'no USER added: the start installs or builds into directories root created',
     'app-dir-owner': 'the app directory itself belongs to the user, so the app can create files in it',
+    'browser-in-root-home': 'no USER added: puppeteer/playwright installed their browser into root\'s home, where another user does not look',
     'app-dir-root-owned': 'the app directory stays owned by root: the image has no shell to change it',
   },
   apply({ doc, facts }): TransformResult | null {
@@ -72,6 +73,12 @@ export const nonRoot: Transform = {
     const wd = finalWorkdir(doc, stage);
     const start = analyzeStart(doc, stage, facts);
     if (start.buildsAtStart) return holdBack('start-writes-app', `no USER added: ${start.buildsAtStart}, writing where root created the files`);
+    // Browsers downloaded by an install that ran as root live in /root/.cache, where user node does not look.
+    const browsers = ['puppeteer', 'playwright', 'playwright-chromium', 'playwright-firefox', 'playwright-webkit'].filter((p) => facts.packageJson?.dependencies[p] !== undefined);
+    const installsHere = chain.some((st) => st.instructions.some((i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => c.kind === 'install' || c.kind === 'add')));
+    if (browsers.length && installsHere && !chain.some((st) => st.instructions.some((i) => i.keyword === 'ENV' && /PUPPETEER_CACHE_DIR|PLAYWRIGHT_BROWSERS_PATH|PUPPETEER_SKIP_(CHROMIUM_)?DOWNLOAD|PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD/.test(i.content)))) {
+      return holdBack('browser-in-root-home', `no USER added: ${browsers.join(', ')} installed ${browsers.length === 1 ? 'its' : 'their'} browser into root's home (~/.cache) during the install, and another user would not find it`);
+    }
     for (const w of words) {
       const body = scriptBody(doc, w, facts, wd);
       if (body !== null && PRIVILEGE_DROP.test(body)) return holdBack('privilege-drop', `no USER added: ${w} switches users or changes ownership itself and expects to start as root`);
