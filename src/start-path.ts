@@ -66,7 +66,7 @@ const BIN_PACKAGES: Record<string, string> = {
 
 /** Tools that only run a development server or a watcher. */
 const DEV_SERVERS: [RegExp, string][] = [
-  [/^(nodemon|ts-node-dev|tsnd|node-dev|webpack-dev-server)$/, 'a file watcher'],
+  [/^(nodemon|ts-node-dev|tsnd|node-dev|webpack-dev-server)(\s|$)/, 'a file watcher'],
   [/^next dev\b/, 'the Next.js development server'],
   [/^nuxt dev\b|^nuxi dev\b/, 'the Nuxt development server'],
   [/^vite( (dev|serve)\b|$| --)/, 'the Vite development server'],

@@ -1,0 +1,108 @@
+/**
+ * The two models the transforms consult before they change what an image holds: what the image
+ * runs when it starts (start-path) and what its build creates in the app directory (app-dir).
+ */
+import { describe, expect, it } from 'vitest';
+import { appDirModel } from '../src/app-dir.js';
+import { parseDockerfile } from '../src/dockerfile.js';
+import { gatherFacts, memorySource } from '../src/facts.js';
+import { analyzeStart } from '../src/start-path.js';
+
+const facts = (files: Record<string, string>, pkg: object = {}) =>
+  gatherFacts(memorySource({ 'package.json': JSON.stringify({ name: 'app', version: '1.0.0', ...pkg }), ...files }));
+
+const start = (dockerfile: string, pkg: object = {}, files: Record<string, string> = {}) => {
+  const doc = parseDockerfile(dockerfile);
+  return analyzeStart(doc, doc.stages[doc.stages.length - 1], facts(files, pkg));
+};
+
+const created = (dockerfile: string, pkg: object = {}, files: Record<string, string> = {}) => {
+  const doc = parseDockerfile(dockerfile);
+  const m = appDirModel(doc, doc.stages[doc.stages.length - 1], facts(files, pkg), "/app");
+  return { paths: m.created.map((c) => `${c.path}:${c.type}`).sort(), unknown: m.unknown?.why ?? null };
+};
+
+describe('start path', () => {
+  it('follows npm start through prestart and a && chain to the devDependencies it runs', () => {
+    const s = start('FROM node:20\nCMD ["npm", "start"]\n', {
+      scripts: { prestart: 'node check.js', start: 'cross-env PORT=1 tsx src/index.ts && echo done' },
+      dependencies: { express: '4' },
+      devDependencies: { tsx: '4', 'cross-env': '7' },
+    });
+    expect(s.scripts).toEqual(['prestart', 'start']);
+    expect(s.devPackages.map((p) => p.name).sort()).toEqual(['cross-env', 'tsx']);
+    expect(s.runtimeFiles.map((f) => f.path)).toEqual(['tsconfig.json']);
+    expect(s.devServer).toBeNull();
+    expect(s.buildsAtStart).toBeNull();
+  });
+
+  it('reads packages from node -r/--require/--import and files from --env-file', () => {
+    const s = start('FROM node:20\nCMD node -r tsconfig-paths/register --import=@opentelemetry/auto --env-file=.env.prod dist/main.js\n', {
+      dependencies: { 'tsconfig-paths': '4', '@opentelemetry/auto': '1' },
+    });
+    expect([...s.packages.keys()].sort()).toEqual(['@opentelemetry/auto', 'tsconfig-paths']);
+    expect(s.devPackages).toEqual([]);
+    expect(s.runtimeFiles.map((f) => f.path).sort()).toEqual(['.env.prod', 'tsconfig.json']);
+  });
+
+  it('marks development servers: a dev script, nodemon, next dev, vite, --watch', () => {
+    expect(start('FROM node:20\nCMD ["yarn", "dev"]\n', { scripts: { dev: 'node server.js' } }).devServer).toMatch(/`dev` script/);
+    expect(start('FROM node:20\nCMD npx nodemon server.js\n', { devDependencies: { nodemon: '3' } }).devServer).toMatch(/watcher/);
+    expect(start('FROM node:20\nCMD ["npm", "start"]\n', { scripts: { start: 'next dev -p 3000' } }).devServer).toMatch(/Next\.js/);
+    expect(start('FROM node:20\nCMD ["node", "--watch", "server.js"]\n').devServer).toMatch(/--watch/);
+    expect(start('FROM node:20\nCMD ["npm", "start"]\n', { scripts: { start: 'next start' } }).devServer).toBeNull();
+  });
+
+  it('tells a start that installs or builds', () => {
+    expect(start('FROM node:20\nCMD ["npm", "start"]\n', { scripts: { prestart: 'yarn install && yarn build', build: 'tsc', start: 'node dist' } }).buildsAtStart).toMatch(/installs dependencies/);
+    expect(start('FROM node:20\nCMD ["npm", "run", "start:prod"]\n', { scripts: { 'start:prod': 'nest start' } }).buildsAtStart).toMatch(/nest start/);
+    expect(start('FROM node:20\nCMD ["node", "dist/main.js"]\n').buildsAtStart).toBeNull();
+  });
+
+  it('follows an exec-form ENTRYPOINT with CMD arguments and sh -c', () => {
+    const s = start('FROM node:20\nENTRYPOINT ["sh", "-c"]\nCMD ["npx prisma migrate deploy && node dist/index.js"]\n', { devDependencies: { prisma: '5' } }, { 'prisma/schema.prisma': 'x' });
+    expect(s.devPackages.map((p) => p.name)).toEqual(['prisma']);
+    expect(s.runtimeFiles.map((f) => f.path)).toEqual(['prisma']);
+  });
+
+  it('names the package of a binary from the lockfile bin fields', () => {
+    const lock = JSON.stringify({ lockfileVersion: 3, packages: { '': {}, 'node_modules/@acme/serve-cli': { bin: { 'acme-serve': 'bin.js' }, dev: true } } });
+    const s = start('FROM node:20\nCMD ["npx", "acme-serve"]\n', { devDependencies: { '@acme/serve-cli': '1' } }, { 'package-lock.json': lock });
+    expect(s.devPackages.map((p) => p.name)).toEqual(['@acme/serve-cli']);
+  });
+});
+
+describe('app directory', () => {
+  it('knows mkdir, touch, redirects, cp and ln in the app directory, and ignores other directories', () => {
+    const r = created('FROM node:20\nWORKDIR /app\nRUN mkdir -p uploads /var/log/app && touch db.json && echo ok > build.txt 2>/dev/null && cp -r assets public && ln -s /data data\n');
+    expect(r.unknown).toBeNull();
+    expect(r.paths).toEqual(['build.txt:file', 'data:any', 'db.json:file', 'public:any', 'uploads:dir']);
+  });
+
+  it('reads build outputs through npm scripts: tsc outDir, esbuild --outfile, vite default', () => {
+    const r = created('FROM node:20\nWORKDIR /app\nRUN npm run build\n', { scripts: { build: 'tsc -p tsconfig.build.json && esbuild src/c.ts --outfile=public-build/app.js && npm run web', web: 'vite build' } }, {
+      'tsconfig.build.json': '{ "extends": "./tsconfig.json" }',
+      'tsconfig.json': '{ /* c */ "compilerOptions": { "outDir": "./out" } }',
+    });
+    expect(r.unknown).toBeNull();
+    expect(r.paths).toEqual(['dist:dir', 'out:dir', 'public-build/app.js:file']);
+  });
+
+  it('is unknown when a build step writes where it cannot be told', () => {
+    expect(created('FROM node:20\nWORKDIR /app\nRUN node scripts/build.js\n').unknown).toMatch(/node scripts\/build\.js/);
+    expect(created('FROM node:20\nWORKDIR /app\nADD data.tar.gz ./\n').unknown).toMatch(/unpacks data\.tar\.gz/);
+    expect(created('FROM node:20\nWORKDIR /app\nRUN npm run build\n', { scripts: { build: 'tsc' } }, { 'tsconfig.json': '{}' }).unknown).toMatch(/tsc/);
+    expect(created('FROM node:20\nWORKDIR /app\nRUN npm run missing\n').unknown).toMatch(/does not have/);
+  });
+
+  it('is not unknown for what runs outside the app directory, and follows cd', () => {
+    expect(created('FROM node:20\nWORKDIR /app\nRUN cd /tmp && ./configure && make\n').unknown).toBeNull();
+    expect(created('FROM node:20\nWORKDIR /app\nRUN cd client && mkdir gen\n').paths).toEqual(['client/gen:dir']);
+  });
+
+  it('knows what ADD unpacks into a folder and what COPY --from brings', () => {
+    const r = created('FROM node:20 AS deps\nFROM node:20\nWORKDIR /app\nADD geo.tar.gz ./geo/\nCOPY --from=deps /opt/tool ./bin/tool\n');
+    expect(r.unknown).toBeNull();
+    expect(r.paths).toEqual(['bin/tool:any', 'geo:dir']);
+  });
+});
