@@ -118,6 +118,7 @@ export const splitStages: Transform = {
     'secret-arg': 'an ARG with a credential-like name is repeated in the runtime stage',
     'mixed-owners': 'the copies into the app directory use different owners',
     'system-packages-shared': 'a system package install runs in both stages',
+    'prune-unknown': 'not split: no prune of devDependencies is safe for the installer that ran (another binary, a pnpm workspace, install scripts it would re-run)',
   },
   apply({ doc, facts }): TransformResult | null {
     if (doc.stages.length !== 1) return null;
@@ -236,10 +237,15 @@ export const splitStages: Transform = {
     if (copyOwners.size > 1) warnings.push({ code: 'mixed-owners', message: `the copies into ${appDir} use different owners (${[...copyOwners].map((o) => o || 'root').join(', ')}); the runtime stage receives the directory owned by ${owner ?? 'root'}` });
     const installs = head.flatMap((c) => (c.commands ?? []).filter((x) => x.kind === 'install'));
     const needsPrune = installs.length > 0 && !installs.every(installOmitsDev) && !head.some((c) => c.commands?.some((x) => x.kind === 'prune'));
+    const prune = needsPrune ? pruneCommand(doc, facts, stage, installs) : null;
+    if (prune && prune.command === null) {
+      const at = head.find((c) => c.commands?.includes(installs[0]))!.ins;
+      return holdBack('prune-unknown', `not split: no prune of devDependencies is safe here: ${prune.why}`, lineNo(doc, at));
+    }
     const last = head[head.length - 1].ins;
     const fromFlags = stage.from.flags.map((f) => doc.text.slice(f.start, f.end));
     const out: string[] = [];
-    if (needsPrune) out.push(`RUN ${pruneCommand(facts, stage)}`);
+    if (prune) out.push(`RUN ${prune.command}`);
     out.push('');
     out.push(['FROM', ...fromFlags, stage.image, 'AS', runtimeName].join(' '));
     const eol = doc.eol;
@@ -267,7 +273,7 @@ export const splitStages: Transform = {
       line: fromLine,
       message: `split into a \`${buildName}\` stage and a \`${runtimeName}\` stage from ${stage.image}: build tools, devDependencies and build-only files stay out of the final image`,
     });
-    if (needsPrune) changes.push({ code: 'prune', line: lineNo(doc, last) + 1, message: `\`${pruneCommand(facts, stage)}\` after the build: the runtime stage receives production dependencies only` });
+    if (prune) changes.push({ code: 'prune', line: lineNo(doc, last) + 1, message: `\`${prune.command}\` after the build: the runtime stage receives production dependencies only` });
     if (moved.length) changes.push({ code: 'moved', message: `moved to the runtime stage, unchanged: ${moved.join(', ')}` });
     if (repeated.length) changes.push({ code: 'repeated', message: `repeated in the runtime stage, unchanged: ${repeated.join(', ')}` });
     if (owner) changes.push({ code: 'app-owner', message: `the app directory keeps its owner ${owner} in the runtime stage (--chown)` });
