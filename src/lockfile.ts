@@ -64,7 +64,7 @@ export function manifestDependencies(pkg: Manifest): { name: string; spec: strin
 }
 
 /** Does a locked version satisfy a package.json spec? null when the spec is not a version range. */
-function rangeCheck(name: string, spec: string, entry: LockEntry): boolean | null {
+function rangeCheck(spec: string, entry: LockEntry): boolean | null {
   let range = spec.trim();
   let alias: string | null = null;
   const m = /^npm:((?:@[^/@]+\/)?[^@]+)(?:@(.*))?$/.exec(range);
@@ -130,7 +130,7 @@ export function checkLockfileSync(pkg: Manifest, lockText: string, lockName: str
         }
         if (!entry) return out(`${name} (${section} in ${where}) is missing from ${lockName}`);
         if (entry.link && typeof entry.resolved === 'string') entry = { ...entry, version: packages[entry.resolved]?.version ?? entry.version };
-        const ok = rangeCheck(name, spec, entry);
+        const ok = rangeCheck(spec, entry);
         if (ok === false) return out(`${name} is ${spec} in ${where}, but ${lockName} locks ${entry.version ?? 'no version'}`);
         if (ok === null) {
           const recorded = obj(p.lockRoot[section as keyof LockEntry])[name];
@@ -147,7 +147,7 @@ export function checkLockfileSync(pkg: Manifest, lockText: string, lockName: str
   for (const { name, spec, section } of manifestDependencies(pkg)) {
     const entry = deps[name];
     if (!entry) return out(`${name} (${section} in package.json) is missing from ${lockName}`);
-    const ok = rangeCheck(name, spec, entry);
+    const ok = rangeCheck(spec, entry);
     if (ok === false) return out(`${name} is ${spec} in package.json, but ${lockName} locks ${entry.version ?? 'no version'}`);
     if (ok === null && entry.from !== spec) return out(`${name} is ${spec} in package.json, which ${lockName} was not written for`);
   }
