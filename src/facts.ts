@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ignoreMatcher } from './ignore.js';
+import { checkLockfileSync, type LockfileSync } from './lockfile.js';
 
 export type PackageManager = 'npm' | 'yarn' | 'yarn-berry' | 'pnpm' | 'bun';
 
@@ -17,6 +18,7 @@ export interface PackageJson {
   scripts: Record<string, string>;
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
+  optionalDependencies: Record<string, string>;
   workspaces?: unknown;
   packageManager?: string;
 }
@@ -32,6 +34,23 @@ export interface ProjectFacts {
   lockfile: string | null;
   /** Why a lockfile that is there cannot be used (it does not parse), or null. */
   lockfileProblem: string | null;
+  /**
+   * package-lock.json / npm-shrinkwrap.json against package.json, as `npm ci` checks them (see
+   * src/lockfile.ts); null when the lockfile is another manager's, or there is none or no package.json.
+   */
+  lockfileSync: LockfileSync | null;
+  /**
+   * Does package.json list anything to install (dependencies, devDependencies, optionalDependencies,
+   * workspaces; peerDependencies with npm, which installs them)? An install with nothing to install
+   * creates no node_modules. True when unknown (no package.json, or one that does not parse).
+   */
+  hasDependencies: boolean;
+  /**
+   * Yarn 2+ as the project pins it: the exact version (from yarnPath's release file, else the
+   * packageManager field), where it comes from, and whether .yarnrc.yml loads the workspace-tools
+   * plugin (built into yarn 4, a plugin on 2 and 3). Null unless the project uses yarn 2+.
+   */
+  yarnBerry: { version: string | null; yarnPath: string | null; workspaceToolsPlugin: boolean } | null;
   hasNpmrc: boolean;
   /** Extra files the package manager reads at install time (pnpm-workspace.yaml, .yarnrc.yml, patches/...). */
   installFiles: readonly string[];
@@ -261,6 +280,7 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
   const exists = (rel: string) => (fileSet ? fileSet.has(rel) : src.read(rel) !== null);
 
   let packageJson: PackageJson | null = null;
+  let rawPackageJson: Record<string, unknown> | null = null;
   const pkgText = src.read('package.json');
   if (pkgText !== null) {
     try {
@@ -274,9 +294,11 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
         scripts: obj(raw.scripts),
         dependencies: obj(raw.dependencies),
         devDependencies: obj(raw.devDependencies),
+        optionalDependencies: obj(raw.optionalDependencies),
         workspaces: raw.workspaces,
         packageManager: typeof raw.packageManager === 'string' ? raw.packageManager : undefined,
       };
+      rawPackageJson = raw;
     } catch (e) {
       note('package-json-invalid', `package.json could not be parsed (${(e as Error).message.split('\n')[0]}); treating the project as having no scripts or dependencies`);
     }
@@ -317,6 +339,33 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
     }
   }
   if (!manager && packageJson) manager = 'npm';
+
+  let lockfileSync: LockfileSync | null = null;
+  if (rawPackageJson && lockfile && /^(package-lock\.json|npm-shrinkwrap\.json)$/.test(lockfile)) {
+    const t = src.read(lockfile);
+    if (t !== null) lockfileSync = checkLockfileSync(rawPackageJson, t, lockfile, (rel) => src.read(rel));
+  }
+  // npm 7+ also installs the root's peerDependencies, and links workspaces into node_modules.
+  const peers = Object.keys(rawPackageJson?.peerDependencies && typeof rawPackageJson.peerDependencies === 'object' ? rawPackageJson.peerDependencies : {});
+  const hasDependencies = packageJson
+    ? [packageJson.dependencies, packageJson.devDependencies, packageJson.optionalDependencies].some((d) => Object.keys(d).length > 0) ||
+      Boolean(packageJson.workspaces) ||
+      (manager === 'npm' && peers.length > 0)
+    : true;
+
+  let yarnBerry: ProjectFacts['yarnBerry'] = null;
+  if (manager === 'yarn-berry') {
+    const rc = src.read('.yarnrc.yml') ?? '';
+    const yarnPath = /^yarnPath:\s*["']?([^"'\s#]+)/m.exec(rc)?.[1] ?? null;
+    const fromPath = yarnPath ? /yarn-(\d+\.\d+\.\d+[^/]*?)\.c?js$/.exec(yarnPath)?.[1] ?? null : null;
+    const fromField = /^yarn@(\d+\.\d+\.\d+[^+\s]*)/.exec(pmField ?? '')?.[1] ?? null;
+    yarnBerry = {
+      // yarnPath wins: any yarn binary hands over to the release it names.
+      version: yarnPath ? fromPath : fromField,
+      yarnPath,
+      workspaceToolsPlugin: /plugin-workspace-tools/.test(rc),
+    };
+  }
 
   const installFiles: string[] = [];
   for (const f of ['.npmrc', '.yarnrc', '.yarnrc.yml', 'pnpm-workspace.yaml', 'bunfig.toml']) if (exists(f)) installFiles.push(f);
@@ -370,6 +419,9 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
     manager,
     lockfile,
     lockfileProblem,
+    lockfileSync,
+    hasDependencies,
+    yarnBerry,
     hasNpmrc: installFiles.includes('.npmrc'),
     installFiles: Object.freeze(installFiles),
     installScripts: Object.freeze(installScripts),

@@ -2,7 +2,8 @@
  * What the transforms know about Node.js package managers, RUN commands and base images.
  */
 import { copyParts, substitute, unquote, type Instr, type ParsedDockerfile, type Stage } from './dockerfile.js';
-import { sourceCovers } from './helpers.js';
+import semver from 'semver';
+import { globToRegExp, sourceCovers } from './helpers.js';
 import { tokenizeShell, type SimpleCommand, type Word } from './shell.js';
 import { LOCKFILES, type PackageManager, type ProjectFacts } from './facts.js';
 
@@ -319,20 +320,135 @@ export function isNodeDockerfile(doc: ParsedDockerfile): { node: boolean; reason
   return { node: false, reason: `not a Node.js Dockerfile (base image ${images}, no npm/yarn/pnpm/bun install)` };
 }
 
-/** The command that removes devDependencies from node_modules after a build. */
-export function pruneCommand(facts: ProjectFacts, stage: Stage): string {
-  switch (facts.manager) {
-    case 'yarn':
-      return 'yarn install --production --frozen-lockfile --ignore-scripts --prefer-offline';
-    case 'yarn-berry':
-      return 'yarn workspaces focus --all --production';
-    case 'pnpm':
-      return 'pnpm prune --prod';
-    case 'bun':
-      return 'rm -rf node_modules && bun install --production' + (facts.lockfile ? ' --frozen-lockfile' : '');
-    default:
-      return `npm prune ${omitDevFlag(stage.resolvedImage)}`;
+/** A prune after the build: the command, or null and why none is safe. */
+export type Prune = { command: string; why: '' } | { command: null; why: string };
+
+const YARN_CLASSIC_PRUNE = 'yarn install --production --frozen-lockfile --ignore-scripts --prefer-offline';
+
+/**
+ * The command that removes devDependencies from node_modules after a build, for the installs that
+ * ran (`installs`: the stage's install commands). It must be the installer that ran, a binary the
+ * stage has, and a command that cannot fail the build; when none is, the command is null.
+ *
+ * - npm: `npm prune --omit=dev` (`--production` on npm 6). npm prune runs no lifecycle scripts.
+ * - yarn 1: a production install over the existing node_modules, scripts off.
+ * - yarn 2+: `yarn workspaces focus --all --production`: built in from yarn 4, the workspace-tools
+ *   plugin on 2 and 3. It re-runs the workspaces' preinstall/install/postinstall whenever their
+ *   dependencies change, which a prune always does, and enableScripts does not stop that (it only
+ *   covers dependencies' builds): a project with such scripts gets no prune.
+ * - pnpm: `pnpm prune --prod`, which re-runs the root's lifecycle scripts: with `--ignore-scripts`
+ *   (pnpm 8.15.6+) when there are some. Not in a pnpm workspace, where pnpm prune does not work.
+ * - bun: a production reinstall, which runs the root's lifecycle scripts again.
+ */
+export function pruneCommand(doc: ParsedDockerfile, facts: ProjectFacts, stage: Stage, installs: readonly ClassifiedCommand[]): Prune {
+  const ok = (command: string): Prune => ({ command, why: '' });
+  const no = (why: string): Prune => ({ command: null, why });
+  const managers = [...new Set(installs.map((c) => c.manager))];
+  if (managers.length !== 1 || !managers[0]) {
+    return no(managers.filter(Boolean).length > 1 ? `the installs run different package managers (${managers.filter(Boolean).join(', ')})` : 'the package manager that installed cannot be told');
   }
+  const pm = managers[0];
+  const setup = setupCommands(doc, stage);
+  const pmField = facts.packageJson?.packageManager ?? '';
+  switch (pm) {
+    case 'npm':
+      return ok(`npm prune ${omitDevFlag(stage.resolvedImage)}`);
+    case 'yarn': {
+      const berryField = /^yarn@(\d+)/.exec(pmField);
+      const berry = facts.manager === 'yarn-berry' || (berryField !== null && Number(berryField[1]) >= 2);
+      if (!berry) return ok(YARN_CLASSIC_PRUNE);
+      const yb = facts.yarnBerry;
+      if (!yb) return no(`package.json asks for ${pmField}, but the project's lockfile is ${facts.lockfile ?? 'missing'}, so which yarn installs cannot be told`);
+      // The image's own yarn is 1.x: yarn 2+ comes from yarnPath (any yarn hands over to it) or corepack.
+      if (!yb.yarnPath && !setup.some((c) => /^corepack\b/.test(c))) {
+        return no('yarn 2+ needs corepack or a yarnPath release, and this stage sets up neither');
+      }
+      const major = yb.version ? semver.coerce(yb.version)?.major ?? null : null;
+      if (major === null) return no(`the yarn version cannot be told (${yb.yarnPath ? `yarnPath ${yb.yarnPath} names no release` : 'no packageManager field'}), and \`yarn workspaces focus\` needs yarn 4 or the workspace-tools plugin`);
+      if (major < 4 && !yb.workspaceToolsPlugin) {
+        return no(`yarn ${yb.version} has \`yarn workspaces focus\` only with the workspace-tools plugin (built in from yarn 4), and .yarnrc.yml does not load it`);
+      }
+      const scripts = berryInstallScripts(facts);
+      if (scripts.length) {
+        return no(`\`yarn workspaces focus --production\` runs ${scripts.join(', ')} again (yarn re-runs a workspace's install scripts when its dependencies change, whatever enableScripts says), which may need the devDependencies it removes`);
+      }
+      return ok('yarn workspaces focus --all --production');
+    }
+    case 'pnpm': {
+      if (facts.workspaces) return no('pnpm prune does not support a pnpm workspace (monorepo)');
+      if (!facts.installScripts.length) return ok('pnpm prune --prod');
+      const version = pnpmVersion(setup, pmField);
+      if (version === 'latest' || (version && semver.gte(version, '8.15.6'))) return ok('pnpm prune --prod --ignore-scripts');
+      return no(`pnpm prune runs the ${facts.installScripts.join(', ')} script again, which may need the devDependencies it removes, and ${version ? `pnpm ${version}` : 'this pnpm (version unknown)'} has no --ignore-scripts for prune (pnpm 8.15.6+)`);
+    }
+    case 'bun':
+      if (facts.installScripts.length) return no(`\`bun install --production\` runs the ${facts.installScripts.join(', ')} script again, which may need the devDependencies it removes`);
+      return ok('rm -rf node_modules && bun install --production' + (facts.lockfile ? ' --frozen-lockfile' : ''));
+  }
+  return no('the package manager that installed cannot be told');
+}
+
+/** Package-manager setup commands (corepack, global installs of a package manager) in a stage and those it builds on. */
+function setupCommands(doc: ParsedDockerfile, stage: Stage): string[] {
+  const out: string[] = [];
+  for (const st of stageChain(doc, stage)) {
+    for (const ins of st.instructions) {
+      if (ins.keyword !== 'RUN') continue;
+      for (const c of classifyRun(doc, ins).commands) {
+        if (c.kind === 'pm-setup' || c.kind === 'global') out.push(c.words.map((w) => w.value).join(' '));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The pnpm version a stage runs: the last `npm i -g pnpm@x` / `corepack prepare pnpm@x` (a bare
+ * `npm i -g pnpm` installs the latest), else the packageManager field when corepack is enabled.
+ * A range gives its lowest version; anything else is unknown (null).
+ */
+function pnpmVersion(setup: string[], pmField: string): string | null {
+  const exact = (v: string) => semver.valid(v) ?? (semver.validRange(v) ? semver.minVersion(v)?.version ?? null : null);
+  for (const c of [...setup].reverse()) {
+    const m = /(?:^|\s)pnpm(?:@(\S+))?(?=\s|$)/.exec(c);
+    if (!m) continue;
+    if (/^corepack\b/.test(c) && !m[1]) break; // `corepack enable pnpm`: the packageManager field decides
+    if (!m[1] || m[1] === 'latest') return 'latest';
+    return exact(m[1]);
+  }
+  if (setup.some((c) => /^corepack\b/.test(c))) {
+    const v = /^pnpm@([^+\s]+)/.exec(pmField)?.[1];
+    return v ? exact(v) : null;
+  }
+  return null;
+}
+
+/** preinstall/install/postinstall of the root and each yarn workspace: what yarn 2+ runs for workspaces. */
+function berryInstallScripts(facts: ProjectFacts): string[] {
+  const out: string[] = [];
+  const scriptsOf = (where: string, scripts: unknown) => {
+    if (!scripts || typeof scripts !== 'object') return;
+    for (const s of ['preinstall', 'install', 'postinstall']) {
+      const v = (scripts as Record<string, unknown>)[s];
+      if (typeof v === 'string') out.push(`${where}'s ${s} (\`${v}\`)`);
+    }
+  };
+  scriptsOf('the root', facts.packageJson?.scripts);
+  const ws = facts.packageJson?.workspaces;
+  const globs = Array.isArray(ws) ? ws : ws && typeof ws === 'object' && Array.isArray((ws as { packages?: unknown }).packages) ? (ws as { packages: unknown[] }).packages : [];
+  for (const g of globs) {
+    if (typeof g !== 'string') continue;
+    const re = globToRegExp(`${g.replace(/^\.\//, '').replace(/\/+$/, '')}/package.json`);
+    for (const f of facts.files ?? []) {
+      if (!re.test(f) || f.includes('node_modules/')) continue;
+      try {
+        scriptsOf(f.slice(0, -'/package.json'.length), (JSON.parse(facts.read(f) ?? '{}') as { scripts?: unknown }).scripts);
+      } catch {
+        out.push(`${f} (which does not parse)`);
+      }
+    }
+  }
+  return out;
 }
 
 /** Stages this stage builds on (FROM <earlier stage name>), nearest first, itself included. */

@@ -1,6 +1,7 @@
 /**
  * npm-ci: installs that follow the lockfile exactly.
- * `npm install` becomes `npm ci` when the lockfile is in the image at that point;
+ * `npm install` becomes `npm ci` when the lockfile is in the image at that point and in sync with
+ * package.json (npm ci refuses a stale one);
  * `--only=production`/`--production` become `--omit=dev` (npm 7+); yarn, pnpm and bun installs
  * get their frozen-lockfile flag. Flags that shaped the lockfile (--legacy-peer-deps) stay.
  */
@@ -21,6 +22,7 @@ export const npmCi: Transform = {
     'no-lockfile': 'kept the install: no usable lockfile at that point',
     'old-npm': 'kept the old flag: the image ships npm 6',
     'lockfile-mismatch': 'kept the install: the lockfile belongs to another package manager',
+    'lockfile-out-of-sync': 'kept `npm install`: package-lock.json does not match package.json, and npm ci would fail',
   },
   apply({ doc, facts }) {
     const edits: Edit[] = [];
@@ -39,7 +41,10 @@ export const npmCi: Transform = {
           if (c.manager === 'npm') {
             const isCi = sub && ['ci', 'clean-install', 'install-clean', 'ic'].includes(sub.value);
             if (sub && !isCi) {
-              if (lock.file && /^(package-lock\.json|npm-shrinkwrap\.json)$/.test(lock.file)) {
+              const sync = lock.file && lock.file === facts.lockfile ? facts.lockfileSync : null;
+              if (sync && !sync.inSync) {
+                warnings.push({ code: 'lockfile-out-of-sync', line, message: `kept \`npm ${sub.value}\`: npm ci would fail, ${lock.file} is out of sync with package.json: ${sync.why}` });
+              } else if (lock.file && /^(package-lock\.json|npm-shrinkwrap\.json)$/.test(lock.file)) {
                 edits.push({ start: sub.start, end: sub.end, text: 'ci' });
                 changes.push({ code: 'npm-ci', line, message: `\`npm ${sub.value}\` → \`npm ci\`: installs exactly what ${lock.file} pins and fails if it is out of date` });
               } else {

@@ -122,7 +122,7 @@ export const selectiveCopy: Transform = {
     };
     // An app without dependencies gets no node_modules from its install.
     const pkg = facts.packageJson;
-    const hasProdDeps = Object.keys(pkg.dependencies).length > 0 || /"optionalDependencies"\s*:\s*\{\s*"/.test(facts.read('package.json') ?? '');
+    const hasProdDeps = Object.keys(pkg.dependencies).length > 0 || Object.keys(pkg.optionalDependencies ?? {}).length > 0 || Boolean(pkg.workspaces);
     if (installs && (hasProdDeps || (start.devPackages.length > 0 && Object.keys(pkg.devDependencies).length > 0))) add('node_modules', 'production dependencies');
     add('package.json', 'read by Node.js and npm');
     const created = new Map<string, Created>(model.created.map((c) => [c.path, c]));

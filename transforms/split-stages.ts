@@ -162,6 +162,7 @@ export const splitStages: Transform = {
     'secrets-build-only': 'credentials (ARG/ENV/registry auth) stay in the build stage',
     'build-tools-build-only': 'global build tools stay in the build stage',
     'build-tools-repeated': 'a global install the app uses runs in both stages, with build tools in it',
+    'prune-unknown': 'not split: no prune of devDependencies is safe for the installer that ran (another binary, a pnpm workspace, install scripts it would re-run)',
   },
   apply({ doc, facts }): TransformResult | null {
     if (doc.stages.length !== 1) return null;
@@ -306,10 +307,15 @@ export const splitStages: Transform = {
     if (keptSecrets.length) later.push({ code: 'secrets-build-only', message: `credentials stay in the build stage, not repeated in the runtime image: ${keptSecrets.map((c) => `${c.ins.keyword} (line ${lineNo(doc, c.ins)})`).join(', ')}` });
     const buildGlobals = head.filter((c) => c.role === 'build' && c.globals?.length);
     if (buildGlobals.length) later.push({ code: 'build-tools-build-only', message: `global build tools stay in the build stage: ${buildGlobals.flatMap((c) => c.globals!).join(', ')}` });
+    const prune = needsPrune ? pruneCommand(doc, facts, stage, installs) : null;
+    if (prune && prune.command === null) {
+      const at = head.find((c) => c.commands?.includes(installs[0]))!.ins;
+      return holdBack('prune-unknown', `not split: no prune of devDependencies is safe here: ${prune.why}`, lineNo(doc, at));
+    }
     const last = head[head.length - 1].ins;
     const fromFlags = stage.from.flags.map((f) => doc.text.slice(f.start, f.end));
     const out: string[] = [];
-    if (needsPrune) out.push(`RUN ${pruneCommand(facts, stage)}`);
+    if (prune) out.push(`RUN ${prune.command}`);
     out.push('');
     out.push(['FROM', ...fromFlags, stage.image, 'AS', runtimeName].join(' '));
     const eol = doc.eol;
@@ -337,7 +343,7 @@ export const splitStages: Transform = {
       line: fromLine,
       message: `split into a \`${buildName}\` stage and a \`${runtimeName}\` stage from ${stage.image}: build tools, devDependencies and build-only files stay out of the final image`,
     });
-    if (needsPrune) changes.push({ code: 'prune', line: lineNo(doc, last) + 1, message: `\`${pruneCommand(facts, stage)}\` after the build: the runtime stage receives production dependencies only` });
+    if (prune) changes.push({ code: 'prune', line: lineNo(doc, last) + 1, message: `\`${prune.command}\` after the build: the runtime stage receives production dependencies only` });
     changes.push(...later);
     if (moved.length) changes.push({ code: 'moved', message: `moved to the runtime stage, unchanged: ${moved.join(', ')}` });
     if (repeated.length) changes.push({ code: 'repeated', message: `repeated in the runtime stage, unchanged: ${repeated.join(', ')}` });
