@@ -457,6 +457,29 @@ function runtimeCommands(doc: ParsedDockerfile, stage: Stage): string[][] {
 }
 
 /**
+ * What the app's own command (the final stage's ENTRYPOINT/CMD and the scripts it reaches, such as
+ * a `prestart` that runs `git describe`) reads from the image that a COPY of the context brings
+ * in: `.git` (reason `git`). Env files are envFiles()'s business.
+ */
+export function appReads(doc: ParsedDockerfile, facts: ProjectFacts): BuildRead[] {
+  const last = doc.stages[doc.stages.length - 1];
+  if (!last) return [];
+  const w = newWalk(facts);
+  const out: BuildRead[] = [];
+  for (const c of runtimeCommands(doc, last)) {
+    const g = gitCommandIn(c.join(' '));
+    if (g) out.push({ path: '.git', reason: 'git', by: `\`${g}\` in the app's command` });
+    walkCommand(w, c, null, 0);
+  }
+  const scripts = facts.packageJson?.scripts ?? {};
+  for (const s of w.scripts) {
+    const g = gitCommandIn(scripts[s]);
+    if (g) out.push({ path: '.git', reason: 'git', by: `\`${g}\` (script \`${s}\`)` });
+  }
+  return out;
+}
+
+/**
  * The decision for each env file, for the whole tool: is it read at build time (by which build
  * step), at run time (by what), or not at all?
  *
