@@ -68,7 +68,8 @@ function envWarnings(kept: EnvFileUse[]): Finding[] {
     if (build.length) {
       out.push({
         code: 'env-read-at-build',
-        message: `${list(files)} ${one ? 'stays' : 'stay'} in the build context: ${build.join(', ')} ${one ? 'reads' : 'read'} ${it}${runWho ? `, and ${runWho}` : ''}; ${one ? 'it holds' : 'they hold'} build-time settings, not secrets (pass secrets as build secrets)`,
+        message: `${list(files)} ${one ? 'stays' : 'stay'} in the build context: ${build.join(', ')} ${build.length === 1 ? 'reads' : 'read'} ${it}${runWho ? `, and ${runWho}` : ''}; ` +
+          (runWho ? `keep secrets out of ${it} (pass build secrets as build secrets, run-time secrets as environment variables)` : `${one ? 'it holds' : 'they hold'} build-time settings, not secrets (pass secrets as build secrets)`),
       });
     } else {
       out.push({
