@@ -379,12 +379,19 @@ function runsTests(words: string[]): boolean {
 }
 
 const GIT_COMMAND = /(^|[\s;&|(`"'$])git\s+(-C\s+\S+\s+)?([a-z][a-z-]*)/g;
+/** git subcommands that read the local repository (`apt-get install git curl` is not one). */
+const GIT_READS = new Set([
+  'rev-parse', 'describe', 'log', 'show', 'rev-list', 'status', 'diff', 'branch', 'tag', 'config', 'submodule', 'lfs',
+  'ls-files', 'symbolic-ref', 'name-rev', 'remote', 'fetch', 'pull', 'checkout', 'switch', 'reset', 'clean', 'stash',
+  'archive', 'blame', 'for-each-ref', 'shortlog', 'cat-file', 'ls-tree', 'worktree', 'merge-base', 'show-ref', 'restore',
+  'apply', 'am', 'commit', 'add', 'diff-index', 'diff-tree', 'update-index', 'gc', 'count-objects',
+]);
 
 /** A `git` command in a command or script text that reads the repository (not clone/init/global config). */
 function gitCommandIn(text: string): string | null {
   for (const m of text.matchAll(GIT_COMMAND)) {
     const sub = m[3];
-    if (sub === 'clone' || sub === 'init' || sub === 'ls-remote' || sub === 'archive' && /--remote/.test(text)) continue;
+    if (!GIT_READS.has(sub)) continue;
     if (sub === 'config' && /--global|--system/.test(text)) continue;
     return `git ${sub}`;
   }
@@ -415,8 +422,11 @@ export function buildReads(doc: ParsedDockerfile, facts: ProjectFacts): BuildRea
   const scripts = facts.packageJson?.scripts ?? {};
   const leaves = [...direct, ...walk.leaves];
   // Tests: the first test run found names the reason for every test folder.
+  // A test runner, or a test script reached (`react-scripts test`, `ng test`: runners not known by name).
   const test = leaves.find((l) => runsTests(l.words));
-  if (test) for (const d of TEST_DIRS) push({ path: d, reason: 'tests', by: show(test) });
+  const testScript = walk.scripts.find((s) => /^(test|test:.*)$/.test(s));
+  const testBy = test ? show(test) : testScript ? `script \`${testScript}\`` : null;
+  if (testBy) for (const d of TEST_DIRS) push({ path: d, reason: 'tests', by: testBy });
   // Git: a git command in a RUN or in a script the build reaches.
   for (const ins of doc.instructions) {
     if (ins.keyword !== 'RUN') continue;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildReads, envFileUse, envFiles, scriptClosure } from '../src/build-reads.js';
+import { appReads, buildReads, envFileUse, envFiles, scriptClosure } from '../src/build-reads.js';
 import { parseDockerfile } from '../src/dockerfile.js';
 import { gatherFacts, memorySource } from '../src/facts.js';
 
@@ -98,11 +98,29 @@ describe('buildReads', () => {
     expect(buildReads(dockerfile('git clone https://example.invalid/x.git vendor/x && npm run build'), facts)).toEqual([]);
   });
 
+  it('a test script reached counts as a test run even when its runner is not known by name', () => {
+    const facts = project(pkg({ scripts: { verify: 'CI=true npm run test:unit', 'test:unit': 'react-scripts test --watchAll=false' } }));
+    expect(buildReads(dockerfile('npm run verify'), facts).map((r) => `${r.path} ${r.by}`)[0]).toBe('test script `test:unit`');
+  });
+
+  it('installing the git package is not a git command', () => {
+    const facts = project(pkg({}));
+    expect(buildReads(dockerfile('apt-get update && apt-get install -y git curl'), facts)).toEqual([]);
+  });
+
   it('install lifecycle scripts run with npm ci, unless --ignore-scripts', () => {
     const facts = project(pkg({ scripts: { prepare: 'git describe --always > VERSION' } }));
     expect(buildReads(dockerfile(''), facts).map((r) => r.path)).toEqual(['.git']);
     const doc = parseDockerfile('FROM node:22\nCOPY . .\nRUN npm ci --ignore-scripts\n');
     expect(buildReads(doc, facts)).toEqual([]);
+  });
+});
+
+describe('appReads', () => {
+  it('.git when the app\'s start script reaches a git command', () => {
+    const facts = project(pkg({ scripts: { prestart: 'git describe --tags > VERSION', start: 'node server.js' } }));
+    expect(appReads(dockerfile('', '["npm", "start"]'), facts)).toEqual([{ path: '.git', reason: 'git', by: '`git describe` (script `prestart`)' }]);
+    expect(appReads(dockerfile('', '["node", "server.js"]'), facts)).toEqual([]);
   });
 });
 
