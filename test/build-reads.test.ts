@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { appReads, buildReads, envFileUse, envFiles, scriptClosure } from '../src/build-reads.js';
 import { parseDockerfile } from '../src/dockerfile.js';
 import { gatherFacts, memorySource } from '../src/facts.js';
+import { listCases, runCase } from './fixture-harness.js';
 
 const pkg = (p: { scripts?: Record<string, string>; dependencies?: Record<string, string>; devDependencies?: Record<string, string> }) =>
   JSON.stringify({ name: 'app', ...p });
@@ -180,4 +181,14 @@ describe('envFiles', () => {
     expect(uses.map((u) => u.file)).toEqual(['.env', '.env.local', '.env.development', '.env.development.local', '.env.test', '.env.test.local', '.env.production', '.env.production.local', '.env.example', '.env.defaults', '.env.schema']);
     expect(uses.every((u) => !u.build.length && !u.run.length)).toBe(true);
   });
+});
+
+describe('dockerignore decides env files without looking for them', () => {
+  const envOverlay = Object.fromEntries(['.env', '.env.local', '.env.development', '.env.test', '.env.production', '.env.production.local', '.env.example'].map((f) => [f, 'X=1\n']));
+  for (const c of listCases().filter((x) => x.group === 'dockerignore' || x.group === 'pipeline')) {
+    it(`${c.group}/${c.name}: the same .dockerignore with every usual env file present`, () => {
+      const ignoreOf = (r: ReturnType<typeof runCase>) => r.files.find((f) => f.path.endsWith('.dockerignore'))?.content ?? null;
+      expect(ignoreOf(runCase(c, undefined, envOverlay))).toBe(ignoreOf(runCase(c)));
+    });
+  }
 });
