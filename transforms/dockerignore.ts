@@ -2,7 +2,8 @@
  * dockerignore: keep node_modules, VCS data, secrets, logs, test output and the Dockerfiles
  * out of the build context. Writes .dockerignore when there is none and appends the missing
  * patterns to an existing one (its lines and comments stay as they are). A pattern that
- * would hide a file a COPY/ADD names, or that the build uses, is left out.
+ * would hide a file a COPY/ADD names, or that the build or the app reads (src/build-reads.ts:
+ * test folders, .git, env files), is left out; `.env.*` then gives way to the env files nothing reads.
  */
 import { ignoreMatcher } from '../src/ignore.js';
 import { covering, finalWorkdir, holdBack, globToRegExp, sourceCovers, stageNamed } from '../src/helpers.js';
@@ -43,7 +44,7 @@ const CANDIDATES: Candidate[] = [
   { pattern: '.DS_Store' },
 ];
 
-/** The env files `.env.*` stands for that are never secrets the image needs, when it cannot be added whole (most specific last). */
+/** What stands in for `.env.*` when something reads one of the files it matches: each of these that matches no read file is added (broadest first). */
 const ENV_NARROW = ['.env.*.local', '.env.local', '.env.development', '.env.development.local', '.env.test', '.env.test.local', '.env.production', '.env.production.local'];
 
 const list = (files: string[]) => files.map((f) => `\`${f}\``).join(', ');
