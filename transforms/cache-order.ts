@@ -4,7 +4,7 @@
  */
 import { copyParts, type Instr } from '../src/dockerfile.js';
 import { blockText, flagText, insertAfter, isContextCopy, lineNo, removeBlock, sourceCovers } from '../src/helpers.js';
-import { classifyRun, type CommandKind } from '../src/node.js';
+import { classifyRun, copiedBefore, type CommandKind } from '../src/node.js';
 import type { Edit, Finding, Transform } from '../src/types.js';
 
 const ID = 'cache-order';
@@ -17,6 +17,7 @@ export const cacheOrder: Transform = {
   codes: {
     reorder: 'the broad COPY moved after the install, with the manifests copied first',
     'manifest-files': 'the lockfile and install settings copied with package.json',
+    'install-config-unseen': 'install settings (.npmrc, .yarnrc.yml, pnpm-workspace.yaml, ...) not added to a manifest COPY: the original install never saw them',
     'dest-not-dir': 'files not added to the manifest COPY: its destination is not a directory',
     'blocked': 'left the COPY before the install: the install or a step between may need the sources',
   },
@@ -59,7 +60,20 @@ export const cacheOrder: Transform = {
       if (!broad) {
         // Manifest copied on its own already: make sure the lockfile and install files come with it.
         if (!narrow || !facts.packageJson) continue;
-        const missing = missingFrom([]);
+        // Install settings (.npmrc, .yarnrc.yml, pnpm-workspace.yaml, ...) that the original install never
+        // saw stay out: a .npmrc that needs ${NPM_TOKEN}, or settings that change which build scripts run,
+        // would change or fail the install. Only the lockfile, which package.json names anyway, is added.
+        const missing = missingFrom([]).filter((f) => f === facts.lockfile || copiedBefore(doc, stage, install, f));
+        const unseen = missingFrom([]).filter((f) => !missing.includes(f));
+        if (unseen.length) {
+          const one = unseen.length === 1;
+          const how = install.flags.some((f) => f.name === 'mount') ? 'gets its settings another way (a --mount)' : `never saw ${one ? 'it' : 'them'}`;
+          warnings.push({
+            code: 'install-config-unseen',
+            line: lineNo(doc, narrow),
+            message: `${unseen.join(', ')} not added to the manifest COPY: the install ${how}, and ${one ? 'it' : 'they'} could change or fail it${unseen.includes('.npmrc') ? ' (a .npmrc that needs \${NPM_TOKEN} fails without the token)' : ''}; copy ${one ? 'it' : 'them'} before the install yourself to use ${one ? 'it' : 'them'}`,
+          });
+        }
         if (!missing.length) continue;
         if (extend(narrow, missing)) changes.push({ code: 'manifest-files', line: lineNo(doc, narrow), message: `copies ${missing.join(', ')} with package.json so the install sees the lockfile and registry settings` });
         continue;

@@ -2,12 +2,14 @@
  * dockerignore: keep node_modules, VCS data, secrets, logs, test output and the Dockerfiles
  * out of the build context. Writes .dockerignore when there is none and appends the missing
  * patterns to an existing one (its lines and comments stay as they are). A pattern that
- * would hide a file a COPY/ADD names, or that the build uses, is left out.
+ * would hide a file a COPY/ADD names, or that the build or the app reads (src/build-reads.ts:
+ * test folders, .git, env files), is left out; `.env.*` then gives way to the env files nothing reads.
  */
 import { ignoreMatcher } from '../src/ignore.js';
 import { covering, finalWorkdir, holdBack, globToRegExp, sourceCovers, stageNamed } from '../src/helpers.js';
 import { buildOutputDir, entryPaths, runtimeCommandWords } from '../src/app-files.js';
 import { classifyRun, copySourcesBefore } from '../src/node.js';
+import { appReads, buildReads, envFiles, type EnvFileUse } from '../src/build-reads.js';
 import type { Finding, Transform, TransformResult } from '../src/types.js';
 
 const ID = 'dockerignore';
@@ -42,6 +44,44 @@ const CANDIDATES: Candidate[] = [
   { pattern: '.DS_Store' },
 ];
 
+/** What stands in for `.env.*` when something reads one of the files it matches: each of these that matches no read file is added (broadest first). */
+const ENV_NARROW = ['.env.*.local', '.env.local', '.env.development', '.env.development.local', '.env.test', '.env.test.local', '.env.production', '.env.production.local'];
+
+const list = (files: string[]) => files.map((f) => `\`${f}\``).join(', ');
+
+/** One warning per group of env files kept for the same readers. */
+function envWarnings(kept: EnvFileUse[]): Finding[] {
+  const groups = new Map<string, EnvFileUse[]>();
+  for (const u of kept) {
+    const key = `${u.build.join(', ')}\u0000${u.run.join(', ')}`;
+    groups.set(key, [...(groups.get(key) ?? []), u]);
+  }
+  const out: Finding[] = [];
+  for (const us of groups.values()) {
+    const { build, run } = us[0];
+    const files = us.map((u) => u.file);
+    const one = files.length === 1;
+    const it = one ? 'it' : 'them';
+    const cmds = run.filter((r) => r.startsWith('`'));
+    // `node -r dotenv/config` is the dotenv dependency at work: name it once.
+    const deps = run.filter((r) => !r.startsWith('`') && !(r === 'dotenv' && cmds.some((c) => c.includes('dotenv/config'))));
+    const runWho = [...cmds.map((c) => `${c} reads ${it} when the app runs`), ...(deps.length ? [`the app depends on ${deps.join(', ')} and may read ${it} at run time`] : [])].join('; ');
+    if (build.length) {
+      out.push({
+        code: 'env-read-at-build',
+        message: `${list(files)} ${one ? 'stays' : 'stay'} in the build context: ${build.join(', ')} ${build.length === 1 ? 'reads' : 'read'} ${it}${runWho ? `, and ${runWho}` : ''}; ` +
+          (runWho ? `keep secrets out of ${it} (pass build secrets as build secrets, run-time secrets as environment variables)` : `${one ? 'it holds' : 'they hold'} build-time settings, not secrets (pass secrets as build secrets)`),
+      });
+    } else {
+      out.push({
+        code: 'env-read-at-runtime',
+        message: `${one ? files[0] : list(files)} ${one ? 'is' : 'are'} not ignored: ${runWho}; pass ${one ? 'its' : 'their'} settings as environment variables instead of baking them into the image`,
+      });
+    }
+  }
+  return out;
+}
+
 export const dockerignoreTransform: Transform = {
   id: ID,
   summary: 'write or extend .dockerignore (node_modules, .git, .env*, logs, coverage, tests, Dockerfiles), never hiding a file a COPY needs',
@@ -49,7 +89,8 @@ export const dockerignoreTransform: Transform = {
     created: 'a new ignore file keeps dependencies, VCS data, secrets, logs and test output out of the build context',
     extended: 'patterns added to the existing ignore file; its lines are kept',
     'ignore-unreadable': 'left the ignore file alone: it cannot be read',
-    'env-read-at-runtime': '.env is not ignored: the app reads it at run time',
+    'env-read-at-runtime': 'env files not ignored: the app reads them when it runs (dotenv, node --env-file, next start, ...)',
+    'env-read-at-build': 'env files not ignored: a build step reads them (vite build, next build, react-scripts build, dotenv -e, ...)',
     'copied-by-dockerfile': 'a pattern not added: the Dockerfile copies what it would hide',
   },
   apply({ doc, facts, files }): TransformResult | null {
@@ -84,12 +125,18 @@ export const dockerignoreTransform: Transform = {
       }
     }
     const runWords = doc.instructions.filter((i) => i.keyword === 'RUN').flatMap((i) => classifyRun(doc, i).commands);
-    const runText = doc.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.content).join('\n');
-    const runsGit = /(^|[\s;&|(`"'$])git\s/.test(runText) || /(^|[\s;&|(`"'$])git\s/.test(Object.values(facts.packageJson?.scripts ?? {}).join('\n'));
-    const runsTests = runWords.some((c) => c.kind === 'test');
+    // What the build's commands, the scripts they reach and the app read besides the COPY sources.
+    const reads = [...buildReads(doc, facts), ...appReads(doc, facts)];
+    const runsGit = reads.some((r) => r.reason === 'git');
+    const runsTests = reads.some((r) => r.reason === 'tests');
+    const envUses = envFiles(doc, facts).filter((u) => u.build.length || u.run.length);
     const has = (n: string) => facts.topLevel.has(n);
     const warnings: Finding[] = [];
-    const usesDotenv = Boolean(facts.packageJson?.dependencies.dotenv);
+    // Env files kept in the context because something reads them, reported together at the end.
+    const keptEnv: EnvFileUse[] = [];
+    const keepEnv = (u: EnvFileUse) => {
+      if (!keptEnv.includes(u)) keptEnv.push(u);
+    };
 
     const builtOut = runWords.some((c) => c.kind === 'build' && c.manager)
       ? buildOutputDir(facts, doc.stages.length ? entryPaths(runtimeCommandWords(doc, doc.stages[doc.stages.length - 1]), facts) : [])
@@ -112,28 +159,37 @@ export const dockerignoreTransform: Transform = {
     };
 
     const add: string[] = [];
-    for (const c of CANDIDATES) {
-      if (c.when && !c.when(has)) continue;
-      const re = globToRegExp(c.pattern);
-      const top = c.pattern;
-      if (matcher.ignores(top.replace(/\*/g, 'x'))) continue;
-      if (existingPatterns.has(c.pattern)) continue;
-      if (negations.some((n) => re.test(n) || re.test(n.split('/')[0]))) continue;
-      if (c.pattern === '.git' && runsGit) continue;
-      if (/^(test|tests|__tests__)$/.test(c.pattern) && runsTests) continue;
-      if (c.pattern === '.env' && usesDotenv && has('.env')) {
-        warnings.push({ code: 'env-read-at-runtime', message: '.env is not ignored: the app depends on dotenv and may read it at run time; pass its settings as environment variables instead of baking them into the image' });
-        continue;
-      }
+    /** Add the pattern unless the ignore file already has it, or it would hide what a COPY names. */
+    const consider = (pattern: string): void => {
+      const re = globToRegExp(pattern);
+      if (matcher.ignores(pattern.replace(/\*/g, 'x'))) return;
+      if (existingPatterns.has(pattern)) return;
+      if (negations.some((n) => re.test(n) || re.test(n.split('/')[0]))) return;
       // Never hide a file that a COPY names.
       const hit = hiddenBy(re);
       const needed = hit ? [named.find((n) => hit === n.replace(/^\.\//, '') || sourceCovers(n, hit) || hit.startsWith(n.replace(/^\.\//, '') + '/')) ?? hit] : [];
       if (needed.length) {
-        warnings.push({ code: 'copied-by-dockerfile', message: `\`${c.pattern}\` not added: the Dockerfile copies ${needed[0]}` });
-        continue;
+        warnings.push({ code: 'copied-by-dockerfile', message: `\`${pattern}\` not added: the Dockerfile copies ${needed[0]}` });
+        return;
       }
-      add.push(c.pattern);
+      if (pattern.startsWith('.env')) {
+        // Never hide an env file the build or the app reads: ignore only the others, by name.
+        const readHere = envUses.filter((u) => re.test(u.file));
+        if (readHere.length) {
+          readHere.forEach(keepEnv);
+          if (pattern === '.env.*') for (const p of ENV_NARROW) if (!envUses.some((u) => globToRegExp(p).test(u.file)) && !add.some((a) => globToRegExp(a).test(p))) consider(p);
+          return;
+        }
+      }
+      add.push(pattern);
+    };
+    for (const c of CANDIDATES) {
+      if (c.when && !c.when(has)) continue;
+      if (c.pattern === '.git' && runsGit) continue;
+      if (/^(test|tests|__tests__)$/.test(c.pattern) && runsTests) continue;
+      consider(c.pattern);
     }
+    warnings.push(...envWarnings(keptEnv));
     // The build output is rebuilt in the image: a local copy only slows the context down or goes stale.
     if (builtOut) {
       const out = builtOut;

@@ -8,6 +8,7 @@ import type { ProjectFacts } from '../src/facts.js';
 import { entryInfo, isDevEntry, namedBySources, runtimeCommandWords } from '../src/app-files.js';
 import { appDirModel, type Created } from '../src/app-dir.js';
 import { analyzeStart } from '../src/start-path.js';
+import { envFiles } from '../src/build-reads.js';
 import { copyDest, escapeRegExp, holdBack, finalWorkdir, flagText, globToRegExp, isContextCopy, lastStage, lineNo, stageNamed, workdirAt } from '../src/helpers.js';
 import { classifyRun, stageChain } from '../src/node.js';
 import type { Transform, TransformResult } from '../src/types.js';
@@ -152,6 +153,9 @@ export const selectiveCopy: Transform = {
       const top = f.path.split('/')[0];
       if (present.has(top)) add(top, f.why);
     }
+    // Env files the app reads when it runs (dotenv, dotenv-safe's .env.example, --env-file, next start):
+    // the same decision the dockerignore transform takes for the build context.
+    for (const u of envFiles(doc, facts)) if (u.run.length && present.has(u.file)) add(u.file, `read at run time by ${u.run.join(', ')}`);
     // Started through yarn 2+: yarn needs its settings and release to run at all.
     if (facts.manager === 'yarn-berry' && start.managers.has('yarn')) {
       if (present.has('.yarnrc.yml')) add('.yarnrc.yml', 'read by yarn, which starts the app');
