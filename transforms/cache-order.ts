@@ -5,7 +5,7 @@
 import { copyParts, type Instr } from '../src/dockerfile.js';
 import { blockText, flagText, insertAfter, isContextCopy, lineNo, removeBlock, sourceCovers } from '../src/helpers.js';
 import { classifyRun, type CommandKind } from '../src/node.js';
-import type { Change, Edit, Transform, Warning } from '../src/types.js';
+import type { Edit, Finding, Transform } from '../src/types.js';
 
 const ID = 'cache-order';
 const PURE_INSTALL: ReadonlySet<CommandKind> = new Set(['install', 'pm-setup', 'cleanup', 'system', 'prune', 'global', 'user', 'mkdir', 'link']);
@@ -14,10 +14,16 @@ const SAFE_BETWEEN: ReadonlySet<CommandKind> = new Set(['pm-setup', 'cleanup', '
 export const cacheOrder: Transform = {
   id: ID,
   summary: 'copy package.json and the lockfile and install before copying the sources, so source edits keep the install cached',
+  codes: {
+    reorder: 'the broad COPY moved after the install, with the manifests copied first',
+    'manifest-files': 'the lockfile and install settings copied with package.json',
+    'dest-not-dir': 'files not added to the manifest COPY: its destination is not a directory',
+    'blocked': 'left the COPY before the install: the install or a step between may need the sources',
+  },
   apply({ doc, facts }) {
     const edits: Edit[] = [];
-    const changes: Change[] = [];
-    const warnings: Warning[] = [];
+    const changes: Finding[] = [];
+    const warnings: Finding[] = [];
     for (const stage of doc.stages) {
       const install = stage.instructions.find((i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => c.kind === 'install'));
       if (!install) continue;
@@ -34,7 +40,7 @@ export const cacheOrder: Transform = {
         const parts = copyParts(target)!;
         if (!missing.length) return true;
         if (!/\/$|^\.\/?$/.test(parts.dest)) {
-          warnings.push({ transform: ID, line: lineNo(doc, target), message: `${missing.join(', ')} not added to this COPY: its destination is not a directory` });
+          warnings.push({ code: 'dest-not-dir', line: lineNo(doc, target), message: `${missing.join(', ')} not added to this COPY: its destination is not a directory` });
           return false;
         }
         if (target.json) {
@@ -55,13 +61,13 @@ export const cacheOrder: Transform = {
         if (!narrow || !facts.packageJson) continue;
         const missing = missingFrom([]);
         if (!missing.length) continue;
-        if (extend(narrow, missing)) changes.push({ transform: ID, line: lineNo(doc, narrow), message: `copies ${missing.join(', ')} with package.json so the install sees the lockfile and registry settings` });
+        if (extend(narrow, missing)) changes.push({ code: 'manifest-files', line: lineNo(doc, narrow), message: `copies ${missing.join(', ')} with package.json so the install sees the lockfile and registry settings` });
         continue;
       }
       // Broad COPYs before the install: move them after the install.
       const why = reorderBlocker(doc, stage.instructions, broad, install, facts);
       if (why) {
-        warnings.push({ transform: ID, line: lineNo(doc, broad), message: `left \`${broad.text.split(/\r?\n/)[0]}\` before the install: ${why}` });
+        warnings.push({ code: 'blocked', line: lineNo(doc, broad), message: `left \`${broad.text.split(/\r?\n/)[0]}\` before the install: ${why}` });
         continue;
       }
       // The manifest copy takes the first broad copy's place; the broad copies (with their comments)
@@ -85,7 +91,7 @@ export const cacheOrder: Transform = {
       edits.push(insertAfter(doc, install, gap + broads.map((b2) => blockText(doc, b2)).join('')));
       const copied = [...needed.files, ...needed.dirs].join(', ');
       changes.push({
-        transform: ID,
+        code: 'reorder',
         line: lineNo(doc, broad),
         message: `\`${broad.text.split(/\r?\n/)[0]}\` moved after the install, with ${copied} copied first: a source edit no longer re-runs the install`,
       });

@@ -5,10 +5,10 @@
  * would hide a file a COPY/ADD names, or that the build uses, is left out.
  */
 import { ignoreMatcher } from '../src/ignore.js';
-import { covering, finalWorkdir, globToRegExp, sourceCovers, stageNamed } from '../src/helpers.js';
+import { covering, finalWorkdir, holdBack, globToRegExp, sourceCovers, stageNamed } from '../src/helpers.js';
 import { buildOutputDir, entryPaths, runtimeCommandWords } from '../src/app-files.js';
 import { classifyRun, copySourcesBefore } from '../src/node.js';
-import type { Transform, TransformResult, Warning } from '../src/types.js';
+import type { Finding, Transform, TransformResult } from '../src/types.js';
 
 const ID = 'dockerignore';
 export const HEADER = '# dockerfile-migrate: keep dependencies, VCS data, secrets, logs and test output out of the build context';
@@ -45,9 +45,16 @@ const CANDIDATES: Candidate[] = [
 export const dockerignoreTransform: Transform = {
   id: ID,
   summary: 'write or extend .dockerignore (node_modules, .git, .env*, logs, coverage, tests, Dockerfiles), never hiding a file a COPY needs',
+  codes: {
+    created: 'a new ignore file keeps dependencies, VCS data, secrets, logs and test output out of the build context',
+    extended: 'patterns added to the existing ignore file; its lines are kept',
+    'ignore-unreadable': 'left the ignore file alone: it cannot be read',
+    'env-read-at-runtime': '.env is not ignored: the app reads it at run time',
+    'copied-by-dockerfile': 'a pattern not added: the Dockerfile copies what it would hide',
+  },
   apply({ doc, facts, files }): TransformResult | null {
     if (!facts.files) return null;
-    if (facts.dockerignoreProblem) return { edits: [], changes: [], warnings: [{ transform: ID, message: `left the ignore file alone: ${facts.dockerignoreProblem}` }] };
+    if (facts.dockerignoreProblem) return holdBack('ignore-unreadable', `left the ignore file alone: ${facts.dockerignoreProblem}`);
     const target = facts.dockerignore?.path ?? '.dockerignore';
     const existing = files.get(target)?.content ?? facts.dockerignore?.content ?? null;
     const existingLines = existing ? existing.split(/\r?\n/) : [];
@@ -81,7 +88,7 @@ export const dockerignoreTransform: Transform = {
     const runsGit = /(^|[\s;&|(`"'$])git\s/.test(runText) || /(^|[\s;&|(`"'$])git\s/.test(Object.values(facts.packageJson?.scripts ?? {}).join('\n'));
     const runsTests = runWords.some((c) => c.kind === 'test');
     const has = (n: string) => facts.topLevel.has(n);
-    const warnings: Warning[] = [];
+    const warnings: Finding[] = [];
     const usesDotenv = Boolean(facts.packageJson?.dependencies.dotenv);
 
     const builtOut = runWords.some((c) => c.kind === 'build' && c.manager)
@@ -115,14 +122,14 @@ export const dockerignoreTransform: Transform = {
       if (c.pattern === '.git' && runsGit) continue;
       if (/^(test|tests|__tests__)$/.test(c.pattern) && runsTests) continue;
       if (c.pattern === '.env' && usesDotenv && has('.env')) {
-        warnings.push({ transform: ID, message: '.env is not ignored: the app depends on dotenv and may read it at run time; pass its settings as environment variables instead of baking them into the image' });
+        warnings.push({ code: 'env-read-at-runtime', message: '.env is not ignored: the app depends on dotenv and may read it at run time; pass its settings as environment variables instead of baking them into the image' });
         continue;
       }
       // Never hide a file that a COPY names.
       const hit = hiddenBy(re);
       const needed = hit ? [named.find((n) => hit === n.replace(/^\.\//, '') || sourceCovers(n, hit) || hit.startsWith(n.replace(/^\.\//, '') + '/')) ?? hit] : [];
       if (needed.length) {
-        warnings.push({ transform: ID, message: `\`${c.pattern}\` not added: the Dockerfile copies ${needed[0]}` });
+        warnings.push({ code: 'copied-by-dockerfile', message: `\`${c.pattern}\` not added: the Dockerfile copies ${needed[0]}` });
         continue;
       }
       add.push(c.pattern);
@@ -146,7 +153,7 @@ export const dockerignoreTransform: Transform = {
     return {
       edits: [],
       files: [{ path: target, content, before: existing }],
-      changes: [{ transform: ID, message }],
+      changes: [{ code: existing === null ? 'created' : 'extended', message }],
       warnings,
     };
   },

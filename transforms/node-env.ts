@@ -2,7 +2,7 @@
  * node-env: `ENV NODE_ENV=production` in the final stage, where frameworks read it at run
  * time. Never before an install that needs devDependencies.
  */
-import { insertAfter, lastStage, lineNo, lines } from '../src/helpers.js';
+import { holdBack, insertAfter, lastStage, lineNo, lines } from '../src/helpers.js';
 import { classifyRun, installOmitsDev, stageChain, stageRunsNode } from '../src/node.js';
 import type { Transform } from '../src/types.js';
 
@@ -11,6 +11,10 @@ const ID = 'node-env';
 export const nodeEnv: Transform = {
   id: ID,
   summary: 'ENV NODE_ENV=production in the final stage, after any install that needs devDependencies',
+  codes: {
+    'node-env': 'ENV NODE_ENV=production in the final stage',
+    'node-env-set': 'left the NODE_ENV the Dockerfile sets as it is',
+  },
   apply({ doc }) {
     const stage = lastStage(doc);
     // A final stage without Node.js (Python serving assets built by an npm stage) is not ours to change.
@@ -21,7 +25,7 @@ export const nodeEnv: Transform = {
         const m = /(?:^|\s)NODE_ENV(?:=|\s+)["']?([^"'\s]*)/.exec(i.content);
         if (!m) continue;
         if (st !== stage && st.index < stage.index) return null;
-        if (m[1] !== 'production') return { edits: [], changes: [], warnings: [{ transform: ID, line: lineNo(doc, i), message: `left NODE_ENV=${m[1]} as it is` }] };
+        if (m[1] !== 'production') return holdBack('node-env-set', `left NODE_ENV=${m[1]} as it is`, lineNo(doc, i));
         return null;
       }
     }
@@ -36,7 +40,7 @@ export const nodeEnv: Transform = {
     }
     return {
       edits: [insertAfter(doc, anchor, lines(doc, ['ENV NODE_ENV=production']))],
-      changes: [{ transform: ID, line: lineNo(doc, anchor) + 1, message: '`ENV NODE_ENV=production` in the final stage: Express and other frameworks skip dev-only work and verbose errors' }],
+      changes: [{ code: 'node-env', line: lineNo(doc, anchor) + 1, message: '`ENV NODE_ENV=production` in the final stage: Express and other frameworks skip dev-only work and verbose errors' }],
     };
   },
 };

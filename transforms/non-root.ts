@@ -5,10 +5,10 @@
  */
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
 import type { ProjectFacts } from '../src/facts.js';
-import { copyDest, finalWorkdir, insertAfter, isContextCopy, isInside, lastStage, lineNo, lines, workdirAt } from '../src/helpers.js';
+import { copyDest, finalWorkdir, holdBack, insertAfter, isContextCopy, isInside, lastStage, lineNo, lines, workdirAt } from '../src/helpers.js';
 import { baseImageInfo, stageChain, stageRunsNode } from '../src/node.js';
 import { runtimeCommandWords } from '../src/app-files.js';
-import type { Change, Edit, Transform, TransformResult } from '../src/types.js';
+import type { Edit, Finding, Transform, TransformResult } from '../src/types.js';
 
 const ID = 'non-root';
 const ROOT = /^(root|0)(:.*)?$/;
@@ -17,6 +17,16 @@ const PRIVILEGE_DROP = /\b(gosu|su-exec|setpriv|runuser|chpst|s6-setuidgid)\b|\b
 export const nonRoot: Transform = {
   id: ID,
   summary: 'the final stage runs as a non-root user (USER node on official images) and owns its files via --chown',
+  codes: {
+    'create-user': 'a system user is created: the base image has none',
+    chown: '--chown on the copies into the app directory',
+    user: 'USER: the app no longer runs as root',
+    'explicit-root': 'left as it is: the Dockerfile asks for root explicitly',
+    'base-unresolved': 'no USER added: the base image cannot be resolved',
+    'base-unknown': 'no USER added: the base image is not a known node, Alpine or Debian image',
+    'low-port': 'no USER added: the app listens on a port below 1024',
+    'privilege-drop': 'no USER added: the start command switches users itself and expects root',
+  },
   apply({ doc, facts }): TransformResult | null {
     const stage = lastStage(doc);
     // A final stage without Node.js (Python serving assets built by an npm stage) is not ours to change.
@@ -25,17 +35,16 @@ export const nonRoot: Transform = {
     const users = chain.flatMap((s) => s.instructions.filter((i) => i.keyword === 'USER'));
     const ownUser = [...stage.instructions].reverse().find((i) => i.keyword === 'USER');
     const lastUser = ownUser ?? users[0];
-    const warn = (message: string, line?: number): TransformResult => ({ edits: [], changes: [], warnings: [{ transform: ID, message, line }] });
     if (lastUser) {
       const u = lastUser.args.join(' ');
       if (!ROOT.test(u)) return null;
-      return warn(`left \`USER ${u}\` as it is: the Dockerfile asks for root explicitly`, lineNo(doc, lastUser));
+      return holdBack('explicit-root', `left \`USER ${u}\` as it is: the Dockerfile asks for root explicitly`, lineNo(doc, lastUser));
     }
     const baseStage = chain[chain.length - 1];
     const base = baseImageInfo(baseStage.resolvedImage);
     let user: string;
     let create: string | null = null;
-    if (base.unresolved) return warn(`no USER added: the base image ${baseStage.image} cannot be resolved, so its users are unknown`);
+    if (base.unresolved) return holdBack('base-unresolved', `no USER added: the base image ${baseStage.image} cannot be resolved, so its users are unknown`);
     if (base.officialNode || /chainguard\/node/.test(baseStage.resolvedImage)) user = 'node';
     else if (base.distroless) user = 'nonroot';
     else if (base.alpine) {
@@ -44,7 +53,7 @@ export const nonRoot: Transform = {
     } else if (base.debian) {
       user = 'app';
       create = 'RUN groupadd --system app && useradd --system --gid app --no-create-home app';
-    } else return warn(`no USER added: ${baseStage.image} is neither an official node image nor a known Alpine or Debian base`);
+    } else return holdBack('base-unknown', `no USER added: ${baseStage.image} is neither an official node image nor a known Alpine or Debian base`);
 
     const lowPorts = chain
       .flatMap((st) => st.instructions)
@@ -52,22 +61,22 @@ export const nonRoot: Transform = {
       .flatMap((i) => i.args)
       .map((p) => Number(p.split('/')[0]))
       .filter((p) => Number.isInteger(p) && p > 0 && p < 1024);
-    if (lowPorts.length) return warn(`no USER added: the app listens on port ${lowPorts.join(', ')}, which a non-root user may not bind on every runtime (e.g. Kubernetes)`);
+    if (lowPorts.length) return holdBack('low-port', `no USER added: the app listens on port ${lowPorts.join(', ')}, which a non-root user may not bind on every runtime (e.g. Kubernetes)`);
     // A start command or entrypoint script that drops privileges itself (su-exec, gosu, chown) expects root.
     const words = runtimeCommandWords(doc, stage);
-    if (PRIVILEGE_DROP.test(words.join(' '))) return warn('no USER added: the start command switches users or changes ownership itself and expects to start as root');
+    if (PRIVILEGE_DROP.test(words.join(' '))) return holdBack('privilege-drop', 'no USER added: the start command switches users or changes ownership itself and expects to start as root');
     const wd = finalWorkdir(doc, stage);
     for (const w of words) {
       const body = scriptBody(doc, w, facts, wd);
-      if (body !== null && PRIVILEGE_DROP.test(body)) return warn(`no USER added: ${w} switches users or changes ownership itself and expects to start as root`);
+      if (body !== null && PRIVILEGE_DROP.test(body)) return holdBack('privilege-drop', `no USER added: ${w} switches users or changes ownership itself and expects to start as root`);
     }
 
     const edits: Edit[] = [];
-    const changes: Change[] = [];
+    const changes: Finding[] = [];
     const fromBlock = stage.from;
     if (create) {
       edits.push(insertAfter(doc, fromBlock, lines(doc, [create])));
-      changes.push({ transform: ID, line: lineNo(doc, fromBlock), message: `creates system user ${user}: ${stage.image} has no unprivileged user` });
+      changes.push({ code: 'create-user', line: lineNo(doc, fromBlock), message: `creates system user ${user}: ${stage.image} has no unprivileged user` });
     }
     let chowned = 0;
     for (const ins of stage.instructions) {
@@ -80,10 +89,10 @@ export const nonRoot: Transform = {
       edits.push({ start: lastFlag, end: lastFlag, text: ` --chown=${user}:${user}` });
       chowned++;
     }
-    if (chowned) changes.push({ transform: ID, message: `\`--chown=${user}:${user}\` on ${chowned === 1 ? 'the copy' : `the ${chowned} copies`} into the app directory: COPY leaves files owned by root otherwise` });
+    if (chowned) changes.push({ code: 'chown', message: `\`--chown=${user}:${user}\` on ${chowned === 1 ? 'the copy' : `the ${chowned} copies`} into the app directory: COPY leaves files owned by root otherwise` });
     const anchor = lastWriter(stage) ?? fromBlock;
     edits.push(insertAfter(doc, anchor, lines(doc, [`USER ${user}`])));
-    changes.push({ transform: ID, line: lineNo(doc, anchor) + 1, message: `\`USER ${user}\`: the app no longer runs as root${base.officialNode ? ' (the node image ships this user, uid 1000)' : ''}` });
+    changes.push({ code: 'user', line: lineNo(doc, anchor) + 1, message: `\`USER ${user}\`: the app no longer runs as root${base.officialNode ? ' (the node image ships this user, uid 1000)' : ''}` });
     return { edits, changes };
   },
 };

@@ -6,7 +6,7 @@
  */
 import { lineNo } from '../src/helpers.js';
 import { baseImageInfo, classifyRun, rootImage, usableLockfile } from '../src/node.js';
-import type { Change, Edit, Transform, Warning } from '../src/types.js';
+import type { Edit, Finding, Transform } from '../src/types.js';
 
 const ID = 'npm-ci';
 const PROD_FLAG = /^--(only=prod(uction)?|production(=true)?)$/;
@@ -14,10 +14,18 @@ const PROD_FLAG = /^--(only=prod(uction)?|production(=true)?)$/;
 export const npmCi: Transform = {
   id: ID,
   summary: 'npm install becomes npm ci (yarn/pnpm/bun: frozen lockfile) and --production becomes --omit=dev',
+  codes: {
+    'npm-ci': '`npm install` became `npm ci`',
+    'omit-dev': '--production/--only=production became --omit=dev',
+    'frozen-lockfile': 'a yarn/pnpm/bun install got its frozen-lockfile flag',
+    'no-lockfile': 'kept the install: no usable lockfile at that point',
+    'old-npm': 'kept the old flag: the image ships npm 6',
+    'lockfile-mismatch': 'kept the install: the lockfile belongs to another package manager',
+  },
   apply({ doc, facts }) {
     const edits: Edit[] = [];
-    const changes: Change[] = [];
-    const warnings: Warning[] = [];
+    const changes: Finding[] = [];
+    const warnings: Finding[] = [];
     for (const stage of doc.stages) {
       const base = baseImageInfo(rootImage(doc, stage));
       const oldNpm = base.nodeMajor !== null && base.nodeMajor < 15;
@@ -33,9 +41,9 @@ export const npmCi: Transform = {
             if (sub && !isCi) {
               if (lock.file && /^(package-lock\.json|npm-shrinkwrap\.json)$/.test(lock.file)) {
                 edits.push({ start: sub.start, end: sub.end, text: 'ci' });
-                changes.push({ transform: ID, line, message: `\`npm ${sub.value}\` → \`npm ci\`: installs exactly what ${lock.file} pins and fails if it is out of date` });
+                changes.push({ code: 'npm-ci', line, message: `\`npm ${sub.value}\` → \`npm ci\`: installs exactly what ${lock.file} pins and fails if it is out of date` });
               } else {
-                warnings.push({ transform: ID, line, message: `kept \`npm ${sub.value}\`: npm ci needs package-lock.json or npm-shrinkwrap.json, and ${lock.file ? `the lockfile is ${lock.file}` : lock.why}` });
+                warnings.push({ code: 'no-lockfile', line, message: `kept \`npm ${sub.value}\`: npm ci needs package-lock.json or npm-shrinkwrap.json, and ${lock.file ? `the lockfile is ${lock.file}` : lock.why}` });
               }
             }
             for (let i = 0; i < c.words.length; i++) {
@@ -46,11 +54,11 @@ export const npmCi: Transform = {
               else if (w.value === '--only' && next && /^prod(uction)?$/.test(next.value)) end = next.end;
               if (end < 0) continue;
               if (oldNpm) {
-                warnings.push({ transform: ID, line, message: `kept \`${doc.text.slice(w.start, end)}\`: ${stage.image} ships npm 6, which does not know --omit=dev` });
+                warnings.push({ code: 'old-npm', line, message: `kept \`${doc.text.slice(w.start, end)}\`: ${stage.image} ships npm 6, which does not know --omit=dev` });
                 continue;
               }
               edits.push({ start: w.start, end, text: '--omit=dev' });
-              changes.push({ transform: ID, line, message: `\`${doc.text.slice(w.start, end)}\` → \`--omit=dev\`: the deprecated flag's current spelling (npm 7+)` });
+              changes.push({ code: 'omit-dev', line, message: `\`${doc.text.slice(w.start, end)}\` → \`--omit=dev\`: the deprecated flag's current spelling (npm 7+)` });
             }
             continue;
           }
@@ -58,17 +66,17 @@ export const npmCi: Transform = {
           if (frozen) continue;
           const flagName = facts.manager === 'yarn-berry' && c.manager === 'yarn' ? '--immutable' : '--frozen-lockfile';
           if (!lock.file) {
-            warnings.push({ transform: ID, line, message: `left \`${c.manager} install\` without ${flagName}: ${lock.why}` });
+            warnings.push({ code: 'no-lockfile', line, message: `left \`${c.manager} install\` without ${flagName}: ${lock.why}` });
             continue;
           }
           const expected: Record<string, RegExp> = { yarn: /^yarn\.lock$/, pnpm: /^pnpm-lock\.yaml$/, bun: /^bun\.lockb?$/ };
           if (!expected[c.manager]?.test(lock.file)) {
-            warnings.push({ transform: ID, line, message: `left \`${c.manager} install\` alone: the lockfile in the context is ${lock.file}` });
+            warnings.push({ code: 'lockfile-mismatch', line, message: `left \`${c.manager} install\` alone: the lockfile in the context is ${lock.file}` });
             continue;
           }
           const after = sub ?? c.words[0];
           edits.push({ start: after.end, end: after.end, text: ` ${flagName}` });
-          changes.push({ transform: ID, line, message: `\`${c.manager}${sub ? ' ' + sub.value : ''}\` gets \`${flagName}\`: installs exactly what ${lock.file} pins and fails if it is out of date` });
+          changes.push({ code: 'frozen-lockfile', line, message: `\`${c.manager}${sub ? ' ' + sub.value : ''}\` gets \`${flagName}\`: installs exactly what ${lock.file} pins and fails if it is out of date` });
         }
       }
     }

@@ -6,7 +6,7 @@
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
 import type { ProjectFacts } from '../src/facts.js';
 import { buildOutputDir, entryInfo, isDevEntry, namedBySources, runtimeCommandWords } from '../src/app-files.js';
-import { copyDest, escapeRegExp, finalWorkdir, flagText, globToRegExp, isContextCopy, lastStage, lineNo, stageNamed, workdirAt } from '../src/helpers.js';
+import { copyDest, escapeRegExp, holdBack, finalWorkdir, flagText, globToRegExp, isContextCopy, lastStage, lineNo, stageNamed, workdirAt } from '../src/helpers.js';
 import { classifyRun, stageChain } from '../src/node.js';
 import type { Transform, TransformResult } from '../src/types.js';
 
@@ -65,6 +65,17 @@ function presentIn(doc: ParsedDockerfile, src: Stage, facts: ProjectFacts, appDi
 export const selectiveCopy: Transform = {
   id: ID,
   summary: 'the runtime stage copies node_modules, package.json and what the app runs instead of the whole build directory',
+  codes: {
+    selective: 'the whole-directory copy became copies of what the app runs',
+    'kept-unknown': 'entries that are neither development files nor build inputs stay, as the app may read them',
+    'chown-creates-dir': 'kept the whole copy: it creates the app directory with its owner',
+    'no-context': 'kept the whole copy: the build context could not be read',
+    'yarn-pnp': 'kept the whole copy: Plug\'n\'Play keeps dependencies outside node_modules',
+    'copies-unfollowable': 'kept the whole copy: the build stage copies files in ways that cannot be followed',
+    'no-entry': 'kept the whole copy: the entry file cannot be told',
+    'unknown-output': 'kept the whole copy: the build output directory is unknown',
+    'entry-missing': 'kept the whole copy: the entry is not in the build stage\'s app directory',
+  },
   apply({ doc, facts }): TransformResult | null {
     const stage = lastStage(doc);
     if (!stage || doc.stages.length < 2) return null;
@@ -72,15 +83,15 @@ export const selectiveCopy: Transform = {
     if (!whole) return null;
     const { ins, src, appDir } = whole;
     const line = lineNo(doc, ins);
-    const keep = (why: string): TransformResult => ({ edits: [], changes: [], warnings: [{ transform: ID, line, message: `kept \`${ins.text}\`: ${why}` }] });
+    const keep = (code: string, why: string): TransformResult => holdBack(code, `kept \`${ins.text}\`: ${why}`, line);
     if (ins.flags.some((f) => f.name === 'chown') && !stage.instructions.some((i) => i.index < ins.index && i.keyword === 'WORKDIR')) {
-      return keep(`this copy creates ${appDir} owned by ${ins.flags.find((f) => f.name === 'chown')!.value}; copies of its parts would leave the directory itself owned by root`);
+      return keep('chown-creates-dir', `this copy creates ${appDir} owned by ${ins.flags.find((f) => f.name === 'chown')!.value}; copies of its parts would leave the directory itself owned by root`);
     }
-    if (!facts.files || !facts.packageJson) return keep('the build context could not be read, so what the app needs is unknown');
-    if (facts.manager === 'yarn-berry' && !/nodeLinker:\s*["']?node-modules/.test(facts.read('.yarnrc.yml') ?? '')) return keep('Yarn Plug\'n\'Play keeps dependencies outside node_modules');
+    if (!facts.files || !facts.packageJson) return keep('no-context', 'the build context could not be read, so what the app needs is unknown');
+    if (facts.manager === 'yarn-berry' && !/nodeLinker:\s*["']?node-modules/.test(facts.read('.yarnrc.yml') ?? '')) return keep('yarn-pnp', 'Yarn Plug\'n\'Play keeps dependencies outside node_modules');
 
     const present = presentIn(doc, src, facts, appDir);
-    if (!present) return keep('the build stage copies files in ways that cannot be followed');
+    if (!present) return keep('copies-unfollowable', 'the build stage copies files in ways that cannot be followed');
     const chain = stageChain(doc, src);
     const runs = chain.flatMap((st) => st.instructions.filter((i) => i.keyword === 'RUN').map((i) => classifyRun(doc, i)));
     const installs = runs.some((r) => r.commands.some((c) => c.kind === 'install' || c.kind === 'add'));
@@ -93,7 +104,7 @@ export const selectiveCopy: Transform = {
       .map((e) => (e.startsWith(appDir + '/') ? e.slice(appDir.length + 1) : e))
       .filter((e) => !e.startsWith('/'));
     if (!entries.length && facts.packageJson.main) entries = [facts.packageJson.main.replace(/^\.\//, '')];
-    if (!entries.length) return keep('the entry file cannot be told from CMD, ENTRYPOINT, the start script or main');
+    if (!entries.length) return keep('no-entry', 'the entry file cannot be told from CMD, ENTRYPOINT, the start script or main');
 
     const need = new Set<string>();
     const reasons = new Map<string, string>();
@@ -106,14 +117,14 @@ export const selectiveCopy: Transform = {
     let out: string | null = null;
     if (builds) {
       out = buildOutputDir(facts, entries);
-      if (!out) return keep('the build step\'s output directory is unknown (no tsconfig outDir, no --outDir, CMD does not name it)');
+      if (!out) return keep('unknown-output', 'the build step\'s output directory is unknown (no tsconfig outDir, no --outDir, CMD does not name it)');
       add(out, 'build output');
     }
     const outTop = out ? out.split('/')[0] : null;
     for (const e of entries) {
       const top = e.split('/')[0];
       if (out && (e === out || e.startsWith(out + '/'))) continue;
-      if (!present.has(top)) return keep(`the entry ${e} is not in the build stage's ${appDir}`);
+      if (!present.has(top)) return keep('entry-missing', `the entry ${e} is not in the build stage's ${appDir}`);
       add(top, 'entry point');
     }
     // What the app's sources, and the runtime stage's own instructions, name.
@@ -188,13 +199,13 @@ export const selectiveCopy: Transform = {
 
     const changes = [
       {
-        transform: ID,
+        code: 'selective',
         line,
         message: `\`${ins.text}\` → copies of ${[...need].map((n) => (isDir(n) ? n + '/' : n)).join(', ')}; left out: ${leftOut.slice(0, 12).join(', ')}${leftOut.length > 12 ? ` and ${leftOut.length - 12} more` : ''}`,
       },
     ];
     const warnings = unknownKept.length
-      ? [{ transform: ID, line, message: `kept ${unknownKept.join(', ')} in the runtime image because the app may read ${unknownKept.length === 1 ? 'it' : 'them'} at run time; drop what it does not need` }]
+      ? [{ code: 'kept-unknown', line, message: `kept ${unknownKept.join(', ')} in the runtime image because the app may read ${unknownKept.length === 1 ? 'it' : 'them'} at run time; drop what it does not need` }]
       : [];
     return { edits: [{ start: ins.start, end: ins.end, text: replacement }], changes, warnings };
   },

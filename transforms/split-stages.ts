@@ -12,7 +12,8 @@
 import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
 import { blockText, copyDest, insertAfter, instructionText, isInside, lineNo, removeBlock, usesVariable, workdirAt } from '../src/helpers.js';
 import { BUILD_TOOL_PACKAGES, classifyRun, installOmitsDev, pruneCommand, type ClassifiedCommand } from '../src/node.js';
-import type { Change, Edit, Transform, TransformResult, Warning } from '../src/types.js';
+import { holdBack } from '../src/helpers.js';
+import type { Edit, Finding, Transform, TransformResult } from '../src/types.js';
 
 const ID = 'split-stages';
 export const BUILD_STAGE = 'build';
@@ -31,6 +32,7 @@ interface Classified {
   /** For RUN: the commands. */
   commands?: ClassifiedCommand[];
   warn?: string;
+  warnCode?: string;
   /** chown -R of the app directory: the runtime copy needs the same owner. */
   owner?: string;
 }
@@ -101,29 +103,44 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
 export const splitStages: Transform = {
   id: ID,
   summary: 'split into a build stage (tools, full install, build) and a runtime stage from the same base image',
+  codes: {
+    split: 'the single stage became a build stage and a runtime stage',
+    prune: 'a prune after the build: the runtime stage receives production dependencies only',
+    moved: 'runtime-only instructions moved to the runtime stage, unchanged',
+    repeated: 'settings both stages need repeated in the runtime stage, unchanged',
+    'app-owner': 'the app directory keeps its owner in the runtime stage',
+    'install-unreadable': 'not split: the install is in a form that cannot be read (heredoc, sh -c)',
+    'no-workdir': 'not split: without a WORKDIR the app directory is unknown',
+    'workdir-variable': 'not split: the WORKDIR depends on a variable',
+    'workdir-ambiguous': 'not split: the stage changes WORKDIR between directories',
+    'install-outside-app': 'not split: the install runs outside the app directory',
+    'unknown-effect': 'not split: a build step leaves behind something the runtime may need',
+    'secret-arg': 'an ARG with a credential-like name is repeated in the runtime stage',
+    'mixed-owners': 'the copies into the app directory use different owners',
+    'system-packages-shared': 'a system package install runs in both stages',
+  },
   apply({ doc, facts }): TransformResult | null {
     if (doc.stages.length !== 1) return null;
     const stage = doc.stages[0];
-    const warn = (message: string, line?: number): TransformResult => ({ edits: [], changes: [], warnings: [{ transform: ID, message, line }] });
     const ins = stage.instructions;
     const appDir = stage.workdir ? normalizePosix(stage.workdir) : null;
     const hasInstallOrBuild = ins.some((i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => ['install', 'build', 'add'].includes(c.kind)));
     if (!hasInstallOrBuild) {
       const hidden = ins.find((i) => i.keyword === 'RUN' && !classifyRun(doc, i).commands.length && /\b(npm|yarn|pnpm|bun)\b/.test(i.content));
-      return hidden ? warn(`not split: the install at line ${lineNo(doc, hidden)} is in a form that cannot be read (heredoc or sh -c)`, lineNo(doc, hidden)) : null;
+      return hidden ? holdBack('install-unreadable', `not split: the install at line ${lineNo(doc, hidden)} is in a form that cannot be read (heredoc or sh -c)`, lineNo(doc, hidden)) : null;
     }
-    if (!appDir || appDir === '/') return warn('not split: there is no WORKDIR, so the app directory to hand to the runtime stage is unknown');
-    if (appDir.includes('$')) return warn(`not split: the WORKDIR ${stage.workdir} depends on a variable`);
+    if (!appDir || appDir === '/') return holdBack('no-workdir', 'not split: there is no WORKDIR, so the app directory to hand to the runtime stage is unknown');
+    if (appDir.includes('$')) return holdBack('workdir-variable', `not split: the WORKDIR ${stage.workdir} depends on a variable`);
     if (stage.instructions.filter((i) => i.keyword === 'WORKDIR').length > 1) {
       const wds = new Set(stage.instructions.filter((i) => i.keyword === 'WORKDIR').map((i) => workdirAt(stage, { index: i.index + 1 }, doc)));
-      if (wds.size > 1) return warn('not split: the stage changes WORKDIR between directories, so the app directory is ambiguous');
+      if (wds.size > 1) return holdBack('workdir-ambiguous', 'not split: the stage changes WORKDIR between directories, so the app directory is ambiguous');
     }
 
     const cls = ins.map((i) => classify(doc, stage, i, appDir));
     // The install must run in the app directory, or the runtime copy would miss node_modules.
     for (const c of cls) {
       if (c.commands?.some((x) => x.kind === 'install') && workdirAt(stage, c.ins, doc) !== appDir) {
-        return warn(`not split: the install at line ${lineNo(doc, c.ins)} runs outside ${appDir}`, lineNo(doc, c.ins));
+        return holdBack('install-outside-app', `not split: the install at line ${lineNo(doc, c.ins)} runs outside ${appDir}`, lineNo(doc, c.ins));
       }
     }
     let lastBuild = -1;
@@ -132,7 +149,7 @@ export const splitStages: Transform = {
     });
     const unknown = cls.find((c, i) => c.role === 'unknown' && i <= lastBuild);
     if (unknown) {
-      return warn(`not split: \`${unknown.ins.text.split(/\r?\n/)[0]}\` at line ${lineNo(doc, unknown.ins)} runs in the build, and ${unknown.why}; the runtime stage might need what it leaves behind`, lineNo(doc, unknown.ins));
+      return holdBack('unknown-effect', `not split: \`${unknown.ins.text.split(/\r?\n/)[0]}\` at line ${lineNo(doc, unknown.ins)} runs in the build, and ${unknown.why}; the runtime stage might need what it leaves behind`, lineNo(doc, unknown.ins));
     }
     // lastBuild points at a build instruction now; unknown ones after it simply run in the runtime stage.
     while (lastBuild >= 0 && cls[lastBuild].role !== 'build') lastBuild--;
@@ -147,14 +164,15 @@ export const splitStages: Transform = {
       if (names.some((n) => usesVariable(runtimeText, n))) {
         c.role = 'shared';
         if (names.some((n) => /TOKEN|SECRET|PASSWORD|AUTH|KEY/i.test(n))) {
-          c.warn = `ARG ${names.join(' ')} is repeated in the runtime stage because runtime instructions use it; make sure no credential ends up there`;
+          c.warnCode = 'secret-arg';
+        c.warn = `ARG ${names.join(' ')} is repeated in the runtime stage because runtime instructions use it; make sure no credential ends up there`;
         }
       }
     }
 
     const edits: Edit[] = [];
-    const changes: Change[] = [];
-    const warnings: Warning[] = [];
+    const changes: Finding[] = [];
+    const warnings: Finding[] = [];
     const fromLine = lineNo(doc, stage.from);
     // `docker build --target <name>` must keep giving the image that runs the app: an existing
     // stage name goes to the runtime stage (unless it says "build"), and the build stage is renamed.
@@ -191,9 +209,9 @@ export const splitStages: Transform = {
         prefix.push({ text: instructionText(doc, c.ins), workdir: c.ins.keyword === 'WORKDIR', user: c.commands?.some((x) => x.kind === 'user') });
         repeated.push(`${c.ins.keyword} (line ${lineNo(doc, c.ins)})`);
       }
-      if (c.warn) warnings.push({ transform: ID, line: lineNo(doc, c.ins), message: c.warn });
+      if (c.warn) warnings.push({ code: c.warnCode ?? 'system-packages-shared', line: lineNo(doc, c.ins), message: c.warn });
     }
-    for (const c of tail) if (c.warn) warnings.push({ transform: ID, line: lineNo(doc, c.ins), message: c.warn });
+    for (const c of tail) if (c.warn) warnings.push({ code: c.warnCode ?? 'system-packages-shared', line: lineNo(doc, c.ins), message: c.warn });
     // The start command runs a package manager that a build RUN set up (npm i -g pnpm, corepack enable):
     // the runtime stage needs the same setup.
     const pm = /^\s*(yarn|pnpm|bun)\b/.exec(runtimeCommand(doc, stage))?.[1];
@@ -215,7 +233,7 @@ export const splitStages: Transform = {
     const copyOwners = new Set(appCopies.map((c) => c.ins.flags.find((f) => f.name === 'chown')?.value ?? ''));
     const copyOwner = copyOwners.size === 1 ? [...copyOwners][0] || undefined : undefined;
     const owner = head.map((c) => c.owner).filter(Boolean).pop() ?? copyOwner;
-    if (copyOwners.size > 1) warnings.push({ transform: ID, message: `the copies into ${appDir} use different owners (${[...copyOwners].map((o) => o || 'root').join(', ')}); the runtime stage receives the directory owned by ${owner ?? 'root'}` });
+    if (copyOwners.size > 1) warnings.push({ code: 'mixed-owners', message: `the copies into ${appDir} use different owners (${[...copyOwners].map((o) => o || 'root').join(', ')}); the runtime stage receives the directory owned by ${owner ?? 'root'}` });
     const installs = head.flatMap((c) => (c.commands ?? []).filter((x) => x.kind === 'install'));
     const needsPrune = installs.length > 0 && !installs.every(installOmitsDev) && !head.some((c) => c.commands?.some((x) => x.kind === 'prune'));
     const last = head[head.length - 1].ins;
@@ -245,14 +263,14 @@ export const splitStages: Transform = {
     edits.push(insertAfter(doc, last, text));
 
     changes.push({
-      transform: ID,
+      code: 'split',
       line: fromLine,
       message: `split into a \`${buildName}\` stage and a \`${runtimeName}\` stage from ${stage.image}: build tools, devDependencies and build-only files stay out of the final image`,
     });
-    if (needsPrune) changes.push({ transform: ID, line: lineNo(doc, last) + 1, message: `\`${pruneCommand(facts, stage)}\` after the build: the runtime stage receives production dependencies only` });
-    if (moved.length) changes.push({ transform: ID, message: `moved to the runtime stage, unchanged: ${moved.join(', ')}` });
-    if (repeated.length) changes.push({ transform: ID, message: `repeated in the runtime stage, unchanged: ${repeated.join(', ')}` });
-    if (owner) changes.push({ transform: ID, message: `the app directory keeps its owner ${owner} in the runtime stage (--chown)` });
+    if (needsPrune) changes.push({ code: 'prune', line: lineNo(doc, last) + 1, message: `\`${pruneCommand(facts, stage)}\` after the build: the runtime stage receives production dependencies only` });
+    if (moved.length) changes.push({ code: 'moved', message: `moved to the runtime stage, unchanged: ${moved.join(', ')}` });
+    if (repeated.length) changes.push({ code: 'repeated', message: `repeated in the runtime stage, unchanged: ${repeated.join(', ')}` });
+    if (owner) changes.push({ code: 'app-owner', message: `the app directory keeps its owner ${owner} in the runtime stage (--chown)` });
     return { edits, changes, warnings };
   },
 };
