@@ -556,5 +556,45 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       expect(cwdRun.code).toBe(0);
       expect((JSON.parse(cwdRun.stdout) as typeof doc).files.map((f) => f.path).sort()).toEqual(['Dockerfile', 'Dockerfile.prod', 'api.Dockerfile', 'svc/Dockerfile', 'web.dockerfile']);
     });
+
+    it('finds dockerfile and DockerFile in any letter case; never lists a Dockerfile under .devcontainer/', async ({ expect }) => {
+      const root = tmp();
+      app(path.join(root, 'lower'), NODE_DOCKERFILE, 'dockerfile');
+      app(path.join(root, 'camel'), NODE_DOCKERFILE, 'DockerFile');
+      app(path.join(root, 'upper'), NODE_DOCKERFILE, 'DOCKERFILE.prod');
+      app(path.join(root, 'svc'), NODE_DOCKERFILE, 'api.DockerFile');
+      app(path.join(root, '.devcontainer'));
+      app(path.join(root, 'svc', '.devcontainer'), NODE_DOCKERFILE, 'dev.Dockerfile');
+      const before = snapshot(root);
+
+      const r = await run(['--json', '.'], root);
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout) as { files: { path: string; status: string }[] };
+      expect(doc.files.map((f) => f.path).sort()).toEqual(['camel/DockerFile', 'lower/dockerfile', 'svc/api.DockerFile', 'upper/DOCKERFILE.prod']);
+      for (const f of doc.files) expect(f.status).toBe('migrated');
+      expect(snapshot(root)).toEqual(before);
+    });
+
+    it('a .devcontainer Dockerfile named on the command line is skipped with code devcontainer, not written', async ({ expect }) => {
+      const root = tmp();
+      app(path.join(root, '.devcontainer'));
+      const before = snapshot(root);
+
+      const w = await run(['--write', '.devcontainer/Dockerfile'], root);
+      expect(w.code).toBe(0);
+      expect(w.stdout).toBe('');
+      expect(w.stderr).toBe(
+        '.devcontainer/Dockerfile: skipped (devcontainer: a dev container definition (.devcontainer/): it builds a development environment, not a production image)\n' +
+          '0 migrated, 0 unchanged, 1 skipped, 0 errors\n',
+      );
+      expect(snapshot(root)).toEqual(before);
+
+      // the directory itself named: its Dockerfile is reported the same way
+      const j = await run(['--json', '.devcontainer'], root);
+      expect(j.code).toBe(0);
+      const doc = JSON.parse(j.stdout) as { files: { path: string; status: string; code?: string }[] };
+      expect(doc.files.map((f) => [f.path, f.status, f.code])).toEqual([['.devcontainer/Dockerfile', 'skipped', 'devcontainer']]);
+      expect(snapshot(root)).toEqual(before);
+    });
   });
 });
