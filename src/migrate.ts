@@ -10,6 +10,7 @@ import { runPipeline } from './engine.js';
 import { dirSource, gatherFacts, memorySource, type FileSource, type Listings, type ProjectFacts } from './facts.js';
 import { isNodeDockerfile } from './node.js';
 import { developmentImageReason } from './production-image.js';
+import { composeWarnings } from './compose.js';
 import { inDevcontainer } from './discover.js';
 import { unifiedDiff } from './diff.js';
 import type { Change, Options, Status, Transform, Warning } from './types.js';
@@ -141,6 +142,7 @@ export function migrate(input: MigrateInput): MigrateResult {
     return { ...base, status: 'error', code: 'context-unreadable', reason: `the build context could not be read: ${(e as Error).message}` };
   }
   let first;
+  let composeNotes: Warning[] = [];
   try {
     const parsedInput = parseDockerfile(text);
     if (!parsedInput.instructions.some((i) => i.keyword === 'FROM')) {
@@ -156,11 +158,13 @@ export function migrate(input: MigrateInput): MigrateResult {
     const development = developmentImageReason(parsedInput, facts);
     if (development) return { ...base, status: 'skipped', ...development };
     first = runPipeline(text, selected, facts, options, parsedInput);
+    // Compose services that build this Dockerfile to run tests or a dev server in it.
+    composeNotes = composeWarnings({ doc: parsedInput, facts, dockerfile: path.posix.relative(ctxDisplay || '.', displayPath), changes: first.changes });
   } catch (e) {
     if (e instanceof DockerfileError) return { ...base, status: 'error', code: 'parse-error', reason: e.message };
     return { ...base, status: 'error', code: 'internal-error', reason: `internal error: ${(e as Error).message}` };
   }
-  const warnings: Warning[] = [...facts.notes.map((n) => ({ transform: 'context', code: n.code, message: n.message })), ...first.warnings];
+  const warnings: Warning[] = [...facts.notes.map((n) => ({ transform: 'context', code: n.code, message: n.message })), ...composeNotes, ...first.warnings];
   if (first.output !== text) {
     // The output is linted first; the input only when the output has errors to compare.
     let after: Map<string, number>;

@@ -529,6 +529,18 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
     });
   });
 
+  describe('compose', () => {
+    it('a compose service running the tests in the Dockerfile named on the command line: a warning naming the file and the service', async ({ expect }) => {
+      const dir = app(tmp(), NODE_DOCKERFILE, 'Dockerfile.ci');
+      fs.writeFileSync(path.join(dir, 'docker-compose.yml'), 'services:\n  api:\n    build:\n      context: .\n      dockerfile: Dockerfile.ci\n    command: npm test\n');
+      const r = await run(['--dry-run', 'Dockerfile.ci'], dir);
+      expect(r.code).toBe(0);
+      expect(r.stderr.split('\n').filter((l) => l.includes('compose/'))).toEqual([
+        '  warning compose/compose-test-command: docker-compose.yml service api runs `npm test` in this image: the migrated image has no devDependencies and no tests; keep a development target for it',
+      ]);
+    });
+  });
+
   describe('discovery', () => {
     it('finds Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile; skips node_modules and .git; survives a link loop', async ({ expect }) => {
       const root = tmp();
