@@ -34,7 +34,7 @@ interface OptionSpec {
 
 /** Every option, once: the fast parser and the full yargs parser both read this table. */
 const OPTIONS: Record<string, OptionSpec> = {
-  'dry-run': { type: 'boolean', describe: 'print a unified diff (git apply accepts it); write nothing (default)' },
+  'dry-run': { type: 'boolean', describe: 'print a unified diff (git apply accepts it); write nothing (the default; not with --write or --check)' },
   write: { type: 'boolean', describe: 'apply the changes in place (atomic writes, file mode kept)' },
   check: { type: 'boolean', describe: 'print the diff and exit 1 if anything would change' },
   json: { type: 'boolean', describe: 'print one JSON document: per file path, status, changes, warnings, diff; and a summary' },
@@ -52,6 +52,8 @@ const OPTIONS: Record<string, OptionSpec> = {
 };
 const CONFLICTS: [string, string][] = [
   ['write', 'check'],
+  ['dry-run', 'write'],
+  ['dry-run', 'check'],
   ['json', 'markdown'],
 ];
 const IMPLIES: Record<string, string> = { engine: 'verify', 'verify-cmd': 'verify', 'verify-url': 'verify' };
@@ -143,7 +145,9 @@ async function main(argv: string[]): Promise<number> {
     const full = await fullParse(argv);
     if (full === 'exit') return EXIT_OK;
     if (full instanceof Error) {
-      process.stderr.write(`dockerfile-migrate: ${full.message}\nRun dockerfile-migrate --help for usage.\n`);
+      // yargs says "Arguments write and check are mutually exclusive": name the flags as typed.
+      const message = full.message.replace(/^Arguments (\S+) and (\S+) are mutually exclusive$/, '--$1 and --$2 cannot be used together');
+      process.stderr.write(`dockerfile-migrate: ${message}\nRun dockerfile-migrate --help for usage.\n`);
       return EXIT_ERROR;
     }
     args = full;

@@ -338,6 +338,18 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       }
       expect(snapshot(dir)).toEqual(before);
     });
+
+    for (const args of [['--dry-run', '--write'], ['--write', '--dry-run'], ['--dry-run', '--check'], ['--check', '--dry-run', '--json']]) {
+      it(`${args.join(' ')}: a usage error naming both flags, exit 2, nothing written`, async ({ expect }) => {
+        const dir = app(tmp());
+        const before = snapshot(dir);
+        const r = await run([...args, '.'], dir);
+        const other = args.includes('--write') ? '--write' : '--check';
+        expect(r).toMatchObject({ code: 2, stdout: '' });
+        expect(r.stderr).toBe(`dockerfile-migrate: --dry-run and ${other} cannot be used together\nRun dockerfile-migrate --help for usage.\n`);
+        expect(snapshot(dir)).toEqual(before);
+      });
+    }
   });
 
   describe('colour', () => {
