@@ -202,7 +202,15 @@ async function main(argv: string[]): Promise<number> {
   };
   // --verify: find the engine before anything is written.
   const verifier = args.verify
-    ? (await import('./verify.js')).startVerifier({ engine: args.engine, cmd: args['verify-cmd'], url: args['verify-url'], log: say, error: (l) => process.stderr.write(`dockerfile-migrate: ${l}\n`) })
+    ? (await import('./verify.js')).startVerifier({
+        engine: args.engine,
+        cmd: args['verify-cmd'],
+        url: args['verify-url'],
+        log: say,
+        error: (l) => process.stderr.write(`dockerfile-migrate: ${l}\n`),
+        // What --verify created is removed by now: stop here, writing nothing more (128 + signal number).
+        onInterrupt: (signal) => process.exit(signal === 'SIGINT' ? 130 : 143),
+      })
     : null;
   if (verifier && 'problem' in verifier) {
     process.stderr.write(`dockerfile-migrate: ${verifier.problem}\n`);
