@@ -262,6 +262,8 @@ export class Verifier {
   private readonly images = new Set<string>();
   private readonly tmpDirs = new Set<string>();
   private readonly children = new Set<ChildProcess>();
+  /** A build is running (an interrupted podman build may leave its working container). */
+  private building = false;
   private readonly runId = `${process.pid}-${randomBytes(3).toString('hex')}`;
   private seq = 0;
   private failures = 0;
@@ -420,7 +422,8 @@ export class Verifier {
     args.push(ctx);
     this.images.add(tag);
     const started = Date.now();
-    const r = await this.exec(args, (this.opts.buildTimeout ?? 1800) * 1000);
+    this.building = true;
+    const r = await this.exec(args, (this.opts.buildTimeout ?? 1800) * 1000).finally(() => (this.building = false));
     const buildSeconds = Math.round((Date.now() - started) / 100) / 10;
     fs.rmSync(ctx, { recursive: true, force: true });
     if (r.code !== 0) {
@@ -558,6 +561,7 @@ export class Verifier {
   private async interrupt(signal: NodeJS.Signals): Promise<void> {
     if (this.interrupted) return;
     this.interrupted = true;
+    const building = this.building;
     const waits = [...this.children].map(
       (c) =>
         new Promise<void>((resolve) => {
@@ -572,7 +576,10 @@ export class Verifier {
     );
     await Promise.all(waits);
     this.dispose();
-    this.opts.error?.(`interrupted (${signal}): removed the containers and images --verify created`);
+    // podman names a build's working container after the base image, not after the build, so one
+    // left by the interrupted build cannot be told apart from another job's: it is left alone.
+    const podman = this.engine.name === 'podman' && building ? '; the interrupted podman build may leave a working container (`podman ps --external`)' : '';
+    this.opts.error?.(`interrupted (${signal}): removed the containers and images --verify created${podman}`);
     if (this.opts.onInterrupt) this.opts.onInterrupt(signal);
     else process.kill(process.pid, signal);
   }
