@@ -111,7 +111,8 @@ async function fullParse(argv: string[]): Promise<Args | 'exit' | Error> {
     .scriptName('dockerfile-migrate')
     .usage(
       '$0 [paths..]\n\nMigrate single-stage Node.js Dockerfiles to lean multi-stage builds.\n' +
-        'Each path is a Dockerfile or a directory searched for Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile (default: .).',
+        'Each path is a Dockerfile or a directory searched for Dockerfile, Dockerfile.*, *.Dockerfile in any letter case,\n' +
+        'not in node_modules, .git or .devcontainer (default: .).',
     );
   for (const [name, o] of Object.entries(OPTIONS)) parser = parser.option(name, { type: o.type, describe: o.describe, alias: o.alias, choices: o.choices });
   parser = parser
@@ -119,7 +120,7 @@ async function fullParse(argv: string[]): Promise<Args | 'exit' | Error> {
     .example('$0 --dry-run', 'show the migration of ./Dockerfile as a diff')
     .example('$0 --write services/', 'migrate every Dockerfile under services/ in place')
     .example('$0 --check .', 'fail CI while a migration is pending')
-    .epilog('Exit codes: 0 success, 1 --check found changes, 2 an error (bad path, unreadable or invalid Dockerfile, bad option).')
+    .epilog('Exit codes: 0 success, 1 --check found changes, 2 an error (bad path, unreadable or invalid Dockerfile, bad or conflicting options).')
     .strictOptions()
     .help()
     .alias('h', 'help')
