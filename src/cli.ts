@@ -111,7 +111,7 @@ async function fullParse(argv: string[]): Promise<Args | 'exit' | Error> {
     .scriptName('dockerfile-migrate')
     .usage(
       '$0 [paths..]\n\nMigrate single-stage Node.js Dockerfiles to lean multi-stage builds.\n' +
-        'Each path is a Dockerfile or a directory searched for Dockerfile, Dockerfile.*, *.Dockerfile in any letter case,\n' +
+        'Each path is a Dockerfile or a directory searched for Dockerfile, Dockerfile.*, *.Dockerfile in any letter case, ' +
         'not in node_modules, .git or .devcontainer (default: .).',
     );
   for (const [name, o] of Object.entries(OPTIONS)) parser = parser.option(name, { type: o.type, describe: o.describe, alias: o.alias, choices: o.choices });
