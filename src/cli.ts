@@ -34,7 +34,7 @@ interface OptionSpec {
 
 /** Every option, once: the fast parser and the full yargs parser both read this table. */
 const OPTIONS: Record<string, OptionSpec> = {
-  'dry-run': { type: 'boolean', describe: 'print a unified diff (git apply accepts it); write nothing (default)' },
+  'dry-run': { type: 'boolean', describe: 'print a unified diff (git apply accepts it); write nothing (the default; not with --write or --check)' },
   write: { type: 'boolean', describe: 'apply the changes in place (atomic writes, file mode kept)' },
   check: { type: 'boolean', describe: 'print the diff and exit 1 if anything would change' },
   json: { type: 'boolean', describe: 'print one JSON document: per file path, status, changes, warnings, diff; and a summary' },
@@ -52,6 +52,8 @@ const OPTIONS: Record<string, OptionSpec> = {
 };
 const CONFLICTS: [string, string][] = [
   ['write', 'check'],
+  ['dry-run', 'write'],
+  ['dry-run', 'check'],
   ['json', 'markdown'],
 ];
 const IMPLIES: Record<string, string> = { engine: 'verify', 'verify-cmd': 'verify', 'verify-url': 'verify' };
@@ -109,7 +111,8 @@ async function fullParse(argv: string[]): Promise<Args | 'exit' | Error> {
     .scriptName('dockerfile-migrate')
     .usage(
       '$0 [paths..]\n\nMigrate single-stage Node.js Dockerfiles to lean multi-stage builds.\n' +
-        'Each path is a Dockerfile or a directory searched for Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile (default: .).',
+        'Each path is a Dockerfile or a directory searched for Dockerfile, Dockerfile.*, *.Dockerfile in any letter case, ' +
+        'not in node_modules, .git or .devcontainer (default: .).',
     );
   for (const [name, o] of Object.entries(OPTIONS)) parser = parser.option(name, { type: o.type, describe: o.describe, alias: o.alias, choices: o.choices });
   parser = parser
@@ -117,7 +120,7 @@ async function fullParse(argv: string[]): Promise<Args | 'exit' | Error> {
     .example('$0 --dry-run', 'show the migration of ./Dockerfile as a diff')
     .example('$0 --write services/', 'migrate every Dockerfile under services/ in place')
     .example('$0 --check .', 'fail CI while a migration is pending')
-    .epilog('Exit codes: 0 success, 1 --check found changes, 2 an error (bad path, unreadable or invalid Dockerfile, bad option).')
+    .epilog('Exit codes: 0 success, 1 --check found changes, 2 an error (bad path, unreadable or invalid Dockerfile, bad or conflicting options).')
     .strictOptions()
     .help()
     .alias('h', 'help')
@@ -143,7 +146,9 @@ async function main(argv: string[]): Promise<number> {
     const full = await fullParse(argv);
     if (full === 'exit') return EXIT_OK;
     if (full instanceof Error) {
-      process.stderr.write(`dockerfile-migrate: ${full.message}\nRun dockerfile-migrate --help for usage.\n`);
+      // yargs says "Arguments write and check are mutually exclusive": name the flags as typed.
+      const message = full.message.replace(/^Arguments (\S+) and (\S+) are mutually exclusive$/, '--$1 and --$2 cannot be used together');
+      process.stderr.write(`dockerfile-migrate: ${message}\nRun dockerfile-migrate --help for usage.\n`);
       return EXIT_ERROR;
     }
     args = full;
@@ -198,7 +203,15 @@ async function main(argv: string[]): Promise<number> {
   };
   // --verify: find the engine before anything is written.
   const verifier = args.verify
-    ? (await import('./verify.js')).startVerifier({ engine: args.engine, cmd: args['verify-cmd'], url: args['verify-url'], log: say, error: (l) => process.stderr.write(`dockerfile-migrate: ${l}\n`) })
+    ? (await import('./verify.js')).startVerifier({
+        engine: args.engine,
+        cmd: args['verify-cmd'],
+        url: args['verify-url'],
+        log: say,
+        error: (l) => process.stderr.write(`dockerfile-migrate: ${l}\n`),
+        // What --verify created is removed by now: stop here, writing nothing more (128 + signal number).
+        onInterrupt: (signal) => process.exit(signal === 'SIGINT' ? 130 : 143),
+      })
     : null;
   if (verifier && 'problem' in verifier) {
     process.stderr.write(`dockerfile-migrate: ${verifier.problem}\n`);

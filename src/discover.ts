@@ -1,14 +1,24 @@
 /**
  * Finding Dockerfiles: a path is a Dockerfile or a directory searched for Dockerfile,
- * Dockerfile.*, *.Dockerfile and *.dockerfile (node_modules and .git skipped; directory
- * symlinks are not followed, so a link loop cannot trap the walk).
+ * Dockerfile.* and *.Dockerfile, in any letter case (`docker build` accepts `dockerfile`).
+ * node_modules, .git and .devcontainer are not searched (a dev container's Dockerfile is not a
+ * production image; one named on the command line is reported as skipped, see migrateFile());
+ * directory symlinks are not followed, so a link loop cannot trap the walk.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const NAME = /^(Dockerfile(\.[^/]+)?|[^/]+\.[Dd]ockerfile)$/;
+/** The directory of a dev container definition (VS Code, Codespaces): its Dockerfile builds a development environment. */
+export const DEVCONTAINER_DIR = '.devcontainer';
+
+/** Is the path (a file path) inside a .devcontainer directory? */
+export function inDevcontainer(file: string): boolean {
+  return file.split(/[\\/]/).slice(0, -1).includes(DEVCONTAINER_DIR);
+}
+
+const NAME = /^(dockerfile(\.[^/]+)?|[^/]+\.dockerfile)$/i;
 const NOT_DOCKERFILE = /\.(dockerignore|md|orig|rej|bak|swp|expected)$|~$/;
-const SKIP = new Set(['node_modules', '.git']);
+const SKIP = new Set(['node_modules', '.git', DEVCONTAINER_DIR]);
 
 export function isDockerfileName(name: string): boolean {
   return NAME.test(name) && !NOT_DOCKERFILE.test(name);

@@ -9,6 +9,9 @@ import { DockerfileError, parseDockerfile, type ParsedDockerfile } from './docke
 import { runPipeline } from './engine.js';
 import { dirSource, gatherFacts, memorySource, type FileSource, type Listings, type ProjectFacts } from './facts.js';
 import { isNodeDockerfile } from './node.js';
+import { developmentImageReason } from './production-image.js';
+import { composeWarnings } from './compose.js';
+import { inDevcontainer } from './discover.js';
 import { unifiedDiff } from './diff.js';
 import type { Change, Options, Status, Transform, Warning } from './types.js';
 import { transforms as allTransforms } from '../transforms/index.js';
@@ -46,7 +49,7 @@ export interface MigrateResult {
   status: Status;
   /** Why a file was skipped or errored. */
   reason?: string;
-  /** The stable code of that reason (`not-node`, `development-image`, `empty-file`, ...). */
+  /** The stable code of that reason (`not-node`, `bind-mount-dev`, `devcontainer`, `empty-file`, ...). */
   code?: string;
   /** The migrated Dockerfile (equal to the input unless status is migrated). */
   output: string;
@@ -139,6 +142,7 @@ export function migrate(input: MigrateInput): MigrateResult {
     return { ...base, status: 'error', code: 'context-unreadable', reason: `the build context could not be read: ${(e as Error).message}` };
   }
   let first;
+  let composeNotes: Warning[] = [];
   try {
     const parsedInput = parseDockerfile(text);
     if (!parsedInput.instructions.some((i) => i.keyword === 'FROM')) {
@@ -151,12 +155,16 @@ export function migrate(input: MigrateInput): MigrateResult {
     if (parsedInput.instructions.some((i) => i.keyword === 'ONBUILD')) {
       return { ...base, status: 'skipped', code: 'onbuild-base', reason: 'ONBUILD triggers: this is a base image for other builds, which rely on its layout' };
     }
+    const development = developmentImageReason(parsedInput, facts);
+    if (development) return { ...base, status: 'skipped', ...development };
     first = runPipeline(text, selected, facts, options, parsedInput);
+    // Compose services that build this Dockerfile to run tests or a dev server in it.
+    composeNotes = composeWarnings({ doc: parsedInput, facts, dockerfile: path.posix.relative(ctxDisplay || '.', displayPath), changes: first.changes });
   } catch (e) {
     if (e instanceof DockerfileError) return { ...base, status: 'error', code: 'parse-error', reason: e.message };
     return { ...base, status: 'error', code: 'internal-error', reason: `internal error: ${(e as Error).message}` };
   }
-  const warnings: Warning[] = [...facts.notes.map((n) => ({ transform: 'context', code: n.code, message: n.message })), ...first.warnings];
+  const warnings: Warning[] = [...facts.notes.map((n) => ({ transform: 'context', code: n.code, message: n.message })), ...composeNotes, ...first.warnings];
   if (first.output !== text) {
     // The output is linted first; the input only when the output has errors to compare.
     let after: Map<string, number>;
@@ -271,6 +279,11 @@ export function migrateFile(file: string, opts: MigrateFileOptions = {}): Migrat
     return err('the file is not valid UTF-8', 'invalid-utf8');
   }
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) text = '\uFEFF' + text;
+  // Never found by a directory scan (discover() does not enter .devcontainer/): named on the command line.
+  if (inDevcontainer(abs)) {
+    const reason = 'a dev container definition (.devcontainer/): it builds a development environment, not a production image';
+    return { path: rel, status: 'skipped', code: 'devcontainer', reason, output: text, files: [], changes: [], warnings: [], diff: '' };
+  }
   const ctxAbs = opts.context ? path.resolve(cwd, opts.context) : path.dirname(abs);
   const name = path.basename(abs);
   const mine = overlayFor(ctxAbs, name, opts.overlay);

@@ -5,8 +5,11 @@
  * This module drives an engine, so unlike the rest of the library it spawns processes and creates
  * temporary directories. It never touches the user's files: each image is built from a temporary
  * copy of the build context with its own Dockerfile (and .dockerignore) written there. Every
- * container and image it creates has a unique name and is removed when it is done, when a build
- * fails, and on SIGINT/SIGTERM. It prints nothing itself: progress and failures go to the callbacks.
+ * container and image it creates has a name holding this run's id, and it removes those, by name,
+ * when it is done, when a build fails, and on SIGINT/SIGTERM; it never removes anything else (other
+ * builds may be running on the same engine). Builds run with --force-rm, so the engine removes
+ * their intermediate containers even when a step fails. It prints nothing and never exits the
+ * process: progress and failures go to the callbacks, an interruption to `onInterrupt`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -228,6 +231,12 @@ export interface VerifierOptions {
   smokeTimeout?: number;
   /** Seconds a build may take (default 1800). */
   buildTimeout?: number;
+  /**
+   * SIGINT or SIGTERM arrived: the engine processes were stopped, everything this verifier created
+   * was removed and its signal handlers are gone. The caller decides what happens next (the CLI
+   * exits). Without it, the signal is raised again, so the process ends as it would have.
+   */
+  onInterrupt?: (signal: NodeJS.Signals) => void;
 }
 
 /** What migrateFile() returned, as far as verification needs it. */
@@ -253,8 +262,8 @@ export class Verifier {
   private readonly images = new Set<string>();
   private readonly tmpDirs = new Set<string>();
   private readonly children = new Set<ChildProcess>();
-  /** podman: the build containers that existed before the running build started. */
-  private buildContainersBefore: Set<string> | null = null;
+  /** A build is running (an interrupted podman build may leave its working container). */
+  private building = false;
   private readonly runId = `${process.pid}-${randomBytes(3).toString('hex')}`;
   private seq = 0;
   private failures = 0;
@@ -405,16 +414,16 @@ export class Verifier {
     } catch (e) {
       return { builds: false, error: `the build context could not be copied: ${(e as Error).message}` };
     }
-    const args = ['build', '-t', tag, '-f', dfPath];
+    // --force-rm: the engine removes the build's intermediate containers even when a step fails
+    // (BuildKit creates none and accepts the flag).
+    const args = ['build', '--force-rm', '-t', tag, '-f', dfPath];
     // podman keeps every step as an image unless told not to; those would be left behind.
     if (this.engine.name === 'podman') args.push('--layers=false');
     args.push(ctx);
     this.images.add(tag);
-    if (this.engine.name === 'podman') this.buildContainersBefore = new Set(this.buildContainers().map((c) => c.id));
     const started = Date.now();
-    const r = await this.exec(args, (this.opts.buildTimeout ?? 1800) * 1000);
-    // An interrupted podman build leaves its working containers behind (and may still exit 0).
-    this.sweepBuildContainers();
+    this.building = true;
+    const r = await this.exec(args, (this.opts.buildTimeout ?? 1800) * 1000).finally(() => (this.building = false));
     const buildSeconds = Math.round((Date.now() - started) / 100) / 10;
     fs.rmSync(ctx, { recursive: true, force: true });
     if (r.code !== 0) {
@@ -538,26 +547,8 @@ export class Verifier {
     this.images.delete(tag);
   }
 
-  /** podman's build (working) containers, which an interrupted `podman build` leaves behind. */
-  private buildContainers(): { id: string; name: string }[] {
-    const r = spawnSync(this.engine.bin, ['ps', '-a', '--external', '--no-trunc', '--format', '{{.ID}} {{.Names}}'], { encoding: 'utf8', timeout: 60000 });
-    if (r.status !== 0 || typeof r.stdout !== 'string') return [];
-    return r.stdout
-      .split('\n')
-      .map((l) => l.trim().split(/\s+/))
-      .filter((f) => f.length >= 2 && /-working-container(-\d+)?$/.test(f[1]!))
-      .map(([id, name]) => ({ id: id!, name: name! }));
-  }
-
-  /** Remove the build containers that appeared while our build ran. */
-  private sweepBuildContainers(): void {
-    const before = this.buildContainersBefore;
-    if (!before) return;
-    for (const c of this.buildContainers()) if (!before.has(c.id)) spawnSync(this.engine.bin, ['rm', '-f', c.id], { stdio: 'ignore', timeout: 60000 });
-  }
-
+  /** Remove what this verifier created, by the names it gave them: nothing else. */
   private cleanupSync(): void {
-    this.sweepBuildContainers();
     for (const c of [...this.containers]) this.removeContainer(c);
     for (const i of [...this.images]) this.removeImage(i);
     for (const d of [...this.tmpDirs]) {
@@ -566,10 +557,11 @@ export class Verifier {
     }
   }
 
-  /** Ctrl-C or SIGTERM: stop the engine processes, remove what was created, exit. */
+  /** Ctrl-C or SIGTERM: stop the engine processes, remove what was created, hand over to onInterrupt. */
   private async interrupt(signal: NodeJS.Signals): Promise<void> {
     if (this.interrupted) return;
     this.interrupted = true;
+    const building = this.building;
     const waits = [...this.children].map(
       (c) =>
         new Promise<void>((resolve) => {
@@ -583,9 +575,13 @@ export class Verifier {
         }),
     );
     await Promise.all(waits);
-    this.cleanupSync();
-    this.opts.error?.(`interrupted (${signal}): removed the containers and images --verify created`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
+    this.dispose();
+    // podman names a build's working container after the base image, not after the build, so one
+    // left by the interrupted build cannot be told apart from another job's: it is left alone.
+    const podman = this.engine.name === 'podman' && building ? '; the interrupted podman build may leave a working container (`podman ps --external`)' : '';
+    this.opts.error?.(`interrupted (${signal}): removed the containers and images --verify created${podman}`);
+    if (this.opts.onInterrupt) this.opts.onInterrupt(signal);
+    else process.kill(process.pid, signal);
   }
 }
 
@@ -593,7 +589,7 @@ export class Verifier {
  * Set up verification for a CLI run: the engine (given or detected) and the smoke test. Returns a
  * problem when verification is impossible (no engine), so the caller can stop before writing.
  */
-export function startVerifier(opts: { engine?: string; cmd?: string; url?: string; log?: (l: string) => void; error?: (l: string) => void }): Verifier | { problem: string } {
+export function startVerifier(opts: { engine?: string; cmd?: string; url?: string; log?: (l: string) => void; error?: (l: string) => void; onInterrupt?: (signal: NodeJS.Signals) => void }): Verifier | { problem: string } {
   if (opts.cmd !== undefined && !opts.cmd.trim()) return { problem: '--verify-cmd is empty' };
   if (opts.url !== undefined && !opts.url.trim()) return { problem: '--verify-url is empty' };
   if (opts.cmd) {
@@ -605,5 +601,5 @@ export function startVerifier(opts: { engine?: string; cmd?: string; url?: strin
   }
   const found = detectEngine(opts.engine);
   if ('problem' in found) return found;
-  return new Verifier({ engine: found.engine, cmd: opts.cmd, url: opts.url?.trim(), log: opts.log, error: opts.error });
+  return new Verifier({ engine: found.engine, cmd: opts.cmd, url: opts.url?.trim(), log: opts.log, error: opts.error, onInterrupt: opts.onInterrupt });
 }

@@ -338,6 +338,18 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       }
       expect(snapshot(dir)).toEqual(before);
     });
+
+    for (const args of [['--dry-run', '--write'], ['--write', '--dry-run'], ['--dry-run', '--check'], ['--check', '--dry-run', '--json']]) {
+      it(`${args.join(' ')}: a usage error naming both flags, exit 2, nothing written`, async ({ expect }) => {
+        const dir = app(tmp());
+        const before = snapshot(dir);
+        const r = await run([...args, '.'], dir);
+        const other = args.includes('--write') ? '--write' : '--check';
+        expect(r).toMatchObject({ code: 2, stdout: '' });
+        expect(r.stderr).toBe(`dockerfile-migrate: --dry-run and ${other} cannot be used together\nRun dockerfile-migrate --help for usage.\n`);
+        expect(snapshot(dir)).toEqual(before);
+      });
+    }
   });
 
   describe('colour', () => {
@@ -529,6 +541,18 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
     });
   });
 
+  describe('compose', () => {
+    it('a compose service running the tests in the Dockerfile named on the command line: a warning naming the file and the service', async ({ expect }) => {
+      const dir = app(tmp(), NODE_DOCKERFILE, 'Dockerfile.ci');
+      fs.writeFileSync(path.join(dir, 'docker-compose.yml'), 'services:\n  api:\n    build:\n      context: .\n      dockerfile: Dockerfile.ci\n    command: npm test\n');
+      const r = await run(['--dry-run', 'Dockerfile.ci'], dir);
+      expect(r.code).toBe(0);
+      expect(r.stderr.split('\n').filter((l) => l.includes('compose/'))).toEqual([
+        '  warning compose/compose-test-command: docker-compose.yml service api runs `npm test` in this image: the migrated image has no devDependencies and no tests; keep a development target for it',
+      ]);
+    });
+  });
+
   describe('discovery', () => {
     it('finds Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile; skips node_modules and .git; survives a link loop', async ({ expect }) => {
       const root = tmp();
@@ -555,6 +579,46 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       const cwdRun = await run(['--json'], x, { timeoutMs: 10000 });
       expect(cwdRun.code).toBe(0);
       expect((JSON.parse(cwdRun.stdout) as typeof doc).files.map((f) => f.path).sort()).toEqual(['Dockerfile', 'Dockerfile.prod', 'api.Dockerfile', 'svc/Dockerfile', 'web.dockerfile']);
+    });
+
+    it('finds dockerfile and DockerFile in any letter case; never lists a Dockerfile under .devcontainer/', async ({ expect }) => {
+      const root = tmp();
+      app(path.join(root, 'lower'), NODE_DOCKERFILE, 'dockerfile');
+      app(path.join(root, 'camel'), NODE_DOCKERFILE, 'DockerFile');
+      app(path.join(root, 'upper'), NODE_DOCKERFILE, 'DOCKERFILE.prod');
+      app(path.join(root, 'svc'), NODE_DOCKERFILE, 'api.DockerFile');
+      app(path.join(root, '.devcontainer'));
+      app(path.join(root, 'svc', '.devcontainer'), NODE_DOCKERFILE, 'dev.Dockerfile');
+      const before = snapshot(root);
+
+      const r = await run(['--json', '.'], root);
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout) as { files: { path: string; status: string }[] };
+      expect(doc.files.map((f) => f.path).sort()).toEqual(['camel/DockerFile', 'lower/dockerfile', 'svc/api.DockerFile', 'upper/DOCKERFILE.prod']);
+      for (const f of doc.files) expect(f.status).toBe('migrated');
+      expect(snapshot(root)).toEqual(before);
+    });
+
+    it('a .devcontainer Dockerfile named on the command line is skipped with code devcontainer, not written', async ({ expect }) => {
+      const root = tmp();
+      app(path.join(root, '.devcontainer'));
+      const before = snapshot(root);
+
+      const w = await run(['--write', '.devcontainer/Dockerfile'], root);
+      expect(w.code).toBe(0);
+      expect(w.stdout).toBe('');
+      expect(w.stderr).toBe(
+        '.devcontainer/Dockerfile: skipped (devcontainer: a dev container definition (.devcontainer/): it builds a development environment, not a production image)\n' +
+          '0 migrated, 0 unchanged, 1 skipped, 0 errors\n',
+      );
+      expect(snapshot(root)).toEqual(before);
+
+      // the directory itself named: its Dockerfile is reported the same way
+      const j = await run(['--json', '.devcontainer'], root);
+      expect(j.code).toBe(0);
+      const doc = JSON.parse(j.stdout) as { files: { path: string; status: string; code?: string }[] };
+      expect(doc.files.map((f) => [f.path, f.status, f.code])).toEqual([['.devcontainer/Dockerfile', 'skipped', 'devcontainer']]);
+      expect(snapshot(root)).toEqual(before);
     });
   });
 });

@@ -73,6 +73,61 @@ describe('--verify without a container engine', () => {
   });
 });
 
+/**
+ * A fake engine on PATH: a shell script named docker or podman that logs each call, "builds" by
+ * exiting 0, and, like another job on the same host, has a build container of its own appear while
+ * our build runs (`ps` lists it from then on).
+ */
+function fakeEngine(name: 'docker' | 'podman'): { bin: string; log: () => string[] } {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'dfm-fake-engine-'));
+  dirs.push(bin);
+  const logFile = path.join(bin, 'calls.log');
+  const script = `#!/bin/sh
+printf '%s\n' "$*" >> '${logFile}'
+case "$1" in
+  build) : > '${bin}/foreign' ;;
+  ps) if [ -e '${bin}/foreign' ]; then printf '%s\n' 'f00dfeed0000 other-job-working-container' 'f00dfeed0001 other-job-app'; fi ;;
+  image) printf '%s\n' 1000000 ;;
+esac
+exit 0
+`;
+  fs.writeFileSync(path.join(bin, name), script, { mode: 0o755 });
+  return { bin, log: () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').trimEnd().split('\n') : []) };
+}
+
+describe('--verify removes only what it created', () => {
+  for (const engine of ['podman', 'docker'] as const) {
+    it(`${engine}: builds with --force-rm; removes its own images by name, never a container that appeared meanwhile`, () => {
+      const d = appDir();
+      const fake = fakeEngine(engine);
+      const r = spawnSync(process.execPath, [CLI, '--verify', '--engine', engine, '.'], { cwd: d, env: { ...process.env, PATH: fake.bin }, encoding: 'utf8', timeout: 30000 });
+      expect(r.stderr).toContain(`Dockerfile: verify (${engine}): image 1.0 MB → 1.0 MB, no smoke test`);
+      expect(r.status).toBe(0);
+      const calls = fake.log();
+      const builds = calls.filter((c) => c.startsWith('build '));
+      expect(builds).toHaveLength(2);
+      for (const b of builds) expect(b).toMatch(/^build --force-rm -t dockerfile-migrate-verify:\d+-[0-9a-f]{6}-\d+-(before|after) /);
+      const removals = calls.filter((c) => /^(rm|rmi|container rm|image rm)\b/.test(c));
+      expect(removals.map((c) => c.replace(/:\d+-[0-9a-f]{6}-\d+-/, ':RUN-'))).toEqual(['rmi -f dockerfile-migrate-verify:RUN-before', 'rmi -f dockerfile-migrate-verify:RUN-after']);
+      for (const c of calls) expect(c).not.toMatch(/f00dfeed|other-job/);
+    });
+  }
+
+  it('an interruption cleans up and hands over to onInterrupt; the process is not exited', async () => {
+    const before = new Set(process.listeners('SIGINT'));
+    let errorLine = '';
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      new Verifier({ engine: { name: 'podman', bin: path.join(os.tmpdir(), 'dfm-no-such-engine') }, error: (l) => (errorLine = l), onInterrupt: resolve });
+      const mine = process.listeners('SIGINT').filter((l) => !before.has(l));
+      expect(mine).toHaveLength(1);
+      (mine[0] as (s: NodeJS.Signals) => void)('SIGINT');
+    });
+    expect(signal).toBe('SIGINT');
+    expect(errorLine).toBe('interrupted (SIGINT): removed the containers and images --verify created');
+    expect(process.listeners('SIGINT').filter((l) => !before.has(l))).toEqual([]);
+  });
+});
+
 describe('verify helpers', () => {
   it('splits --verify-cmd like a shell', () => {
     expect(shellWords(`node -e 'require("express")'`)).toEqual(['node', '-e', 'require("express")']);

@@ -11,6 +11,7 @@ import { buildOutputDir, entryPaths, runtimeCommandWords } from '../src/app-file
 import { classifyRun, copySourcesBefore } from '../src/node.js';
 import { appReads, buildReads, envFiles, type EnvFileUse } from '../src/build-reads.js';
 import type { Finding, Transform, TransformResult } from '../src/types.js';
+import { composeRunsTests } from '../src/compose.js';
 
 const ID = 'dockerignore';
 export const HEADER = '# dockerfile-migrate: keep dependencies, VCS data, secrets, logs and test output out of the build context';
@@ -93,7 +94,7 @@ export const dockerignoreTransform: Transform = {
     'env-read-at-build': 'env files not ignored: a build step reads them (vite build, next build, react-scripts build, dotenv -e, ...)',
     'copied-by-dockerfile': 'a pattern not added: the Dockerfile copies what it would hide',
   },
-  apply({ doc, facts, files }): TransformResult | null {
+  apply({ doc, facts, files, options }): TransformResult | null {
     if (!facts.files) return null;
     if (facts.dockerignoreProblem) return holdBack('ignore-unreadable', `left the ignore file alone: ${facts.dockerignoreProblem}`);
     const target = facts.dockerignore?.path ?? '.dockerignore';
@@ -128,7 +129,8 @@ export const dockerignoreTransform: Transform = {
     // What the build's commands, the scripts they reach and the app read besides the COPY sources.
     const reads = [...buildReads(doc, facts), ...appReads(doc, facts)];
     const runsGit = reads.some((r) => r.reason === 'git');
-    const runsTests = reads.some((r) => r.reason === 'tests');
+    // A compose service that runs tests in this image reads the test folders too.
+    const runsTests = reads.some((r) => r.reason === 'tests') || composeRunsTests(facts, options.dockerfileName ?? 'Dockerfile');
     const envUses = envFiles(doc, facts).filter((u) => u.build.length || u.run.length);
     const has = (n: string) => facts.topLevel.has(n);
     const warnings: Finding[] = [];
