@@ -30,7 +30,7 @@ export interface AppDirModel {
 
 /** Commands that never write into the app directory (beyond node_modules). */
 const NO_APP_WRITES = /^(true|false|set|export|echo|printf|cat|ls|pwd|which|test|\[|sleep|chmod|chown|chgrp|rm|rimraf|del|del-cli|apk|apt-get|apt|yum|dnf|microdnf|update-ca-certificates|adduser|addgroup|useradd|groupadd|usermod|corepack|husky|patch-package|eslint|prettier|jest|vitest|mocha|ava|tap|c8|nyc|tsd|xo|standard|biome|stylelint|node-gyp|npm-check|audit-ci|is-ci|sha256sum|md5sum|grep|sed|awk|find|id|whoami|uname|date|env|node --version|ldconfig|command|type|hash|exit|:)$/;
-const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$/i;
+export const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$/i;
 const MAX_DEPTH = 6;
 
 interface Ctx {

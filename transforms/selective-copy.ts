@@ -6,7 +6,7 @@
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
 import type { ProjectFacts } from '../src/facts.js';
 import { entryInfo, isDevEntry, namedBySources, runtimeCommandWords } from '../src/app-files.js';
-import { appDirModel, type Created } from '../src/app-dir.js';
+import { appDirModel, ARCHIVE, type Created } from '../src/app-dir.js';
 import { analyzeStart } from '../src/start-path.js';
 import { envFiles } from '../src/build-reads.js';
 import { copyDest, escapeRegExp, holdBack, finalWorkdir, flagText, globToRegExp, isContextCopy, lastStage, lineNo, stageNamed, workdirAt } from '../src/helpers.js';
@@ -46,6 +46,8 @@ function presentIn(doc: ParsedDockerfile, src: Stage, facts: ProjectFacts, appDi
       const dest = copyDest(ins, workdirAt(st, ins, doc));
       if (!parts || !dest) return null;
       for (const s of parts.sources) {
+        // ADD unpacks a local archive: the archive itself is not in the image (the app-dir model knows what it makes).
+        if (ins.keyword === 'ADD' && ARCHIVE.test(s)) continue;
         const rel = normalizePosix(s.replace(/^\/+/, ''));
         if (rel === '' || rel === '.') {
           if (dest !== appDir) return null;
