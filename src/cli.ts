@@ -42,7 +42,8 @@ const OPTIONS: Record<string, OptionSpec> = {
   context: { type: 'string', describe: "build context directory (default: each Dockerfile's directory)" },
   transforms: { type: 'string', describe: 'comma-separated transform ids to run (default: all)' },
   skip: { type: 'string', describe: 'comma-separated transform ids to leave out' },
-  'list-transforms': { type: 'boolean', describe: 'list the transforms with their summaries and exit' },
+  'list-transforms': { type: 'boolean', describe: 'list the transforms with their summaries and exit (with --verbose: what, why and every reason code)' },
+  verbose: { type: 'boolean', describe: 'with --list-transforms: each transform\'s documentation and codes' },
   color: { type: 'boolean', describe: 'colour the diff (default: on a terminal, unless NO_COLOR is set)' },
   quiet: { type: 'boolean', alias: 'q', describe: 'print no explanations on stderr, only errors' },
   verify: { type: 'boolean', describe: 'build the original and the migrated image (from temporary copies), compare sizes, run the smoke test; removes what it creates' },
@@ -68,6 +69,7 @@ type Args = { _: (string | number)[]; [key: string]: unknown } & Partial<{
   transforms: string;
   skip: string;
   'list-transforms': boolean;
+  verbose: boolean;
   color: boolean;
   quiet: boolean;
   verify: boolean;
@@ -160,6 +162,10 @@ async function main(argv: string[]): Promise<number> {
   const lib = { ...report, ...discovery, ...writer, ...batch };
   if (args['list-transforms']) {
     const { transforms } = await import('../transforms/index.js');
+    if (args.verbose) {
+      process.stdout.write(lib.transformsText(transforms));
+      return EXIT_OK;
+    }
     const width = Math.max(...transforms.map((t) => t.id.length));
     for (const t of transforms) process.stdout.write(`${t.id.padEnd(width)}  ${t.summary}\n`);
     return EXIT_OK;

@@ -1,7 +1,7 @@
 /**
  * Rendering for people: colour, summaries and markdown reports (the patch itself is src/diff.ts).
  */
-import type { Change, Status, Warning } from './types.js';
+import type { Change, Status, Transform, Warning } from './types.js';
 
 const colors = {
   red: (s: string) => `\x1b[31m${s}\x1b[39m`,
@@ -65,6 +65,30 @@ export function markdownReport(reports: FileReport[]): string {
     for (const c of r.changes) out.push(`- **${c.transform}/${c.code}**${c.line ? ` (line ${c.line})` : ''}: ${c.message}`);
     for (const w of r.warnings) out.push(`- ⚠️ **${w.transform}/${w.code}**${w.line ? ` (line ${w.line})` : ''}: ${w.message}`);
     if (r.diff) out.push('', '<details><summary>diff</summary>', '', '```diff', r.diff.replace(/\n$/, ''), '```', '', '</details>');
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** The README's transforms table: what each transform does, why, and every reason it holds back. */
+export function transformsTable(transforms: readonly Transform[]): string {
+  const rows = transforms.map((t) => {
+    const held = Object.entries(t.docs.holdsBack).map(([code, text]) => `\`${code}\`: ${text}`).join('; ');
+    return `| \`${t.id}\` | ${cell(t.docs.what)}; ${cell(t.docs.why)} | ${cell(held)} |`;
+  });
+  return ['| id | what it does, and why | when it holds back or warns (code: reason) |', '| --- | --- | --- |', ...rows].join('\n') + '\n';
+}
+
+/** `--list-transforms --verbose`: each transform's documentation and codes, as plain text. */
+export function transformsText(transforms: readonly Transform[]): string {
+  const out: string[] = [];
+  for (const t of transforms) {
+    out.push(t.id, `  what: ${t.docs.what.replace(/`/g, '')}`, `  why:  ${t.docs.why.replace(/`/g, '')}`, '  changes:');
+    for (const [c, text] of Object.entries(t.docs.changes)) out.push(`    ${t.id}/${c}: ${text.replace(/`/g, '')}`);
+    out.push('  holds back or warns:');
+    for (const [c, text] of Object.entries(t.docs.holdsBack)) out.push(`    ${t.id}/${c}: ${text.replace(/`/g, '')}`);
     out.push('');
   }
   return out.join('\n');

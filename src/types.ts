@@ -61,11 +61,26 @@ export interface TransformResult {
   warnings?: Finding[];
 }
 
+/**
+ * What a transform does and every code it reports, with what the code means. The "holds back"
+ * column of the README is the product's promise: it comes from the same place as the code.
+ */
+export interface TransformDocs {
+  /** What it changes (markdown, one paragraph). */
+  what: string;
+  /** Why that makes the image better. */
+  why: string;
+  /** Codes of the changes it makes. */
+  changes: Readonly<Record<string, string>>;
+  /** Codes of its warnings: what it leaves as it is, or what the reader must check, and why. */
+  holdsBack: Readonly<Record<string, string>>;
+}
+
 export interface Transform {
   id: string;
   summary: string;
-  /** Every code the transform reports, with what it means: changes it makes and reasons it holds back. */
-  codes: Readonly<Record<string, string>>;
+  /** The transform documents itself: the README table and `--list-transforms --verbose` come from here. */
+  docs: TransformDocs;
   apply(ctx: TransformContext): TransformResult | null;
 }
 

@@ -14,12 +14,18 @@ const SAFE_BETWEEN: ReadonlySet<CommandKind> = new Set(['pm-setup', 'cleanup', '
 export const cacheOrder: Transform = {
   id: ID,
   summary: 'copy package.json and the lockfile and install before copying the sources, so source edits keep the install cached',
-  codes: {
-    reorder: 'the broad COPY moved after the install, with the manifests copied first',
-    'manifest-files': 'the lockfile and install settings copied with package.json',
-    'install-config-unseen': 'install settings (.npmrc, .yarnrc.yml, pnpm-workspace.yaml, ...) not added to a manifest COPY: the original install never saw them',
-    'dest-not-dir': 'files not added to the manifest COPY: its destination is not a directory',
-    'blocked': 'left the COPY before the install: the install or a step between may need the sources',
+  docs: {
+    what: 'copies `package.json`, the lockfile (and the install settings the install saw: `.npmrc`, `.yarnrc.yml`, `pnpm-workspace.yaml`, `patches/`) and installs before `COPY . .`',
+    why: 'a source edit no longer re-runs the dependency install',
+    changes: {
+      reorder: 'the broad COPY moved after the install, with the manifests copied first',
+      'manifest-files': 'the lockfile and install settings copied with package.json',
+    },
+    holdsBack: {
+      'install-config-unseen': 'install settings (.npmrc, .yarnrc.yml, pnpm-workspace.yaml, ...) not added to a manifest COPY: the original install never saw them',
+      'dest-not-dir': 'files not added to the manifest COPY: its destination is not a directory',
+      'blocked': 'left the COPY before the install: the install or a step between may need the sources',
+    },
   },
   apply({ doc, facts }) {
     const edits: Edit[] = [];

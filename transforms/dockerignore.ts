@@ -86,13 +86,19 @@ function envWarnings(kept: EnvFileUse[]): Finding[] {
 export const dockerignoreTransform: Transform = {
   id: ID,
   summary: 'write or extend .dockerignore (node_modules, .git, .env*, logs, coverage, tests, Dockerfiles), never hiding a file a COPY needs',
-  codes: {
-    created: 'a new ignore file keeps dependencies, VCS data, secrets, logs and test output out of the build context',
-    extended: 'patterns added to the existing ignore file; its lines are kept',
-    'ignore-unreadable': 'left the ignore file alone: it cannot be read',
-    'env-read-at-runtime': 'env files not ignored: the app reads them when it runs (dotenv, node --env-file, next start, ...)',
-    'env-read-at-build': 'env files not ignored: a build step reads them (vite build, next build, react-scripts build, dotenv -e, ...)',
-    'copied-by-dockerfile': 'a pattern not added: the Dockerfile copies what it would hide',
+  docs: {
+    what: 'writes `.dockerignore` (or extends the one there, keeping its lines): `node_modules`, logs, `.git`, `.env*`, `coverage`, test folders, Dockerfiles, editor folders, the build output',
+    why: 'smaller and faster build contexts, no local secrets or node_modules in the image; never hides what a COPY names, the build reads or the app reads',
+    changes: {
+      created: 'a new ignore file keeps dependencies, VCS data, secrets, logs and test output out of the build context',
+      extended: 'patterns added to the existing ignore file; its lines are kept',
+    },
+    holdsBack: {
+      'ignore-unreadable': 'left the ignore file alone: it cannot be read',
+      'env-read-at-runtime': 'env files not ignored: the app reads them when it runs (dotenv, node --env-file, next start, ...)',
+      'env-read-at-build': 'env files not ignored: a build step reads them (vite build, next build, react-scripts build, dotenv -e, ...)',
+      'copied-by-dockerfile': 'a pattern not added: the Dockerfile copies what it would hide',
+    },
   },
   apply({ doc, facts, files, options }): TransformResult | null {
     if (!facts.files) return null;

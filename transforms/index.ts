@@ -1,4 +1,14 @@
-/** The transforms, in the order they run. Each id equals its file name. */
+/**
+ * The transforms, in the order they run. Each id equals its file name. Each one sees the output of
+ * the one before, so the order carries meaning:
+ * - cache-order: first, while the Dockerfile still has its original single-stage shape to reorder.
+ * - npm-ci: after cache-order, so the lockfile it checks for is copied before the install.
+ * - split-stages: after the install is in its final form, which the build stage keeps as it is.
+ * - selective-copy: needs the runtime stage split-stages creates (or one that was there).
+ * - non-root: after the runtime stage's copies exist, to give them and the app directory an owner.
+ * - node-env: after the split, so it lands in the runtime stage and never before an install.
+ * - dockerignore: last, because it must know every COPY the final Dockerfile makes.
+ */
 import type { Transform } from '../src/types.js';
 import { cacheOrder } from './cache-order.js';
 import { npmCi } from './npm-ci.js';

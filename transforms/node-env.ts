@@ -13,12 +13,18 @@ const ID = 'node-env';
 export const nodeEnv: Transform = {
   id: ID,
   summary: 'ENV NODE_ENV=production in the final stage, after any install that needs devDependencies',
-  codes: {
-    'node-env': 'ENV NODE_ENV=production in the final stage',
-    'node-env-set': 'left the NODE_ENV the Dockerfile sets as it is',
-    'app-reads-node-env': 'not added: the app\'s code or configuration behaves differently under NODE_ENV=production',
-    'no-context': 'not added: without the build context it cannot be told whether the app depends on NODE_ENV',
-    'development-image': 'not added: the image runs a development server',
+  docs: {
+    what: '`ENV NODE_ENV=production` in the final stage, never before an install that needs devDependencies',
+    why: 'Express and other frameworks skip development-only work and verbose errors',
+    changes: {
+      'node-env': 'ENV NODE_ENV=production in the final stage',
+    },
+    holdsBack: {
+      'node-env-set': 'left the NODE_ENV the Dockerfile sets as it is',
+      'app-reads-node-env': 'not added: the app\'s code or configuration behaves differently under NODE_ENV=production',
+      'no-context': 'not added: without the build context it cannot be told whether the app depends on NODE_ENV',
+      'development-image': 'not added: the image runs a development server',
+    },
   },
   apply({ doc, facts }) {
     const stage = lastStage(doc);

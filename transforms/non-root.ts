@@ -18,19 +18,25 @@ const PRIVILEGE_DROP = /\b(gosu|su-exec|setpriv|runuser|chpst|s6-setuidgid)\b|\b
 export const nonRoot: Transform = {
   id: ID,
   summary: 'the final stage runs as a non-root user (USER node on official images) and owns its files via --chown',
-  codes: {
-    'create-user': 'a system user is created: the base image has none',
-    chown: '--chown on the copies into the app directory',
-    user: 'USER: the app no longer runs as root',
-    'explicit-root': 'left as it is: the Dockerfile asks for root explicitly',
-    'base-unresolved': 'no USER added: the base image cannot be resolved',
-    'base-unknown': 'no USER added: the base image is not a known node, Alpine or Debian image',
-    'low-port': 'no USER added: the app listens on a port below 1024',
-    'privilege-drop': 'no USER added: the start command switches users itself and expects root',
-    'start-writes-app': 'no USER added: the start installs or builds into directories root created',
-    'app-dir-owner': 'the app directory itself belongs to the user, so the app can create files in it',
-    'browser-in-root-home': 'no USER added: puppeteer/playwright installed their browser into root\'s home, where another user does not look',
-    'app-dir-root-owned': 'the app directory stays owned by root: the image has no shell to change it',
+  docs: {
+    what: '`USER node` on official node images (uid 1000), `USER nonroot` on distroless, a created system user on other Alpine or Debian bases; `--chown` on copies into the app directory, and the app directory itself (and folders RUN made in it) given to that user',
+    why: 'the app does not run as root, and can still create files where it could before',
+    changes: {
+      'create-user': 'a system user is created: the base image has none',
+      chown: '--chown on the copies into the app directory',
+      user: 'USER: the app no longer runs as root',
+      'app-dir-owner': 'the app directory itself belongs to the user, so the app can create files in it',
+    },
+    holdsBack: {
+      'explicit-root': 'left as it is: the Dockerfile asks for root explicitly',
+      'base-unresolved': 'no USER added: the base image cannot be resolved',
+      'base-unknown': 'no USER added: the base image is not a known node, Alpine or Debian image',
+      'low-port': 'no USER added: the app listens on a port below 1024',
+      'privilege-drop': 'no USER added: the start command switches users itself and expects root',
+      'start-writes-app': 'no USER added: the start installs or builds into directories root created',
+      'browser-in-root-home': 'no USER added: puppeteer/playwright installed their browser into root\'s home, where another user does not look',
+      'app-dir-root-owned': 'the app directory stays owned by root: the image has no shell to change it',
+    },
   },
   apply({ doc, facts }): TransformResult | null {
     const stage = lastStage(doc);

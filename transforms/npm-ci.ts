@@ -15,14 +15,20 @@ const PROD_FLAG = /^--(only=prod(uction)?|production(=true)?)$/;
 export const npmCi: Transform = {
   id: ID,
   summary: 'npm install becomes npm ci (yarn/pnpm/bun: frozen lockfile) and --production becomes --omit=dev',
-  codes: {
-    'npm-ci': '`npm install` became `npm ci`',
-    'omit-dev': '--production/--only=production became --omit=dev',
-    'frozen-lockfile': 'a yarn/pnpm/bun install got its frozen-lockfile flag',
-    'no-lockfile': 'kept the install: no usable lockfile at that point',
-    'old-npm': 'kept the old flag: the image ships npm 6',
-    'lockfile-mismatch': 'kept the install: the lockfile belongs to another package manager',
-    'lockfile-out-of-sync': 'kept `npm install`: package-lock.json does not match package.json, and npm ci would fail',
+  docs: {
+    what: '`npm install` → `npm ci` when an in-sync lockfile is in the image at that point; `--only=production`/`--production` → `--omit=dev`; yarn 1 gets `--frozen-lockfile`, yarn 2+ `--immutable`, pnpm and bun `--frozen-lockfile`; flags that shaped the lockfile stay',
+    why: 'the image gets exactly the versions the lockfile pins, and a stale lockfile fails the build instead of drifting',
+    changes: {
+      'npm-ci': '`npm install` became `npm ci`',
+      'omit-dev': '--production/--only=production became --omit=dev',
+      'frozen-lockfile': 'a yarn/pnpm/bun install got its frozen-lockfile flag',
+    },
+    holdsBack: {
+      'no-lockfile': 'kept the install: no usable lockfile at that point',
+      'old-npm': 'kept the old flag: the image ships npm 6',
+      'lockfile-mismatch': 'kept the install: the lockfile belongs to another package manager',
+      'lockfile-out-of-sync': 'kept `npm install`: package-lock.json does not match package.json, and npm ci would fail',
+    },
   },
   apply({ doc, facts }) {
     const edits: Edit[] = [];

@@ -70,16 +70,22 @@ function presentIn(doc: ParsedDockerfile, src: Stage, facts: ProjectFacts, appDi
 export const selectiveCopy: Transform = {
   id: ID,
   summary: 'the runtime stage copies node_modules, package.json and what the app runs instead of the whole build directory',
-  codes: {
-    selective: 'the whole-directory copy became copies of what the app runs',
-    'kept-unknown': 'entries that are neither development files nor build inputs stay, as the app may read them',
-    'chown-creates-dir': 'kept the whole copy: it creates the app directory with its owner',
-    'no-context': 'kept the whole copy: the build context could not be read',
-    'yarn-pnp': 'kept the whole copy: Plug\'n\'Play keeps dependencies outside node_modules',
-    'copies-unfollowable': 'kept the whole copy: the build stage copies files in ways that cannot be followed',
-    'no-entry': 'kept the whole copy: the entry file cannot be told',
-    'unknown-writer': 'kept the whole copy: a build step writes into the app directory, and what it writes cannot be told',
-    'entry-missing': 'kept the whole copy: the entry is not in the build stage\'s app directory',
+  docs: {
+    what: 'the runtime stage copies production `node_modules`, `package.json`, what the build created (every build output, generated files, folders RUN made), the entry file and what the sources and start-path loaders name, instead of the whole build directory',
+    why: 'tests, docs, sources of a build, Dockerfiles and dev configs stay out of the image',
+    changes: {
+      selective: 'the whole-directory copy became copies of what the app runs',
+    },
+    holdsBack: {
+      'kept-unknown': 'entries that are neither development files nor build inputs stay, as the app may read them',
+      'chown-creates-dir': 'kept the whole copy: it creates the app directory with its owner',
+      'no-context': 'kept the whole copy: the build context could not be read',
+      'yarn-pnp': 'kept the whole copy: Plug\'n\'Play keeps dependencies outside node_modules',
+      'copies-unfollowable': 'kept the whole copy: the build stage copies files in ways that cannot be followed',
+      'no-entry': 'kept the whole copy: the entry file cannot be told',
+      'unknown-writer': 'kept the whole copy: a build step writes into the app directory, and what it writes cannot be told',
+      'entry-missing': 'kept the whole copy: the entry is not in the build stage\'s app directory',
+    },
   },
   apply({ doc, facts }): TransformResult | null {
     const stage = lastStage(doc);
