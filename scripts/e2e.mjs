@@ -18,6 +18,7 @@
  *   E2E_ENGINES=docker,podman  these engines, in this order (default: every one available, docker first)
  *   E2E_APPS=a,b               only these apps
  *   E2E_KEEP=1                 keep the temporary directory (logs, migrated Dockerfiles)
+ *   E2E_PORT_OFFSET=1000       added to every app's port (two runs on one machine)
  *   --readme                   write the tables into README.md (section "Proof on real images")
  *
  * It removes what it created, and only that: its own containers (by name), its own tags, and the
@@ -37,6 +38,8 @@ const RUN_ID = `${process.pid}-${Date.now().toString(36)}`;
 const BUILD_TIMEOUT_MS = 8 * 60 * 1000;
 const NETWORK_ATTEMPTS = 3;
 const NPM_TOKEN = `e2e-secret-${RUN_ID}`;
+/** Added to every app's port, so that two runs can share a machine. */
+const PORT_OFFSET = Number(process.env.E2E_PORT_OFFSET ?? 0);
 const suiteStart = Date.now();
 
 /** The host's npm registry, for corepack inside builds (a build argument, never a committed file). */
@@ -181,6 +184,12 @@ function noteImageId(id, engine = ENGINE) {
 /** Remove the image IDs this run's builds produced, newest first (a child before its parent). */
 function removeCreatedIds(engine = ENGINE) {
   const ids = created[engine].ids;
+  if (engine === 'podman' && ids.length) {
+    // An interrupted podman build leaves a build container named after the step image it started from.
+    const names = (engineSync(['ps', '-a', '--external', '--format', '{{.Names}}'], engine).stdout ?? '').split('\n').map((n) => n.trim());
+    const ours = names.filter((n) => ids.some((id) => new RegExp(`^${id.slice(0, 12)}-working-container(-\\d+)?$`).test(n)));
+    if (ours.length) engineSync(['rm', '-f', ...ours], engine);
+  }
   for (let i = ids.length - 1; i >= 0; i--) engineSync(['rmi', ids[i]], engine);
   created[engine].ids = [];
 }
@@ -202,10 +211,16 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
     console.error(`\ne2e: ${sig}: stopping builds, removing containers and images`);
     for (const c of children) c.kill('SIGTERM');
-    setTimeout(() => {
-      cleanup();
-      process.exit(sig === 'SIGINT' ? 130 : 143);
-    }, children.size ? 3000 : 0);
+    // Wait for the builds to stop (up to 30 s), so that the step images they made are known.
+    const deadline = Date.now() + 30000;
+    const wait = () => {
+      if (children.size && Date.now() < deadline) return setTimeout(wait, 200);
+      setTimeout(() => {
+        cleanup();
+        process.exit(sig === 'SIGINT' ? 130 : 143);
+      }, 500);
+    };
+    wait();
   });
 }
 
@@ -374,7 +389,7 @@ async function runApp(app) {
   const pkg = JSON.parse(fs.readFileSync(path.join(src, 'package.json'), 'utf8'));
   const devDeps = Object.keys(pkg.devDependencies ?? {});
   const tags = { original: `localhost/dfm-e2e-${app.name}:original-${RUN_ID}`, migrated: `localhost/dfm-e2e-${app.name}:migrated-${RUN_ID}` };
-  const ports = { original: app.port, migrated: app.port + 1 };
+  const ports = { original: app.port + PORT_OFFSET, migrated: app.port + PORT_OFFSET + 1 };
   const buildArgs = app.buildArgs ?? {};
 
   // 1. migrate
