@@ -268,6 +268,7 @@ const NETWORK_ERROR = /ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|ECONNREFUSED|soc
 function errorLine(out) {
   const lines = out.split('\n').map((l) => l.replace(/^#\d+ \d+\.\d+ /, '').trim()).filter(Boolean);
   return (
+    lines.find((l) => /^npm error (Missing|Invalid)|YN0009|: not found$|Cannot find module|EACCES|ENOENT/.test(l) && !/^(ERROR|Error|#)/.test(l)) ??
     lines.find((l) => /^ERROR:|^ERROR \[|^Error: /.test(l)) ??
     lines.find((l) => /^npm (error|ERR!)|YN0001|Cannot find module|EACCES|ENOENT/.test(l)) ??
     lines.findLast((l) => /error/i.test(l)) ??
