@@ -4,17 +4,26 @@
  *
  * For every app under fixtures/e2e/<app>/ (a single-stage Dockerfile as real projects write it, a real
  * package.json and lockfile): migrate a temporary copy with the built CLI (`--write`), build the
- * original and the migrated Dockerfile with podman, run both, make the same HTTP requests to both
- * and compare the answers (ignoring the `user` field); check that the migrated image runs as a
- * non-root user, holds no devDependency and is smaller; then edit one source file, rebuild both,
- * and check that the migrated image's dependency install came from the layer cache. Finally
- * `dockerfile-migrate --verify` runs against podman on one app. Prints a table of sizes and rebuild
- * times.
+ * original and the migrated Dockerfile, run both, make the same HTTP requests to both and compare the
+ * answers (ignoring the `user` field); check that the migrated image runs as a non-root user, holds
+ * no devDependency and is smaller; then edit one source file, rebuild both, and check that the
+ * migrated image's dependency install came from the layer cache. Finally `dockerfile-migrate
+ * --verify --engine <engine>` runs on one app. The whole app list runs on every engine in turn
+ * (Docker Engine with BuildKit, podman), since they differ: BuildKit creates WORKDIR eagerly as
+ * root, podman 4.3 lazily at the first COPY (owned by that COPY's --chown). Prints, per engine, a
+ * table of sizes and rebuild times and a summary of what held.
  *
- * Needs podman and the local node base images: `bash ../shared/real-build/setup-engine.sh` (root).
- *   E2E_APPS=a,b        only these apps
- *   E2E_KEEP=1          keep the temporary directory (logs, migrated Dockerfiles)
- *   --readme            write the table into README.md (section "Proof on real images")
+ * Needs the engines and the local node base images: `bash ../shared/real-build/setup-engine.sh`
+ * (podman) and `bash ../shared/real-build/setup-docker.sh` (Docker), as root.
+ *   E2E_ENGINES=docker,podman  these engines, in this order (default: every one available, docker first)
+ *   E2E_APPS=a,b               only these apps
+ *   E2E_KEEP=1                 keep the temporary directory (logs, migrated Dockerfiles)
+ *   E2E_PORT_OFFSET=1000       added to every app's port (two runs on one machine)
+ *   --readme                   write the tables into README.md (section "Proof on real images")
+ *
+ * It removes what it created, and only that: its own containers (by name), its own tags, and the
+ * image IDs its own builds produced (podman's per-step images, BuildKit's images that a rebuild
+ * untagged), never an image that existed before it started.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,12 +33,20 @@ import * as path from 'node:path';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 const APPS_DIR = path.join(ROOT, 'fixtures', 'e2e');
-const ENGINE = 'podman';
+const KNOWN_ENGINES = ['docker', 'podman'];
 const RUN_ID = `${process.pid}-${Date.now().toString(36)}`;
 const BUILD_TIMEOUT_MS = 8 * 60 * 1000;
 const NETWORK_ATTEMPTS = 3;
 const NPM_TOKEN = `e2e-secret-${RUN_ID}`;
+/** Added to every app's port, so that two runs can share a machine. */
+const PORT_OFFSET = Number(process.env.E2E_PORT_OFFSET ?? 0);
 const suiteStart = Date.now();
+
+/** The host's npm registry, for corepack inside builds (a build argument, never a committed file). */
+function hostRegistry() {
+  const r = spawnSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' });
+  return (r.stdout ?? '').trim().replace(/\/$/, '');
+}
 
 /**
  * The apps. `paths`: requests answered the same by both images; `edit`: the source file changed
@@ -44,54 +61,148 @@ const APPS = [
   { name: 'entrypoint-script', port: 3861, paths: ['/health'], edit: 'src/server.js' },
   { name: 'typescript-schema', port: 3881, paths: ['/health', '/schema/types'], edit: 'src/index.ts' },
   { name: 'private-npmrc', port: 3871, paths: ['/health', '/invoices/7'], edit: 'server.js', buildArgs: { NPM_TOKEN }, secret: NPM_TOKEN },
+  { name: 'tsx-start', port: 3891, paths: ['/health', '/greet/Ada?lang=fr'], edit: 'src/greetings.ts' },
+  { name: 'ts-node-paths', port: 3901, paths: ['/health', '/products', '/products/TEA-002'], edit: 'src/lib/catalog.ts' },
+  { name: 'prestart-hook', port: 3911, paths: ['/health', '/status'], edit: 'src/checks.ts' },
+  { name: 'dotenv-safe', port: 3921, paths: ['/health', '/settings'], edit: 'src/server.js' },
+  { name: 'config-production', port: 3931, paths: ['/health', '/settings', '/quote/team'], edit: 'lib/prices.js' },
+  { name: 'writes-logs-uploads', port: 3941, paths: ['/health', '/uploads'], edit: 'storage.js' },
+  { name: 'run-generated', port: 3951, paths: ['/health', '/build-info', '/data'], edit: 'app.js' },
+  { name: 'second-output', port: 3961, paths: ['/health', '/api/forecast', '/', '/static/app.js'], edit: 'src/forecast.ts' },
+  { name: 'add-tarball', port: 3971, paths: ['/health', '/regions', '/assets/pin.svg'], edit: 'server.js' },
+  { name: 'zero-deps', port: 3981, paths: ['/health', '/ping', '/since'], edit: 'index.js' },
+  { name: 'vite-env-production', port: 3991, paths: ['/health', '/', '/api/orders'], edit: 'src/main.js' },
+  { name: 'yarn-berry-postinstall', port: 4001, paths: ['/health', '/bookmarks', '/bookmarks/2'], edit: 'src/bookmarks.js', buildArgs: { COREPACK_NPM_REGISTRY: hostRegistry() } },
+  { name: 'stale-lockfile', port: 4011, paths: ['/health', '/format/93784000'], edit: 'index.js' },
 ];
+
+// ---------------------------------------------------------------------------------------------
+// Engines: what differs between `docker` (BuildKit) and `podman`
+// ---------------------------------------------------------------------------------------------
+
+/** The RUN steps of a podman build log with whether each came from the cache. */
+function podmanSteps(out) {
+  const steps = [];
+  for (const line of out.split('\n')) {
+    const m = /STEP \d+\/\d+: (.*)$/.exec(line);
+    if (m) steps.push({ instr: m[1], cached: false });
+    else if (steps.length && /^--> Using cache /.test(line)) steps.at(-1).cached = true;
+  }
+  return steps;
+}
+/** The steps of a BuildKit build (`--progress=plain`): `#9 [build 4/7] RUN npm ci`, then `#9 CACHED`. */
+function buildkitSteps(out) {
+  const byId = new Map();
+  for (const line of out.split('\n')) {
+    const m = /^#(\d+) \[(?:[^\]]*\s)?\d+\/\d+\] (.*)$/.exec(line);
+    if (m && !byId.has(m[1])) byId.set(m[1], { instr: m[2], cached: false });
+    else if (/^#\d+ CACHED\s*$/.test(line)) {
+      const s = byId.get(/^#(\d+)/.exec(line)[1]);
+      if (s) s.cached = true;
+    }
+  }
+  return [...byId.values()];
+}
+/** The image IDs a podman build committed (`--> 1a2b3c…`; not the one after `--> Using cache …`, which it did not make). */
+function podmanCommitted(out) {
+  const ids = [];
+  let cached = false;
+  for (const line of out.split('\n')) {
+    if (/^--> Using cache /.test(line)) cached = true;
+    else {
+      const m = /^--> ([0-9a-f]{10,64})\s*$/.exec(line);
+      if (m && !cached) ids.push(m[1]);
+      if (m || /STEP \d+\/\d+:/.test(line)) cached = false;
+    }
+  }
+  return ids;
+}
+
+const ENGINE_SPECS = {
+  docker: {
+    available: () => spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 30000 }).status === 0,
+    version: () => `Docker ${(spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' }).stdout ?? '').trim()} (BuildKit)`,
+    buildFlags: ['--progress=plain', '--force-rm', '--network', 'host'],
+    rmContainer: (name) => ['rm', '-f', name],
+    imageExists: (ref) => spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}}', ref], { stdio: 'ignore' }).status === 0,
+    steps: buildkitSteps,
+    committed: () => [],
+    containers: () => ['ps', '-a', '-q', '--no-trunc'],
+    setup: 'bash ../shared/real-build/setup-docker.sh',
+  },
+  podman: {
+    available: () => spawnSync('podman', ['--version'], { timeout: 30000 }).status === 0,
+    version: () => `podman ${(spawnSync('podman', ['--version'], { encoding: 'utf8' }).stdout ?? '').trim().replace(/^podman version /, '')}`,
+    buildFlags: ['--network', 'host', '--pull=never', '--force-rm'],
+    rmContainer: (name) => ['rm', '-f', '-t', '0', name],
+    imageExists: (ref) => spawnSync('podman', ['image', 'exists', ref]).status === 0,
+    steps: podmanSteps,
+    committed: podmanCommitted,
+    containers: () => ['ps', '-a', '--external', '-q', '--no-trunc'],
+    setup: 'NODE_MAJORS="20 22" bash ../shared/real-build/setup-engine.sh',
+  },
+};
+
+/** The engine the apps run on now (the suite runs them on each engine in turn). */
+let ENGINE = 'podman';
+const spec = () => ENGINE_SPECS[ENGINE];
 
 // ---------------------------------------------------------------------------------------------
 // Bookkeeping: what this run created, removed on exit, Ctrl-C and SIGTERM
 // ---------------------------------------------------------------------------------------------
 
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'dockerfile-migrate-e2e-'));
-const created = { containers: new Set(), images: new Set() };
-let imagesAtStart = new Set();
-let buildContainersAtStart = null;
+/** Per engine: container names, image tags and image IDs this run created. */
+const created = Object.fromEntries(KNOWN_ENGINES.map((e) => [e, { containers: new Set(), images: new Set(), ids: [] }]));
+/** Per engine: the image IDs present before the run, which are never removed. */
+const imagesAtStart = {};
 const children = new Set();
 let cleanedUp = false;
 
-function podmanSync(args) {
-  return spawnSync(ENGINE, args, { encoding: 'utf8', timeout: 120000 });
+function engineSync(args, engine = ENGINE) {
+  return spawnSync(engine, args, { encoding: 'utf8', timeout: 120000 });
 }
-function allImageIds() {
-  const r = podmanSync(['images', '-a', '-q', '--no-trunc']);
-  return new Set((r.stdout ?? '').split('\n').map((s) => s.trim()).filter(Boolean));
+function allImageIds(engine = ENGINE) {
+  const r = engineSync(['images', '-a', '-q', '--no-trunc'], engine);
+  return new Set((r.stdout ?? '').split('\n').map((s) => s.trim().replace(/^sha256:/, '')).filter(Boolean));
 }
-/** podman's build (working) containers: an interrupted `podman build` leaves them behind. */
-function buildContainers() {
-  const r = podmanSync(['ps', '-a', '--external', '--no-trunc', '--format', '{{.ID}} {{.Names}}']);
-  return (r.stdout ?? '').split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 2 && /-working-container(-\d+)?$/.test(f[1])).map((f) => f[0]);
+function removeContainer(name, engine = ENGINE) {
+  engineSync(ENGINE_SPECS[engine].rmContainer(name), engine);
+  created[engine].containers.delete(name);
 }
-function removeContainer(name) {
-  podmanSync(['rm', '-f', '-t', '0', name]);
-  created.containers.delete(name);
+function removeImage(tag, engine = ENGINE) {
+  engineSync(['rmi', '-f', tag], engine);
+  created[engine].images.delete(tag);
 }
-function removeImage(tag) {
-  podmanSync(['rmi', '-f', tag]);
-  created.images.delete(tag);
+/** Note an image ID this run's build produced, unless it existed before the run. */
+function noteImageId(id, engine = ENGINE) {
+  const full = id.replace(/^sha256:/, '');
+  const start = imagesAtStart[engine] ?? new Set();
+  if ([...start].some((s) => s.startsWith(full))) return;
+  if (!created[engine].ids.includes(full)) created[engine].ids.push(full);
 }
-/** Remove this run's containers, tags, and the untagged layer images its builds left. */
+/** Remove the image IDs this run's builds produced, newest first (a child before its parent). */
+function removeCreatedIds(engine = ENGINE) {
+  const ids = created[engine].ids;
+  if (engine === 'podman' && ids.length) {
+    // An interrupted podman build leaves a build container named after the step image it started from.
+    const names = (engineSync(['ps', '-a', '--external', '--format', '{{.Names}}'], engine).stdout ?? '').split('\n').map((n) => n.trim());
+    const ours = names.filter((n) => ids.some((id) => new RegExp(`^${id.slice(0, 11)}[0-9a-f]{0,53}-working-container(-\\d+)?$`).test(n)));
+    if (ours.length) engineSync(['rm', '-f', ...ours], engine);
+  }
+  for (let i = ids.length - 1; i >= 0; i--) engineSync(['rmi', ids[i]], engine);
+  created[engine].ids = [];
+}
+/** Remove this run's containers, tags, and the images its builds produced. */
+function cleanupEngine(engine) {
+  for (const c of [...created[engine].containers]) removeContainer(c, engine);
+  for (const i of [...created[engine].images]) removeImage(i, engine);
+  removeCreatedIds(engine);
+}
 function cleanup() {
   if (cleanedUp) return;
   cleanedUp = true;
-  for (const c of [...created.containers]) removeContainer(c);
-  if (buildContainersAtStart) for (const id of buildContainers()) if (!buildContainersAtStart.has(id)) podmanSync(['rm', '-f', id]);
-  for (const i of [...created.images]) removeImage(i);
-  if (imagesAtStart.size) {
-    // Removing the top of a chain of untagged build-step images removes the chain.
-    for (let round = 0; round < 3; round++) {
-      const dangling = (podmanSync(['images', '-a', '-q', '--no-trunc', '--filter', 'dangling=true']).stdout ?? '').split('\n').map((s) => s.trim()).filter((id) => id && !imagesAtStart.has(id));
-      if (!dangling.length) break;
-      podmanSync(['rmi', ...dangling]);
-    }
-  }
+  for (const e of KNOWN_ENGINES) cleanupEngine(e);
   if (process.env.E2E_KEEP === '1') console.log(`kept ${WORK}`);
   else fs.rmSync(WORK, { recursive: true, force: true });
 }
@@ -100,10 +211,16 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
     console.error(`\ne2e: ${sig}: stopping builds, removing containers and images`);
     for (const c of children) c.kill('SIGTERM');
-    setTimeout(() => {
-      cleanup();
-      process.exit(sig === 'SIGINT' ? 130 : 143);
-    }, children.size ? 3000 : 0);
+    // Wait for the builds to stop (up to 30 s), so that the step images they made are known.
+    const deadline = Date.now() + 30000;
+    const wait = () => {
+      if (children.size && Date.now() < deadline) return setTimeout(wait, 200);
+      setTimeout(() => {
+        cleanup();
+        process.exit(sig === 'SIGINT' ? 130 : 143);
+      }, 500);
+    };
+    wait();
   });
 }
 
@@ -139,7 +256,7 @@ function run(cmd, args, { timeoutMs = 120000, cwd = ROOT, env } = {}) {
     child.on('close', (code) => {
       children.delete(child);
       clearTimeout(timer);
-      resolve({ code, out, ms: Date.now() - started });
+      resolve({ code, out, ms: Date.now() - started, pid: child.pid });
     });
   });
 }
@@ -147,27 +264,46 @@ function run(cmd, args, { timeoutMs = 120000, cwd = ROOT, env } = {}) {
 const lastLines = (s, n = 25) => s.trimEnd().split('\n').slice(-n).map((l) => `    | ${l}`).join('\n');
 const NETWORK_ERROR = /ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|ECONNREFUSED|socket hang up|network (timeout|error)|fetch failed|ERR_SOCKET|\b50[234]\b|Request timeout|getaddrinfo|TLS|ESOCKETTIMEDOUT|There appears to be trouble with your network/i;
 
-/** podman build; retried (bounded) when the failure looks like a network problem. */
+/** The line of a build log that says what went wrong (BuildKit's `ERROR:`, npm's `npm error`, …). */
+function errorLine(out) {
+  const lines = out.split('\n').map((l) => l.replace(/^#\d+ \d+\.\d+ /, '').trim()).filter(Boolean);
+  return (
+    lines.find((l) => /^npm error (Missing|Invalid)|YN0009|: not found$|Cannot find module|EACCES|ENOENT/.test(l) && !/^(ERROR|Error|#)/.test(l)) ??
+    lines.find((l) => /^ERROR:|^ERROR \[|^Error: /.test(l)) ??
+    lines.find((l) => /^npm (error|ERR!)|YN0001|Cannot find module|EACCES|ENOENT/.test(l)) ??
+    lines.findLast((l) => /error/i.test(l)) ??
+    lines.at(-1) ??
+    ''
+  ).slice(0, 300);
+}
+
+/** Build an image with the current engine; retried (bounded) when the failure looks like a network problem. */
 async function build(app, step, { dockerfile, context, tag, buildArgs = {} }) {
-  const args = ['build', '--network', 'host', '--pull=never', '-f', dockerfile, '-t', tag];
+  const args = ['build', ...spec().buildFlags, '-f', dockerfile, '-t', tag];
   for (const [k, v] of Object.entries(buildArgs)) args.push('--build-arg', `${k}=${v}`);
   args.push(context);
-  created.images.add(tag);
+  created[ENGINE].images.add(tag);
   let last;
   for (let attempt = 1; attempt <= NETWORK_ATTEMPTS; attempt++) {
     last = await run(ENGINE, args, { timeoutMs: BUILD_TIMEOUT_MS });
-    fs.appendFileSync(path.join(WORK, `${app}.log`), `\n===== ${step} (attempt ${attempt}) exit ${last.code}, ${(last.ms / 1000).toFixed(1)} s\n${last.out}`);
+    // podman prints each step image's short ID; `podman rmi` takes those as they are.
+    for (const id of spec().committed(last.out)) noteImageId(id);
+    if (last.code === 0) {
+      const id = engineSync(['image', 'inspect', '--format', '{{.Id}}', tag]).stdout?.trim();
+      if (id) noteImageId(id);
+    }
+    fs.appendFileSync(path.join(WORK, ENGINE, `${app}.log`), `\n===== ${step} (attempt ${attempt}) exit ${last.code}, ${(last.ms / 1000).toFixed(1)} s\n${last.out}`);
     if (last.code === 0) return last;
     if (!NETWORK_ERROR.test(last.out) || attempt === NETWORK_ATTEMPTS) break;
     console.log(`  ${app}: ${step}: network trouble, retrying (${attempt + 1}/${NETWORK_ATTEMPTS})`);
     await new Promise((r) => setTimeout(r, 3000 * attempt));
   }
-  throw new StepError(app, step, `podman build failed (exit ${last.code})`, lastLines(last.out));
+  throw new StepError(app, step, `${ENGINE} build failed (exit ${last.code}): ${errorLine(last.out)}`, lastLines(last.out));
 }
 
 async function inspect(tag, format) {
   const r = await run(ENGINE, ['image', 'inspect', '--format', format, tag]);
-  if (r.code !== 0) throw new Error(`podman image inspect ${tag}: ${r.out}`);
+  if (r.code !== 0) throw new Error(`${ENGINE} image inspect ${tag}: ${r.out}`);
   return r.out.trim();
 }
 
@@ -178,10 +314,10 @@ async function nodeIn(tag, script, user) {
 }
 
 async function startContainer(app, variant, tag, port) {
-  const name = `dfm-e2e-${app}-${variant}-${RUN_ID}`;
-  created.containers.add(name);
+  const name = `dfm-e2e-${ENGINE}-${app}-${variant}-${RUN_ID}`;
+  created[ENGINE].containers.add(name);
   const r = await run(ENGINE, ['run', '-d', '--name', name, '--network', 'host', '-e', `PORT=${port}`, tag]);
-  if (r.code !== 0) throw new StepError(app, `run ${variant}`, 'podman run failed', lastLines(r.out));
+  if (r.code !== 0) throw new StepError(app, `run ${variant}`, `${ENGINE} run failed`, lastLines(r.out));
   return name;
 }
 
@@ -222,18 +358,9 @@ function comparable(r) {
   return `${r.status} ${r.type} ${r.body}`;
 }
 
-/** The RUN steps of a podman build log with whether each came from the cache. */
-function buildSteps(out) {
-  const steps = [];
-  for (const line of out.split('\n')) {
-    const m = /STEP \d+\/\d+: (.*)$/.exec(line);
-    if (m) steps.push({ instr: m[1], cached: false });
-    else if (steps.length && /^--> Using cache /.test(line)) steps.at(-1).cached = true;
-  }
-  return steps;
-}
 const INSTALL = /^RUN\b.*(\bnpm (ci|install|i)\b|\byarn install\b|\byarn\s*$|\bpnpm (install|i)\b)/;
-const firstInstall = (steps) => steps.find((s) => INSTALL.test(s.instr) && !/--production|--prod\b|prune/.test(s.instr));
+/** The dependency installs of a build (not the production-only ones), each with whether it was cached. */
+const installs = (steps) => steps.filter((s) => INSTALL.test(s.instr) && !/--production|--prod\b|prune/.test(s.instr));
 
 const mb = (bytes) => `${(bytes / 1e6).toFixed(0)} MB`;
 const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
@@ -242,20 +369,27 @@ const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 // One app
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * One app on the current engine. The row says, besides the checks: `original` (the original image
+ * builds and answers), `migratedBuilds`, `same` (every request answered the same), `declined` (the
+ * CLI left the Dockerfile as it was, and why).
+ */
 async function runApp(app) {
-  const row = { app: app.name, checks: [], failed: null };
+  const row = { app: app.name, checks: [], failed: null, original: false, migratedBuilds: null, same: null, declined: null };
   const check = (name, ok, detail = '') => {
     row.checks.push({ name, ok, detail });
     console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? `: ${detail}` : ''}`);
   };
   const src = path.join(APPS_DIR, app.name);
-  const origDir = path.join(WORK, app.name, 'original');
-  const migDir = path.join(WORK, app.name, 'migrated');
+  const origDir = path.join(WORK, ENGINE, app.name, 'original');
+  const migDir = path.join(WORK, ENGINE, app.name, 'migrated');
   fs.cpSync(src, origDir, { recursive: true });
   fs.cpSync(src, migDir, { recursive: true });
   const pkg = JSON.parse(fs.readFileSync(path.join(src, 'package.json'), 'utf8'));
   const devDeps = Object.keys(pkg.devDependencies ?? {});
   const tags = { original: `localhost/dfm-e2e-${app.name}:original-${RUN_ID}`, migrated: `localhost/dfm-e2e-${app.name}:migrated-${RUN_ID}` };
+  const ports = { original: app.port + PORT_OFFSET, migrated: app.port + PORT_OFFSET + 1 };
+  const buildArgs = app.buildArgs ?? {};
 
   // 1. migrate
   const mig = await run(process.execPath, [CLI, '--write', '--json', 'Dockerfile'], { cwd: migDir });
@@ -265,35 +399,61 @@ async function runApp(app) {
   } catch {
     throw new StepError(app.name, 'migrate', `the CLI printed no JSON (exit ${mig.code})`, lastLines(mig.out));
   }
-  const status = report.files?.[0]?.status;
-  if (mig.code !== 0 || status !== 'migrated') throw new StepError(app.name, 'migrate', `exit ${mig.code}, status ${status} ${report.files?.[0]?.reason ?? ''}`);
-  fs.writeFileSync(path.join(WORK, `${app.name}.diff`), report.files[0].diff);
+  const file = report.files?.[0];
+  if (mig.code !== 0 || !['migrated', 'unchanged', 'skipped'].includes(file?.status)) throw new StepError(app.name, 'migrate', `exit ${mig.code}, status ${file?.status} ${file?.reason ?? ''}`);
+  if (file.status !== 'migrated') {
+    row.declined = `${file.status}${file.reason ? `: ${file.reason}` : ''}`;
+    console.log(`  info the CLI left the Dockerfile as it was (${row.declined})`);
+  } else fs.writeFileSync(path.join(WORK, ENGINE, `${app.name}.diff`), file.diff);
+  for (const w of file.warnings ?? []) console.log(`  info warning ${w.code ?? w.transform ?? ''}: ${(w.message ?? '').split('\n')[0].slice(0, 200)}`);
 
-  // 2. build both
-  const buildArgs = app.buildArgs ?? {};
+  // 2. the original: builds and answers (the proof that the app works before any migration)
   const b1 = await build(app.name, 'build original', { dockerfile: path.join(origDir, 'Dockerfile'), context: origDir, tag: tags.original, buildArgs });
-  const b2 = await build(app.name, 'build migrated', { dockerfile: path.join(migDir, 'Dockerfile'), context: migDir, tag: tags.migrated, buildArgs });
-  console.log(`  built: original ${secs(b1.ms)}, migrated ${secs(b2.ms)}`);
-  row.size = { original: Number(await inspect(tags.original, '{{.Size}}')), migrated: Number(await inspect(tags.migrated, '{{.Size}}')) };
-
-  // 3. run both, same requests
-  const ports = { original: app.port, migrated: app.port + 1 };
   const c1 = await startContainer(app.name, 'original', tags.original, ports.original);
-  const c2 = await startContainer(app.name, 'migrated', tags.migrated, ports.migrated);
   const down = await waitForHttp(c1, ports.original);
   if (down) throw new StepError(app.name, 'start original', down.why, down.log);
+  const originals = {};
+  for (const p of app.paths) {
+    originals[p] = await get(ports.original, p);
+    if (originals[p].status >= 400) throw new StepError(app.name, 'original', `GET ${p} answered ${originals[p].status}`, originals[p].body.slice(0, 300));
+  }
+  row.original = true;
+  check('original image builds and answers', true, `${secs(b1.ms)}, ${app.paths.length} requests`);
+  if (row.declined) {
+    removeContainer(c1);
+    removeImage(tags.original);
+    return row;
+  }
+
+  // 3. the migrated image: builds, answers the same requests the same way
+  let b2;
+  try {
+    b2 = await build(app.name, 'build migrated', { dockerfile: path.join(migDir, 'Dockerfile'), context: migDir, tag: tags.migrated, buildArgs });
+    row.migratedBuilds = true;
+    check('migrated image builds', true, `original ${secs(b1.ms)}, migrated ${secs(b2.ms)}`);
+  } catch (e) {
+    row.migratedBuilds = false;
+    check('migrated image builds', false, e.message.replace(`${app.name}: build migrated: `, ''));
+    console.log(e.detail);
+    removeContainer(c1);
+    return row;
+  }
+  row.size = { original: Number(await inspect(tags.original, '{{.Size}}')), migrated: Number(await inspect(tags.migrated, '{{.Size}}')) };
+  const c2 = await startContainer(app.name, 'migrated', tags.migrated, ports.migrated);
   const migratedDown = await waitForHttp(c2, ports.migrated);
   check('migrated container answers', !migratedDown, migratedDown?.why ?? '');
   if (migratedDown) console.log(`  its log:\n${migratedDown.log}`);
-  const health = { original: JSON.parse((await get(ports.original, '/health')).body), migrated: { user: undefined } };
+  const health = { original: JSON.parse(originals['/health'].body), migrated: { user: undefined } };
   if (!migratedDown) {
+    row.same = true;
     for (const p of app.paths) {
-      const [a, b] = [await get(ports.original, p), await get(ports.migrated, p)];
-      const same = comparable(a) === comparable(b) && a.status < 400;
+      const [a, b] = [originals[p], await get(ports.migrated, p)];
+      const same = comparable(a) === comparable(b);
+      if (!same) row.same = false;
       check(`GET ${p} answers the same`, same, same ? `${b.status} ${b.type}` : `original ${comparable(a).slice(0, 200)} | migrated ${comparable(b).slice(0, 200)}`);
     }
     health.migrated = JSON.parse((await get(ports.migrated, '/health')).body);
-  }
+  } else row.same = false;
   removeContainer(c1);
   removeContainer(c2);
 
@@ -329,20 +489,23 @@ async function runApp(app) {
     }
   }
 
-  // 5. edit one source file, rebuild both: the migrated install must come from the layer cache
+  // 5. edit one source file, rebuild both: the migrated installs must come from the layer cache
   for (const dir of [origDir, migDir]) fs.appendFileSync(path.join(dir, app.edit), `\n// edited ${RUN_ID}\n`);
   const r1 = await build(app.name, 'rebuild original after an edit', { dockerfile: path.join(origDir, 'Dockerfile'), context: origDir, tag: tags.original, buildArgs });
   const r2 = await build(app.name, 'rebuild migrated after an edit', { dockerfile: path.join(migDir, 'Dockerfile'), context: migDir, tag: tags.migrated, buildArgs });
   row.rebuild = { original: r1.ms, migrated: r2.ms };
-  const inst = { original: firstInstall(buildSteps(r1.out)), migrated: firstInstall(buildSteps(r2.out)) };
-  row.install = { original: inst.original ? (inst.original.cached ? 'cached' : 're-ran') : '?', migrated: inst.migrated ? (inst.migrated.cached ? 'cached' : 're-ran') : '?' };
+  const inst = { original: installs(spec().steps(r1.out)), migrated: installs(spec().steps(r2.out)) };
+  const state = (list) => (!list.length ? '?' : list.every((s) => s.cached) ? 'cached' : 're-ran');
+  const describe = (list) => list.map((s) => `\`${s.instr}\` ${s.cached ? 'cached' : 'RE-RAN'}`).join(', ');
+  row.install = { original: state(inst.original), migrated: state(inst.migrated) };
   check(
     `migrated rebuild takes the install from the cache`,
-    Boolean(inst.migrated?.cached),
-    inst.migrated ? `\`${inst.migrated.instr}\` ${inst.migrated.cached ? 'cached' : 'RE-RAN'} (original: \`${inst.original?.instr}\` ${inst.original?.cached ? 'cached' : 're-ran'})` : 'no install step found in the build log',
+    row.install.migrated === 'cached',
+    inst.migrated.length ? `${describe(inst.migrated)} (original: ${describe(inst.original) || 'no install step'})` : 'no install step found in the build log',
   );
   removeImage(tags.original);
   removeImage(tags.migrated);
+  removeCreatedIds();
   return row;
 }
 
@@ -350,48 +513,65 @@ async function runApp(app) {
 // --verify, as a user runs it
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * What one `--verify` run (the CLI process `pid`) left behind: the images it tags and the containers it
+ * names start with `dockerfile-migrate-verify-<its pid>-`, so they are known exactly, whatever else runs
+ * on the machine. They are reported, then removed, so that a failing run does not leak into the next.
+ */
+function verifyLeftovers(pid) {
+  const mark = new RegExp(`dockerfile-migrate-verify[-:]${pid}-`);
+  const containers = (engineSync(['ps', '-a', '--format', '{{.Names}}']).stdout ?? '').split('\n').map((n) => n.trim()).filter((n) => mark.test(n));
+  const tags = (engineSync(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout ?? '').split('\n').map((t) => t.trim()).filter((t) => mark.test(t));
+  if (containers.length) engineSync([...spec().rmContainer(containers[0]).slice(0, -1), ...containers]);
+  if (tags.length) engineSync(['rmi', '-f', ...tags]);
+  return [tags.length && `images ${tags.join(', ')}`, containers.length && `containers ${containers.join(', ')}`].filter(Boolean).join('; ');
+}
+
 async function runVerify(app) {
   const row = { app: `--verify (${app.name})`, checks: [], failed: null };
   const check = (name, ok, detail = '') => {
     row.checks.push({ name, ok, detail });
     console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? `: ${detail}` : ''}`);
   };
-  const dir = path.join(WORK, `verify-${app.name}`);
+  const dir = path.join(WORK, ENGINE, `verify-${app.name}`);
   fs.cpSync(path.join(APPS_DIR, app.name), dir, { recursive: true });
   const snapshot = () => fs.readdirSync(dir, { recursive: true }).sort().map((f) => { const p = path.join(dir, f); return fs.statSync(p).isFile() ? `${f}:${fs.readFileSync(p, 'utf8').length}:${fs.readFileSync(p, 'utf8')}` : f; }).join('\n');
   const filesBefore = snapshot();
-  const imagesBefore = allImageIds();
-  const containersBefore = podmanSync(['ps', '-a', '--external', '-q']).stdout;
   let r;
+  const leftovers = [];
   for (let attempt = 1; attempt <= NETWORK_ATTEMPTS; attempt++) {
-    r = await run(process.execPath, [CLI, '--verify', '--engine', 'podman', '--verify-url', '/health', '--verify-cmd', `node -e 'require("express")'`, '--json', dir], { timeoutMs: BUILD_TIMEOUT_MS * 2 });
-    fs.appendFileSync(path.join(WORK, 'verify.log'), `\n===== attempt ${attempt} exit ${r.code}\n${r.out}`);
+    r = await run(process.execPath, [CLI, '--verify', '--engine', ENGINE, '--verify-url', '/health', '--verify-cmd', `node -e 'require("express")'`, '--json', dir], { timeoutMs: BUILD_TIMEOUT_MS * 2 });
+    fs.appendFileSync(path.join(WORK, ENGINE, 'verify.log'), `\n===== attempt ${attempt} exit ${r.code}\n${r.out}`);
+    leftovers.push(verifyLeftovers(r.pid));
     if (r.code === 0 || !NETWORK_ERROR.test(r.out) || attempt === NETWORK_ATTEMPTS) break;
     console.log(`  --verify: network trouble, retrying (${attempt + 1}/${NETWORK_ATTEMPTS})`);
   }
+  const left = leftovers.filter(Boolean).join('; ');
   let v;
   try {
     v = JSON.parse(r.out.slice(r.out.indexOf('{'))).files[0].verify;
   } catch {
-    throw new StepError(row.app, 'run', `no JSON report (exit ${r.code})`, lastLines(r.out));
+    v = null;
   }
-  check('exit 0', r.code === 0, `exit ${r.code}`);
-  check('both images build', v?.before?.builds === true && v?.after?.builds === true, v?.summary);
-  check('smoke test passes on both', v?.before?.smoke?.passed === true && v?.after?.smoke?.passed === true, `${v?.before?.smoke?.detail} / ${v?.after?.smoke?.detail}`);
-  check('sizes reported, migrated smaller', v?.after?.size > 0 && v.after.size < v.before.size, v?.summary);
-  check('summary line', /^image \d+ MB → \d+ MB, smoke test passed$/.test(v?.summary ?? ''), v?.summary);
+  if (!v) {
+    check('a JSON report with a verdict', false, `exit ${r.code}, ${r.out.trim() ? `no JSON: ${lastLines(r.out, 3).trim()}` : 'nothing printed'}`);
+  } else {
+    check('exit 0', r.code === 0, `exit ${r.code}`);
+    check('both images build', v?.before?.builds === true && v?.after?.builds === true, v?.summary);
+    check('smoke test passes on both', v?.before?.smoke?.passed === true && v?.after?.smoke?.passed === true, `${v?.before?.smoke?.detail} / ${v?.after?.smoke?.detail}`);
+    check('sizes reported, migrated smaller', v?.after?.size > 0 && v.after.size < v.before.size, v?.summary);
+    check('summary line', /^image \d+ MB → \d+ MB, smoke test passed$/.test(v?.summary ?? ''), v?.summary);
+  }
   check("the user's files are untouched", snapshot() === filesBefore);
-  const leftImages = [...allImageIds()].filter((id) => !imagesBefore.has(id));
-  const containersAfter = podmanSync(['ps', '-a', '--external', '-q']).stdout;
-  check('no image or container left behind', leftImages.length === 0 && containersAfter === containersBefore, leftImages.length ? `${leftImages.length} new images` : containersAfter !== containersBefore ? 'containers changed' : '');
+  check('no image or container left behind', !left, left);
 
   // The smoke test can fail: a devDependency is not in the migrated image.
   const devDep = Object.keys(JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).devDependencies ?? {})[0];
-  const neg = await run(process.execPath, [CLI, '--verify', '--verify-cmd', `node -e 'require("${devDep}")'`, '--markdown', dir], { timeoutMs: BUILD_TIMEOUT_MS * 2 });
-  fs.appendFileSync(path.join(WORK, 'verify.log'), `\n===== negative exit ${neg.code}\n${neg.out}`);
-  check('a failing smoke test exits 2 and says so in markdown', neg.code === 2 && /\*\*verify\*\* \(podman\): ❌ image \d+ MB → \d+ MB, smoke test FAILED: exit 1: .*Cannot find module/.test(neg.out), `exit ${neg.code}`);
-  const leftAfterNeg = [...allImageIds()].filter((id) => !imagesBefore.has(id));
-  check('still nothing left behind', leftAfterNeg.length === 0, leftAfterNeg.length ? `${leftAfterNeg.length} new images` : '');
+  const neg = await run(process.execPath, [CLI, '--verify', '--engine', ENGINE, '--verify-cmd', `node -e 'require("${devDep}")'`, '--markdown', dir], { timeoutMs: BUILD_TIMEOUT_MS * 2 });
+  fs.appendFileSync(path.join(WORK, ENGINE, 'verify.log'), `\n===== negative exit ${neg.code}\n${neg.out}`);
+  check('a failing smoke test exits 2 and says so in markdown', neg.code === 2 && new RegExp(`\\*\\*verify\\*\\* \\(${ENGINE}\\): ❌ image \\d+ MB → \\d+ MB, smoke test FAILED: exit 1: .*Cannot find module`).test(neg.out), `exit ${neg.code}`);
+  const leftAfterNeg = verifyLeftovers(neg.pid);
+  check('still nothing left behind', !leftAfterNeg, leftAfterNeg);
   return row;
 }
 
@@ -402,8 +582,13 @@ async function runVerify(app) {
 function table(rows) {
   const lines = ['| app | original image | migrated image | ratio | rebuild after a source edit: original | migrated | dependency install on that rebuild |', '| --- | ---: | ---: | ---: | ---: | ---: | --- |'];
   for (const r of rows) {
+    if (r.declined) {
+      lines.push(`| ${r.app} | – | – | – | left as it was: ${r.declined} | | |`);
+      continue;
+    }
     if (!r.size || !r.rebuild) {
-      lines.push(`| ${r.app} | ${r.size ? mb(r.size.original) : '–'} | ${r.size ? mb(r.size.migrated) : '–'} | – | failed: ${r.failed ?? '?'} | | |`);
+      const why = r.failed ?? r.checks.find((c) => !c.ok)?.detail ?? '?';
+      lines.push(`| ${r.app} | ${r.size ? mb(r.size.original) : '–'} | ${r.size ? mb(r.size.migrated) : '–'} | – | failed: ${why.replace(/\|/g, '\\|').split('\n')[0].slice(0, 160)} | | |`);
       continue;
     }
     const broken = r.checks.some((c) => !c.ok) ? ' ⚠️ failed checks' : '';
@@ -412,7 +597,19 @@ function table(rows) {
   return lines.join('\n');
 }
 
-function writeReadme(tbl, minutes, failures) {
+/** Per app: does the original work, does the migration build, does it answer the same. */
+function summary(rows) {
+  const yn = (v) => (v === true ? 'yes' : v === false ? 'NO' : '–');
+  const lines = ['| app | original works | migrated builds | answers the same | other failed checks |', '| --- | --- | --- | --- | --- |'];
+  for (const r of rows) {
+    const core = /^(original image builds and answers|migrated image builds|migrated container answers|GET .* answers the same)$/;
+    const other = r.checks.filter((c) => !c.ok && !core.test(c.name)).map((c) => c.name);
+    lines.push(`| ${r.app} | ${yn(r.original)} | ${r.declined ? `left as it was (${r.declined})` : yn(r.migratedBuilds)} | ${r.declined ? '–' : yn(r.same)} | ${other.join('; ') || (r.failed ? r.failed.split('\n')[0].slice(0, 120) : '')} |`);
+  }
+  return lines.join('\n');
+}
+
+function writeReadme(results, minutes, failures) {
   const file = path.join(ROOT, 'README.md');
   const text = fs.readFileSync(file, 'utf8');
   const start = '<!-- e2e-table:start -->';
@@ -424,47 +621,61 @@ function writeReadme(tbl, minutes, failures) {
     return;
   }
   const when = new Date().toISOString().slice(0, 10);
+  const sections = results.map((e) => `**${e.version}** (${e.minutes} min)\n\n${table(e.rows)}`).join('\n\n');
   const failed = failures.length ? `\n\n${failures.map((f) => `⚠️ ${f.split('\n')[0]}`).join('<br>\n')}` : '';
-  const body = `${start}\n${tbl}${failed}\n\n${os.cpus().length} cores, podman ${(podmanSync(['--version']).stdout ?? '').trim().replace(/^podman version /, '')}, ${when}; the whole suite took ${minutes} min.\n${end}`;
+  const body = `${start}\n${sections}${failed}\n\n${os.cpus().length} cores, ${when}; the whole suite took ${minutes} min.\n${end}`;
   fs.writeFileSync(file, text.slice(0, a) + body + text.slice(b + end.length));
   console.log('README.md updated');
 }
 
-async function main() {
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx tsc -p .\` first`);
-  if (spawnSync(ENGINE, ['--version']).status !== 0) {
-    console.error('e2e: podman is not installed: run `bash ../shared/real-build/setup-engine.sh` as root first');
+/** The engines to run on: E2E_ENGINES in its order, else every available one, docker first. */
+function pickEngines() {
+  const asked = (process.env.E2E_ENGINES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = asked.filter((e) => !KNOWN_ENGINES.includes(e));
+  if (unknown.length) {
+    console.error(`e2e: E2E_ENGINES: unknown engine ${unknown.join(', ')} (known: ${KNOWN_ENGINES.join(', ')})`);
     process.exit(2);
   }
-  const only = (process.env.E2E_APPS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const apps = APPS.filter((a) => !only.length || only.includes(a.name));
-  const bases = new Set();
-  for (const a of apps) for (const m of fs.readFileSync(path.join(APPS_DIR, a.name, 'Dockerfile'), 'utf8').matchAll(/^FROM\s+(\S+)/gim)) bases.add(m[1]);
-  const missing = [...bases].filter((b) => spawnSync(ENGINE, ['image', 'exists', b]).status !== 0);
-  if (missing.length) {
-    console.error(`e2e: base images missing: ${missing.join(', ')}: run \`NODE_MAJORS="20 22" bash ../shared/real-build/setup-engine.sh\` first`);
+  if (asked.length) {
+    const missing = asked.filter((e) => !ENGINE_SPECS[e].available());
+    if (missing.length) {
+      console.error(`e2e: ${missing.map((e) => `${e} is not available: run \`${ENGINE_SPECS[e].setup}\` as root first`).join('; ')}`);
+      process.exit(2);
+    }
+    return asked;
+  }
+  const found = KNOWN_ENGINES.filter((e) => ENGINE_SPECS[e].available());
+  if (!found.length) {
+    console.error(`e2e: no container engine: run \`${ENGINE_SPECS.podman.setup}\` and \`${ENGINE_SPECS.docker.setup}\` as root first`);
     process.exit(2);
   }
-  imagesAtStart = allImageIds();
-  buildContainersAtStart = new Set(buildContainers());
-  console.log(`e2e: ${apps.length} apps, work dir ${WORK}`);
+  return found;
+}
 
+async function runEngine(apps) {
+  const started = Date.now();
+  fs.mkdirSync(path.join(WORK, ENGINE), { recursive: true });
+  imagesAtStart[ENGINE] = allImageIds();
   const rows = [];
   for (const app of apps) {
     const t = Date.now();
-    console.log(`\n== ${app.name}`);
+    console.log(`\n== ${ENGINE}: ${app.name}`);
     let row;
     try {
       row = await runApp(app);
     } catch (e) {
-      row = { app: app.name, checks: [{ name: e instanceof StepError ? e.message.replace(`${app.name}: `, '') : 'unexpected error', ok: false, detail: e.message }], failed: e.message.replace(`${app.name}: `, '') };
-      console.log(`  FAIL ${e.message}${e.detail ? `\n${e.detail}` : ''}\n  (full log: ${path.join(WORK, `${app.name}.log`)}; E2E_KEEP=1 keeps it)`);
-      for (const c of [...created.containers]) if (c.includes(`-${app.name}-`)) {
+      const failed = e.message.replace(`${app.name}: `, '');
+      row = { app: app.name, checks: [{ name: e instanceof StepError ? failed : 'unexpected error', ok: false, detail: e.message }], failed, original: false, migratedBuilds: null, same: null };
+      if (/^(migrate|build migrated|devDependency probe|rebuild)/.test(failed)) row.original = null;
+      console.log(`  FAIL ${e.message}${e.detail ? `\n${e.detail}` : ''}\n  (full log: ${path.join(WORK, ENGINE, `${app.name}.log`)}; E2E_KEEP=1 keeps it)`);
+      for (const c of [...created[ENGINE].containers]) if (c.includes(`-${app.name}-`)) {
         console.log(`  logs of ${c}:\n${lastLines((await run(ENGINE, ['logs', c])).out, 15)}`);
         removeContainer(c);
       }
-      for (const i of [...created.images]) if (i.includes(`/dfm-e2e-${app.name}:`)) removeImage(i);
     }
+    for (const c of [...created[ENGINE].containers]) if (c.includes(`-${app.name}-`)) removeContainer(c);
+    for (const i of [...created[ENGINE].images]) if (i.includes(`/dfm-e2e-${app.name}:`)) removeImage(i);
+    removeCreatedIds();
     console.log(`  (${secs(Date.now() - t)})`);
     rows.push(row);
   }
@@ -473,7 +684,7 @@ async function main() {
   const verifyRows = [];
   if (verifyApp) {
     const t = Date.now();
-    console.log(`\n== dockerfile-migrate --verify on ${verifyApp.name}`);
+    console.log(`\n== ${ENGINE}: dockerfile-migrate --verify --engine ${ENGINE} on ${verifyApp.name}`);
     try {
       verifyRows.push(await runVerify(verifyApp));
     } catch (e) {
@@ -482,15 +693,45 @@ async function main() {
     }
     console.log(`  (${secs(Date.now() - t)})`);
   }
+  cleanupEngine(ENGINE);
+  return { engine: ENGINE, version: spec().version(), rows, verifyRows, minutes: ((Date.now() - started) / 60000).toFixed(1) };
+}
+
+async function main() {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx tsc -p .\` first`);
+  const engines = pickEngines();
+  const only = (process.env.E2E_APPS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const apps = APPS.filter((a) => !only.length || only.includes(a.name));
+  const bases = new Set();
+  for (const a of apps) for (const m of fs.readFileSync(path.join(APPS_DIR, a.name, 'Dockerfile'), 'utf8').matchAll(/^FROM\s+(\S+)/gim)) bases.add(m[1]);
+  for (const e of engines) {
+    const missing = [...bases].filter((b) => !ENGINE_SPECS[e].imageExists(b));
+    if (missing.length) {
+      console.error(`e2e: ${e}: base images missing: ${missing.join(', ')}: run \`${ENGINE_SPECS[e].setup}\` first`);
+      process.exit(2);
+    }
+  }
+  console.log(`e2e: ${apps.length} apps on ${engines.join(', ')}, work dir ${WORK}`);
+
+  const results = [];
+  for (const e of engines) {
+    ENGINE = e;
+    results.push(await runEngine(apps));
+  }
 
   const minutes = ((Date.now() - suiteStart) / 60000).toFixed(1);
-  const tbl = table(rows);
-  console.log(`\n${tbl}\n`);
-  const failures = [...rows, ...verifyRows].flatMap((r) => r.checks.filter((c) => !c.ok).map((c) => `${r.app}: ${c.name}${c.detail ? ` (${c.detail})` : ''}`));
-  const total = [...rows, ...verifyRows].reduce((n, r) => n + r.checks.length, 0);
-  console.log(`e2e: ${total - failures.length}/${total} checks passed in ${minutes} min`);
+  const failures = [];
+  let total = 0;
+  for (const r of results) {
+    console.log(`\n## ${r.version}: ${r.minutes} min\n\n${table(r.rows)}\n\n${summary(r.rows)}\n`);
+    for (const row of [...r.rows, ...r.verifyRows]) {
+      total += row.checks.length;
+      for (const c of row.checks.filter((c) => !c.ok)) failures.push(`${r.engine}: ${row.app}: ${c.name}${c.detail ? ` (${c.detail})` : ''}`);
+    }
+  }
+  console.log(`e2e: ${total - failures.length}/${total} checks passed in ${minutes} min (${results.map((r) => `${r.engine} ${r.minutes} min`).join(', ')})`);
   for (const f of failures) console.log(`  FAILED ${f}`);
-  if (process.argv.includes('--readme')) writeReadme(tbl, minutes, failures);
+  if (process.argv.includes('--readme')) writeReadme(results, minutes, failures);
   process.exitCode = failures.length ? 1 : 0;
 }
 
