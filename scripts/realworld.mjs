@@ -16,6 +16,12 @@
  *       log) and report same / different / broken. Writes DIR/out/build-summary.json and the logs
  *       under DIR/build/. Removes the containers and images it creates.
  *
+ * `run` in a manifest entry: { port, env, paths, expectLog, logLines, waitSeconds, buildArgs, replaceFrom }.
+ * With `paths`, both images must answer GET <path> on `port` alike (status, content type, body);
+ * without, the first `logLines` (5) lines of their logs must match once times and ids are masked, and
+ * `expectLog` (a regexp) must occur in both. `replaceFrom` { "node:14": "node:20" } swaps FROM images
+ * that this machine lacks, in both Dockerfiles alike (after the migration, so the tool sees the original).
+ *
  * Needs the CLI built (`npx tsc -p tsconfig.json`). `build` needs podman (or docker) and the base
  * images the Dockerfiles name; an entry whose FROM image is not present locally is reported as
  * `no-base-image` instead of being built.
@@ -280,6 +286,13 @@ function baseImages(text) {
   }
   return bases;
 }
+/** `run.replaceFrom` { "node:14": "node:20" }: rewrite those FROM images (builds here have only local bases). */
+function replaceFrom(file, map) {
+  if (!map || !Object.keys(map).length) return;
+  const text = fs.readFileSync(file, 'utf8');
+  const out = text.replace(/^(\s*FROM\s+(?:--\S+\s+)*)(\S+)/gim, (all, head, image) => (Object.hasOwn(map, image) ? `${head}${map[image]}` : all));
+  if (out !== text) fs.writeFileSync(file, out);
+}
 function imagePresent(image) {
   const names = image.includes('/') ? [image] : [image, `docker.io/library/${image}`];
   return names.some((n) => engineSync(['image', 'inspect', n.includes(':') || n.includes('@') ? n : `${n}:latest`]).status === 0);
@@ -421,6 +434,7 @@ async function buildAll(entries) {
     for (const d of Object.values(dirs)) fs.cpSync(srcDir(e), d, { recursive: true, verbatimSymlinks: true });
     const log = path.join(work, 'build.log');
     console.log(`\n${e.repo}`);
+    replaceFrom(path.join(dirs.original, e.dockerfile), e.run.replaceFrom);
     const bases = baseImages(fs.readFileSync(path.join(dirs.original, e.dockerfile), 'utf8'));
     const missing = bases.filter((b) => !imagePresent(b));
     if (missing.length) {
@@ -430,6 +444,8 @@ async function buildAll(entries) {
       continue;
     }
     const mig = await migrateReport(e, { write: true, root: dirs.migrated });
+    // Base images missing here are swapped for a local one in both Dockerfiles, after the migration.
+    replaceFrom(path.join(dirs.migrated, e.dockerfile), e.run.replaceFrom);
     row.status = mig.status;
     if (mig.status !== 'migrated') {
       row.result = mig.status === 'error' ? 'tool-error' : 'not-migrated';
