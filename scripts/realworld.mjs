@@ -241,32 +241,20 @@ async function runAll(entries) {
 // ---------------------------------------------------------------------------------------------
 
 const created = { containers: new Set(), images: new Set() };
-let imagesAtStart = null;
 let cleanedUp = false;
 function engineSync(args) {
   return sh(ENGINE, args, { timeout: 120000 });
 }
-function allImageIds() {
-  return new Set((engineSync(['images', '-a', '-q', '--no-trunc']).stdout ?? '').split('\n').map((s) => s.trim()).filter(Boolean));
-}
+/** Remove this run's containers and tags. Podman builds run with --layers=false, so no untagged
+ * intermediate images are left behind and nothing else on the machine needs touching. */
 function cleanup() {
   if (cleanedUp) return;
   cleanedUp = true;
   for (const c of created.containers) engineSync(['rm', '-f', c]);
   for (const i of created.images) engineSync(['rmi', '-f', i]);
-  if (imagesAtStart) {
-    for (let round = 0; round < 3; round++) {
-      const dangling = (engineSync(['images', '-a', '-q', '--no-trunc', '--filter', 'dangling=true']).stdout ?? '')
-        .split('\n')
-        .map((s) => s.trim())
-        .filter((id) => id && !imagesAtStart.has(id));
-      if (!dangling.length) break;
-      engineSync(['rmi', ...dangling]);
-    }
-  }
 }
 
-const NETWORK_ERROR = /ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|socket hang up|network (timeout|error)|fetch failed|ERR_SOCKET|Request timeout|getaddrinfo|There appears to be trouble with your network/i;
+const NETWORK_ERROR = /ECONNRESET|ETIMEDOUT|EAI_AGAIN|socket hang up|network (timeout|error)|fetch failed|ERR_SOCKET|Request timeout|getaddrinfo|There appears to be trouble with your network/i;
 
 /** The FROM images of a Dockerfile that are not stages of it, after ARG defaults. */
 function baseImages(text) {
@@ -300,7 +288,7 @@ function imagePresent(image) {
 
 async function buildImage(e, variant, dir, tag, log) {
   const args = ['build', '--network', 'host', '-f', path.join(dir, e.dockerfile), '-t', tag];
-  if (ENGINE === 'podman') args.push('--pull=never');
+  if (ENGINE === 'podman') args.push('--pull=never', '--layers=false');
   for (const [k, v] of Object.entries(e.run.buildArgs ?? {})) args.push('--build-arg', `${k}=${v}`);
   args.push(path.join(dir, e.context));
   created.images.add(tag);
@@ -412,7 +400,6 @@ async function buildAll(entries) {
   const withRun = entries.filter((e) => e.run);
   if (!withRun.length) fail('no selected entry has a `run` section');
   materialize(withRun.filter((e) => !fs.existsSync(srcDir(e))));
-  imagesAtStart = allImageIds();
   process.on('exit', cleanup);
   for (const sig of ['SIGINT', 'SIGTERM']) {
     process.on(sig, () => {
