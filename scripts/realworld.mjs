@@ -322,7 +322,11 @@ async function get(port, p) {
     return { status: 0, type: '', body: err.cause?.code ?? err.message };
   }
 }
-const comparable = (r) => `${r.status} ${r.type} ${r.body.replace(/\b\d{10,13}\b/g, '<ts>').slice(0, 4000)}`;
+/** A response for comparison: times, timestamps, uptimes and ids masked as in logs. */
+const comparable = (r) =>
+  `${r.status} ${r.type} ${normalizeLog(r.body)
+    .replace(/("(?:uptime|uptimeSeconds|memory|pid)"\s*:\s*)[\d.]+/gi, '$1<n>')
+    .slice(0, 4000)}`;
 
 /** Start an image, collect its answers and its first log lines, stop it. */
 async function exercise(e, variant, tag, log) {
