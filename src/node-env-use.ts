@@ -35,6 +35,7 @@ export function nodeEnvUse(facts: ProjectFacts): NodeEnvUse | null {
     if (!/^(knexfile\.[cm]?[jt]s|\.sequelizerc|ormconfig\.(json|js|ts|ya?ml)|config\/config\.json|config\/database\.(json|[cm]?js|ts)|database\/config\.(json|[cm]?js))$/.test(f)) continue;
     const t = facts.read(f);
     if (t && /\bproduction\b/.test(t)) return { file: f, why: 'it has a production block that NODE_ENV=production selects' };
+    if (t && /\b(development|test|staging)\b/.test(t)) return { file: f, why: 'it picks its block by NODE_ENV and has none for production' };
   }
   // The app's own code branching on NODE_ENV.
   let count = 0;

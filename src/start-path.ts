@@ -90,6 +90,7 @@ const BUILD_AT_START: [RegExp, string][] = [
   [/^(tsc|tsup|esbuild|webpack|rollup|parcel build|vite build|next build|nest build|babel|swc|ncc build)\b/, 'builds'],
   [/^nest start\b/, 'compiles the app (nest start builds before it starts)'],
   [/^prisma generate\b/, 'generates the Prisma client into node_modules'],
+  [/^prisma (db push|migrate dev)\b(?!.*--skip-generate)/, 'generates the Prisma client into node_modules (prisma db push / migrate dev)'],
 ];
 
 /** Wrappers that run the rest of the command line: how many words (after the name) they take first. */
@@ -204,6 +205,14 @@ export function analyzeCommands(start: string[][], facts: ProjectFacts): StartPa
     for (const [re, why] of DEV_SERVERS) if (re.test(joined)) result.devServer ??= `the start runs ${why} (\`${line}\`)`;
     for (const [re, why] of BUILD_AT_START) if (re.test(joined)) result.buildsAtStart ??= `the start ${why} (\`${line}\`)`;
 
+    // Monorepo task runners: `turbo run dev`, `nx serve`, `lerna run dev`.
+    if (/^(turbo|nx|lerna)$/.test(bin)) {
+      const tasks = w.slice(1).filter((x) => !x.startsWith('-') && x !== 'run' && x !== 'run-many');
+      const dev = tasks.find((t) => DEV_SCRIPTS.test(t.replace(/^.*:/, '')) || t === 'serve');
+      if (dev) result.devServer ??= `the start runs the \`${dev}\` task (\`${line}\`)`;
+      binary(bin, line);
+      return;
+    }
     // sh -c "..."
     if (/^(sh|bash|ash|dash)$/.test(bin) && w[1] === '-c' && w[2]) {
       for (const c of words(w[2])) command(c, line, depth + 1);

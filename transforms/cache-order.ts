@@ -56,9 +56,14 @@ export const cacheOrder: Transform = {
           const lastComma = doc.text.lastIndexOf(',', close);
           if (lastComma < 0) return false;
           edits.push({ start: lastComma, end: lastComma, text: missing.map((m) => `, "${m}"`).join('') });
+          // Several sources need a destination that ends in a slash: "." becomes "./".
+          const destClose = doc.text.lastIndexOf('"', target.end - 1);
+          if (parts.dest === '.') edits.push({ start: destClose, end: destClose, text: '/' });
         } else {
           const lastSrc = target.argRanges[target.args.length - 2];
           edits.push({ start: lastSrc[1], end: lastSrc[1], text: ' ' + missing.join(' ') });
+          const dest = target.argRanges[target.args.length - 1];
+          if (parts.dest === '.') edits.push({ start: dest[1], end: dest[1], text: '/' });
         }
         return true;
       };

@@ -34,7 +34,9 @@ export const nonRoot: Transform = {
       'low-port': 'no USER added: the app listens on a port below 1024',
       'privilege-drop': 'no USER added: the start command switches users itself and expects root',
       'start-writes-app': 'no USER added: the start installs or builds into directories root created',
-      'browser-in-root-home': 'no USER added: puppeteer/playwright installed their browser into root\'s home, where another user does not look',
+      'no-app-dir': 'no USER added: the app runs in / (no WORKDIR), where another user cannot create files',
+    'volume-owner': 'no USER added: a VOLUME the app writes to is owned by root (or by the host for a bind mount)',
+    'browser-in-root-home': 'no USER added: puppeteer/playwright installed their browser into root\'s home, where another user does not look',
       'app-dir-root-owned': 'the app directory stays owned by root: the image has no shell to change it',
     },
   },
@@ -79,6 +81,10 @@ export const nonRoot: Transform = {
     const wd = finalWorkdir(doc, stage);
     const start = analyzeStart(doc, stage, facts);
     if (start.buildsAtStart) return holdBack('start-writes-app', `no USER added: ${start.buildsAtStart}, writing where root created the files`);
+    // The app can create files in its directory as root; as another user only where it owns it.
+    if (!wd || wd === '/') return holdBack('no-app-dir', 'no USER added: the app runs in / (there is no WORKDIR), where another user could not create the files it creates as root');
+    const volumes = chain.flatMap((st) => st.instructions.filter((i) => i.keyword === 'VOLUME'));
+    if (volumes.length) return holdBack('volume-owner', `no USER added: \`${volumes[0].text}\` declares data the app writes, and a volume is owned by root (or by the host, for a bind mount), where another user cannot write`, lineNo(doc, volumes[0]));
     // Browsers downloaded by an install that ran as root live in /root/.cache, where user node does not look.
     const browsers = ['puppeteer', 'playwright', 'playwright-chromium', 'playwright-firefox', 'playwright-webkit'].filter((p) => facts.packageJson?.dependencies[p] !== undefined);
     const installsHere = chain.some((st) => st.instructions.some((i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => c.kind === 'install' || c.kind === 'add')));
