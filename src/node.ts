@@ -525,3 +525,21 @@ export function rootImage(doc: ParsedDockerfile, stage: Stage): string {
   const chain = stageChain(doc, stage);
   return chain[chain.length - 1].resolvedImage;
 }
+
+/**
+ * Can the pnpm this stage runs install `--frozen-lockfile` from the lockfile in the context? Only
+ * when its version is pinned (`npm i -g pnpm@8`, `corepack prepare pnpm@9`, or the packageManager
+ * field with corepack) and reads that lockfile's format: an unpinned pnpm (`npm i -g pnpm`) is
+ * whatever is newest on the day of the build, and a frozen install fails on a format it does not
+ * read, where a plain install converts it.
+ */
+export function pnpmReadsLockfile(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts): { ok: boolean; why: string } {
+  const version = pnpmVersion(setupCommands(doc, stage), facts.packageJson?.packageManager ?? '');
+  const lock = /^lockfileVersion:\s*['"]?(\d+)/m.exec(facts.read('pnpm-lock.yaml') ?? '')?.[1];
+  if (!version || version === 'latest') return { ok: false, why: 'the pnpm version is not pinned, so whether it reads this lockfile\'s format depends on the day of the build' };
+  if (!lock) return { ok: false, why: 'the lockfile format of pnpm-lock.yaml cannot be read' };
+  const major = semver.major(version);
+  const reads: Record<string, number[]> = { '5': [6, 7], '6': [8], '9': [9, 10] };
+  if (!(reads[lock] ?? []).includes(major)) return { ok: false, why: `pnpm ${version} and a lockfile of format ${lock} may not go together` };
+  return { ok: true, why: '' };
+}

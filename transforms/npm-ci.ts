@@ -6,7 +6,7 @@
  * get their frozen-lockfile flag. Flags that shaped the lockfile (--legacy-peer-deps) stay.
  */
 import { lineNo } from '../src/helpers.js';
-import { baseImageInfo, classifyRun, rootImage, usableLockfile } from '../src/node.js';
+import { baseImageInfo, classifyRun, pnpmReadsLockfile, rootImage, usableLockfile } from '../src/node.js';
 import type { Edit, Finding, Transform } from '../src/types.js';
 
 const ID = 'npm-ci';
@@ -27,6 +27,7 @@ export const npmCi: Transform = {
       'no-lockfile': 'kept the install: no usable lockfile at that point',
       'old-npm': 'kept the old flag: the image ships npm 6',
       'lockfile-mismatch': 'kept the install: the lockfile belongs to another package manager',
+      'pnpm-version-unpinned': 'left pnpm install without --frozen-lockfile: the pnpm version is unknown or does not read the lockfile\'s format',
       'lockfile-out-of-sync': 'kept `npm install`: package-lock.json does not match package.json, and npm ci would fail',
     },
   },
@@ -84,6 +85,13 @@ export const npmCi: Transform = {
           if (!expected[c.manager]?.test(lock.file)) {
             warnings.push({ code: 'lockfile-mismatch', line, message: `left \`${c.manager} install\` alone: the lockfile in the context is ${lock.file}` });
             continue;
+          }
+          if (c.manager === 'pnpm') {
+            const reads = pnpmReadsLockfile(doc, stage, facts);
+            if (!reads.ok) {
+              warnings.push({ code: 'pnpm-version-unpinned', line, message: `left \`pnpm install\` without --frozen-lockfile: ${reads.why}` });
+              continue;
+            }
           }
           const after = sub ?? c.words[0];
           edits.push({ start: after.end, end: after.end, text: ` ${flagName}` });
