@@ -205,6 +205,14 @@ export function analyzeCommands(start: string[][], facts: ProjectFacts): StartPa
     for (const [re, why] of DEV_SERVERS) if (re.test(joined)) result.devServer ??= `the start runs ${why} (\`${line}\`)`;
     for (const [re, why] of BUILD_AT_START) if (re.test(joined)) result.buildsAtStart ??= `the start ${why} (\`${line}\`)`;
 
+    // Wait-for wrappers run the command after their options: dockerize -wait tcp://db:5432 cmd,
+    // wait-for-it.sh db:5432 -- cmd.
+    if (bin === 'dockerize') {
+      let i = 1;
+      while (i < w.length && w[i].startsWith('-')) i += /^--?(wait|timeout|template|stdout|stderr|wait-retry-interval|wait-http-header|delims)$/.test(w[i]) ? 2 : 1;
+      return command(w.slice(i), line, depth + 1);
+    }
+    if (/^wait-for(-it)?(\.sh)?$/.test(bin) && w.includes('--')) return command(w.slice(w.indexOf('--') + 1), line, depth + 1);
     // Monorepo task runners: `turbo run dev`, `nx serve`, `lerna run dev`.
     if (/^(turbo|nx|lerna)$/.test(bin)) {
       const tasks = w.slice(1).filter((x) => !x.startsWith('-') && x !== 'run' && x !== 'run-many');

@@ -65,6 +65,11 @@ describe('start path', () => {
     expect(s.runtimeFiles.map((f) => f.path)).toEqual(['prisma']);
   });
 
+  it('follows wait-for wrappers to the command they run', () => {
+    expect(start('FROM node:20\nCMD dockerize -wait tcp://db:5432 -timeout 60s prisma db push && node dist/main\n').buildsAtStart).toMatch(/prisma db push/);
+    expect(start('FROM node:20\nCMD ["./wait-for-it.sh", "db:5432", "--", "npm", "run", "dev"]\n', { scripts: { dev: 'nodemon x.js' } }).devServer).toMatch(/dev/);
+  });
+
   it('names the package of a binary from the lockfile bin fields', () => {
     const lock = JSON.stringify({ lockfileVersion: 3, packages: { '': {}, 'node_modules/@acme/serve-cli': { bin: { 'acme-serve': 'bin.js' }, dev: true } } });
     const s = start('FROM node:20\nCMD ["npx", "acme-serve"]\n', { devDependencies: { '@acme/serve-cli': '1' } }, { 'package-lock.json': lock });
