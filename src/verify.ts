@@ -489,9 +489,8 @@ export class Verifier {
       let last = 'no answer';
       for (let attempt = 0; Date.now() < deadline && !this.interrupted; attempt++) {
         try {
-          const res = await fetch(target, { redirect: 'manual', signal: AbortSignal.timeout(5000) });
-          await res.arrayBuffer().catch(() => undefined);
-          return { passed: res.status < 400, detail: `GET ${urlPath} → ${res.status}` };
+          const status = await fetchStatus(target, 5000);
+          return { passed: status < 400, detail: `GET ${urlPath} → ${status}` };
         } catch (e) {
           last = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
         }
@@ -602,4 +601,34 @@ export function startVerifier(opts: { engine?: string; cmd?: string; url?: strin
   const found = detectEngine(opts.engine);
   if ('problem' in found) return found;
   return new Verifier({ engine: found.engine, cmd: opts.cmd, url: opts.url?.trim(), log: opts.log, error: opts.error, onInterrupt: opts.onInterrupt });
+}
+
+/**
+ * GET a URL and read its body, within `ms`. The deadline is an ordinary (ref'd) timer: Docker's
+ * port proxy accepts a connection before the app listens, and a fetch left waiting on it with only
+ * AbortSignal.timeout (an unref'd timer) would let the process end with no verdict and exit code 0.
+ */
+export function fetchStatus(url: string, ms: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const ac = new AbortController();
+    const timer = setTimeout(() => {
+      ac.abort();
+      reject(new Error(`no answer within ${ms / 1000} s`));
+    }, ms);
+    fetch(url, { redirect: 'manual', signal: ac.signal })
+      .then(async (res) => {
+        await res.arrayBuffer().catch(() => undefined);
+        return res.status;
+      })
+      .then(
+        (status) => {
+          clearTimeout(timer);
+          resolve(status);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
+  });
 }

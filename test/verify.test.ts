@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatSize, shellWords, Verifier, verifySummary, type ImageResult } from '../src/verify.js';
 
@@ -160,5 +161,21 @@ describe('verify helpers', () => {
     const md = '## dockerfile-migrate\n\n1 migrated\n\n### `app/Dockerfile`: migrated\n\n- **npm-ci**: x\n';
     const reports = [{ path: 'app/Dockerfile', verify: { engine: 'podman', ok: true, summary: 'image 233 MB → 157 MB, smoke test passed' } }];
     expect(v.markdown(md, reports)).toBe('## dockerfile-migrate\n\n1 migrated\n\n### `app/Dockerfile`: migrated\n\n**verify** (podman): ✅ image 233 MB → 157 MB, smoke test passed\n\n- **npm-ci**: x\n');
+  });
+});
+
+describe('--verify-url against a port that accepts and never answers (Docker\'s port proxy before the app listens)', () => {
+  it('reaches a verdict instead of letting the process end with none', async ({ expect }) => {
+    const dist = pathToFileURL(path.resolve(import.meta.dirname, '..', 'dist', 'src', 'verify.js')).href;
+    const script = `
+      import net from 'node:net';
+      import { fetchStatus } from ${JSON.stringify(dist)};
+      const srv = net.createServer(() => {}).listen(0, '127.0.0.1', async () => {
+        srv.unref();
+        try { await fetchStatus('http://127.0.0.1:' + srv.address().port + '/', 500); console.log('answered'); }
+        catch (e) { console.log('verdict: ' + e.message); }
+      });`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20000 });
+    expect(r.stdout).toBe('verdict: no answer within 0.5 s\n');
   });
 });
