@@ -5,46 +5,11 @@
  * above it, the instruction itself and its line break, so that moving or deleting an
  * instruction carries its comments along and leaves no stray blank line.
  */
-import { createRequire } from 'node:module';
 import { DockerfileParser, type Instruction, type Flag } from 'dockerfile-ast';
-
-/*
- * dockerfile-ast 0.7.1 re-tokenises an instruction's arguments every time getRawArguments() is
- * called, and its own constructors call it about four times per instruction while parsing; that
- * was a third of a migration's time. A parsed instruction never changes, so the result is kept
- * per instance (callers get a fresh array: ModifiableInstruction.getArguments shifts it).
- */
-{
-  const require = createRequire(import.meta.url);
-  const proto = (require('dockerfile-ast/lib/instruction.js') as { Instruction: { prototype: { getRawArguments(): unknown[] } } }).Instruction.prototype;
-  const original = proto.getRawArguments;
-  const kept = Symbol('rawArguments');
-  proto.getRawArguments = function (this: { [kept]?: unknown[] }) {
-    const args = (this[kept] ??= original.call(this));
-    return args.slice();
-  };
-  /*
-   * Its parser also builds every instruction twice: once up to the end of its first line, only to
-   * look for heredocs, then again for good. Without a heredoc both calls are identical, so the
-   * second one returns the instruction the first one built.
-   */
-  type Build = (this: object, dockerfile: unknown, keyword: string, start: number, keywordEnd: number, end: number) => unknown;
-  const parser = (require('dockerfile-ast/lib/parser.js') as { Parser: { prototype: { createInstruction: Build; document?: unknown } } }).Parser.prototype;
-  const build = parser.createInstruction;
-  let last: { owner: object; dockerfile: unknown; keyword: string; start: number; keywordEnd: number; end: number; built: unknown } | null = null;
-  parser.createInstruction = function (this: { document?: unknown }, dockerfile, keyword, start, keywordEnd, end) {
-    const owner = this.document as object;
-    if (last && last.owner === owner && last.dockerfile === dockerfile && last.start === start && last.keywordEnd === keywordEnd && last.end === end && last.keyword === keyword) {
-      const built = last.built;
-      last = null;
-      return built;
-    }
-    const built = build.call(this, dockerfile, keyword, start, keywordEnd, end);
-    last = { owner, dockerfile, keyword, start, keywordEnd, end, built };
-    return built;
-  };
-}
+import { installAstPatches } from './dockerfile-ast-patches.js';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+
+installAstPatches();
 
 export interface FlagInfo {
   name: string;
