@@ -239,22 +239,11 @@ async function main(argv: string[]): Promise<number> {
       files: res.files.map((f) => ({ path: f.displayPath, created: f.before === null })),
     };
     if (res.status === 'migrated' && mode === 'write') {
-      const targets = [{ file: path.resolve(cwd, file), content: res.output, changed: res.output !== undefined }, ...res.files.map((f) => ({ file: path.resolve(cwd, f.displayPath), content: f.content, changed: true }))];
-      const problem = targets.map((t) => ({ t, p: lib.writableProblem(t.file) })).find((x) => x.p);
+      const problem = lib.writeMigration(path.resolve(cwd, file), res.output, res.files.map((f) => ({ file: path.resolve(cwd, f.displayPath), content: f.content })), cwd);
       if (problem) {
         report.status = 'error';
-        report.reason = problem.t === targets[0] ? problem.p! : `${path.relative(cwd, problem.t.file) || problem.t.file}: ${problem.p}`;
-      } else {
-        try {
-          for (const t of targets) {
-            const st = fs.statSync(t.file, { throwIfNoEntry: false });
-            const current = st?.isFile() ? fs.readFileSync(t.file, 'utf8') : null;
-            if (current !== t.content) lib.writeFileAtomic(t.file, t.content);
-          }
-        } catch (e) {
-          report.status = 'error';
-          report.reason = `could not write: ${(e as Error).message}`;
-        }
+        report.reason = problem.reason;
+        report.code = problem.code;
       }
     }
     // Only --json and --markdown need a file's changes and diff once it is printed.

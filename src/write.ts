@@ -65,3 +65,27 @@ export function writableProblem(file: string): string | null {
   }
   return null;
 }
+
+/**
+ * Write a migration: the Dockerfile and the files it proposes (.dockerignore), each atomically and
+ * only when its content differs. Every target is checked first, so a target that cannot be
+ * written leaves all of them untouched. Returns the problem (with the file named when it is not the
+ * Dockerfile), or null.
+ */
+export function writeMigration(dockerfile: string, content: string, files: { file: string; content: string }[], cwd: string): { code: string; reason: string } | null {
+  const targets = [{ file: dockerfile, content }, ...files];
+  for (const t of targets) {
+    const p = writableProblem(t.file);
+    if (p) return { code: 'not-writable', reason: t === targets[0] ? p : `${path.relative(cwd, t.file) || t.file}: ${p}` };
+  }
+  try {
+    for (const t of targets) {
+      const st = fs.statSync(t.file, { throwIfNoEntry: false });
+      const current = st?.isFile() ? fs.readFileSync(t.file, 'utf8') : null;
+      if (current !== t.content) writeFileAtomic(t.file, t.content);
+    }
+  } catch (e) {
+    return { code: 'write-failed', reason: `could not write: ${(e as Error).message}` };
+  }
+  return null;
+}
