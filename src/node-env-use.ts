@@ -18,7 +18,14 @@ export interface NodeEnvUse {
 }
 
 /** The first place the app's behaviour depends on NODE_ENV, or null. */
+const cache = new WeakMap<ProjectFacts, NodeEnvUse | null>();
+
 export function nodeEnvUse(facts: ProjectFacts): NodeEnvUse | null {
+  if (!cache.has(facts)) cache.set(facts, findNodeEnvUse(facts));
+  return cache.get(facts)!;
+}
+
+function findNodeEnvUse(facts: ProjectFacts): NodeEnvUse | null {
   const files = facts.files ?? [];
   const deps = { ...facts.packageJson?.dependencies };
   // The config package loads config/production.* (or NODE_CONFIG_DIR) when NODE_ENV=production.

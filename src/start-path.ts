@@ -145,8 +145,17 @@ function binIndex(facts: ProjectFacts): Map<string, string> {
   return out;
 }
 
+/** Per build context, the start paths already worked out, by start command: every transform asks. */
+const startCache = new WeakMap<ProjectFacts, Map<string, StartPath>>();
+
 export function analyzeStart(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts): StartPath {
-  return analyzeCommands(startCommands(doc, stage), facts);
+  const commands = startCommands(doc, stage);
+  const key = JSON.stringify(commands);
+  let byCommand = startCache.get(facts);
+  if (!byCommand) startCache.set(facts, (byCommand = new Map()));
+  let result = byCommand.get(key);
+  if (!result) byCommand.set(key, (result = analyzeCommands(commands, facts)));
+  return result;
 }
 
 export function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
