@@ -10,8 +10,8 @@
  * watcher: then the file is left alone), and does the start install or build (then the runtime
  * needs the whole build environment).
  */
-import type { Instr, ParsedDockerfile, Stage } from './dockerfile.js';
-import type { ProjectFacts } from './facts.js';
+import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from './dockerfile.js';
+import { parseJsonc, type ProjectFacts } from './facts.js';
 import { tokenizeShell } from './shell.js';
 
 export interface StartPath {
@@ -31,6 +31,8 @@ export interface StartPath {
   runtimeFiles: { path: string; why: string }[];
   /** Package managers the start runs through. */
   managers: Set<string>;
+  /** Why the start needs the app's sources and their compiler (TypeScript migrations at start-up), or null. */
+  needsSources: string | null;
 }
 
 /** Binaries whose package has another name. */
@@ -164,7 +166,7 @@ export function analyzeCommands(start: string[][], facts: ProjectFacts): StartPa
   const deps = pkg?.dependencies ?? {};
   const devDeps = pkg?.devDependencies ?? {};
   const bins = binIndex(facts);
-  const result: StartPath = { commands: [], scripts: [], packages: new Map(), devPackages: [], devServer: null, buildsAtStart: null, runtimeFiles: [], managers: new Set() };
+  const result: StartPath = { commands: [], scripts: [], packages: new Map(), devPackages: [], devServer: null, buildsAtStart: null, runtimeFiles: [], managers: new Set(), needsSources: null };
   const need = (name: string, why: string) => {
     if (!result.packages.has(name)) result.packages.set(name, why);
   };
@@ -237,6 +239,24 @@ export function analyzeCommands(start: string[][], facts: ProjectFacts): StartPa
     }
     if (/^(npm|yarn|pnpm|bun)$/.test(bin)) {
       result.managers.add(bin);
+      // A script of another package: npm --workspace apps/api start, npm --prefix api start,
+      // pnpm --filter api start, pnpm -C api start, yarn workspace api start.
+      const other = otherPackage(w, facts);
+      if (other) {
+        const pkgScripts = other.scripts;
+        const args = other.rest.filter((x) => !x.startsWith('-'));
+        const name = args[0] === 'run' || args[0] === 'run-script' ? args[1] : args[0];
+        if (!name) return;
+        const key = `${other.dir}:${name}`;
+        if (seenScripts.has(key)) return;
+        seenScripts.add(key);
+        if (DEV_SCRIPTS.test(name)) result.devServer ??= `the start runs the \`${name}\` script of ${other.dir} (\`${line}\`)`;
+        for (const hook of [`pre${name}`, name, `post${name}`]) {
+          const body = pkgScripts[hook];
+          if (typeof body === 'string') for (const c of words(body)) command(c, `${other.dir} ${hook}: ${body}`, depth + 1);
+        }
+        return;
+      }
       const rest = w.slice(1);
       const args = rest.filter((x) => !x.startsWith('-'));
       const sub = args[0] ?? (bin === 'yarn' ? 'install' : '');
@@ -304,7 +324,7 @@ export function analyzeCommands(start: string[][], facts: ProjectFacts): StartPa
     }
     if (bin === 'node' || bin === 'nodejs' || bin === 'bun' || bin === 'ts-node' || bin === 'tsx' || bin === 'ts-node-dev' || bin === 'babel-node' || bin === 'nodemon' || bin === 'node-dev') {
       if (bin !== 'node' && bin !== 'nodejs' && bin !== 'bun') binary(bin, line);
-      if (bin === 'ts-node' || bin === 'tsx' || bin === 'ts-node-dev') file('tsconfig.json', `read by ${bin} at run time`);
+      if (bin === 'ts-node' || bin === 'tsx' || bin === 'ts-node-dev') for (const t of tsconfigChain(facts)) file(t, `read by ${bin} at run time`);
       if (bin === 'babel-node') for (const b of ['.babelrc', 'babel.config.js', 'babel.config.json', '.babelrc.js']) if (facts.topLevel.has(b)) file(b, 'read by babel-node at run time');
       for (let i = 1; i < w.length; i++) {
         const a = w[i];
@@ -315,7 +335,7 @@ export function analyzeCommands(start: string[][], facts: ProjectFacts): StartPa
           const p = v ? packageOfModule(v) : null;
           if (p) {
             need(p, line);
-            if (p === 'tsconfig-paths' || p === 'ts-node' || p === 'tsx' || p === '@swc-node/register' || p === 'esbuild-register') file('tsconfig.json', `read by ${v} at run time`);
+            if (p === 'tsconfig-paths' || p === 'ts-node' || p === 'tsx' || p === '@swc-node/register' || p === 'esbuild-register') for (const t of tsconfigChain(facts)) file(t, `read by ${v} at run time`);
           }
           continue;
         }
@@ -326,6 +346,14 @@ export function analyzeCommands(start: string[][], facts: ProjectFacts): StartPa
         }
         if (!a.startsWith('-')) break;
       }
+      return;
+    }
+    // Database CLIs that load TypeScript configs or migrations (knexfile.ts, a data-source.ts) need
+    // the sources and ts-node at run time.
+    if (/^(knex|typeorm|sequelize|sequelize-cli|mikro-orm)$/.test(bin)) {
+      binary(bin, line);
+      const ts = w.slice(1).find((x) => /\.[cm]?ts$/.test(x) && !x.endsWith('.d.ts')) ?? (bin === 'knex' && !w.includes('--knexfile') && facts.topLevel.has('knexfile.ts') ? 'knexfile.ts' : null);
+      if (ts) result.needsSources ??= `\`${line}\` loads ${ts} through ts-node at start-up`;
       return;
     }
     if (bin === 'pm2-runtime' || bin === 'pm2' || bin === 'pm2-docker') {
@@ -359,4 +387,95 @@ function globMatch(pattern: string, name: string): boolean {
   if (!/[*?]/.test(pattern)) return pattern === name;
   const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '.*').replace(/\*/g, '[^:]*').replace(/\?/g, '.') + '$');
   return re.test(name);
+}
+
+/** tsconfig.json and the local files it `extends`, which ts-node and tsconfig-paths read too. */
+function tsconfigChain(facts: ProjectFacts): string[] {
+  const out = ['tsconfig.json'];
+  for (let i = 0; i < out.length && i < 5; i++) {
+    const text = facts.read(out[i]);
+    if (text === null) break;
+    let ext: unknown;
+    try {
+      ext = (parseJsonc(text) as { extends?: unknown }).extends;
+    } catch {
+      break;
+    }
+    const dir = out[i].includes('/') ? out[i].slice(0, out[i].lastIndexOf('/') + 1) : '';
+    for (const e of Array.isArray(ext) ? ext : [ext]) {
+      if (typeof e !== 'string' || !e.startsWith('.')) continue;
+      const p = normalizePosix(`/${dir}${e.endsWith('.json') ? e : e + '.json'}`).slice(1);
+      if (!out.includes(p)) out.push(p);
+    }
+  }
+  return out;
+}
+
+/** The package a package-manager command runs a script of, when it is not the root: its folder, scripts and the rest of the words. */
+function otherPackage(w: string[], facts: ProjectFacts): { dir: string; scripts: Record<string, string>; rest: string[] } | null {
+  let target: string | null = null;
+  let byName = false;
+  const rest: string[] = [];
+  for (let i = 1; i < w.length; i++) {
+    const a = w[i];
+    const m = /^(--workspace|-w|--prefix|--filter|-F|-C|--dir|--cwd)(?:=(.*))?$/.exec(a);
+    if (m && (w[0] !== 'yarn' || m[1] === '--cwd')) {
+      target = m[2] ?? w[++i] ?? null;
+      byName = m[1] === '--filter' || m[1] === '-F' || (m[1] === '--workspace' || m[1] === '-w') && !!target && !facts.topLevel.has(target.split('/')[0]);
+      continue;
+    }
+    if (w[0] === 'yarn' && a === 'workspace' && !target) {
+      target = w[++i] ?? null;
+      byName = true;
+      continue;
+    }
+    rest.push(a);
+  }
+  if (!target) return null;
+  let dir = target.replace(/^\.\//, '').replace(/\/+$/, '');
+  if (byName) {
+    const found = (facts.files ?? []).filter((f) => f.endsWith('/package.json') && !f.includes('node_modules/')).find((f) => {
+      try {
+        return (JSON.parse(facts.read(f) ?? '{}') as { name?: string }).name === target;
+      } catch {
+        return false;
+      }
+    });
+    if (!found) return { dir: target, scripts: {}, rest };
+    dir = found.slice(0, -'/package.json'.length);
+  }
+  let scripts: Record<string, string> = {};
+  try {
+    scripts = (JSON.parse(facts.read(`${dir}/package.json`) ?? '{}') as { scripts?: Record<string, string> }).scripts ?? {};
+  } catch {
+    scripts = {};
+  }
+  return { dir, scripts, rest };
+}
+
+/**
+ * The start runs pnpm or yarn through corepack with no version pinned (no packageManager field, no
+ * global install): corepack fetched it into root's home while the build ran, and another stage or
+ * user would fetch whatever is newest at start-up, needing the network, and may reinstall
+ * node_modules with it. Returns why, or null.
+ */
+export function unpinnedCorepackStart(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts, start: StartPath): string | null {
+  const pm = ['pnpm', 'yarn'].find((m) => start.managers.has(m));
+  if (!pm || facts.packageJson?.packageManager) return null;
+  if (pm === 'yarn' && facts.manager !== 'yarn-berry') return null;
+  const runs = stageChainRuns(doc, stage);
+  if (!runs.some((t) => /\bcorepack\s+enable\b/.test(t))) return null;
+  if (runs.some((t) => new RegExp(`\\b(npm\\s+(i|install|add)\\s+(-g|--global)\\s+.*\\b${pm}\\b|corepack\\s+(prepare|install|use)\\b)`).test(t))) return null;
+  return `the start runs ${pm} through corepack with no version pinned (no packageManager field): the build fetched it into root's home, and the running image would fetch whatever ${pm} is newest at every start`;
+}
+
+function stageChainRuns(doc: ParsedDockerfile, stage: Stage): string[] {
+  const out: string[] = [];
+  let cur: Stage | undefined = stage;
+  for (let guard = 0; cur && guard < doc.stages.length; guard++) {
+    out.push(...cur.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.content));
+    const image: string = cur.image.toLowerCase();
+    cur = doc.stages.find((s) => s.index < cur!.index && s.name?.toLowerCase() === image);
+  }
+  return out;
 }

@@ -7,7 +7,7 @@ import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stag
 import type { ProjectFacts } from '../src/facts.js';
 import { copyDest, finalWorkdir, holdBack, insertAfter, isContextCopy, isInside, lastStage, lineNo, lines, workdirAt } from '../src/helpers.js';
 import { baseImageInfo, classifyRun, stageChain, stageRunsNode } from '../src/node.js';
-import { analyzeStart } from '../src/start-path.js';
+import { analyzeStart, unpinnedCorepackStart } from '../src/start-path.js';
 import { runtimeCommandWords } from '../src/app-files.js';
 import type { Edit, Finding, Transform, TransformResult } from '../src/types.js';
 
@@ -26,6 +26,7 @@ export const nonRoot: Transform = {
       chown: '--chown on the copies into the app directory',
       user: 'USER: the app no longer runs as root',
       'app-dir-owner': 'the app directory itself belongs to the user, so the app can create files in it',
+    'start-through-corepack': 'no USER added: the start runs a package manager corepack fetched into root\'s home, with no version pinned',
     },
     holdsBack: {
       'explicit-root': 'left as it is: the Dockerfile asks for root explicitly',
@@ -81,6 +82,8 @@ export const nonRoot: Transform = {
     const wd = finalWorkdir(doc, stage);
     const start = analyzeStart(doc, stage, facts);
     if (start.buildsAtStart) return holdBack('start-writes-app', `no USER added: ${start.buildsAtStart}, writing where root created the files`);
+    const corepack = unpinnedCorepackStart(doc, stage, facts, start);
+    if (corepack) return holdBack('start-through-corepack', `no USER added: ${corepack}`);
     // The app can create files in its directory as root; as another user only where it owns it.
     if (!wd || wd === '/') return holdBack('no-app-dir', 'no USER added: the app runs in / (there is no WORKDIR), where another user could not create the files it creates as root');
     const volumes = chain.flatMap((st) => st.instructions.filter((i) => i.keyword === 'VOLUME'));

@@ -13,7 +13,7 @@ import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '.
 import { blockText, copyDest, insertAfter, instructionText, isInside, lineNo, removeBlock, usesVariable, workdirAt } from '../src/helpers.js';
 import { BUILD_TOOL_PACKAGES, classifyRun, installOmitsDev, pruneCommand, type ClassifiedCommand } from '../src/node.js';
 import { escapeRegExp, holdBack } from '../src/helpers.js';
-import { analyzeStart, type StartPath } from '../src/start-path.js';
+import { analyzeStart, unpinnedCorepackStart, type StartPath } from '../src/start-path.js';
 import type { Edit, Finding, Transform, TransformResult } from '../src/types.js';
 
 const ID = 'split-stages';
@@ -163,6 +163,8 @@ export const splitStages: Transform = {
       'mixed-owners': 'the copies into the app directory use different owners',
       'system-packages-shared': 'a system package install runs in both stages',
       'start-runs-build': 'not split: the start installs or builds, so it needs the build environment',
+    'start-needs-sources': 'not split: the start loads TypeScript sources (knexfile.ts, TypeScript migrations) through ts-node',
+    'start-through-corepack': 'not split: the start runs a package manager corepack fetches, with no version pinned',
       'browser-download': 'not split: puppeteer/playwright download a browser into the build user\'s home',
       'secret-needed-at-runtime': 'not split: a runtime instruction uses a credential that must stay in the build stage',
       'start-needs-dev-dependency': 'devDependencies stay: the start runs a devDependency',
@@ -190,6 +192,9 @@ export const splitStages: Transform = {
     const start = analyzeStart(doc, stage, facts);
     // A start that installs or builds needs the whole build environment at run time.
     if (start.buildsAtStart) return holdBack('start-runs-build', `not split: ${start.buildsAtStart}, so the running image needs the sources, the build tools and devDependencies`);
+    if (start.needsSources) return holdBack('start-needs-sources', `not split: ${start.needsSources}, so the running image needs the sources and devDependencies`);
+    const corepack = unpinnedCorepackStart(doc, stage, facts, start);
+    if (corepack) return holdBack('start-through-corepack', `not split: ${corepack}`);
     // Browsers that puppeteer/playwright download at install time live in the build user's home, not in the app directory.
     const browsers = ['puppeteer', 'playwright', 'playwright-chromium', 'playwright-firefox', 'playwright-webkit'].filter((p) => facts.packageJson?.dependencies[p] !== undefined);
     if (browsers.length && !ins.some((i) => i.keyword === 'ENV' && /PUPPETEER_SKIP_(CHROMIUM_)?DOWNLOAD|PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD/.test(i.content))) {
