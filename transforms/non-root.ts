@@ -26,9 +26,9 @@ export const nonRoot: Transform = {
       chown: '--chown on the copies into the app directory',
       user: 'USER: the app no longer runs as root',
       'app-dir-owner': 'the app directory itself belongs to the user, so the app can create files in it',
-    'start-through-corepack': 'no USER added: the start runs a package manager corepack fetched into root\'s home, with no version pinned',
     },
     holdsBack: {
+      'start-through-corepack': 'no USER added: the start runs a package manager corepack fetched into root\'s home, with no version pinned',
       'explicit-root': 'left as it is: the Dockerfile asks for root explicitly',
       'base-unresolved': 'no USER added: the base image cannot be resolved',
       'base-unknown': 'no USER added: the base image is not a known node, Alpine or Debian image',
