@@ -543,3 +543,8 @@ export function pnpmReadsLockfile(doc: ParsedDockerfile, stage: Stage, facts: Pr
   if (!(reads[lock] ?? []).includes(major)) return { ok: false, why: `pnpm ${version} and a lockfile of format ${lock} may not go together` };
   return { ok: true, why: '' };
 }
+
+/** Production dependencies that download a browser into the installing user's home (~/.cache) at install time. */
+export function browserDownloaders(facts: ProjectFacts): string[] {
+  return ['puppeteer', 'playwright', 'playwright-chromium', 'playwright-firefox', 'playwright-webkit'].filter((p) => facts.packageJson?.dependencies[p] !== undefined);
+}

@@ -12,6 +12,7 @@
  */
 import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from './dockerfile.js';
 import { parseJsonc, type ProjectFacts } from './facts.js';
+import { stageChain } from './node.js';
 import { tokenizeShell } from './shell.js';
 
 export interface StartPath {
@@ -463,19 +464,8 @@ export function unpinnedCorepackStart(doc: ParsedDockerfile, stage: Stage, facts
   const pm = ['pnpm', 'yarn'].find((m) => start.managers.has(m));
   if (!pm || facts.packageJson?.packageManager) return null;
   if (pm === 'yarn' && facts.manager !== 'yarn-berry') return null;
-  const runs = stageChainRuns(doc, stage);
+  const runs = stageChain(doc, stage).flatMap((st) => st.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.content));
   if (!runs.some((t) => /\bcorepack\s+enable\b/.test(t))) return null;
   if (runs.some((t) => new RegExp(`\\b(npm\\s+(i|install|add)\\s+(-g|--global)\\s+.*\\b${pm}\\b|corepack\\s+(prepare|install|use)\\b)`).test(t))) return null;
   return `the start runs ${pm} through corepack with no version pinned (no packageManager field): the build fetched it into root's home, and the running image would fetch whatever ${pm} is newest at every start`;
-}
-
-function stageChainRuns(doc: ParsedDockerfile, stage: Stage): string[] {
-  const out: string[] = [];
-  let cur: Stage | undefined = stage;
-  for (let guard = 0; cur && guard < doc.stages.length; guard++) {
-    out.push(...cur.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.content));
-    const image: string = cur.image.toLowerCase();
-    cur = doc.stages.find((s) => s.index < cur!.index && s.name?.toLowerCase() === image);
-  }
-  return out;
 }

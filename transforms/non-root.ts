@@ -6,7 +6,7 @@
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
 import type { ProjectFacts } from '../src/facts.js';
 import { copyDest, finalWorkdir, holdBack, insertAfter, isContextCopy, isInside, lastStage, lineNo, lines, workdirAt } from '../src/helpers.js';
-import { baseImageInfo, classifyRun, stageChain, stageRunsNode } from '../src/node.js';
+import { baseImageInfo, browserDownloaders, classifyRun, stageChain, stageRunsNode } from '../src/node.js';
 import { analyzeStart, unpinnedCorepackStart } from '../src/start-path.js';
 import { runtimeCommandWords } from '../src/app-files.js';
 import type { Edit, Finding, Transform, TransformResult } from '../src/types.js';
@@ -89,7 +89,7 @@ export const nonRoot: Transform = {
     const volumes = chain.flatMap((st) => st.instructions.filter((i) => i.keyword === 'VOLUME'));
     if (volumes.length) return holdBack('volume-owner', `no USER added: \`${volumes[0].text}\` declares data the app writes, and a volume is owned by root (or by the host, for a bind mount), where another user cannot write`, lineNo(doc, volumes[0]));
     // Browsers downloaded by an install that ran as root live in /root/.cache, where user node does not look.
-    const browsers = ['puppeteer', 'playwright', 'playwright-chromium', 'playwright-firefox', 'playwright-webkit'].filter((p) => facts.packageJson?.dependencies[p] !== undefined);
+    const browsers = browserDownloaders(facts);
     const installsHere = chain.some((st) => st.instructions.some((i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => c.kind === 'install' || c.kind === 'add')));
     if (browsers.length && installsHere && !chain.some((st) => st.instructions.some((i) => i.keyword === 'ENV' && /PUPPETEER_CACHE_DIR|PLAYWRIGHT_BROWSERS_PATH|PUPPETEER_SKIP_(CHROMIUM_)?DOWNLOAD|PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD/.test(i.content)))) {
       return holdBack('browser-in-root-home', `no USER added: ${browsers.join(', ')} installed ${browsers.length === 1 ? 'its' : 'their'} browser into root's home (~/.cache) during the install, and another user would not find it`);

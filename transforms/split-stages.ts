@@ -11,7 +11,7 @@
  */
 import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
 import { blockText, copyDest, insertAfter, instructionText, isInside, lineNo, removeBlock, usesVariable, workdirAt } from '../src/helpers.js';
-import { BUILD_TOOL_PACKAGES, classifyRun, installOmitsDev, pruneCommand, type ClassifiedCommand } from '../src/node.js';
+import { BUILD_TOOL_PACKAGES, browserDownloaders, classifyRun, installOmitsDev, pruneCommand, type ClassifiedCommand } from '../src/node.js';
 import { escapeRegExp, holdBack } from '../src/helpers.js';
 import { analyzeStart, unpinnedCorepackStart, type StartPath } from '../src/start-path.js';
 import type { Edit, Finding, Transform, TransformResult } from '../src/types.js';
@@ -196,7 +196,7 @@ export const splitStages: Transform = {
     const corepack = unpinnedCorepackStart(doc, stage, facts, start);
     if (corepack) return holdBack('start-through-corepack', `not split: ${corepack}`);
     // Browsers that puppeteer/playwright download at install time live in the build user's home, not in the app directory.
-    const browsers = ['puppeteer', 'playwright', 'playwright-chromium', 'playwright-firefox', 'playwright-webkit'].filter((p) => facts.packageJson?.dependencies[p] !== undefined);
+    const browsers = browserDownloaders(facts);
     if (browsers.length && !ins.some((i) => i.keyword === 'ENV' && /PUPPETEER_SKIP_(CHROMIUM_)?DOWNLOAD|PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD/.test(i.content))) {
       return holdBack('browser-download', `not split: ${browsers.join(', ')} download${browsers.length === 1 ? 's' : ''} a browser into the build user's home directory at install time, which the runtime stage would not receive`);
     }
