@@ -10,7 +10,7 @@
  * Measures, each as a median over repeated runs:
  *  - CLI cold start: `--version`, `--dry-run` on examples/express-api, and bare `node -e 0`;
  *  - batch: migrateFile over 2,000 generated Dockerfiles in one process (shared facts cache and
- *    overlay, reports kept, as src/cli.ts runs them): per-file time, files/s, peak memory (sampled
+ *    overlay, reports kept, as src/cli/cli.ts runs them): per-file time, files/s, peak memory (sampled
  *    rss and maxRSS); the same without overlay; then 10,000 files for the memory target;
  *  - the real CLI end to end over the 2,000 files (`--dry-run --quiet <dir>`);
  *  - peers on the same files: dockerfile-utils (validate() in process, and its CLI, which takes
@@ -31,7 +31,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist', 'src');
-const CLI = path.join(DIST, 'cli.js');
+const CLI = path.join(DIST, 'cli', 'cli.js');
 
 // ---------------------------------------------------------------------------------------------
 // Worker: one batch in this process, one JSON line on stdout.
@@ -51,7 +51,7 @@ async function worker(kind, listFile) {
   } else {
     const lib = await import(pathToFileURL(path.join(DIST, 'index.js')).href);
     const factsCache = new Map();
-    // src/cli.ts passes the files proposed so far (a shared .dockerignore) as an overlay.
+    // src/cli/cli.ts passes the files proposed so far (a shared .dockerignore) as an overlay.
     const pending = kind === 'migrate' ? new Map() : undefined;
     const cwd = process.cwd();
     // ... and keeps one report per file until the end (for the summary and --json).
@@ -455,7 +455,7 @@ async function main() {
     row('dockerfile-migrate --version', coldVersion);
     row('dockerfile-migrate --dry-run examples/express-api', coldDry);
     console.log('');
-    console.log(`Batch in one process: migrateFile, shared factsCache + overlay, reports kept, as src/cli.ts does (${int(N)} files: median of ${BATCH_RUNS} runs)`);
+    console.log(`Batch in one process: migrateFile, shared factsCache + overlay, reports kept, as src/cli/cli.ts does (${int(N)} files: median of ${BATCH_RUNS} runs)`);
     console.log(`  ${'run'.padEnd(30)} ${'files/s'.padStart(8)} ${'files/CPU-s'.padStart(11)} ${'median'.padStart(9)} ${'p95'.padStart(9)} ${'mean'.padStart(9)} ${'total'.padStart(8)} ${'CPU'.padStart(8)} ${'peak rss'.padStart(9)} ${'maxRSS'.padStart(7)}`);
     const brow = (label, runs, n) =>
       console.log(

@@ -15,7 +15,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { validate } from 'dockerfile-utils';
-import { discover, migrate, migrateFile, dirSource, gatherFacts, parseDockerfile, DockerfileError } from '../dist/src/index.js';
+import { migrate, migrateFile, dirSource, gatherFacts, parseDockerfile, DockerfileError } from '../dist/src/index.js';
+import { discover } from '../dist/src/cli/discover.js';
 
 const args = process.argv.slice(2);
 const verbose = args.includes('--verbose') || args.includes('-v');

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { transforms } from '../dist/transforms/index.js';
-import { transformsTable } from '../dist/src/report.js';
+import { transformsTable } from '../dist/src/cli/report.js';
 
 const README = path.resolve(import.meta.dirname, '..', 'README.md');
 const START = '<!-- transforms-table:start -->';

@@ -31,7 +31,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'cli.js');
 const APPS_DIR = path.join(ROOT, 'fixtures', 'e2e');
 const KNOWN_ENGINES = ['docker', 'podman'];
 const RUN_ID = `${process.pid}-${Date.now().toString(36)}`;

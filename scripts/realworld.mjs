@@ -8,7 +8,7 @@
  *       From a local mirror when REALWORLD_MIRROR (default /work/.mirror when it exists) holds
  *       <owner>+<name>/repo (a git directory), else `git fetch` of that one commit from GitHub.
  *   node scripts/realworld.mjs run [--into DIR] [--only a,b]
- *       run the built CLI (dist/src/cli.js --json --context <ctx> <dockerfile>) over every entry; print
+ *       run the built CLI (dist/src/cli/cli.js --json --context <ctx> <dockerfile>) over every entry; print
  *       a table (repo, status, reason codes); write DIR/out/<owner>__<name>.diff and DIR/out/summary.json.
  *   node scripts/realworld.mjs build [--engine podman|docker] [--into DIR] [--only a,b]
  *       for entries with `run`: build the original and the migrated Dockerfile, run each image in turn
@@ -32,7 +32,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'cli.js');
 const MANIFEST = path.join(ROOT, 'realworld', 'manifest.json');
 const RUN_ID = `${process.pid}-${Date.now().toString(36)}`;
 

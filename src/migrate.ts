@@ -5,15 +5,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validate } from 'dockerfile-utils';
-import { DockerfileError, parseDockerfile, type ParsedDockerfile } from './dockerfile.js';
-import { runPipeline } from './engine.js';
-import { dirSource, gatherFacts, memorySource, type FileSource, type Listings, type ProjectFacts } from './facts.js';
-import { isNodeDockerfile } from './node.js';
-import { developmentImageReason } from './production-image.js';
-import { composeWarnings } from './compose.js';
-import { inDevcontainer } from './discover.js';
-import { unifiedDiff } from './diff.js';
-import type { Change, Options, Status, Transform, Warning } from './types.js';
+import { DockerfileError, parseDockerfile, type ParsedDockerfile } from './dockerfile/parse.js';
+import { runPipeline } from './engine/engine.js';
+import { dirSource, gatherFacts, memorySource, type FileSource, type Listings, type ProjectFacts } from './node/facts.js';
+import { isNodeDockerfile } from './node/commands.js';
+import { developmentImageReason } from './node/production-image.js';
+import { composeWarnings } from './node/compose.js';
+import { inDevcontainer } from './cli/discover.js';
+import { unifiedDiff } from './engine/diff.js';
+import type { Change, Options, Status, Transform, Warning } from './engine/types.js';
 import { transforms as allTransforms } from '../transforms/index.js';
 
 /** Largest Dockerfile read, in bytes. */
@@ -96,10 +96,6 @@ function lintErrors(text: string): Map<string, number> {
 }
 
 /** Problems that make a text unfit to be treated as a Dockerfile. */
-export function textProblem(text: string): string | null {
-  return textProblemCode(text)?.reason ?? null;
-}
-
 function textProblemCode(text: string): { code: string; reason: string } | null {
   if (text.length === 0 || text.trim() === '') return { code: 'empty-file', reason: 'the file is empty' };
   if (text.includes('\u0000')) return { code: 'binary-file', reason: 'the file is binary (it contains NUL bytes)' };
@@ -108,7 +104,7 @@ function textProblemCode(text: string): { code: string; reason: string } | null 
 }
 
 /** A file whose last instruction is still open (a trailing line continuation, an unterminated heredoc). */
-export function openEnding(doc: ParsedDockerfile): string | null {
+function openEnding(doc: ParsedDockerfile): string | null {
   const last = doc.instructions[doc.instructions.length - 1];
   if (!last) return null;
   const rest = doc.text.slice(last.start);
@@ -298,6 +294,6 @@ export function migrateFile(file: string, opts: MigrateFileOptions = {}): Migrat
   return { ...res, path: rel };
 }
 
-export function toPosix(p: string): string {
+function toPosix(p: string): string {
   return p.split(path.sep).join('/');
 }

@@ -12,7 +12,7 @@ const dist = (f: string) => pathToFileURL(path.resolve(import.meta.dirname, '..'
 const script = `
   import { createRequire } from 'node:module';
   import { DockerfileParser } from 'dockerfile-ast';
-  import { installAstPatches, PATCHED_VERSION, astVersion } from ${JSON.stringify(dist('dockerfile-ast-patches.js'))};
+  import { installAstPatches, PATCHED_VERSION, astVersion } from ${JSON.stringify(dist('dockerfile/ast-patches.js'))};
   const require = createRequire(${JSON.stringify(pathToFileURL(path.resolve(import.meta.dirname, '..', 'package.json')).href)});
   const proto = require('dockerfile-ast/lib/instruction.js').Instruction.prototype;
   const text = 'FROM node:22 AS build\\nWORKDIR /app\\nRUN npm ci \\\\\\n  --omit=dev\\nCOPY --chown=node:node . .\\nRUN <<EOF\\necho hi\\nEOF\\nCMD ["node", "server.js"]\\n';

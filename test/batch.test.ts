@@ -1,5 +1,5 @@
 /**
- * Large batches run in worker threads (src/batch.ts): the patch, the exit code and the files
+ * Large batches run in worker threads (src/cli/batch.ts): the patch, the exit code and the files
  * written must be exactly those of a run in one thread, also when a worker runs out of heap
  * and hands its unfinished files back.
  */
@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'cli.js');
 const SOURCES = ['express-seed', 'typescript-seed', 'static-templates', 'entrypoint-script', 'crlf', 'no-lockfile', 'not-node', 'already-multi-stage'];
 let tree: string;
 
@@ -30,7 +30,7 @@ function run(args: string[], env: Record<string, string> = {}) {
 }
 
 beforeAll(() => {
-  if (!fs.existsSync(CLI)) throw new Error('dist/src/cli.js is missing: build first (`npm test` builds before testing)');
+  if (!fs.existsSync(CLI)) throw new Error('dist/src/cli/cli.js is missing: build first (`npm test` builds before testing)');
   tree = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dfm-batch-')));
   // 240 contexts: enough to start worker threads, each with its own Dockerfile (and two with a second one).
   for (let i = 0; i < 240; i++) copyCase(path.join(ROOT, 'fixtures', 'pipeline', SOURCES[i % SOURCES.length]), path.join(tree, `app-${String(i).padStart(3, '0')}`));

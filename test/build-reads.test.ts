@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { appReads, buildReads, envFileUse, envFiles, scriptClosure } from '../src/build-reads.js';
-import { parseDockerfile } from '../src/dockerfile.js';
-import { gatherFacts, memorySource } from '../src/facts.js';
+import { appReads, buildReads, envFileUse, envFiles, scriptClosure } from '../src/node/build-reads.js';
+import { parseDockerfile } from '../src/dockerfile/parse.js';
+import { gatherFacts, memorySource } from '../src/node/facts.js';
 import { listCases, runCase } from './fixture-harness.js';
 
 const pkg = (p: { scripts?: Record<string, string>; dependencies?: Record<string, string>; devDependencies?: Record<string, string> }) =>

@@ -1,5 +1,5 @@
 /**
- * Shared by the tests that run the built binary (dist/src/cli.js) in fresh temp dirs: a small
+ * Shared by the tests that run the built binary (dist/src/cli/cli.js) in fresh temp dirs: a small
  * Express app context, temp dirs removed after each test file, running the binary (piped or on a
  * pseudo-terminal), git, and looking at directories.
  */
@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
-export const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+export const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'cli.js');
 
 // ---------------------------------------------------------------------------------------------
 // A small Express app context
@@ -137,7 +137,7 @@ export interface RunOptions {
   onFirstStderr?: (kill: () => void) => void;
 }
 
-/** Run `node dist/src/cli.js ...args` in cwd, stdout and stderr piped (not a TTY). */
+/** Run `node dist/src/cli/cli.js ...args` in cwd, stdout and stderr piped (not a TTY). */
 export function run(args: string[], cwd: string, opts: RunOptions = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd, env: baseEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,5 +1,5 @@
 /**
- * The command as a user runs it: the built binary (dist/src/cli.js) in fresh temp dirs, checking
+ * The command as a user runs it: the built binary (dist/src/cli/cli.js) in fresh temp dirs, checking
  * what a user notices: stdout, stderr, exit codes, and which files are (not) written.
  */
 import * as fs from 'node:fs';

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { structuredPatch } from 'diff';
 import { describe, expect, it } from 'vitest';
-import { unifiedDiff } from '../src/diff.js';
+import { unifiedDiff } from '../src/engine/diff.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
 

@@ -1,5 +1,5 @@
 /**
- * Bad input and the file system, through the built binary (dist/src/cli.js) in fresh temp dirs:
+ * Bad input and the file system, through the built binary (dist/src/cli/cli.js) in fresh temp dirs:
  * the size limit, files that are not regular files, symlinked Dockerfiles, paths with spaces and
  * unicode, writes killed half-way, concurrent runs on one tree, and context files the tool cannot
  * read well (package.json, package-lock.json, tsconfig.json).

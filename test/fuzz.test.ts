@@ -8,10 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DockerfileError, parseDockerfile } from '../src/dockerfile.js';
+import { DockerfileError, parseDockerfile } from '../src/dockerfile/parse.js';
 import { migrate, type MigrateResult } from '../src/migrate.js';
 import { factsFor } from '../src/migrate.js';
-import type { ProjectFacts } from '../src/facts.js';
+import type { ProjectFacts } from '../src/node/facts.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures');
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);

@@ -3,10 +3,10 @@
  * runs when it starts (start-path) and what its build creates in the app directory (app-dir).
  */
 import { describe, expect, it } from 'vitest';
-import { appDirModel } from '../src/app-dir.js';
-import { parseDockerfile } from '../src/dockerfile.js';
-import { gatherFacts, memorySource } from '../src/facts.js';
-import { analyzeStart } from '../src/start-path.js';
+import { appDirModel } from '../src/node/app-dir.js';
+import { parseDockerfile } from '../src/dockerfile/parse.js';
+import { gatherFacts, memorySource } from '../src/node/facts.js';
+import { analyzeStart } from '../src/node/start-path.js';
 
 const facts = (files: Record<string, string>, pkg: object = {}) =>
   gatherFacts(memorySource({ 'package.json': JSON.stringify({ name: 'app', version: '1.0.0', ...pkg }), ...files }));

@@ -3,9 +3,9 @@
  * are left as they are (migrate() reports them as skipped with the code).
  */
 import { describe, expect, it } from 'vitest';
-import { parseDockerfile } from '../src/dockerfile.js';
+import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { factsFor, migrate } from '../src/migrate.js';
-import { developmentImageReason } from '../src/production-image.js';
+import { developmentImageReason } from '../src/node/production-image.js';
 
 const PKG = JSON.stringify({ name: 'a', version: '1.0.0', scripts: { dev: 'nodemon server.js', start: 'node server.js' }, devDependencies: { nodemon: '^3.1.0' } });
 const context = { 'package.json': PKG, 'server.js': 'console.log(1)\n' };

@@ -12,7 +12,7 @@ import { DockerfileParser } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { describe, expect, it } from 'vitest';
-import { parseDockerfile } from '../src/dockerfile.js';
+import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { migrate, type MigrateResult } from '../src/migrate.js';
 import { caseArb, type GenCase } from './generators.js';
 

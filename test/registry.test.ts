@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { transformsTable } from '../src/report.js';
+import { transformsTable } from '../src/cli/report.js';
 import { transforms } from '../transforms/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DockerfileError, parseDockerfile, reparse, sameParse, type ParsedDockerfile } from '../src/dockerfile.js';
+import { DockerfileError, parseDockerfile, reparse, sameParse, type ParsedDockerfile } from '../src/dockerfile/parse.js';
 import { caseArb } from './generators.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);

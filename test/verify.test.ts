@@ -1,5 +1,5 @@
 /**
- * `--verify` without an engine, and the pure parts of src/verify.ts. The real builds are in the e2e
+ * `--verify` without an engine, and the pure parts of src/cli/verify.ts. The real builds are in the e2e
  * suite (`npm run test:e2e`); these run anywhere in well under a second each.
  */
 import { spawnSync } from 'node:child_process';
@@ -8,10 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatSize, shellWords, Verifier, verifySummary, type ImageResult } from '../src/verify.js';
+import { formatSize, shellWords, Verifier, verifySummary, type ImageResult } from '../src/cli/verify.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'cli.js');
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -166,7 +166,7 @@ describe('verify helpers', () => {
 
 describe('--verify-url against a port that accepts and never answers (Docker\'s port proxy before the app listens)', () => {
   it('reaches a verdict instead of letting the process end with none', async ({ expect }) => {
-    const dist = pathToFileURL(path.resolve(import.meta.dirname, '..', 'dist', 'src', 'verify.js')).href;
+    const dist = pathToFileURL(path.resolve(import.meta.dirname, '..', 'dist', 'src', 'cli', 'verify.js')).href;
     const script = `
       import net from 'node:net';
       import { fetchStatus } from ${JSON.stringify(dist)};
@@ -176,6 +176,7 @@ describe('--verify-url against a port that accepts and never answers (Docker\'s 
         catch (e) { console.log('verdict: ' + e.message); }
       });`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20000 });
+    expect(r.stderr).toBe('');
     expect(r.stdout).toBe('verdict: no answer within 0.5 s\n');
   });
 });

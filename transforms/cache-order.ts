@@ -2,10 +2,11 @@
  * cache-order: copy the package manifest and lockfile, install, then copy the sources, so that
  * editing a source file does not invalidate the dependency install layer.
  */
-import { copyParts, type Instr } from '../src/dockerfile.js';
-import { blockText, flagText, insertAfter, isContextCopy, lineNo, removeBlock, sourceCovers } from '../src/helpers.js';
-import { classifyRun, copiedBefore, type CommandKind } from '../src/node.js';
-import type { Edit, Finding, Transform } from '../src/types.js';
+import { copyParts, type Instr } from '../src/dockerfile/parse.js';
+import { blockText, flagText, isContextCopy, lineNo, sourceCovers } from '../src/dockerfile/query.js';
+import { insertAfter, removeBlock } from '../src/dockerfile/edit.js';
+import { classifyRun, copiedBefore, type CommandKind } from '../src/node/commands.js';
+import type { Edit, Finding, Transform } from '../src/engine/types.js';
 
 const ID = 'cache-order';
 const PURE_INSTALL: ReadonlySet<CommandKind> = new Set(['install', 'pm-setup', 'cleanup', 'system', 'prune', 'global', 'user', 'mkdir', 'link']);
@@ -131,7 +132,7 @@ function nextBlockStart(all: Instr[], ins: Instr): number {
   return next ? next.blockStart : ins.blockEnd;
 }
 
-function neededFiles(facts: import('../src/facts.js').ProjectFacts): { files: string[]; dirs: string[] } {
+function neededFiles(facts: import('../src/node/facts.js').ProjectFacts): { files: string[]; dirs: string[] } {
   const files = ['package.json'];
   const dirs: string[] = [];
   if (facts.lockfile && !facts.ignored(facts.lockfile)) files.push(facts.lockfile);
@@ -143,7 +144,7 @@ function neededFiles(facts: import('../src/facts.js').ProjectFacts): { files: st
   return { files, dirs };
 }
 
-function reorderBlocker(doc: import('../src/dockerfile.js').ParsedDockerfile, all: Instr[], broad: Instr, install: Instr, facts: import('../src/facts.js').ProjectFacts): string | null {
+function reorderBlocker(doc: import('../src/dockerfile/parse.js').ParsedDockerfile, all: Instr[], broad: Instr, install: Instr, facts: import('../src/node/facts.js').ProjectFacts): string | null {
   if (!facts.packageJson) return facts.files ? 'there is no readable package.json in the build context' : 'the build context is unknown';
   if (facts.workspaces) return 'the project uses workspaces, whose package.json files the install needs too';
   const localDeps = Object.entries({ ...facts.packageJson.dependencies, ...facts.packageJson.devDependencies }).filter(([, v]) => /^(file|link|portal):/.test(String(v)));

@@ -2,19 +2,20 @@
  * dockerignore: keep node_modules, VCS data, secrets, logs, test output and the Dockerfiles
  * out of the build context. Writes .dockerignore when there is none and appends the missing
  * patterns to an existing one (its lines and comments stay as they are). A pattern that
- * would hide a file a COPY/ADD names, or that the build or the app reads (src/build-reads.ts:
+ * would hide a file a COPY/ADD names, or that the build or the app reads (src/node/build-reads.ts:
  * test folders, .git, env files), is left out; `.env.*` then gives way to the env files nothing reads.
  */
-import { ignoreMatcher } from '../src/ignore.js';
-import { covering, finalWorkdir, holdBack, globToRegExp, sourceCovers, stageNamed } from '../src/helpers.js';
-import { buildOutputDir, entryPaths, runtimeCommandWords } from '../src/app-files.js';
-import { classifyRun, copySourcesBefore } from '../src/node.js';
-import { appReads, buildReads, envFiles, type EnvFileUse } from '../src/build-reads.js';
-import type { Finding, Transform, TransformResult } from '../src/types.js';
-import { composeRunsTests } from '../src/compose.js';
+import { ignoreMatcher } from '../src/node/ignore.js';
+import { covering, finalWorkdir, globToRegExp, sourceCovers, stageNamed } from '../src/dockerfile/query.js';
+import { holdBack } from '../src/engine/findings.js';
+import { buildOutputDir, entryPaths, runtimeCommandWords } from '../src/node/app-files.js';
+import { classifyRun, copySourcesBefore } from '../src/node/commands.js';
+import { appReads, buildReads, envFiles, type EnvFileUse } from '../src/node/build-reads.js';
+import type { Finding, Transform, TransformResult } from '../src/engine/types.js';
+import { composeRunsTests } from '../src/node/compose.js';
 
 const ID = 'dockerignore';
-export const HEADER = '# dockerfile-migrate: keep dependencies, VCS data, secrets, logs and test output out of the build context';
+const HEADER = '# dockerfile-migrate: keep dependencies, VCS data, secrets, logs and test output out of the build context';
 
 interface Candidate {
   pattern: string;

@@ -2,11 +2,13 @@
  * node-env: `ENV NODE_ENV=production` in the final stage, where frameworks read it at run
  * time. Never before an install that needs devDependencies.
  */
-import { holdBack, insertAfter, lastStage, lineNo, lines } from '../src/helpers.js';
-import { classifyRun, installOmitsDev, stageChain, stageRunsNode } from '../src/node.js';
-import type { Transform } from '../src/types.js';
-import { nodeEnvUse } from '../src/node-env-use.js';
-import { analyzeStart } from '../src/start-path.js';
+import { lastStage, lineNo, lines } from '../src/dockerfile/query.js';
+import { insertAfter } from '../src/dockerfile/edit.js';
+import { holdBack } from '../src/engine/findings.js';
+import { classifyRun, installOmitsDev, stageChain, stageRunsNode } from '../src/node/commands.js';
+import type { Transform } from '../src/engine/types.js';
+import { nodeEnvUse } from '../src/node/node-env-use.js';
+import { analyzeStart } from '../src/node/start-path.js';
 
 const ID = 'node-env';
 

@@ -3,13 +3,15 @@
  * (uid 1000); distroless has `nonroot`; on other Alpine or Debian bases a system user is
  * created. Copies into the app directory get --chown so the app owns its files.
  */
-import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
-import type { ProjectFacts } from '../src/facts.js';
-import { copyDest, finalWorkdir, holdBack, insertAfter, isContextCopy, isInside, lastStage, lineNo, lines, workdirAt } from '../src/helpers.js';
-import { baseImageInfo, browserDownloaders, classifyRun, stageChain, stageRunsNode } from '../src/node.js';
-import { analyzeStart, unpinnedCorepackStart } from '../src/start-path.js';
-import { runtimeCommandWords } from '../src/app-files.js';
-import type { Edit, Finding, Transform, TransformResult } from '../src/types.js';
+import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile/parse.js';
+import type { ProjectFacts } from '../src/node/facts.js';
+import { copyDest, finalWorkdir, isContextCopy, isInside, lastStage, lineNo, lines, workdirAt } from '../src/dockerfile/query.js';
+import { insertAfter } from '../src/dockerfile/edit.js';
+import { holdBack } from '../src/engine/findings.js';
+import { baseImageInfo, browserDownloaders, classifyRun, stageChain, stageRunsNode } from '../src/node/commands.js';
+import { analyzeStart, unpinnedCorepackStart } from '../src/node/start-path.js';
+import { runtimeCommandWords } from '../src/node/app-files.js';
+import type { Edit, Finding, Transform, TransformResult } from '../src/engine/types.js';
 
 const ID = 'non-root';
 const ROOT = /^(root|0)(:.*)?$/;

@@ -5,9 +5,9 @@
  * `--only=production`/`--production` become `--omit=dev` (npm 7+); yarn, pnpm and bun installs
  * get their frozen-lockfile flag. Flags that shaped the lockfile (--legacy-peer-deps) stay.
  */
-import { lineNo } from '../src/helpers.js';
-import { baseImageInfo, classifyRun, pnpmReadsLockfile, rootImage, usableLockfile } from '../src/node.js';
-import type { Edit, Finding, Transform } from '../src/types.js';
+import { lineNo } from '../src/dockerfile/query.js';
+import { baseImageInfo, classifyRun, pnpmReadsLockfile, rootImage, usableLockfile } from '../src/node/commands.js';
+import type { Edit, Finding, Transform } from '../src/engine/types.js';
 
 const ID = 'npm-ci';
 const PROD_FLAG = /^--(only=prod(uction)?|production(=true)?)$/;

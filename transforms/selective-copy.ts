@@ -3,15 +3,16 @@
  * node_modules, package.json, the build output or the entry file and what it uses)
  * instead of the whole app directory of the build stage.
  */
-import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
-import type { ProjectFacts } from '../src/facts.js';
-import { entryInfo, isDevEntry, namedBySources, runtimeCommandWords } from '../src/app-files.js';
-import { appDirModel, ARCHIVE, type Created } from '../src/app-dir.js';
-import { analyzeStart } from '../src/start-path.js';
-import { envFiles } from '../src/build-reads.js';
-import { copyDest, escapeRegExp, holdBack, finalWorkdir, flagText, globToRegExp, isContextCopy, lastStage, lineNo, stageNamed, workdirAt } from '../src/helpers.js';
-import { classifyRun, stageChain } from '../src/node.js';
-import type { Transform, TransformResult } from '../src/types.js';
+import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile/parse.js';
+import type { ProjectFacts } from '../src/node/facts.js';
+import { entryInfo, isDevEntry, namedBySources, runtimeCommandWords } from '../src/node/app-files.js';
+import { appDirModel, ARCHIVE, type Created } from '../src/node/app-dir.js';
+import { analyzeStart } from '../src/node/start-path.js';
+import { envFiles } from '../src/node/build-reads.js';
+import { copyDest, escapeRegExp, finalWorkdir, flagText, globToRegExp, isContextCopy, lastStage, lineNo, stageNamed, workdirAt } from '../src/dockerfile/query.js';
+import { holdBack } from '../src/engine/findings.js';
+import { classifyRun, stageChain } from '../src/node/commands.js';
+import type { Transform, TransformResult } from '../src/engine/types.js';
 
 const ID = 'selective-copy';
 const BUILD_INPUTS = /^(src|source|app|client|server|lib|tsconfig.*\.json|.*\.ts)$/;

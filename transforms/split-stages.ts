@@ -9,16 +9,18 @@
  * move down verbatim with their comments; settings both stages need (WORKDIR, ENV, ARG,
  * USER, SHELL, user creation, system packages the app may use) are repeated verbatim.
  */
-import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile.js';
-import { blockText, copyDest, insertAfter, instructionText, isInside, lineNo, removeBlock, usesVariable, workdirAt } from '../src/helpers.js';
-import { BUILD_TOOL_PACKAGES, browserDownloaders, classifyRun, installOmitsDev, pruneCommand, type ClassifiedCommand } from '../src/node.js';
-import { escapeRegExp, holdBack } from '../src/helpers.js';
-import { analyzeStart, unpinnedCorepackStart, type StartPath } from '../src/start-path.js';
-import type { Edit, Finding, Transform, TransformResult } from '../src/types.js';
+import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile/parse.js';
+import { blockText, copyDest, instructionText, isInside, lineNo, usesVariable, workdirAt } from '../src/dockerfile/query.js';
+import { insertAfter, removeBlock } from '../src/dockerfile/edit.js';
+import { BUILD_TOOL_PACKAGES, browserDownloaders, classifyRun, installOmitsDev, pruneCommand, type ClassifiedCommand } from '../src/node/commands.js';
+import { escapeRegExp } from '../src/dockerfile/query.js';
+import { holdBack } from '../src/engine/findings.js';
+import { analyzeStart, unpinnedCorepackStart, type StartPath } from '../src/node/start-path.js';
+import type { Edit, Finding, Transform, TransformResult } from '../src/engine/types.js';
 
 const ID = 'split-stages';
-export const BUILD_STAGE = 'build';
-export const RUNTIME_STAGE = 'runtime';
+const BUILD_STAGE = 'build';
+const RUNTIME_STAGE = 'runtime';
 
 type Role =
   | 'build' // stays in the build stage only
@@ -43,7 +45,7 @@ interface Classified {
 }
 
 /** Names of ARG/ENV that hold credentials: never repeated into the runtime stage. */
-export const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|PRIVATE_?KEY|CREDENTIAL|NPM_AUTH|_AUTH$|^AUTH_/i;
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|PRIVATE_?KEY|CREDENTIAL|NPM_AUTH|_AUTH$|^AUTH_/i;
 /** Global tools the running app uses; other global installs (typescript, @nestjs/cli, ...) are build tools. */
 const RUNTIME_GLOBALS = new Set(['pm2', 'serve', 'forever', 'http-server', 'pm2-runtime', 'node-static', 'local-web-server', 'nodemon']);
 

@@ -3,14 +3,14 @@
  * applies each transform's edits with one MagicString, and guards the result.
  */
 import MagicString from 'magic-string';
-import { parseDockerfile, reparse, sameParse, type ParsedDockerfile } from './dockerfile.js';
-import type { ProjectFacts } from './facts.js';
+import { parseDockerfile, reparse, sameParse, type ParsedDockerfile } from '../dockerfile/parse.js';
+import type { ProjectFacts } from '../node/facts.js';
 import type { Change, Edit, Finding, GeneratedFile, Options, Transform, Warning } from './types.js';
 
-export class EditConflictError extends Error {}
+class EditConflictError extends Error {}
 
 /** A transform crashed or produced conflicting edits: names the transform (the caller adds the file). */
-export class TransformError extends Error {
+class TransformError extends Error {
   constructor(
     readonly transform: string,
     original: unknown,
@@ -26,7 +26,7 @@ const stamp = (transform: string, items: readonly Finding[] | undefined): (Chang
 const CHECK_REPARSE = process.env.DOCKERFILE_MIGRATE_CHECK_REPARSE === '1';
 
 /** Apply non-overlapping edits. Inserts at the same offset keep their given order. */
-export function applyEdits(text: string, edits: Edit[]): string {
+function applyEdits(text: string, edits: Edit[]): string {
   if (!edits.length) return text;
   const sorted = edits
     .map((e, i) => ({ ...e, i }))
@@ -53,7 +53,7 @@ export function applyEdits(text: string, edits: Edit[]): string {
  * lands at its start; text inserted exactly at the offset comes after it (so a line that a
  * transform reports as "where I inserted" points at the inserted text).
  */
-export function mapOffset(offset: number, edits: Edit[]): number {
+function mapOffset(offset: number, edits: Edit[]): number {
   return mapSorted(offset, [...edits].sort(byPosition));
 }
 

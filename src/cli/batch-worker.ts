@@ -1,7 +1,7 @@
-/** A worker thread of migrateFiles (src/batch.ts): migrates its groups and posts each result. */
+/** A worker thread of migrateFiles (src/cli/batch.ts): migrates its groups and posts each result. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { migrateGroup, type BatchOptions } from './batch.js';
-import { migrateFile } from './migrate.js';
+import { migrateFile } from '../migrate.js';
 
 const { groups, opts } = workerData as { groups: { index: number; file: string }[][]; opts: BatchOptions };
 for (const g of groups) {

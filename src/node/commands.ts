@@ -1,10 +1,10 @@
 /**
  * What the transforms know about Node.js package managers, RUN commands and base images.
  */
-import { copyParts, substitute, unquote, type Instr, type ParsedDockerfile, type Stage } from './dockerfile.js';
+import { copyParts, substitute, unquote, type Instr, type ParsedDockerfile, type Stage } from '../dockerfile/parse.js';
 import semver from 'semver';
-import { globToRegExp, sourceCovers } from './helpers.js';
-import { tokenizeShell, type SimpleCommand, type Word } from './shell.js';
+import { globToRegExp, sourceCovers } from '../dockerfile/query.js';
+import { tokenizeShell, type SimpleCommand, type Word } from '../dockerfile/shell.js';
 import { LOCKFILES, type PackageManager, type ProjectFacts } from './facts.js';
 
 export type CommandKind =
@@ -287,7 +287,7 @@ export function baseImageInfo(image: string): BaseImage {
 }
 
 /** `--omit=dev` needs npm 7+ (Node 15+); older official images need `--production`. */
-export function omitDevFlag(image: string): string {
+function omitDevFlag(image: string): string {
   const info = baseImageInfo(image);
   return info.nodeMajor !== null && info.nodeMajor < 15 ? '--production' : '--omit=dev';
 }

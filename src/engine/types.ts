@@ -1,12 +1,9 @@
-import type { ParsedDockerfile } from './dockerfile.js';
-import type { ProjectFacts } from './facts.js';
+import type { ParsedDockerfile } from '../dockerfile/parse.js';
+import type { ProjectFacts } from '../node/facts.js';
 
-/** Replace text[start, end) with `text`. start === end inserts. */
-export interface Edit {
-  start: number;
-  end: number;
-  text: string;
-}
+import type { Edit } from '../dockerfile/edit.js';
+
+export type { Edit };
 
 /**
  * What a transform reports: a stable reason code (kebab-case, unique within the transform, the

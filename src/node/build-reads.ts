@@ -10,10 +10,10 @@
  * is in the context right now: env files are usually .gitignored and exist only on some machines,
  * so the answer must be the same with or without them.
  */
-import type { ParsedDockerfile, Stage } from './dockerfile.js';
+import type { ParsedDockerfile, Stage } from '../dockerfile/parse.js';
 import type { ProjectFacts } from './facts.js';
-import { classifyCommand, classifyRun } from './node.js';
-import { tokenizeShell, type Word } from './shell.js';
+import { classifyCommand, classifyRun } from './commands.js';
+import { tokenizeShell, type Word } from '../dockerfile/shell.js';
 
 export type ReadReason = 'tests' | 'git' | 'env';
 
@@ -37,7 +37,7 @@ export interface EnvFileUse {
 }
 
 /** The env files every decision covers, read or not, in this order (tools may name more). */
-export const ENV_FILES: readonly string[] = [
+const ENV_FILES: readonly string[] = [
   '.env',
   '.env.local',
   '.env.development',
@@ -52,7 +52,7 @@ export const ENV_FILES: readonly string[] = [
 ];
 
 /** Folders a test run reads (the test runners' conventional roots). */
-export const TEST_DIRS: readonly string[] = ['test', 'tests', '__tests__', 'spec', 'specs', 'e2e'];
+const TEST_DIRS: readonly string[] = ['test', 'tests', '__tests__', 'spec', 'specs', 'e2e'];
 
 /** Dependencies that read `.git` when the build runs (release names, revision banners). */
 const GIT_BUILD_PLUGINS = [

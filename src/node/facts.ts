@@ -36,7 +36,7 @@ export interface ProjectFacts {
   lockfileProblem: string | null;
   /**
    * package-lock.json / npm-shrinkwrap.json against package.json, as `npm ci` checks them (see
-   * src/lockfile.ts); null when the lockfile is another manager's, or there is none or no package.json.
+   * src/node/lockfile.ts); null when the lockfile is another manager's, or there is none or no package.json.
    */
   lockfileSync: LockfileSync | null;
   /**
@@ -80,7 +80,7 @@ export interface FileSource {
   problem?(rel: string): string | null;
 }
 
-/** Temporary files of an interrupted or concurrent --write (see src/write.ts): never part of an app. */
+/** Temporary files of an interrupted or concurrent --write (see src/cli/write.ts): never part of an app. */
 export const TEMP_FILE = /(^|\/)\.[^/]*\.dfm-\d+-[a-z0-9]+\.tmp$/;
 
 /** Each package manager's lockfile, in the order one is looked for. */

@@ -48,7 +48,7 @@ function obj(v: unknown): Record<string, unknown> {
 }
 
 /** The dependencies npm installs for a manifest, with the section each comes from. */
-export function manifestDependencies(pkg: Manifest): { name: string; spec: string; section: string }[] {
+function manifestDependencies(pkg: Manifest): { name: string; spec: string; section: string }[] {
   const out: { name: string; spec: string; section: string }[] = [];
   const seen = new Set<string>();
   // npm gives a name listed in two sections the first of: optional, dependencies, dev, peer.

@@ -3,9 +3,9 @@
  * build context: the entry file named by CMD/ENTRYPOINT/start/main, what its sources name,
  * the build output, and whatever is not known to be a development-only file.
  */
-import type { Instr, ParsedDockerfile, Stage } from './dockerfile.js';
+import type { Instr, ParsedDockerfile, Stage } from '../dockerfile/parse.js';
 import type { ProjectFacts } from './facts.js';
-import { tokenizeShell } from './shell.js';
+import { tokenizeShell } from '../dockerfile/shell.js';
 
 /** Top-level names that never belong in a runtime image. */
 const DEV_DIRS = /^(\.git|\.github|\.gitlab|\.circleci|\.husky|\.vscode|\.idea|\.devcontainer|\.storybook|\.nyc_output|\.turbo|\.cache|\.yarn|node_modules|test|tests|__tests__|__mocks__|spec|specs|e2e|cypress|playwright|coverage|docs?|examples?|benchmarks?|bench|fixtures|stories|k8s|kubernetes|helm|charts?|deploy(ment)?s?|terraform|infra|\.changeset)$/i;

@@ -1,9 +1,8 @@
 /**
- * Small helpers the transforms share: line joining in the file's own line ending, stage
- * lookups, block text, and glob matching for COPY sources.
+ * Questions the transforms ask of a parsed Dockerfile: line joining in the file's own line ending,
+ * stage and WORKDIR lookups, block text, COPY destinations, and glob matching for COPY sources.
  */
-import { copyParts, joinPosix, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from './dockerfile.js';
-import type { Edit, TransformResult } from './types.js';
+import { copyParts, joinPosix, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from './parse.js';
 
 /** Lines joined and terminated with the document's line ending. */
 export function lines(doc: ParsedDockerfile, ls: string[]): string {
@@ -28,32 +27,6 @@ export function blockText(doc: ParsedDockerfile, ins: Instr): string {
 /** The instruction's own line(s), indentation kept, without the comments above, with a line break. */
 export function instructionText(doc: ParsedDockerfile, ins: Instr): string {
   return doc.text.slice(ins.lineStart, ins.end) + doc.eol;
-}
-
-/** Insert text at the end of a block; adds a line break first when the block ends the file without one. */
-export function insertAfter(doc: ParsedDockerfile, ins: Instr, text: string): Edit {
-  const needsEol = ins.blockEnd === doc.text.length && !doc.text.endsWith('\n');
-  if (needsEol) {
-    // Keep the file's "no final newline": the inserted text loses its last line break instead.
-    const body = text.endsWith(doc.eol) ? text.slice(0, -doc.eol.length) : text;
-    return { start: ins.blockEnd, end: ins.blockEnd, text: doc.eol + body };
-  }
-  return { start: ins.blockEnd, end: ins.blockEnd, text };
-}
-
-/** Delete an instruction together with its comments and line break. */
-export function removeBlock(doc: ParsedDockerfile, ins: Instr): Edit {
-  let start = ins.blockStart;
-  let end = ins.blockEnd;
-  // Between two blank lines: take one of them along, so no double gap is left behind.
-  const blankBefore = start >= 2 && /\n\r?\n$/.test(doc.text.slice(Math.max(0, start - 3), start));
-  const after = /^\r?\n/.exec(doc.text.slice(end, end + 2));
-  if (blankBefore && after) end += after[0].length;
-  if (end === doc.text.length && !doc.text.endsWith('\n') && start > 0) {
-    // Last line without a newline: remove the previous line break instead, keeping "no final newline".
-    start = start - (doc.text[start - 2] === '\r' ? 2 : 1);
-  }
-  return { start, end, text: '' };
 }
 
 /** Glob (COPY source) to RegExp: * ? and [..] within one path segment; ** crosses segments. */
@@ -152,7 +125,7 @@ export function workdirAt(stage: Stage, ins: Pick<Instr, 'index'>, doc?: ParsedD
 }
 
 /** The workdir a stage starts with: the final one of the earlier stage it is built FROM. */
-export function inheritedWorkdir(doc: ParsedDockerfile, stage: Stage): string | null {
+function inheritedWorkdir(doc: ParsedDockerfile, stage: Stage): string | null {
   const parent = doc.stages.find((s) => s.index < stage.index && s.name && s.name.toLowerCase() === stage.image.toLowerCase());
   return parent ? finalWorkdir(doc, parent) : null;
 }
@@ -183,9 +156,4 @@ export function flagText(doc: ParsedDockerfile, ins: Instr, except: string[] = [
 /** Uses $NAME or ${NAME} somewhere in the text. */
 export function usesVariable(text: string, name: string): boolean {
   return new RegExp(`\\$\\{?${name.replace(/[^A-Za-z0-9_]/g, '')}(\\b|\\}|:)`).test(text);
-}
-
-/** A transform that leaves the file as it is, and says why: one warning with its reason code. */
-export function holdBack(code: string, message: string, line?: number): TransformResult {
-  return { edits: [], changes: [], warnings: [{ code, message, ...(line !== undefined ? { line } : {}) }] };
 }

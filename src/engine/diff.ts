@@ -132,7 +132,7 @@ export function unifiedDiff(path: string, before: string | null, after: string):
 }
 
 /** Quote a path the way git does when it holds a control character, a double quote or a backslash. */
-export function quotePath(p: string): string {
+function quotePath(p: string): string {
   if (!/[\x00-\x1f"\\\x7f]/.test(p)) return p;
   const named: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '"': '\\"', '\\': '\\\\', '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\v': '\\v' };
   return '"' + p.replace(/[\x00-\x1f"\\\x7f]/g, (c) => named[c] ?? '\\' + c.charCodeAt(0).toString(8).padStart(3, '0')) + '"';

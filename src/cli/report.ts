@@ -1,7 +1,7 @@
 /**
- * Rendering for people: colour, summaries and markdown reports (the patch itself is src/diff.ts).
+ * Rendering for people: colour, summaries and markdown reports (the patch itself is src/engine/diff.ts).
  */
-import type { Change, Status, Transform, Warning } from './types.js';
+import type { Change, Status, Transform, Warning } from '../engine/types.js';
 
 const colors = {
   red: (s: string) => `\x1b[31m${s}\x1b[39m`,

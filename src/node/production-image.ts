@@ -7,10 +7,10 @@
  * Each check looks at the parsed Dockerfile and the build context and returns a reason, or null.
  * The first check that answers wins; add new ones to CHECKS.
  */
-import { copyParts, type Instr, type ParsedDockerfile } from './dockerfile.js';
+import { copyParts, type Instr, type ParsedDockerfile } from '../dockerfile/parse.js';
 import type { ProjectFacts } from './facts.js';
-import { isContextCopy } from './helpers.js';
-import { classifyRun } from './node.js';
+import { isContextCopy } from '../dockerfile/query.js';
+import { classifyRun } from './commands.js';
 import { analyzeStart } from './start-path.js';
 
 export interface DevelopmentImageCheck {
@@ -77,7 +77,7 @@ const devServer: DevelopmentImageCheck = {
 };
 
 /** The checks, in order. */
-export const DEVELOPMENT_IMAGE_CHECKS: readonly DevelopmentImageCheck[] = [bindMountDev, devServer];
+const DEVELOPMENT_IMAGE_CHECKS: readonly DevelopmentImageCheck[] = [bindMountDev, devServer];
 
 /** Why this Dockerfile builds a development image rather than a production one, or null. */
 export function developmentImageReason(doc: ParsedDockerfile, facts: ProjectFacts): { code: string; reason: string } | null {

@@ -6,7 +6,7 @@
  * instruction carries its comments along and leaves no stray blank line.
  */
 import { DockerfileParser, type Instruction, type Flag } from 'dockerfile-ast';
-import { installAstPatches } from './dockerfile-ast-patches.js';
+import { installAstPatches } from './ast-patches.js';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 
 installAstPatches();
@@ -405,7 +405,7 @@ function stripFlagsText(raw: string): string {
 }
 
 /** Remove line continuations and the comment lines embedded in them. */
-export function stripContinuations(raw: string, escape: string): string {
+function stripContinuations(raw: string, escape: string): string {
   const esc = escape.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
   const lines = raw.split(/\r?\n/);
   const out: string[] = [];

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** The directory of a dev container definition (VS Code, Codespaces): its Dockerfile builds a development environment. */
-export const DEVCONTAINER_DIR = '.devcontainer';
+const DEVCONTAINER_DIR = '.devcontainer';
 
 /** Is the path (a file path) inside a .devcontainer directory? */
 export function inDevcontainer(file: string): boolean {
@@ -20,7 +20,7 @@ const NAME = /^(dockerfile(\.[^/]+)?|[^/]+\.dockerfile)$/i;
 const NOT_DOCKERFILE = /\.(dockerignore|md|orig|rej|bak|swp|expected)$|~$/;
 const SKIP = new Set(['node_modules', '.git', DEVCONTAINER_DIR]);
 
-export function isDockerfileName(name: string): boolean {
+function isDockerfileName(name: string): boolean {
   return NAME.test(name) && !NOT_DOCKERFILE.test(name);
 }
 

@@ -10,10 +10,10 @@
  * watcher: then the file is left alone), and does the start install or build (then the runtime
  * needs the whole build environment).
  */
-import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from './dockerfile.js';
+import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../dockerfile/parse.js';
 import { parseJsonc, type ProjectFacts } from './facts.js';
-import { stageChain } from './node.js';
-import { tokenizeShell } from './shell.js';
+import { stageChain } from './commands.js';
+import { tokenizeShell } from '../dockerfile/shell.js';
 
 export interface StartPath {
   /** Every simple command the start runs (words), after following package scripts. */
@@ -106,7 +106,7 @@ function words(s: string): string[][] {
 }
 
 /** The start command's simple commands (ENTRYPOINT then CMD, as Docker joins them). */
-export function startCommands(doc: ParsedDockerfile, stage: Stage): string[][] {
+function startCommands(doc: ParsedDockerfile, stage: Stage): string[][] {
   const pick = (kw: string) => [...stage.instructions].reverse().find((i) => i.keyword === kw);
   const read = (i: Instr | undefined): string[][] => {
     if (!i) return [];
@@ -161,7 +161,7 @@ export function analyzeStart(doc: ParsedDockerfile, stage: Stage, facts: Project
   return result;
 }
 
-export function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
+function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
   const pkg = facts.packageJson;
   const scripts = pkg?.scripts ?? {};
   const deps = pkg?.dependencies ?? {};

@@ -6,11 +6,11 @@
  * Anything whose effect on the app directory cannot be told makes the model "unknown": then the
  * runtime stage must receive the whole directory.
  */
-import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from './dockerfile.js';
+import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../dockerfile/parse.js';
 import { parseJsonc, type ProjectFacts } from './facts.js';
-import { copyDest, isContextCopy, workdirAt } from './helpers.js';
-import { classifyRun, stageChain } from './node.js';
-import { tokenizeShell } from './shell.js';
+import { copyDest, isContextCopy, workdirAt } from '../dockerfile/query.js';
+import { classifyRun, stageChain } from './commands.js';
+import { tokenizeShell } from '../dockerfile/shell.js';
 
 export interface Created {
   /** Path relative to the app directory (may be nested: server/dist). */

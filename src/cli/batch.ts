@@ -7,9 +7,9 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { MigrateFileOptions, MigrateResult } from './migrate.js';
-import type { Listings, ProjectFacts } from './facts.js';
-import type { Options } from './types.js';
+import type { MigrateFileOptions, MigrateResult } from '../migrate.js';
+import type { Listings, ProjectFacts } from '../node/facts.js';
+import type { Options } from '../engine/types.js';
 
 export type FileResult = MigrateResult & { path: string };
 
@@ -92,7 +92,7 @@ export async function migrateFiles(files: string[], opts: BatchOptions, onResult
   });
   // In this thread: the library is loaded only now, so a large batch's main thread stays light.
   const runHere = async (list: Iterable<Item[]>) => {
-    const { migrateFile } = await import('./migrate.js');
+    const { migrateFile } = await import('../migrate.js');
     for (const g of list) migrateGroup(migrateFile, g, opts, emit);
   };
   if (workers < 1 || (workers > 1 && groups.size < 2)) return runHere(groups.values());

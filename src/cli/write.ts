@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export function writeFileAtomic(file: string, content: string): void {
+function writeFileAtomic(file: string, content: string): void {
   let target = file;
   try {
     target = fs.realpathSync(file);
@@ -42,7 +42,7 @@ export function writeFileAtomic(file: string, content: string): void {
 }
 
 /** Can we replace this file (directory writable, file writable)? Checked before any write. */
-export function writableProblem(file: string): string | null {
+function writableProblem(file: string): string | null {
   let target = file;
   try {
     target = fs.realpathSync(file);

@@ -12,7 +12,7 @@ const EXIT_ERROR = 2;
 
 function version(): string {
   try {
-    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
     return pkg.version;
   } catch {
     return 'unknown';
@@ -161,7 +161,7 @@ async function main(argv: string[]): Promise<number> {
   const [report, discovery, writer, batch] = await Promise.all([import('./report.js'), import('./discover.js'), import('./write.js'), import('./batch.js')]);
   const lib = { ...report, ...discovery, ...writer, ...batch };
   if (args['list-transforms']) {
-    const { transforms } = await import('../transforms/index.js');
+    const { transforms } = await import('../../transforms/index.js');
     if (args.verbose) {
       process.stdout.write(lib.transformsText(transforms));
       return EXIT_OK;
@@ -173,7 +173,7 @@ async function main(argv: string[]): Promise<number> {
   const options = { transforms: list(args.transforms), skip: list(args.skip) };
   if (options.transforms.length || options.skip.length) {
     try {
-      (await import('./migrate.js')).selectTransforms(options);
+      (await import('../migrate.js')).selectTransforms(options);
     } catch (e) {
       process.stderr.write(`dockerfile-migrate: ${(e as Error).message}\n`);
       return EXIT_ERROR;

@@ -16,10 +16,10 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ignoreMatcher } from './ignore.js';
+import { ignoreMatcher } from '../node/ignore.js';
 
 export type EngineName = 'docker' | 'podman';
-export const ENGINES: readonly EngineName[] = ['docker', 'podman'];
+const ENGINES: readonly EngineName[] = ['docker', 'podman'];
 
 export interface Engine {
   name: EngineName;
@@ -37,7 +37,7 @@ function succeeds(bin: string, args: string[], timeoutMs = 20000): boolean {
  * The engine to use. With `prefer`, that engine or a reason it cannot be used; otherwise Docker when
  * `docker info` answers (a running daemon), else podman when it is installed.
  */
-export function detectEngine(prefer?: string): { engine: Engine } | { problem: string } {
+function detectEngine(prefer?: string): { engine: Engine } | { problem: string } {
   if (prefer !== undefined && !ENGINES.includes(prefer as EngineName)) {
     return { problem: `--engine ${prefer}: unknown engine (known: ${ENGINES.join(', ')})` };
   }
