@@ -60,7 +60,16 @@ async function worker(kind, listFile) {
     run = (f) => {
       const res = lib.migrateFile(f, { cwd, factsCache, overlay: pending, options: { transforms: [], skip: [] } });
       if (pending) for (const o of res.files) pending.set(path.resolve(cwd, o.displayPath), o.content);
-      if (pending) reports.push({ path: res.path, status: res.status, reason: res.reason, changes: res.changes, warnings: res.warnings, diff: res.diff, files: res.files.map((o) => ({ path: o.displayPath, created: o.before === null })) });
+      if (pending)
+        reports.push({
+          path: res.path,
+          status: res.status,
+          reason: res.reason,
+          changes: res.changes,
+          warnings: res.warnings,
+          diff: res.diff,
+          files: res.files.map((o) => ({ path: o.displayPath, created: o.before === null })),
+        });
       if (res.status === 'error' || res.status === 'skipped') {
         const why = `${res.status}: ${String(res.reason).slice(0, 120)}`;
         reasons[why] = (reasons[why] ?? 0) + 1;
@@ -117,7 +126,11 @@ function quantile(sorted, q) {
   const hi = Math.ceil(i);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (i - lo);
 }
-const median = (xs) => quantile([...xs].sort((a, b) => a - b), 0.5);
+const median = (xs) =>
+  quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const int = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
 
@@ -145,7 +158,12 @@ function timed(cmd, args, opts = {}) {
     argv = ['-f', '%U %S %M', '-o', statFile, cmd, ...args];
   }
   const t = process.hrtime.bigint();
-  const r = spawnSync(file, argv, { cwd: opts.cwd ?? ROOT, stdio: ['ignore', opts.stdout ?? 'ignore', 'pipe'], maxBuffer: 64 * 2 ** 20, timeout: opts.timeout ?? 300_000 });
+  const r = spawnSync(file, argv, {
+    cwd: opts.cwd ?? ROOT,
+    stdio: ['ignore', opts.stdout ?? 'ignore', 'pipe'],
+    maxBuffer: 64 * 2 ** 20,
+    timeout: opts.timeout ?? 300_000,
+  });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   if (statFile) {
     try {
@@ -158,7 +176,11 @@ function timed(cmd, args, opts = {}) {
 }
 
 function runWorker(kind, listFile) {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--worker', kind, listFile], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 2 ** 20 });
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--worker', kind, listFile], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 16 * 2 ** 20,
+  });
   if (r.status !== 0) throw new Error(`worker ${kind} failed: ${r.stderr || r.error}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
@@ -203,7 +225,13 @@ function contextFiles(dir, rel = '', out = []) {
 const PORTS = [3000, 3001, 4000, 5000, 8000, 8080, 8081, 9000];
 const WORKDIRS = ['/app', '/usr/src/app', '/srv/app', '/home/node/app', '/opt/service', '/workspace'];
 const MAJORS = ['18', '20', '22', '24'];
-const COMMENTS = ['# install dependencies first for better caching', '# TODO: pin the base image digest', '# app sources', '# see docs/deploy.md', '# keep in sync with docker-compose.yml'];
+const COMMENTS = [
+  '# install dependencies first for better caching',
+  '# TODO: pin the base image digest',
+  '# app sources',
+  '# see docs/deploy.md',
+  '# keep in sync with docker-compose.yml',
+];
 const EXTRA = [
   (i) => `LABEL maintainer="team-${i % 37}@example.com"`,
   (i) => `LABEL org.opencontainers.image.version="1.${i % 30}.${i % 7}"`,
@@ -219,7 +247,10 @@ function vary(text, i, rng) {
   const escapeBacktick = /^#\s*escape\s*=\s*`/im.test(t);
   const hasHeredoc = /<<-?\s*["']?[A-Za-z_]/.test(t);
   // Base image tag: another major, same variant (alpine stays alpine: RUN apk needs it).
-  t = t.replace(/^(\s*FROM\s+(?:--platform=\S+\s+)?(?:docker\.io\/)?(?:library\/)?node:)(\d+)((?:\.\d+)*)(-[\w.-]+)?/gim, (_m, pre, _maj, _minor, variant) => `${pre}${MAJORS[Math.floor(rng() * MAJORS.length)]}${variant ?? ''}`);
+  t = t.replace(
+    /^(\s*FROM\s+(?:--platform=\S+\s+)?(?:docker\.io\/)?(?:library\/)?node:)(\d+)((?:\.\d+)*)(-[\w.-]+)?/gim,
+    (_m, pre, _maj, _minor, variant) => `${pre}${MAJORS[Math.floor(rng() * MAJORS.length)]}${variant ?? ''}`,
+  );
   // Port: every mention of the first exposed port (unprivileged ports only).
   const port = /^\s*EXPOSE\s+(\d+)/im.exec(t)?.[1];
   if (port && Number(port) >= 1024) {
@@ -246,7 +277,8 @@ function vary(text, i, rng) {
     const n = Math.floor(rng() * 4);
     for (let k = 0; k < n; k++) {
       const starts = [];
-      for (let j = Math.max(1, from + 1); j < lines.length; j++) if (/^\s*[A-Za-z]+\s/.test(lines[j]) && !cont(lines[j - 1])) starts.push(j);
+      for (let j = Math.max(1, from + 1); j < lines.length; j++)
+        if (/^\s*[A-Za-z]+\s/.test(lines[j]) && !cont(lines[j - 1])) starts.push(j);
       if (!starts.length) break;
       const at = starts[Math.floor(rng() * starts.length)];
       const c = COMMENTS[Math.floor(rng() * COMMENTS.length)];
@@ -310,7 +342,9 @@ async function main() {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const duPkg = createRequire(path.join(ROOT, 'package.json'))('dockerfile-utils/package.json');
   console.log(`dockerfile-migrate ${pkg.version} benchmark${quick ? ' (--quick: fewer runs and files)' : ''}`);
-  console.log(`machine: ${cpus[0]?.model?.trim() ?? 'unknown CPU'} x ${cpus.length} (available parallelism ${os.availableParallelism?.() ?? cpus.length}), ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, ${os.type()} ${os.release()} ${os.arch()}, node ${process.version}`);
+  console.log(
+    `machine: ${cpus[0]?.model?.trim() ?? 'unknown CPU'} x ${cpus.length} (available parallelism ${os.availableParallelism?.() ?? cpus.length}), ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, ${os.type()} ${os.release()} ${os.arch()}, node ${process.version}`,
+  );
   const loadStart = os.loadavg();
   console.log(`load average at the start: ${loadStart.map((x) => fmt(x, 2)).join(' ')}`);
   console.log('');
@@ -323,7 +357,8 @@ async function main() {
     timed(process.execPath, args); // warm the page cache
     for (let k = 0; k < COLD_RUNS; k++) {
       const r = timed(process.execPath, args, { rusage: true });
-      if (r.status !== 0 && !(args.includes('--dry-run') && r.status === 1)) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+      if (r.status !== 0 && !(args.includes('--dry-run') && r.status === 1))
+        throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
       ms.push(r.ms);
       if (r.maxRssMB) rss.push(r.maxRssMB);
     }
@@ -335,10 +370,15 @@ async function main() {
   const coldDry = corpusOnly ? null : cold([CLI, '--dry-run', '--quiet', example]);
 
   // -- Corpus -------------------------------------------------------------------------------
-  const sources = [...findDockerfiles(path.join(ROOT, 'fixtures')), ...findDockerfiles(path.join(ROOT, 'examples'))].map((file) => ({
-    file,
-    slug: path.relative(ROOT, path.dirname(file)).replace(/[\\/]/g, '_').replace(/^fixtures_/, ''),
-  }));
+  const sources = [...findDockerfiles(path.join(ROOT, 'fixtures')), ...findDockerfiles(path.join(ROOT, 'examples'))].map(
+    (file) => ({
+      file,
+      slug: path
+        .relative(ROOT, path.dirname(file))
+        .replace(/[\\/]/g, '_')
+        .replace(/^fixtures_/, ''),
+    }),
+  );
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dockerfile-migrate-bench-'));
   const cleanup = () => {
     if (!keep) fs.rmSync(tmp, { recursive: true, force: true });
@@ -358,7 +398,9 @@ async function main() {
     fs.writeFileSync(listAll, corpus.all.join('\n') + '\n');
     const dirA = path.join(tmp, 'corpus', 'a');
     if (corpusOnly) {
-      console.log(`corpus: ${tmp} (list-a.txt: ${int(N)} files, list-all.txt: ${int(BIG)} files); profile with e.g.\n  node --cpu-prof --cpu-prof-dir=${tmp}/prof scripts/bench.mjs --worker migrate ${listA}`);
+      console.log(
+        `corpus: ${tmp} (list-a.txt: ${int(N)} files, list-all.txt: ${int(BIG)} files); profile with e.g.\n  node --cpu-prof --cpu-prof-dir=${tmp}/prof scripts/bench.mjs --worker migrate ${listA}`,
+      );
       return;
     }
 
@@ -382,7 +424,10 @@ async function main() {
     }
     // The memory target: the CLI over every generated file (worker threads with bounded heaps).
     process.stderr.write(`bench: CLI end to end over ${int(BIG)} files...\n`);
-    const cliBig = timed(process.execPath, [CLI, '--dry-run', '--quiet', path.join(tmp, 'corpus')], { rusage: true, timeout: 900_000 });
+    const cliBig = timed(process.execPath, [CLI, '--dry-run', '--quiet', path.join(tmp, 'corpus')], {
+      rusage: true,
+      timeout: 900_000,
+    });
     if (cliBig.status === null || cliBig.status > 2) throw new Error(`CLI batch failed: ${cliBig.stderr.slice(0, 500)}`);
 
     // -- Peers ----------------------------------------------------------------------------
@@ -390,7 +435,11 @@ async function main() {
     const du = [];
     for (let k = 0; k < BATCH_RUNS; k++) du.push(runWorker('validate', listA));
     process.stderr.write(`bench: dockerfile-utils CLI on a ${DU_CLI_SAMPLE}-file sample...\n`);
-    const duBin = path.join(path.dirname(createRequire(path.join(ROOT, 'package.json')).resolve('dockerfile-utils/package.json')), 'bin', 'dockerfile-utils');
+    const duBin = path.join(
+      path.dirname(createRequire(path.join(ROOT, 'package.json')).resolve('dockerfile-utils/package.json')),
+      'bin',
+      'dockerfile-utils',
+    );
     const duCliMs = [];
     for (let k = 0; k < DU_CLI_SAMPLE; k++) {
       const f = corpus.a[Math.floor((k * corpus.a.length) / DU_CLI_SAMPLE)];
@@ -403,7 +452,20 @@ async function main() {
     let tallyNote = '';
     const tallyDir = path.join(tmp, 'tally');
     try {
-      execFileSync('npm', ['install', '--prefix', tallyDir, '--no-audit', '--no-fund', '--no-save', '--loglevel=error', '@wharflab/tally-linux-x64'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 180_000 });
+      execFileSync(
+        'npm',
+        [
+          'install',
+          '--prefix',
+          tallyDir,
+          '--no-audit',
+          '--no-fund',
+          '--no-save',
+          '--loglevel=error',
+          '@wharflab/tally-linux-x64',
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'], timeout: 180_000 },
+      );
       const bin = path.join(tallyDir, 'node_modules', '@wharflab', 'tally-linux-x64', 'bin', 'tally');
       if (!fs.existsSync(bin)) throw new Error(`no binary at ${bin}`);
       const version = execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
@@ -420,7 +482,14 @@ async function main() {
       const report = JSON.parse(fs.readFileSync(out, 'utf8'));
       const linted = report.files?.length ?? NaN;
       const ms = median(runs.map((r) => r.ms));
-      tally = { version, linted, ms, cpuMs: median(runs.map((r) => r.cpuMs)), maxRssMB: median(runs.map((r) => r.maxRssMB)), filesPerSec: N / (ms / 1000) };
+      tally = {
+        version,
+        linted,
+        ms,
+        cpuMs: median(runs.map((r) => r.cpuMs)),
+        maxRssMB: median(runs.map((r) => r.maxRssMB)),
+        filesPerSec: N / (ms / 1000),
+      };
       if (linted !== N) tallyNote = ` (its report lists ${linted} files with findings out of ${N})`;
     } catch (e) {
       tallyNote = `tally could not be installed or run (${String(e.message ?? e).split('\n')[0]}); skipped`;
@@ -444,19 +513,36 @@ async function main() {
     const loadEnd = os.loadavg();
     const busy = Math.max(loadStart[0], loadEnd[0]) > cpus.length;
     const st = batch[0].statuses;
-    console.log(`corpus: ${int(BIG)} Dockerfiles (the first ${int(N)} for the batch and the peers) from ${sources.length} sources under fixtures/ and examples/, generated in ${fmt(genS)} s`);
-    console.log(`statuses of the ${int(N)}-file batch: ${Object.entries(st).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    for (const [why, n] of Object.entries(batch[0].reasons).sort((x, y) => y[1] - x[1]).slice(0, 5)) console.log(`  ${n} x ${why}`);
-    if (busy) console.log(`WARNING: the machine was busy (load ${fmt(loadStart[0], 1)} at the start, ${fmt(loadEnd[0], 1)} at the end, on ${cpus.length} CPUs): wall-clock numbers are inflated; files per CPU-second is the steadier figure.`);
+    console.log(
+      `corpus: ${int(BIG)} Dockerfiles (the first ${int(N)} for the batch and the peers) from ${sources.length} sources under fixtures/ and examples/, generated in ${fmt(genS)} s`,
+    );
+    console.log(
+      `statuses of the ${int(N)}-file batch: ${Object.entries(st)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+    for (const [why, n] of Object.entries(batch[0].reasons)
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 5))
+      console.log(`  ${n} x ${why}`);
+    if (busy)
+      console.log(
+        `WARNING: the machine was busy (load ${fmt(loadStart[0], 1)} at the start, ${fmt(loadEnd[0], 1)} at the end, on ${cpus.length} CPUs): wall-clock numbers are inflated; files per CPU-second is the steadier figure.`,
+      );
     console.log('');
     console.log(`CLI cold start (median of ${COLD_RUNS} runs, min..max, max RSS)`);
-    const row = (label, r) => console.log(`  ${label.padEnd(50)} ${fmt(r.median).padStart(7)} ms  (${fmt(r.min)}..${fmt(r.max)}; ${fmt(r.rss, 0)} MB)`);
+    const row = (label, r) =>
+      console.log(`  ${label.padEnd(50)} ${fmt(r.median).padStart(7)} ms  (${fmt(r.min)}..${fmt(r.max)}; ${fmt(r.rss, 0)} MB)`);
     row('node -e 0 (reference)', coldNode);
     row('dockerfile-migrate --version', coldVersion);
     row('dockerfile-migrate --dry-run examples/express-api', coldDry);
     console.log('');
-    console.log(`Batch in one process: migrateFile, shared factsCache + overlay, reports kept, as src/cli/cli.ts does (${int(N)} files: median of ${BATCH_RUNS} runs)`);
-    console.log(`  ${'run'.padEnd(30)} ${'files/s'.padStart(8)} ${'files/CPU-s'.padStart(11)} ${'median'.padStart(9)} ${'p95'.padStart(9)} ${'mean'.padStart(9)} ${'total'.padStart(8)} ${'CPU'.padStart(8)} ${'peak rss'.padStart(9)} ${'maxRSS'.padStart(7)}`);
+    console.log(
+      `Batch in one process: migrateFile, shared factsCache + overlay, reports kept, as src/cli/cli.ts does (${int(N)} files: median of ${BATCH_RUNS} runs)`,
+    );
+    console.log(
+      `  ${'run'.padEnd(30)} ${'files/s'.padStart(8)} ${'files/CPU-s'.padStart(11)} ${'median'.padStart(9)} ${'p95'.padStart(9)} ${'mean'.padStart(9)} ${'total'.padStart(8)} ${'CPU'.padStart(8)} ${'peak rss'.padStart(9)} ${'maxRSS'.padStart(7)}`,
+    );
     const brow = (label, runs, n) =>
       console.log(
         `  ${label.padEnd(30)} ${fmt(pick(runs, 'filesPerSec'), 0).padStart(8)} ${fmt(n / (pick(runs, 'cpuMs') / 1000), 0).padStart(11)} ${(fmt(pick(runs, 'perFileMedianMs'), 2) + ' ms').padStart(9)} ${(fmt(pick(runs, 'perFileP95Ms'), 2) + ' ms').padStart(9)} ${(fmt(pick(runs, 'perFileMeanMs'), 2) + ' ms').padStart(9)} ` +
@@ -465,35 +551,79 @@ async function main() {
     brow(`${int(N)} files`, batch, N);
     brow(`${int(N)} files, no overlay/reports`, [batchLib], N);
     brow(`${int(BIG)} files`, big, BIG);
-    console.log(`  CLI end to end, dockerfile-migrate --dry-run --quiet <dir>, ${int(N)} files: ${fmt(cliMs / 1000, 1)} s = ${fmt(cliFps, 0)} files/s (${fmt(N / (median(cliRuns.map((r) => r.cpuMs)) / 1000), 0)} files/CPU-s), maxRSS ${fmt(median(cliRuns.map((r) => r.maxRssMB)), 0)} MB`);
-    console.log(`  CLI end to end, ${int(BIG)} files: ${fmt(cliBig.ms / 1000, 1)} s = ${fmt(bigFps, 0)} files/s, maxRSS ${fmt(peakBig, 0)} MB`);
+    console.log(
+      `  CLI end to end, dockerfile-migrate --dry-run --quiet <dir>, ${int(N)} files: ${fmt(cliMs / 1000, 1)} s = ${fmt(cliFps, 0)} files/s (${fmt(N / (median(cliRuns.map((r) => r.cpuMs)) / 1000), 0)} files/CPU-s), maxRSS ${fmt(median(cliRuns.map((r) => r.maxRssMB)), 0)} MB`,
+    );
+    console.log(
+      `  CLI end to end, ${int(BIG)} files: ${fmt(cliBig.ms / 1000, 1)} s = ${fmt(bigFps, 0)} files/s, maxRSS ${fmt(peakBig, 0)} MB`,
+    );
     console.log(`  library import ${fmt(pick(batch, 'importMs'), 0)} ms (not in the totals)`);
     console.log('');
-    console.log(`Peers on the same ${int(N)} files (ratio = dockerfile-migrate files/s / peer files/s; > 1 means dockerfile-migrate is faster)`);
-    console.log(`  ${'tool'.padEnd(52)} ${'files/s'.padStart(8)} ${'ratio'.padStart(7)} ${'files/CPU-s'.padStart(11)} ${'ratio'.padStart(7)}`);
+    console.log(
+      `Peers on the same ${int(N)} files (ratio = dockerfile-migrate files/s / peer files/s; > 1 means dockerfile-migrate is faster)`,
+    );
+    console.log(
+      `  ${'tool'.padEnd(52)} ${'files/s'.padStart(8)} ${'ratio'.padStart(7)} ${'files/CPU-s'.padStart(11)} ${'ratio'.padStart(7)}`,
+    );
     const prow = (label, fps, cpuFps, extra) =>
-      console.log(`  ${label.padEnd(52)} ${fmt(fps, 0).padStart(8)} ${(fmt(ours / fps, 2) + 'x').padStart(7)} ${fmt(cpuFps, 0).padStart(11)} ${(Number.isFinite(cpuFps) ? fmt(oursCpu / cpuFps, 2) + 'x' : '').padStart(7)}  ${extra}`);
-    prow('dockerfile-migrate <dir> (CLI, batch above)', ours, oursCpu, `in-process single-thread loop: ${fmt(inProcess, 0)} files/s`);
-    prow(`dockerfile-utils ${duPkg.version} validate() in one process`, duFps, duCpu, `per file median ${fmt(pick(du, 'perFileMedianMs'), 3)} ms; maxRSS ${fmt(pick(du, 'maxRssMB'), 0)} MB`);
-    prow(`dockerfile-utils ${duPkg.version} lint CLI (1 file/process)`, duCliFps, NaN, `mean ${fmt(duCliPerFile, 1)} ms/file over ${DU_CLI_SAMPLE} files (~${fmt((duCliPerFile * N) / 1000, 0)} s for ${int(N)})`);
-    if (tally) prow(`${tally.version.replace(/^tally version /, 'tally ').replace(/ \(.*/, '')} lint <dir> (median of ${TALLY_RUNS})`, tally.filesPerSec, N / (tally.cpuMs / 1000), `${fmt(tally.ms / 1000, 1)} s wall, ${fmt(tally.cpuMs / 1000, 1)} s CPU, maxRSS ${fmt(tally.maxRssMB, 0)} MB${tallyNote}`);
+      console.log(
+        `  ${label.padEnd(52)} ${fmt(fps, 0).padStart(8)} ${(fmt(ours / fps, 2) + 'x').padStart(7)} ${fmt(cpuFps, 0).padStart(11)} ${(Number.isFinite(cpuFps) ? fmt(oursCpu / cpuFps, 2) + 'x' : '').padStart(7)}  ${extra}`,
+      );
+    prow(
+      'dockerfile-migrate <dir> (CLI, batch above)',
+      ours,
+      oursCpu,
+      `in-process single-thread loop: ${fmt(inProcess, 0)} files/s`,
+    );
+    prow(
+      `dockerfile-utils ${duPkg.version} validate() in one process`,
+      duFps,
+      duCpu,
+      `per file median ${fmt(pick(du, 'perFileMedianMs'), 3)} ms; maxRSS ${fmt(pick(du, 'maxRssMB'), 0)} MB`,
+    );
+    prow(
+      `dockerfile-utils ${duPkg.version} lint CLI (1 file/process)`,
+      duCliFps,
+      NaN,
+      `mean ${fmt(duCliPerFile, 1)} ms/file over ${DU_CLI_SAMPLE} files (~${fmt((duCliPerFile * N) / 1000, 0)} s for ${int(N)})`,
+    );
+    if (tally)
+      prow(
+        `${tally.version.replace(/^tally version /, 'tally ').replace(/ \(.*/, '')} lint <dir> (median of ${TALLY_RUNS})`,
+        tally.filesPerSec,
+        N / (tally.cpuMs / 1000),
+        `${fmt(tally.ms / 1000, 1)} s wall, ${fmt(tally.cpuMs / 1000, 1)} s CPU, maxRSS ${fmt(tally.maxRssMB, 0)} MB${tallyNote}`,
+      );
     else console.log(`  tally: ${tallyNote}`);
     console.log('');
     // The peer named by the target is the `dockerfile-utils lint` command; its validate() library
     // call (one parse and lint, no file system, no diff) is shown for reference.
     const bestDu = duCliFps;
     console.log('Targets');
-    console.log(`  ${mark(coldDry.median < 150)}  CLI cold start, one file < 150 ms: ${fmt(coldDry.median)} ms (min ${fmt(coldDry.min)} ms)`);
+    console.log(
+      `  ${mark(coldDry.median < 150)}  CLI cold start, one file < 150 ms: ${fmt(coldDry.median)} ms (min ${fmt(coldDry.min)} ms)`,
+    );
     // The batch target, as the issue measures it (one process), and the CLI end to end, start-up included.
-    console.log(`  ${mark(inProcess >= 1000)}  batch >= 1,000 Dockerfiles/s on ${cpus.length} cores, ${int(N)} files in one process: ${fmt(inProcess, 0)} files/s`);
-    console.log(`  ${mark(ours >= 1000)}  the same through the CLI end to end (start-up, finding the files, printing the patch): ${fmt(ours, 0)} files/s`);
+    console.log(
+      `  ${mark(inProcess >= 1000)}  batch >= 1,000 Dockerfiles/s on ${cpus.length} cores, ${int(N)} files in one process: ${fmt(inProcess, 0)} files/s`,
+    );
+    console.log(
+      `  ${mark(ours >= 1000)}  the same through the CLI end to end (start-up, finding the files, printing the patch): ${fmt(ours, 0)} files/s`,
+    );
     console.log(`  ${mark(bigFps >= 1000)}  the CLI on ${int(BIG)} files: ${fmt(bigFps, 0)} files/s`);
     console.log(`  ${mark(peakBig < 200)}  peak memory < 200 MB for ${int(BIG)} files: ${fmt(peakBig, 0)} MB`);
-    console.log(`  ${mark(ours > bestDu)}  faster than dockerfile-utils lint: ${fmt(ours / bestDu, 2)}x (${fmt(ours, 0)} vs ${fmt(bestDu, 0)} files/s; its validate() in one process: ${fmt(duFps, 0)} files/s, ${fmt(ours / duFps, 2)}x)`);
-    if (tally) console.log(`  ${mark(ours > tally.filesPerSec)}  faster than tally: ${fmt(ours / tally.filesPerSec, 2)}x (${fmt(ours, 0)} vs ${fmt(tally.filesPerSec, 0)} files/s; per CPU-second ${fmt(oursCpu / (N / (tally.cpuMs / 1000)), 2)}x)`);
+    console.log(
+      `  ${mark(ours > bestDu)}  faster than dockerfile-utils lint: ${fmt(ours / bestDu, 2)}x (${fmt(ours, 0)} vs ${fmt(bestDu, 0)} files/s; its validate() in one process: ${fmt(duFps, 0)} files/s, ${fmt(ours / duFps, 2)}x)`,
+    );
+    if (tally)
+      console.log(
+        `  ${mark(ours > tally.filesPerSec)}  faster than tally: ${fmt(ours / tally.filesPerSec, 2)}x (${fmt(ours, 0)} vs ${fmt(tally.filesPerSec, 0)} files/s; per CPU-second ${fmt(oursCpu / (N / (tally.cpuMs / 1000)), 2)}x)`,
+      );
     else console.log('  n/a   faster than tally: tally not available');
     console.log('');
-    console.log(`bench took ${fmt((Date.now() - benchStart) / 1000, 0)} s; load average at the end ${loadEnd.map((x) => fmt(x, 2)).join(' ')}${keep ? `; corpus kept in ${tmp}` : ''}`);
+    console.log(
+      `bench took ${fmt((Date.now() - benchStart) / 1000, 0)} s; load average at the end ${loadEnd.map((x) => fmt(x, 2)).join(' ')}${keep ? `; corpus kept in ${tmp}` : ''}`,
+    );
   } finally {
     cleanup();
   }

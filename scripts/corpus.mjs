@@ -33,7 +33,8 @@ const group = (reason) => (reason ?? '(no reason)').replace(/\s*\([^()]*\)(; not
 
 function lintErrors(text) {
   const m = new Map();
-  for (const d of validate(text)) if (d.severity === 1) m.set(`${d.code}:${d.message}`, (m.get(`${d.code}:${d.message}`) ?? 0) + 1);
+  for (const d of validate(text))
+    if (d.severity === 1) m.set(`${d.code}:${d.message}`, (m.get(`${d.code}:${d.message}`) ?? 0) + 1);
   return m;
 }
 
@@ -54,7 +55,17 @@ function overlaid(dir, files) {
 const cwd = process.cwd();
 const started = performance.now();
 const found = discover(dirs, cwd);
-const counts = { files: found.files.length, parsed: 0, migrated: 0, unchanged: 0, skipped: 0, errors: 0, crashes: 0, idempotenceFailures: 0, lintRegressions: 0 };
+const counts = {
+  files: found.files.length,
+  parsed: 0,
+  migrated: 0,
+  unchanged: 0,
+  skipped: 0,
+  errors: 0,
+  crashes: 0,
+  idempotenceFailures: 0,
+  lintRegressions: 0,
+};
 const skippedBy = new Map();
 const errorsBy = new Map();
 const warningsBy = new Map();
@@ -125,14 +136,23 @@ for (const file of found.files) {
     const name = path.basename(abs);
     let again;
     try {
-      again = migrate({ dockerfile: res.output, context: gatherFacts(overlaid(dir, res.files), { dockerfileName: name }), path: file, options: { dockerfileName: name } });
+      again = migrate({
+        dockerfile: res.output,
+        context: gatherFacts(overlaid(dir, res.files), { dockerfileName: name }),
+        path: file,
+        options: { dockerfileName: name },
+      });
     } catch (e) {
       counts.crashes++;
       problems.push({ file, kind: 'crash', detail: `second run threw ${short(e)}` });
     }
     if (again && (again.output !== res.output || again.files.length)) {
       counts.idempotenceFailures++;
-      problems.push({ file, kind: 'idempotence failure', detail: again.output !== res.output ? again.diff : `second run would write ${again.files.map((f) => f.path).join(', ')}` });
+      problems.push({
+        file,
+        kind: 'idempotence failure',
+        detail: again.output !== res.output ? again.diff : `second run would write ${again.files.map((f) => f.path).join(', ')}`,
+      });
     }
   }
   const ms = performance.now() - t0;
@@ -144,11 +164,28 @@ const seconds = (performance.now() - started) / 1000;
 const failed = counts.crashes + counts.idempotenceFailures + counts.lintRegressions > 0;
 
 if (asJson) {
-  process.stdout.write(JSON.stringify({ ...counts, skippedBy: Object.fromEntries(skippedBy), warningsBy: Object.fromEntries(warningsBy), errorsBy: Object.fromEntries(errorsBy), problems, seconds, perFile: verbose ? perFile : undefined }, null, 2) + '\n');
+  process.stdout.write(
+    JSON.stringify(
+      {
+        ...counts,
+        skippedBy: Object.fromEntries(skippedBy),
+        warningsBy: Object.fromEntries(warningsBy),
+        errorsBy: Object.fromEntries(errorsBy),
+        problems,
+        seconds,
+        perFile: verbose ? perFile : undefined,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
 } else {
   const out = [];
   const row = (label, n) => out.push(`  ${label.padEnd(22)}${String(n).padStart(5)}`);
-  const sub = (m) => [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).forEach(([k, n]) => out.push(`      ${String(n).padStart(4)}  ${k}`));
+  const sub = (m) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .forEach(([k, n]) => out.push(`      ${String(n).padStart(4)}  ${k}`));
   if (verbose) for (const f of perFile) out.push(`${f.status.padEnd(10)} ${f.file}${f.reason ? `  (${f.reason})` : ''}`);
   out.push(`corpus: ${dirs.join(', ')}`);
   row('Dockerfiles', counts.files);
@@ -159,12 +196,17 @@ if (asJson) {
   sub(skippedBy);
   row('errors', counts.errors);
   sub(errorsBy);
-  row('warnings, by code', [...warningsBy.values()].reduce((a, b) => a + b, 0));
+  row(
+    'warnings, by code',
+    [...warningsBy.values()].reduce((a, b) => a + b, 0),
+  );
   sub(warningsBy);
   row('crashes', counts.crashes);
   row('idempotence failures', counts.idempotenceFailures);
   row('lint regressions', counts.lintRegressions);
-  out.push(`  time                  ${seconds.toFixed(2)} s${slowest.file ? ` (slowest ${slowest.file}, ${Math.round(slowest.ms)} ms)` : ''}`);
+  out.push(
+    `  time                  ${seconds.toFixed(2)} s${slowest.file ? ` (slowest ${slowest.file}, ${Math.round(slowest.ms)} ms)` : ''}`,
+  );
   for (const p of problems) out.push(`\n${p.kind}: ${p.file}\n${p.detail}`);
   process.stdout.write(out.join('\n') + '\n');
 }

@@ -55,26 +55,67 @@ function hostRegistry() {
  * checks that hold-back makes moot (`skip`: 'non-root', 'no-devdeps', 'smaller').
  */
 const APPS = [
-  { name: 'express-devdeps', port: 3811, paths: ['/health', '/api/items', '/api/items/2'], edit: 'src/routes/items.js', verify: true },
+  {
+    name: 'express-devdeps',
+    port: 3811,
+    paths: ['/health', '/api/items', '/api/items/2'],
+    edit: 'src/routes/items.js',
+    verify: true,
+  },
   { name: 'typescript-build', port: 3821, paths: ['/health', '/quotes'], edit: 'src/quotes.ts' },
   { name: 'yarn-classic', port: 3831, paths: ['/health', '/services'], edit: 'lib/services.js' },
   { name: 'pnpm-corepack', port: 3841, paths: ['/health', '/routes'], edit: 'routes.js' },
   { name: 'templates-static', port: 3851, paths: ['/health', '/', '/static/css/site.css', '/static/js/app.js'], edit: 'app.js' },
   { name: 'entrypoint-script', port: 3861, paths: ['/health'], edit: 'src/server.js' },
   { name: 'typescript-schema', port: 3881, paths: ['/health', '/schema/types'], edit: 'src/index.ts' },
-  { name: 'private-npmrc', port: 3871, paths: ['/health', '/invoices/7'], edit: 'server.js', buildArgs: { NPM_TOKEN }, secret: NPM_TOKEN },
-  { name: 'tsx-start', port: 3891, paths: ['/health', '/greet/Ada?lang=fr'], edit: 'src/greetings.ts', expect: { codes: ['split-stages/start-needs-dev-dependency'], skip: ['no-devdeps'] } },
+  {
+    name: 'private-npmrc',
+    port: 3871,
+    paths: ['/health', '/invoices/7'],
+    edit: 'server.js',
+    buildArgs: { NPM_TOKEN },
+    secret: NPM_TOKEN,
+  },
+  {
+    name: 'tsx-start',
+    port: 3891,
+    paths: ['/health', '/greet/Ada?lang=fr'],
+    edit: 'src/greetings.ts',
+    expect: { codes: ['split-stages/start-needs-dev-dependency'], skip: ['no-devdeps'] },
+  },
   { name: 'ts-node-paths', port: 3901, paths: ['/health', '/products', '/products/TEA-002'], edit: 'src/lib/catalog.ts' },
-  { name: 'prestart-hook', port: 3911, paths: ['/health', '/status'], edit: 'src/checks.ts', expect: { codes: ['split-stages/start-runs-build', 'non-root/start-writes-app'], skip: ['non-root', 'no-devdeps', 'smaller'] } },
+  {
+    name: 'prestart-hook',
+    port: 3911,
+    paths: ['/health', '/status'],
+    edit: 'src/checks.ts',
+    expect: {
+      codes: ['split-stages/start-runs-build', 'non-root/start-writes-app'],
+      skip: ['non-root', 'no-devdeps', 'smaller'],
+    },
+  },
   { name: 'dotenv-safe', port: 3921, paths: ['/health', '/settings'], edit: 'src/server.js' },
-  { name: 'config-production', port: 3931, paths: ['/health', '/settings', '/quote/team'], edit: 'lib/prices.js', expect: { codes: ['node-env/app-reads-node-env'], skip: [] } },
+  {
+    name: 'config-production',
+    port: 3931,
+    paths: ['/health', '/settings', '/quote/team'],
+    edit: 'lib/prices.js',
+    expect: { codes: ['node-env/app-reads-node-env'], skip: [] },
+  },
   { name: 'writes-logs-uploads', port: 3941, paths: ['/health', '/uploads'], edit: 'storage.js' },
   { name: 'run-generated', port: 3951, paths: ['/health', '/build-info', '/data'], edit: 'app.js' },
   { name: 'second-output', port: 3961, paths: ['/health', '/api/forecast', '/', '/static/app.js'], edit: 'src/forecast.ts' },
   { name: 'add-tarball', port: 3971, paths: ['/health', '/regions', '/assets/pin.svg'], edit: 'server.js' },
   { name: 'zero-deps', port: 3981, paths: ['/health', '/ping', '/since'], edit: 'index.js' },
   { name: 'vite-env-production', port: 3991, paths: ['/health', '/', '/api/orders'], edit: 'src/main.js' },
-  { name: 'yarn-berry-postinstall', port: 4001, paths: ['/health', '/bookmarks', '/bookmarks/2'], edit: 'src/bookmarks.js', buildArgs: { COREPACK_NPM_REGISTRY: hostRegistry() }, expect: { codes: ['split-stages/prune-unknown'], skip: ['no-devdeps', 'smaller'] } },
+  {
+    name: 'yarn-berry-postinstall',
+    port: 4001,
+    paths: ['/health', '/bookmarks', '/bookmarks/2'],
+    edit: 'src/bookmarks.js',
+    buildArgs: { COREPACK_NPM_REGISTRY: hostRegistry() },
+    expect: { codes: ['split-stages/prune-unknown'], skip: ['no-devdeps', 'smaller'] },
+  },
   { name: 'stale-lockfile', port: 4011, paths: ['/health', '/format/93784000'], edit: 'index.js' },
 ];
 
@@ -123,7 +164,8 @@ function podmanCommitted(out) {
 const ENGINE_SPECS = {
   docker: {
     available: () => spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 30000 }).status === 0,
-    version: () => `Docker ${(spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' }).stdout ?? '').trim()} (BuildKit)`,
+    version: () =>
+      `Docker ${(spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' }).stdout ?? '').trim()} (BuildKit)`,
     buildFlags: ['--progress=plain', '--force-rm', '--network', 'host'],
     rmContainer: (name) => ['rm', '-f', name],
     imageExists: (ref) => spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}}', ref], { stdio: 'ignore' }).status === 0,
@@ -134,7 +176,8 @@ const ENGINE_SPECS = {
   },
   podman: {
     available: () => spawnSync('podman', ['--version'], { timeout: 30000 }).status === 0,
-    version: () => `podman ${(spawnSync('podman', ['--version'], { encoding: 'utf8' }).stdout ?? '').trim().replace(/^podman version /, '')}`,
+    version: () =>
+      `podman ${(spawnSync('podman', ['--version'], { encoding: 'utf8' }).stdout ?? '').trim().replace(/^podman version /, '')}`,
     buildFlags: ['--network', 'host', '--pull=never', '--force-rm'],
     rmContainer: (name) => ['rm', '-f', '-t', '0', name],
     imageExists: (ref) => spawnSync('podman', ['image', 'exists', ref]).status === 0,
@@ -166,7 +209,12 @@ function engineSync(args, engine = ENGINE) {
 }
 function allImageIds(engine = ENGINE) {
   const r = engineSync(['images', '-a', '-q', '--no-trunc'], engine);
-  return new Set((r.stdout ?? '').split('\n').map((s) => s.trim().replace(/^sha256:/, '')).filter(Boolean));
+  return new Set(
+    (r.stdout ?? '')
+      .split('\n')
+      .map((s) => s.trim().replace(/^sha256:/, ''))
+      .filter(Boolean),
+  );
 }
 function removeContainer(name, engine = ENGINE) {
   engineSync(ENGINE_SPECS[engine].rmContainer(name), engine);
@@ -188,8 +236,12 @@ function removeCreatedIds(engine = ENGINE) {
   const ids = created[engine].ids;
   if (engine === 'podman' && ids.length) {
     // An interrupted podman build leaves a build container named after the step image it started from.
-    const names = (engineSync(['ps', '-a', '--external', '--format', '{{.Names}}'], engine).stdout ?? '').split('\n').map((n) => n.trim());
-    const ours = names.filter((n) => ids.some((id) => new RegExp(`^${id.slice(0, 11)}[0-9a-f]{0,53}-working-container(-\\d+)?$`).test(n)));
+    const names = (engineSync(['ps', '-a', '--external', '--format', '{{.Names}}'], engine).stdout ?? '')
+      .split('\n')
+      .map((n) => n.trim());
+    const ours = names.filter((n) =>
+      ids.some((id) => new RegExp(`^${id.slice(0, 11)}[0-9a-f]{0,53}-working-container(-\\d+)?$`).test(n)),
+    );
     if (ours.length) engineSync(['rm', '-f', ...ours], engine);
   }
   for (let i = ids.length - 1; i >= 0; i--) engineSync(['rmi', ids[i]], engine);
@@ -263,14 +315,28 @@ function run(cmd, args, { timeoutMs = 120000, cwd = ROOT, env } = {}) {
   });
 }
 
-const lastLines = (s, n = 25) => s.trimEnd().split('\n').slice(-n).map((l) => `    | ${l}`).join('\n');
-const NETWORK_ERROR = /ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|ECONNREFUSED|socket hang up|network (timeout|error)|fetch failed|ERR_SOCKET|\b50[234]\b|Request timeout|getaddrinfo|TLS|ESOCKETTIMEDOUT|There appears to be trouble with your network/i;
+const lastLines = (s, n = 25) =>
+  s
+    .trimEnd()
+    .split('\n')
+    .slice(-n)
+    .map((l) => `    | ${l}`)
+    .join('\n');
+const NETWORK_ERROR =
+  /ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|ECONNREFUSED|socket hang up|network (timeout|error)|fetch failed|ERR_SOCKET|\b50[234]\b|Request timeout|getaddrinfo|TLS|ESOCKETTIMEDOUT|There appears to be trouble with your network/i;
 
 /** The line of a build log that says what went wrong (BuildKit's `ERROR:`, npm's `npm error`, …). */
 function errorLine(out) {
-  const lines = out.split('\n').map((l) => l.replace(/^#\d+ \d+\.\d+ /, '').trim()).filter(Boolean);
+  const lines = out
+    .split('\n')
+    .map((l) => l.replace(/^#\d+ \d+\.\d+ /, '').trim())
+    .filter(Boolean);
   return (
-    lines.find((l) => /^npm error (Missing|Invalid)|YN0009|: not found$|Cannot find module|EACCES|ENOENT/.test(l) && !/^(ERROR|Error|#)/.test(l)) ??
+    lines.find(
+      (l) =>
+        /^npm error (Missing|Invalid)|YN0009|: not found$|Cannot find module|EACCES|ENOENT/.test(l) &&
+        !/^(ERROR|Error|#)/.test(l),
+    ) ??
     lines.find((l) => /^ERROR:|^ERROR \[|^Error: /.test(l)) ??
     lines.find((l) => /^npm (error|ERR!)|YN0001|Cannot find module|EACCES|ENOENT/.test(l)) ??
     lines.findLast((l) => /error/i.test(l)) ??
@@ -294,7 +360,10 @@ async function build(app, step, { dockerfile, context, tag, buildArgs = {} }) {
       const id = engineSync(['image', 'inspect', '--format', '{{.Id}}', tag]).stdout?.trim();
       if (id) noteImageId(id);
     }
-    fs.appendFileSync(path.join(WORK, ENGINE, `${app}.log`), `\n===== ${step} (attempt ${attempt}) exit ${last.code}, ${(last.ms / 1000).toFixed(1)} s\n${last.out}`);
+    fs.appendFileSync(
+      path.join(WORK, ENGINE, `${app}.log`),
+      `\n===== ${step} (attempt ${attempt}) exit ${last.code}, ${(last.ms / 1000).toFixed(1)} s\n${last.out}`,
+    );
     if (last.code === 0) return last;
     if (!NETWORK_ERROR.test(last.out) || attempt === NETWORK_ATTEMPTS) break;
     console.log(`  ${app}: ${step}: network trouble, retrying (${attempt + 1}/${NETWORK_ATTEMPTS})`);
@@ -340,8 +409,15 @@ async function waitForHttp(container, port) {
     await new Promise((r) => setTimeout(r, 250));
   }
   const logs = (await run(ENGINE, ['logs', container])).out.replace(/^npm notice.*\n?/gm, '');
-  const cause = logs.split('\n').reverse().find((l) => /^\w*Error\b|^Error:/.test(l.trim()))?.trim();
-  return { why: `no answer on port ${port} (${last || 'the container exited'})${cause ? `: ${cause}` : ''}`, log: lastLines(logs, 15) };
+  const cause = logs
+    .split('\n')
+    .reverse()
+    .find((l) => /^\w*Error\b|^Error:/.test(l.trim()))
+    ?.trim();
+  return {
+    why: `no answer on port ${port} (${last || 'the container exited'})${cause ? `: ${cause}` : ''}`,
+    log: lastLines(logs, 15),
+  };
 }
 
 async function get(port, p) {
@@ -389,7 +465,10 @@ async function runApp(app) {
   fs.cpSync(src, migDir, { recursive: true });
   const pkg = JSON.parse(fs.readFileSync(path.join(src, 'package.json'), 'utf8'));
   const devDeps = Object.keys(pkg.devDependencies ?? {});
-  const tags = { original: `localhost/dfm-e2e-${app.name}:original-${RUN_ID}`, migrated: `localhost/dfm-e2e-${app.name}:migrated-${RUN_ID}` };
+  const tags = {
+    original: `localhost/dfm-e2e-${app.name}:original-${RUN_ID}`,
+    migrated: `localhost/dfm-e2e-${app.name}:migrated-${RUN_ID}`,
+  };
   const ports = { original: app.port + PORT_OFFSET, migrated: app.port + PORT_OFFSET + 1 };
   const buildArgs = app.buildArgs ?? {};
 
@@ -402,28 +481,37 @@ async function runApp(app) {
     throw new StepError(app.name, 'migrate', `the CLI printed no JSON (exit ${mig.code})`, lastLines(mig.out));
   }
   const file = report.files?.[0];
-  if (mig.code !== 0 || !['migrated', 'unchanged', 'skipped'].includes(file?.status)) throw new StepError(app.name, 'migrate', `exit ${mig.code}, status ${file?.status} ${file?.reason ?? ''}`);
+  if (mig.code !== 0 || !['migrated', 'unchanged', 'skipped'].includes(file?.status))
+    throw new StepError(app.name, 'migrate', `exit ${mig.code}, status ${file?.status} ${file?.reason ?? ''}`);
   if (file.status !== 'migrated') {
     row.declined = `${file.status}${file.reason ? `: ${file.reason}` : ''}`;
     console.log(`  info the CLI left the Dockerfile as it was (${row.declined})`);
   } else fs.writeFileSync(path.join(WORK, ENGINE, `${app.name}.diff`), file.diff);
-  for (const w of file.warnings ?? []) console.log(`  info warning ${w.code ?? w.transform ?? ''}: ${(w.message ?? '').split('\n')[0].slice(0, 200)}`);
+  for (const w of file.warnings ?? [])
+    console.log(`  info warning ${w.code ?? w.transform ?? ''}: ${(w.message ?? '').split('\n')[0].slice(0, 200)}`);
   // Where the tool must hold back (the app needs what a lean image leaves out), the report says so
   // with the expected reason codes, and the checks that hold-back makes moot are not run.
   const expected = app.expect ?? { codes: [], skip: [] };
   const said = new Set((file.warnings ?? []).map((w) => `${w.transform}/${w.code}`));
-  for (const c of expected.codes) check(`the report holds back with ${c}`, said.has(c), said.has(c) ? '' : `warnings: ${[...said].join(', ') || '(none)'}`);
+  for (const c of expected.codes)
+    check(`the report holds back with ${c}`, said.has(c), said.has(c) ? '' : `warnings: ${[...said].join(', ') || '(none)'}`);
   const skipped = (what) => expected.skip.includes(what);
 
   // 2. the original: builds and answers (the proof that the app works before any migration)
-  const b1 = await build(app.name, 'build original', { dockerfile: path.join(origDir, 'Dockerfile'), context: origDir, tag: tags.original, buildArgs });
+  const b1 = await build(app.name, 'build original', {
+    dockerfile: path.join(origDir, 'Dockerfile'),
+    context: origDir,
+    tag: tags.original,
+    buildArgs,
+  });
   const c1 = await startContainer(app.name, 'original', tags.original, ports.original);
   const down = await waitForHttp(c1, ports.original);
   if (down) throw new StepError(app.name, 'start original', down.why, down.log);
   const originals = {};
   for (const p of app.paths) {
     originals[p] = await get(ports.original, p);
-    if (originals[p].status >= 400) throw new StepError(app.name, 'original', `GET ${p} answered ${originals[p].status}`, originals[p].body.slice(0, 300));
+    if (originals[p].status >= 400)
+      throw new StepError(app.name, 'original', `GET ${p} answered ${originals[p].status}`, originals[p].body.slice(0, 300));
   }
   row.original = true;
   check('original image builds and answers', true, `${secs(b1.ms)}, ${app.paths.length} requests`);
@@ -436,7 +524,12 @@ async function runApp(app) {
   // 3. the migrated image: builds, answers the same requests the same way
   let b2;
   try {
-    b2 = await build(app.name, 'build migrated', { dockerfile: path.join(migDir, 'Dockerfile'), context: migDir, tag: tags.migrated, buildArgs });
+    b2 = await build(app.name, 'build migrated', {
+      dockerfile: path.join(migDir, 'Dockerfile'),
+      context: migDir,
+      tag: tags.migrated,
+      buildArgs,
+    });
     row.migratedBuilds = true;
     check('migrated image builds', true, `original ${secs(b1.ms)}, migrated ${secs(b2.ms)}`);
   } catch (e) {
@@ -446,7 +539,10 @@ async function runApp(app) {
     removeContainer(c1);
     return row;
   }
-  row.size = { original: Number(await inspect(tags.original, '{{.Size}}')), migrated: Number(await inspect(tags.migrated, '{{.Size}}')) };
+  row.size = {
+    original: Number(await inspect(tags.original, '{{.Size}}')),
+    migrated: Number(await inspect(tags.migrated, '{{.Size}}')),
+  };
   const c2 = await startContainer(app.name, 'migrated', tags.migrated, ports.migrated);
   const migratedDown = await waitForHttp(c2, ports.migrated);
   check('migrated container answers', !migratedDown, migratedDown?.why ?? '');
@@ -458,7 +554,11 @@ async function runApp(app) {
       const [a, b] = [originals[p], await get(ports.migrated, p)];
       const same = comparable(a) === comparable(b);
       if (!same) row.same = false;
-      check(`GET ${p} answers the same`, same, same ? `${b.status} ${b.type}` : `original ${comparable(a).slice(0, 200)} | migrated ${comparable(b).slice(0, 200)}`);
+      check(
+        `GET ${p} answers the same`,
+        same,
+        same ? `${b.status} ${b.type}` : `original ${comparable(a).slice(0, 200)} | migrated ${comparable(b).slice(0, 200)}`,
+      );
     }
     health.migrated = JSON.parse((await get(ports.migrated, '/health')).body);
   } else row.same = false;
@@ -469,8 +569,14 @@ async function runApp(app) {
   const configUser = await inspect(tags.migrated, '{{.Config.User}}');
   const nonRoot = configUser !== '' && !/^(root|0)(:|$)/.test(configUser) && health.migrated.user !== 'root';
   if (skipped('non-root')) console.log('  info non-root not expected: the tool holds back (see the codes above)');
-  else check('migrated image runs as non-root', nonRoot, `USER ${configUser || '(none)'}, /health says ${health.migrated.user ?? '(no answer)'} (original: ${health.original.user})`);
-  const probe = `const fs=require('fs');const d=${JSON.stringify(devDeps)};const pn=fs.existsSync('node_modules/.pnpm')?fs.readdirSync('node_modules/.pnpm'):[];` +
+  else
+    check(
+      'migrated image runs as non-root',
+      nonRoot,
+      `USER ${configUser || '(none)'}, /health says ${health.migrated.user ?? '(no answer)'} (original: ${health.original.user})`,
+    );
+  const probe =
+    `const fs=require('fs');const d=${JSON.stringify(devDeps)};const pn=fs.existsSync('node_modules/.pnpm')?fs.readdirSync('node_modules/.pnpm'):[];` +
     `console.log(JSON.stringify(d.filter(n=>fs.existsSync('node_modules/'+n)||pn.some(e=>e.startsWith(n.replace('/','+')+'@')))))`;
   const inImage = {};
   for (const v of ['original', 'migrated']) {
@@ -479,9 +585,20 @@ async function runApp(app) {
     inImage[v] = JSON.parse(r.out.trim().split('\n').at(-1));
   }
   if (skipped('no-devdeps')) console.log(`  info devDependencies kept on purpose: [${inImage.migrated.join(', ')}]`);
-  else check('migrated image holds no devDependency', inImage.migrated.length === 0, `migrated: [${inImage.migrated.join(', ')}], original: [${inImage.original.join(', ')}]`);
-  if (skipped('smaller')) console.log(`  info size: ${mb(row.size.original)} → ${mb(row.size.migrated)} (not expected to shrink: the tool holds back)`);
-  else check('migrated image is smaller', row.size.migrated < row.size.original, `${mb(row.size.original)} → ${mb(row.size.migrated)}`);
+  else
+    check(
+      'migrated image holds no devDependency',
+      inImage.migrated.length === 0,
+      `migrated: [${inImage.migrated.join(', ')}], original: [${inImage.original.join(', ')}]`,
+    );
+  if (skipped('smaller'))
+    console.log(`  info size: ${mb(row.size.original)} → ${mb(row.size.migrated)} (not expected to shrink: the tool holds back)`);
+  else
+    check(
+      'migrated image is smaller',
+      row.size.migrated < row.size.original,
+      `${mb(row.size.original)} → ${mb(row.size.migrated)}`,
+    );
   if (app.secret) {
     for (const v of ['original', 'migrated']) {
       const hist = await run(ENGINE, ['history', '--no-trunc', '--format', '{{.CreatedBy}}', tags[v]]);
@@ -492,18 +609,35 @@ async function runApp(app) {
         '0',
       );
       const r = JSON.parse(files.out.trim().split('\n').at(-1) || '{}');
-      const leaks = [hist.out.includes(app.secret) && 'history', conf.out.includes(app.secret) && 'config', ...(r.hits ?? [])].filter(Boolean);
+      const leaks = [
+        hist.out.includes(app.secret) && 'history',
+        conf.out.includes(app.secret) && 'config',
+        ...(r.hits ?? []),
+      ].filter(Boolean);
       if (v === 'migrated') {
         check('migrated image holds no .npmrc', r.npmrc === false);
         check('migrated image holds no NPM_TOKEN', leaks.length === 0, leaks.length ? `found in ${leaks.join(', ')}` : '');
-      } else console.log(`  info original image: .npmrc ${r.npmrc ? 'present' : 'absent'}, token ${leaks.length ? `in ${leaks.join(', ')}` : 'absent'}`);
+      } else
+        console.log(
+          `  info original image: .npmrc ${r.npmrc ? 'present' : 'absent'}, token ${leaks.length ? `in ${leaks.join(', ')}` : 'absent'}`,
+        );
     }
   }
 
   // 5. edit one source file, rebuild both: the migrated installs must come from the layer cache
   for (const dir of [origDir, migDir]) fs.appendFileSync(path.join(dir, app.edit), `\n// edited ${RUN_ID}\n`);
-  const r1 = await build(app.name, 'rebuild original after an edit', { dockerfile: path.join(origDir, 'Dockerfile'), context: origDir, tag: tags.original, buildArgs });
-  const r2 = await build(app.name, 'rebuild migrated after an edit', { dockerfile: path.join(migDir, 'Dockerfile'), context: migDir, tag: tags.migrated, buildArgs });
+  const r1 = await build(app.name, 'rebuild original after an edit', {
+    dockerfile: path.join(origDir, 'Dockerfile'),
+    context: origDir,
+    tag: tags.original,
+    buildArgs,
+  });
+  const r2 = await build(app.name, 'rebuild migrated after an edit', {
+    dockerfile: path.join(migDir, 'Dockerfile'),
+    context: migDir,
+    tag: tags.migrated,
+    buildArgs,
+  });
   row.rebuild = { original: r1.ms, migrated: r2.ms };
   const inst = { original: installs(spec().steps(r1.out)), migrated: installs(spec().steps(r2.out)) };
   const state = (list) => (!list.length ? '?' : list.every((s) => s.cached) ? 'cached' : 're-ran');
@@ -512,7 +646,9 @@ async function runApp(app) {
   check(
     `migrated rebuild takes the install from the cache`,
     row.install.migrated === 'cached',
-    inst.migrated.length ? `${describe(inst.migrated)} (original: ${describe(inst.original) || 'no install step'})` : 'no install step found in the build log',
+    inst.migrated.length
+      ? `${describe(inst.migrated)} (original: ${describe(inst.original) || 'no install step'})`
+      : 'no install step found in the build log',
   );
   removeImage(tags.original);
   removeImage(tags.migrated);
@@ -531,11 +667,19 @@ async function runApp(app) {
  */
 function verifyLeftovers(pid) {
   const mark = new RegExp(`dockerfile-migrate-verify[-:]${pid}-`);
-  const containers = (engineSync(['ps', '-a', '--format', '{{.Names}}']).stdout ?? '').split('\n').map((n) => n.trim()).filter((n) => mark.test(n));
-  const tags = (engineSync(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout ?? '').split('\n').map((t) => t.trim()).filter((t) => mark.test(t));
+  const containers = (engineSync(['ps', '-a', '--format', '{{.Names}}']).stdout ?? '')
+    .split('\n')
+    .map((n) => n.trim())
+    .filter((n) => mark.test(n));
+  const tags = (engineSync(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout ?? '')
+    .split('\n')
+    .map((t) => t.trim())
+    .filter((t) => mark.test(t));
   if (containers.length) engineSync([...spec().rmContainer(containers[0]).slice(0, -1), ...containers]);
   if (tags.length) engineSync(['rmi', '-f', ...tags]);
-  return [tags.length && `images ${tags.join(', ')}`, containers.length && `containers ${containers.join(', ')}`].filter(Boolean).join('; ');
+  return [tags.length && `images ${tags.join(', ')}`, containers.length && `containers ${containers.join(', ')}`]
+    .filter(Boolean)
+    .join('; ');
 }
 
 async function runVerify(app) {
@@ -546,12 +690,35 @@ async function runVerify(app) {
   };
   const dir = path.join(WORK, ENGINE, `verify-${app.name}`);
   fs.cpSync(path.join(APPS_DIR, app.name), dir, { recursive: true });
-  const snapshot = () => fs.readdirSync(dir, { recursive: true }).sort().map((f) => { const p = path.join(dir, f); return fs.statSync(p).isFile() ? `${f}:${fs.readFileSync(p, 'utf8').length}:${fs.readFileSync(p, 'utf8')}` : f; }).join('\n');
+  const snapshot = () =>
+    fs
+      .readdirSync(dir, { recursive: true })
+      .sort()
+      .map((f) => {
+        const p = path.join(dir, f);
+        return fs.statSync(p).isFile() ? `${f}:${fs.readFileSync(p, 'utf8').length}:${fs.readFileSync(p, 'utf8')}` : f;
+      })
+      .join('\n');
   const filesBefore = snapshot();
   let r;
   const leftovers = [];
   for (let attempt = 1; attempt <= NETWORK_ATTEMPTS; attempt++) {
-    r = await run(process.execPath, [CLI, '--verify', '--engine', ENGINE, '--verify-url', '/health', '--verify-cmd', `node -e 'require("express")'`, '--json', dir], { timeoutMs: BUILD_TIMEOUT_MS * 2 });
+    r = await run(
+      process.execPath,
+      [
+        CLI,
+        '--verify',
+        '--engine',
+        ENGINE,
+        '--verify-url',
+        '/health',
+        '--verify-cmd',
+        `node -e 'require("express")'`,
+        '--json',
+        dir,
+      ],
+      { timeoutMs: BUILD_TIMEOUT_MS * 2 },
+    );
     fs.appendFileSync(path.join(WORK, ENGINE, 'verify.log'), `\n===== attempt ${attempt} exit ${r.code}\n${r.out}`);
     leftovers.push(verifyLeftovers(r.pid));
     if (r.code === 0 || !NETWORK_ERROR.test(r.out) || attempt === NETWORK_ATTEMPTS) break;
@@ -565,11 +732,19 @@ async function runVerify(app) {
     v = null;
   }
   if (!v) {
-    check('a JSON report with a verdict', false, `exit ${r.code}, ${r.out.trim() ? `no JSON: ${lastLines(r.out, 3).trim()}` : 'nothing printed'}`);
+    check(
+      'a JSON report with a verdict',
+      false,
+      `exit ${r.code}, ${r.out.trim() ? `no JSON: ${lastLines(r.out, 3).trim()}` : 'nothing printed'}`,
+    );
   } else {
     check('exit 0', r.code === 0, `exit ${r.code}`);
     check('both images build', v?.before?.builds === true && v?.after?.builds === true, v?.summary);
-    check('smoke test passes on both', v?.before?.smoke?.passed === true && v?.after?.smoke?.passed === true, `${v?.before?.smoke?.detail} / ${v?.after?.smoke?.detail}`);
+    check(
+      'smoke test passes on both',
+      v?.before?.smoke?.passed === true && v?.after?.smoke?.passed === true,
+      `${v?.before?.smoke?.detail} / ${v?.after?.smoke?.detail}`,
+    );
     check('sizes reported, migrated smaller', v?.after?.size > 0 && v.after.size < v.before.size, v?.summary);
     check('summary line', /^image \d+ MB → \d+ MB, smoke test passed$/.test(v?.summary ?? ''), v?.summary);
   }
@@ -578,9 +753,20 @@ async function runVerify(app) {
 
   // The smoke test can fail: a devDependency is not in the migrated image.
   const devDep = Object.keys(JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).devDependencies ?? {})[0];
-  const neg = await run(process.execPath, [CLI, '--verify', '--engine', ENGINE, '--verify-cmd', `node -e 'require("${devDep}")'`, '--markdown', dir], { timeoutMs: BUILD_TIMEOUT_MS * 2 });
+  const neg = await run(
+    process.execPath,
+    [CLI, '--verify', '--engine', ENGINE, '--verify-cmd', `node -e 'require("${devDep}")'`, '--markdown', dir],
+    { timeoutMs: BUILD_TIMEOUT_MS * 2 },
+  );
   fs.appendFileSync(path.join(WORK, ENGINE, 'verify.log'), `\n===== negative exit ${neg.code}\n${neg.out}`);
-  check('a failing smoke test exits 2 and says so in markdown', neg.code === 2 && new RegExp(`\\*\\*verify\\*\\* \\(${ENGINE}\\): ❌ image \\d+ MB → \\d+ MB, smoke test FAILED: exit 1: .*Cannot find module`).test(neg.out), `exit ${neg.code}`);
+  check(
+    'a failing smoke test exits 2 and says so in markdown',
+    neg.code === 2 &&
+      new RegExp(
+        `\\*\\*verify\\*\\* \\(${ENGINE}\\): ❌ image \\d+ MB → \\d+ MB, smoke test FAILED: exit 1: .*Cannot find module`,
+      ).test(neg.out),
+    `exit ${neg.code}`,
+  );
   const leftAfterNeg = verifyLeftovers(neg.pid);
   check('still nothing left behind', !leftAfterNeg, leftAfterNeg);
   return row;
@@ -591,7 +777,10 @@ async function runVerify(app) {
 // ---------------------------------------------------------------------------------------------
 
 function table(rows) {
-  const lines = ['| app | original image | migrated image | ratio | rebuild after a source edit: original | migrated | dependency install on that rebuild |', '| --- | ---: | ---: | ---: | ---: | ---: | --- |'];
+  const lines = [
+    '| app | original image | migrated image | ratio | rebuild after a source edit: original | migrated | dependency install on that rebuild |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
   for (const r of rows) {
     if (r.declined) {
       lines.push(`| ${r.app} | – | – | – | left as it was: ${r.declined} | | |`);
@@ -599,11 +788,15 @@ function table(rows) {
     }
     if (!r.size || !r.rebuild) {
       const why = r.failed ?? r.checks.find((c) => !c.ok)?.detail ?? '?';
-      lines.push(`| ${r.app} | ${r.size ? mb(r.size.original) : '–'} | ${r.size ? mb(r.size.migrated) : '–'} | – | failed: ${why.replace(/\|/g, '\\|').split('\n')[0].slice(0, 160)} | | |`);
+      lines.push(
+        `| ${r.app} | ${r.size ? mb(r.size.original) : '–'} | ${r.size ? mb(r.size.migrated) : '–'} | – | failed: ${why.replace(/\|/g, '\\|').split('\n')[0].slice(0, 160)} | | |`,
+      );
       continue;
     }
     const broken = r.checks.some((c) => !c.ok) ? ' ⚠️ failed checks' : '';
-    lines.push(`| ${r.app}${broken} | ${mb(r.size.original)} | ${mb(r.size.migrated)} | ${(r.size.migrated / r.size.original).toFixed(2)} | ${secs(r.rebuild.original)} | ${secs(r.rebuild.migrated)} | ${r.install.original} → ${r.install.migrated} |`);
+    lines.push(
+      `| ${r.app}${broken} | ${mb(r.size.original)} | ${mb(r.size.migrated)} | ${(r.size.migrated / r.size.original).toFixed(2)} | ${secs(r.rebuild.original)} | ${secs(r.rebuild.migrated)} | ${r.install.original} → ${r.install.migrated} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -611,11 +804,16 @@ function table(rows) {
 /** Per app: does the original work, does the migration build, does it answer the same. */
 function summary(rows) {
   const yn = (v) => (v === true ? 'yes' : v === false ? 'NO' : '–');
-  const lines = ['| app | original works | migrated builds | answers the same | other failed checks |', '| --- | --- | --- | --- | --- |'];
+  const lines = [
+    '| app | original works | migrated builds | answers the same | other failed checks |',
+    '| --- | --- | --- | --- | --- |',
+  ];
   for (const r of rows) {
     const core = /^(original image builds and answers|migrated image builds|migrated container answers|GET .* answers the same)$/;
     const other = r.checks.filter((c) => !c.ok && !core.test(c.name)).map((c) => c.name);
-    lines.push(`| ${r.app} | ${yn(r.original)} | ${r.declined ? `left as it was (${r.declined})` : yn(r.migratedBuilds)} | ${r.declined ? '–' : yn(r.same)} | ${other.join('; ') || (r.failed ? r.failed.split('\n')[0].slice(0, 120) : '')} |`);
+    lines.push(
+      `| ${r.app} | ${yn(r.original)} | ${r.declined ? `left as it was (${r.declined})` : yn(r.migratedBuilds)} | ${r.declined ? '–' : yn(r.same)} | ${other.join('; ') || (r.failed ? r.failed.split('\n')[0].slice(0, 120) : '')} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -641,7 +839,10 @@ function writeReadme(results, minutes, failures) {
 
 /** The engines to run on: E2E_ENGINES in its order, else every available one, docker first. */
 function pickEngines() {
-  const asked = (process.env.E2E_ENGINES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const asked = (process.env.E2E_ENGINES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = asked.filter((e) => !KNOWN_ENGINES.includes(e));
   if (unknown.length) {
     console.error(`e2e: E2E_ENGINES: unknown engine ${unknown.join(', ')} (known: ${KNOWN_ENGINES.join(', ')})`);
@@ -650,14 +851,18 @@ function pickEngines() {
   if (asked.length) {
     const missing = asked.filter((e) => !ENGINE_SPECS[e].available());
     if (missing.length) {
-      console.error(`e2e: ${missing.map((e) => `${e} is not available: run \`${ENGINE_SPECS[e].setup}\` as root first`).join('; ')}`);
+      console.error(
+        `e2e: ${missing.map((e) => `${e} is not available: run \`${ENGINE_SPECS[e].setup}\` as root first`).join('; ')}`,
+      );
       process.exit(2);
     }
     return asked;
   }
   const found = KNOWN_ENGINES.filter((e) => ENGINE_SPECS[e].available());
   if (!found.length) {
-    console.error(`e2e: no container engine: run \`${ENGINE_SPECS.podman.setup}\` and \`${ENGINE_SPECS.docker.setup}\` as root first`);
+    console.error(
+      `e2e: no container engine: run \`${ENGINE_SPECS.podman.setup}\` and \`${ENGINE_SPECS.docker.setup}\` as root first`,
+    );
     process.exit(2);
   }
   return found;
@@ -676,13 +881,23 @@ async function runEngine(apps) {
       row = await runApp(app);
     } catch (e) {
       const failed = e.message.replace(`${app.name}: `, '');
-      row = { app: app.name, checks: [{ name: e instanceof StepError ? failed : 'unexpected error', ok: false, detail: e.message }], failed, original: false, migratedBuilds: null, same: null };
+      row = {
+        app: app.name,
+        checks: [{ name: e instanceof StepError ? failed : 'unexpected error', ok: false, detail: e.message }],
+        failed,
+        original: false,
+        migratedBuilds: null,
+        same: null,
+      };
       if (/^(migrate|build migrated|devDependency probe|rebuild)/.test(failed)) row.original = null;
-      console.log(`  FAIL ${e.message}${e.detail ? `\n${e.detail}` : ''}\n  (full log: ${path.join(WORK, ENGINE, `${app.name}.log`)}; E2E_KEEP=1 keeps it)`);
-      for (const c of [...created[ENGINE].containers]) if (c.includes(`-${app.name}-`)) {
-        console.log(`  logs of ${c}:\n${lastLines((await run(ENGINE, ['logs', c])).out, 15)}`);
-        removeContainer(c);
-      }
+      console.log(
+        `  FAIL ${e.message}${e.detail ? `\n${e.detail}` : ''}\n  (full log: ${path.join(WORK, ENGINE, `${app.name}.log`)}; E2E_KEEP=1 keeps it)`,
+      );
+      for (const c of [...created[ENGINE].containers])
+        if (c.includes(`-${app.name}-`)) {
+          console.log(`  logs of ${c}:\n${lastLines((await run(ENGINE, ['logs', c])).out, 15)}`);
+          removeContainer(c);
+        }
     }
     for (const c of [...created[ENGINE].containers]) if (c.includes(`-${app.name}-`)) removeContainer(c);
     for (const i of [...created[ENGINE].images]) if (i.includes(`/dfm-e2e-${app.name}:`)) removeImage(i);
@@ -699,7 +914,11 @@ async function runEngine(apps) {
     try {
       verifyRows.push(await runVerify(verifyApp));
     } catch (e) {
-      verifyRows.push({ app: `--verify (${verifyApp.name})`, checks: [{ name: 'run', ok: false, detail: e.message }], failed: e.message });
+      verifyRows.push({
+        app: `--verify (${verifyApp.name})`,
+        checks: [{ name: 'run', ok: false, detail: e.message }],
+        failed: e.message,
+      });
       console.log(`  FAIL ${e.message}${e.detail ? `\n${e.detail}` : ''}`);
     }
     console.log(`  (${secs(Date.now() - t)})`);
@@ -711,10 +930,15 @@ async function runEngine(apps) {
 async function main() {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx tsc -p .\` first`);
   const engines = pickEngines();
-  const only = (process.env.E2E_APPS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const only = (process.env.E2E_APPS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const apps = APPS.filter((a) => !only.length || only.includes(a.name));
   const bases = new Set();
-  for (const a of apps) for (const m of fs.readFileSync(path.join(APPS_DIR, a.name, 'Dockerfile'), 'utf8').matchAll(/^FROM\s+(\S+)/gim)) bases.add(m[1]);
+  for (const a of apps)
+    for (const m of fs.readFileSync(path.join(APPS_DIR, a.name, 'Dockerfile'), 'utf8').matchAll(/^FROM\s+(\S+)/gim))
+      bases.add(m[1]);
   for (const e of engines) {
     const missing = [...bases].filter((b) => !ENGINE_SPECS[e].imageExists(b));
     if (missing.length) {
@@ -737,10 +961,13 @@ async function main() {
     console.log(`\n## ${r.version}: ${r.minutes} min\n\n${table(r.rows)}\n\n${summary(r.rows)}\n`);
     for (const row of [...r.rows, ...r.verifyRows]) {
       total += row.checks.length;
-      for (const c of row.checks.filter((c) => !c.ok)) failures.push(`${r.engine}: ${row.app}: ${c.name}${c.detail ? ` (${c.detail})` : ''}`);
+      for (const c of row.checks.filter((c) => !c.ok))
+        failures.push(`${r.engine}: ${row.app}: ${c.name}${c.detail ? ` (${c.detail})` : ''}`);
     }
   }
-  console.log(`e2e: ${total - failures.length}/${total} checks passed in ${minutes} min (${results.map((r) => `${r.engine} ${r.minutes} min`).join(', ')})`);
+  console.log(
+    `e2e: ${total - failures.length}/${total} checks passed in ${minutes} min (${results.map((r) => `${r.engine} ${r.minutes} min`).join(', ')})`,
+  );
   for (const f of failures) console.log(`  FAILED ${f}`);
   if (process.argv.includes('--readme')) writeReadme(results, minutes, failures);
   process.exitCode = failures.length ? 1 : 0;

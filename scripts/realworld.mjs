@@ -88,7 +88,11 @@ const children = new Set();
 function run(cmd, args, { timeoutMs = 120000, cwd = ROOT, env, input } = {}) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(cmd, args, { cwd, env: env ?? process.env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd,
+      env: env ?? process.env,
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     children.add(child);
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -137,7 +141,8 @@ function materializeOne(e) {
     const index = path.join(os.tmpdir(), `realworld-index-${RUN_ID}-${slug(e.repo)}`);
     const env = { ...process.env, GIT_INDEX_FILE: index };
     const r1 = sh('git', ['--git-dir', gitDir, 'read-tree', e.commit], { env });
-    const r2 = r1.status === 0 ? sh('git', ['--git-dir', gitDir, '--work-tree', dest, 'checkout-index', '-a', '-f'], { env }) : r1;
+    const r2 =
+      r1.status === 0 ? sh('git', ['--git-dir', gitDir, '--work-tree', dest, 'checkout-index', '-a', '-f'], { env }) : r1;
     fs.rmSync(index, { force: true });
     if (r2.status !== 0) throw new Error(`${e.repo}: checkout from ${gitDir} failed: ${r2.stderr}`);
     how = 'mirror';
@@ -188,21 +193,45 @@ function reasons(file) {
 async function migrateReport(e, { write = false, root = srcDir(e) } = {}) {
   const dockerfile = path.join(root, e.dockerfile);
   const context = path.join(root, e.context);
-  const r = await run(process.execPath, [CLI, write ? '--write' : '--dry-run', '--json', '--quiet', '--context', context, dockerfile], { cwd: root });
+  const r = await run(
+    process.execPath,
+    [CLI, write ? '--write' : '--dry-run', '--json', '--quiet', '--context', context, dockerfile],
+    { cwd: root },
+  );
   let report;
   try {
     report = JSON.parse(r.out.slice(r.out.indexOf('{')));
   } catch {
-    return { status: 'error', reasons: [`the CLI printed no JSON (exit ${r.code}): ${r.out.trim().split('\n').slice(-3).join(' | ')}`], diff: '', exit: r.code };
+    return {
+      status: 'error',
+      reasons: [`the CLI printed no JSON (exit ${r.code}): ${r.out.trim().split('\n').slice(-3).join(' | ')}`],
+      diff: '',
+      exit: r.code,
+    };
   }
   const file = report.files?.[0];
   if (!file) return { status: 'error', reasons: [`no file in the report (exit ${r.code})`], diff: '', exit: r.code };
-  return { status: file.status, reasons: reasons(file), diff: file.diff ?? '', changes: file.changes ?? [], warnings: file.warnings ?? [], exit: r.code };
+  return {
+    status: file.status,
+    reasons: reasons(file),
+    diff: file.diff ?? '',
+    changes: file.changes ?? [],
+    warnings: file.warnings ?? [],
+    exit: r.code,
+  };
 }
 
 function table(rows, cols) {
   const w = cols.map((c) => Math.min(c.max ?? 200, Math.max(c.title.length, ...rows.map((r) => String(r[c.key] ?? '').length))));
-  const line = (vals) => vals.map((v, i) => String(v ?? '').slice(0, w[i]).padEnd(w[i])).join('  ').trimEnd();
+  const line = (vals) =>
+    vals
+      .map((v, i) =>
+        String(v ?? '')
+          .slice(0, w[i])
+          .padEnd(w[i]),
+      )
+      .join('  ')
+      .trimEnd();
   console.log(line(cols.map((c) => c.title)));
   console.log(line(w.map((n) => '-'.repeat(n))));
   for (const r of rows) console.log(line(cols.map((c) => r[c.key])));
@@ -210,7 +239,8 @@ function table(rows, cols) {
 
 async function runAll(entries) {
   if (!fs.existsSync(CLI)) fail(`${path.relative(ROOT, CLI)} is missing: run \`npx tsc -p tsconfig.json\` first`);
-  if (materialize(entries.filter((e) => !fs.existsSync(srcDir(e)))) > 0) console.log('(some entries could not be checked out; they are reported as errors)');
+  if (materialize(entries.filter((e) => !fs.existsSync(srcDir(e)))) > 0)
+    console.log('(some entries could not be checked out; they are reported as errors)');
   fs.mkdirSync(OUT, { recursive: true });
   const rows = [];
   for (const e of entries) {
@@ -220,7 +250,18 @@ async function runAll(entries) {
     const diffFile = path.join(OUT, `${slug(e.repo)}.diff`);
     if (res.diff) fs.writeFileSync(diffFile, res.diff);
     else fs.rmSync(diffFile, { force: true });
-    rows.push({ repo: e.repo, commit: e.commit, dockerfile: e.dockerfile, shape: e.shape, status: res.status, reasons: res.reasons, changes: res.changes, warnings: res.warnings, exit: res.exit, diff: res.diff ? path.relative(INTO, diffFile) : null });
+    rows.push({
+      repo: e.repo,
+      commit: e.commit,
+      dockerfile: e.dockerfile,
+      shape: e.shape,
+      status: res.status,
+      reasons: res.reasons,
+      changes: res.changes,
+      warnings: res.warnings,
+      exit: res.exit,
+      diff: res.diff ? path.relative(INTO, diffFile) : null,
+    });
   }
   table(
     rows.map((r) => ({ ...r, why: r.reasons.join(', ') })),
@@ -233,7 +274,11 @@ async function runAll(entries) {
   const counts = {};
   for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
   fs.writeFileSync(path.join(OUT, 'summary.json'), `${JSON.stringify({ counts, entries: rows }, null, 2)}\n`);
-  console.log(`\n${rows.length} entries: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}; diffs and summary.json in ${path.relative(process.cwd(), OUT) || '.'}`);
+  console.log(
+    `\n${rows.length} entries: ${Object.entries(counts)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}; diffs and summary.json in ${path.relative(process.cwd(), OUT) || '.'}`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,7 +299,8 @@ function cleanup() {
   for (const i of created.images) engineSync(['rmi', '-f', i]);
 }
 
-const NETWORK_ERROR = /ECONNRESET|ETIMEDOUT|EAI_AGAIN|socket hang up|network (timeout|error)|fetch failed|ERR_SOCKET|Request timeout|getaddrinfo|There appears to be trouble with your network/i;
+const NETWORK_ERROR =
+  /ECONNRESET|ETIMEDOUT|EAI_AGAIN|socket hang up|network (timeout|error)|fetch failed|ERR_SOCKET|Request timeout|getaddrinfo|There appears to be trouble with your network/i;
 
 /** The FROM images of a Dockerfile that are not stages of it, after ARG defaults. */
 function baseImages(text) {
@@ -278,7 +324,9 @@ function baseImages(text) {
 function replaceFrom(file, map) {
   if (!map || !Object.keys(map).length) return;
   const text = fs.readFileSync(file, 'utf8');
-  const out = text.replace(/^(\s*FROM\s+(?:--\S+\s+)*)(\S+)/gim, (all, head, image) => (Object.hasOwn(map, image) ? `${head}${map[image]}` : all));
+  const out = text.replace(/^(\s*FROM\s+(?:--\S+\s+)*)(\S+)/gim, (all, head, image) =>
+    Object.hasOwn(map, image) ? `${head}${map[image]}` : all,
+  );
   if (out !== text) fs.writeFileSync(file, out);
 }
 function imagePresent(image) {
@@ -295,7 +343,10 @@ async function buildImage(e, variant, dir, tag, log) {
   let last;
   for (let attempt = 1; attempt <= 3; attempt++) {
     last = await run(ENGINE, args, { timeoutMs: 15 * 60 * 1000 });
-    fs.appendFileSync(log, `\n===== build ${variant} (attempt ${attempt}) exit ${last.code}, ${(last.ms / 1000).toFixed(1)} s\n${last.out}`);
+    fs.appendFileSync(
+      log,
+      `\n===== build ${variant} (attempt ${attempt}) exit ${last.code}, ${(last.ms / 1000).toFixed(1)} s\n${last.out}`,
+    );
     if (last.code === 0 || !NETWORK_ERROR.test(last.out)) break;
     await new Promise((r) => setTimeout(r, 3000 * attempt));
   }
@@ -331,7 +382,9 @@ const comparable = (r) =>
 /** Start an image, collect its answers and its first log lines, stop it. */
 async function exercise(e, variant, tag, log) {
   const spec = e.run;
-  const name = `dfm-rw-${slug(e.repo).toLowerCase().replace(/[^a-z0-9_.-]/g, '-')}-${variant}-${RUN_ID}`;
+  const name = `dfm-rw-${slug(e.repo)
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]/g, '-')}-${variant}-${RUN_ID}`;
   const args = ['run', '-d', '--name', name, '--network', 'host'];
   const env = { ...(spec.port ? { PORT: String(spec.port) } : {}), ...(spec.env ?? {}) };
   for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`);
@@ -375,7 +428,13 @@ function verdict(e, o, m) {
   const notes = [];
   if (spec.paths?.length) {
     if (!o.answers) return { result: 'original-broken', notes: [`original answered nothing on ${spec.port}`] };
-    if (!m.answers) return { result: 'broken', notes: [`migrated answered nothing on ${spec.port} (running: ${m.running}, exit ${m.exitCode}): ${lastLines(m.log, 4).replace(/\n/g, ' | ')}`] };
+    if (!m.answers)
+      return {
+        result: 'broken',
+        notes: [
+          `migrated answered nothing on ${spec.port} (running: ${m.running}, exit ${m.exitCode}): ${lastLines(m.log, 4).replace(/\n/g, ' | ')}`,
+        ],
+      };
     let same = true;
     for (let i = 0; i < o.answers.length; i++) {
       const [a, b] = [o.answers[i], m.answers[i]];
@@ -388,13 +447,26 @@ function verdict(e, o, m) {
   }
   if (spec.expectLog) {
     if (!o.logMatch) return { result: 'original-broken', notes: [`original log does not match /${spec.expectLog}/`] };
-    if (!m.logMatch) return { result: 'broken', notes: [`migrated log does not match /${spec.expectLog}/: ${lastLines(m.log, 4).replace(/\n/g, ' | ')}`] };
+    if (!m.logMatch)
+      return {
+        result: 'broken',
+        notes: [`migrated log does not match /${spec.expectLog}/: ${lastLines(m.log, 4).replace(/\n/g, ' | ')}`],
+      };
   }
   const n = spec.logLines ?? 5;
-  const first = (s) => s.split('\n').map(normalizeLog).filter((l) => l && !/^npm (notice|warn)/i.test(l)).slice(0, n);
+  const first = (s) =>
+    s
+      .split('\n')
+      .map(normalizeLog)
+      .filter((l) => l && !/^npm (notice|warn)/i.test(l))
+      .slice(0, n);
   const [a, b] = [first(o.log), first(m.log)];
-  if (o.running !== m.running) notes.push(`original ${o.running ? 'still running' : `exited ${o.exitCode}`}, migrated ${m.running ? 'still running' : `exited ${m.exitCode}`}`);
-  if (a.join('\n') !== b.join('\n')) notes.push(`first log lines differ: original ${JSON.stringify(a)} | migrated ${JSON.stringify(b)}`);
+  if (o.running !== m.running)
+    notes.push(
+      `original ${o.running ? 'still running' : `exited ${o.exitCode}`}, migrated ${m.running ? 'still running' : `exited ${m.exitCode}`}`,
+    );
+  if (a.join('\n') !== b.join('\n'))
+    notes.push(`first log lines differ: original ${JSON.stringify(a)} | migrated ${JSON.stringify(b)}`);
   return { result: notes.length ? (m.running === false && o.running ? 'broken' : 'different') : 'same', notes };
 }
 
@@ -444,11 +516,16 @@ async function buildAll(entries) {
       console.log(`  ${row.result}: ${mig.reasons.join(', ')}`);
       continue;
     }
-    const tags = { original: `localhost/dfm-rw-${slug(e.repo).toLowerCase()}:original-${RUN_ID}`, migrated: `localhost/dfm-rw-${slug(e.repo).toLowerCase()}:migrated-${RUN_ID}` };
+    const tags = {
+      original: `localhost/dfm-rw-${slug(e.repo).toLowerCase()}:original-${RUN_ID}`,
+      migrated: `localhost/dfm-rw-${slug(e.repo).toLowerCase()}:migrated-${RUN_ID}`,
+    };
     const built = {};
     for (const v of ['original', 'migrated']) {
       built[v] = await buildImage(e, v, dirs[v], tags[v], log);
-      console.log(`  build ${v}: ${built[v].code === 0 ? 'ok' : `FAILED (exit ${built[v].code})`} ${(built[v].ms / 1000).toFixed(0)} s`);
+      console.log(
+        `  build ${v}: ${built[v].code === 0 ? 'ok' : `FAILED (exit ${built[v].code})`} ${(built[v].ms / 1000).toFixed(0)} s`,
+      );
     }
     if (built.original.code !== 0) {
       row.result = built.migrated.code === 0 ? 'original-broken' : 'both-fail-build';
@@ -473,13 +550,18 @@ async function buildAll(entries) {
     row.notes.push(...v.notes);
     row.size = { original: o.size, migrated: m.size };
     row.user = { original: o.user || '(root)', migrated: m.user || '(root)' };
-    for (const v2 of ['original', 'migrated']) engineSync(['rmi', '-f', tags[v2]]), created.images.delete(tags[v2]);
+    for (const v2 of ['original', 'migrated']) (engineSync(['rmi', '-f', tags[v2]]), created.images.delete(tags[v2]));
     console.log(`  ${row.result}${row.notes.length ? `: ${row.notes.join(' ; ').slice(0, 400)}` : ''}`);
   }
   console.log('');
   const mb = (n) => (Number.isFinite(n) ? `${Math.round(n / 1e6)} MB` : '');
   table(
-    rows.map((r) => ({ ...r, sizes: r.size ? `${mb(r.size.original)} → ${mb(r.size.migrated)}` : '', users: r.user ? `${r.user.original} → ${r.user.migrated}` : '', why: r.notes.join(' ; ') })),
+    rows.map((r) => ({
+      ...r,
+      sizes: r.size ? `${mb(r.size.original)} → ${mb(r.size.migrated)}` : '',
+      users: r.user ? `${r.user.original} → ${r.user.migrated}` : '',
+      why: r.notes.join(' ; '),
+    })),
     [
       { key: 'repo', title: 'repo', max: 44 },
       { key: 'result', title: 'result' },

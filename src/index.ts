@@ -11,4 +11,16 @@ export type { ProjectFacts, FileSource, PackageManager } from './node/facts.js';
 export { unifiedDiff } from './engine/diff.js';
 export { markdownReport, summarize } from './cli/report.js';
 export type { FileReport, Summary } from './cli/report.js';
-export type { Transform, TransformContext, TransformResult, TransformDocs, Finding, Edit, Change, Warning, Options, Status, GeneratedFile } from './engine/types.js';
+export type {
+  Transform,
+  TransformContext,
+  TransformResult,
+  TransformDocs,
+  Finding,
+  Edit,
+  Change,
+  Warning,
+  Options,
+  Status,
+  GeneratedFile,
+} from './engine/types.js';

@@ -67,7 +67,9 @@ export function selectTransforms(options: Options = {}): Transform[] {
   for (const id of [...(options.transforms ?? []), ...(options.skip ?? [])]) {
     if (!known.has(id)) throw new UnknownTransformError(`unknown transform "${id}" (known: ${[...known].join(', ')})`);
   }
-  return allTransforms.filter((t) => (!options.transforms?.length || options.transforms.includes(t.id)) && !options.skip?.includes(t.id));
+  return allTransforms.filter(
+    (t) => (!options.transforms?.length || options.transforms.includes(t.id)) && !options.skip?.includes(t.id),
+  );
 }
 
 function isFacts(x: unknown): x is ProjectFacts {
@@ -135,7 +137,12 @@ export function migrate(input: MigrateInput): MigrateResult {
   try {
     facts = factsFor(input.context, options.dockerfileName ?? path.posix.basename(displayPath));
   } catch (e) {
-    return { ...base, status: 'error', code: 'context-unreadable', reason: `the build context could not be read: ${(e as Error).message}` };
+    return {
+      ...base,
+      status: 'error',
+      code: 'context-unreadable',
+      reason: `the build context could not be read: ${(e as Error).message}`,
+    };
   }
   let first;
   let composeNotes: Warning[] = [];
@@ -149,18 +156,32 @@ export function migrate(input: MigrateInput): MigrateResult {
     const open = openEnding(parsedInput);
     if (open) return { ...base, status: 'error', code: 'truncated', reason: open };
     if (parsedInput.instructions.some((i) => i.keyword === 'ONBUILD')) {
-      return { ...base, status: 'skipped', code: 'onbuild-base', reason: 'ONBUILD triggers: this is a base image for other builds, which rely on its layout' };
+      return {
+        ...base,
+        status: 'skipped',
+        code: 'onbuild-base',
+        reason: 'ONBUILD triggers: this is a base image for other builds, which rely on its layout',
+      };
     }
     const development = developmentImageReason(parsedInput, facts);
     if (development) return { ...base, status: 'skipped', ...development };
     first = runPipeline(text, selected, facts, options, parsedInput);
     // Compose services that build this Dockerfile to run tests or a dev server in it.
-    composeNotes = composeWarnings({ doc: parsedInput, facts, dockerfile: path.posix.relative(ctxDisplay || '.', displayPath), changes: first.changes });
+    composeNotes = composeWarnings({
+      doc: parsedInput,
+      facts,
+      dockerfile: path.posix.relative(ctxDisplay || '.', displayPath),
+      changes: first.changes,
+    });
   } catch (e) {
     if (e instanceof DockerfileError) return { ...base, status: 'error', code: 'parse-error', reason: e.message };
     return { ...base, status: 'error', code: 'internal-error', reason: `internal error: ${(e as Error).message}` };
   }
-  const warnings: Warning[] = [...facts.notes.map((n) => ({ transform: 'context', code: n.code, message: n.message })), ...composeNotes, ...first.warnings];
+  const warnings: Warning[] = [
+    ...facts.notes.map((n) => ({ transform: 'context', code: n.code, message: n.message })),
+    ...composeNotes,
+    ...first.warnings,
+  ];
   if (first.output !== text) {
     // The output is linted first; the input only when the output has errors to compare.
     let after: Map<string, number>;
@@ -175,21 +196,38 @@ export function migrate(input: MigrateInput): MigrateResult {
         before = lintErrors(text);
       } catch {
         // The linter cannot read the input at all (it overflows on some inputs): nothing to compare against.
-        warnings.push({ transform: 'context', code: 'lint-unavailable', message: 'dockerfile-utils could not lint the input, so the output was checked by re-parsing only' });
+        warnings.push({
+          transform: 'context',
+          code: 'lint-unavailable',
+          message: 'dockerfile-utils could not lint the input, so the output was checked by re-parsing only',
+        });
       }
       if (before) {
         for (const [k, n] of after) {
           if (n > (before.get(k) ?? 0)) {
-            return { ...base, warnings, status: 'error', code: 'lint-regression', reason: `internal error: the migrated Dockerfile would add a lint error (${k.replace(/^[^:]*:/, '')}); nothing was changed` };
+            return {
+              ...base,
+              warnings,
+              status: 'error',
+              code: 'lint-regression',
+              reason: `internal error: the migrated Dockerfile would add a lint error (${k.replace(/^[^:]*:/, '')}); nothing was changed`,
+            };
           }
         }
       }
     }
   }
   const join = (p: string) => (ctxDisplay ? `${ctxDisplay.replace(/\/+$/, '')}/${p}` : p);
-  const files: OutputFile[] = first.files.map((f) => ({ path: f.path, displayPath: join(f.path), content: f.content, before: f.before }));
+  const files: OutputFile[] = first.files.map((f) => ({
+    path: f.path,
+    displayPath: join(f.path),
+    content: f.content,
+    before: f.before,
+  }));
   const changed = first.output !== text || files.length > 0;
-  const diff = changed ? unifiedDiff(displayPath, text, first.output) + files.map((f) => unifiedDiff(f.displayPath, f.before, f.content)).join('') : '';
+  const diff = changed
+    ? unifiedDiff(displayPath, text, first.output) + files.map((f) => unifiedDiff(f.displayPath, f.before, f.content)).join('')
+    : '';
   return {
     status: changed ? 'migrated' : 'unchanged',
     output: first.output,
@@ -238,7 +276,7 @@ function overlaySource(dir: string, mine: Map<string, string>, listings?: Listin
     },
     read: (rel) => mine.get(rel) ?? base.read(rel),
     isDir: (rel) => base.isDir(rel),
-    problem: (rel) => (mine.has(rel) ? null : base.problem?.(rel) ?? null),
+    problem: (rel) => (mine.has(rel) ? null : (base.problem?.(rel) ?? null)),
   };
 }
 
@@ -249,17 +287,35 @@ export function migrateFile(file: string, opts: MigrateFileOptions = {}): Migrat
   const cwd = opts.cwd ?? process.cwd();
   const abs = path.resolve(cwd, file);
   const rel = toPosix(path.relative(cwd, abs)) || path.basename(abs);
-  const err = (reason: string, code = 'unreadable') => ({ path: rel, status: 'error' as const, code, reason, output: '', files: [], changes: [], warnings: [], diff: '' });
+  const err = (reason: string, code = 'unreadable') => ({
+    path: rel,
+    status: 'error' as const,
+    code,
+    reason,
+    output: '',
+    files: [],
+    changes: [],
+    warnings: [],
+    diff: '',
+  });
   let st: fs.Stats;
   try {
     st = fs.statSync(abs);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return err(code === 'ENOENT' ? 'no such file or directory' : code === 'ELOOP' ? 'too many levels of symbolic links' : `cannot read it (${code ?? (e as Error).message})`, code === 'ENOENT' ? 'not-found' : 'unreadable');
+    return err(
+      code === 'ENOENT'
+        ? 'no such file or directory'
+        : code === 'ELOOP'
+          ? 'too many levels of symbolic links'
+          : `cannot read it (${code ?? (e as Error).message})`,
+      code === 'ENOENT' ? 'not-found' : 'unreadable',
+    );
   }
   if (st.isDirectory()) return err('is a directory, not a Dockerfile', 'not-a-file');
   if (!st.isFile()) return err('is not a regular file', 'not-a-file');
-  if (st.size > MAX_DOCKERFILE_BYTES) return err(`is larger than ${MAX_DOCKERFILE_BYTES / 1024 / 1024} MiB; not a Dockerfile this tool will rewrite`, 'too-large');
+  if (st.size > MAX_DOCKERFILE_BYTES)
+    return err(`is larger than ${MAX_DOCKERFILE_BYTES / 1024 / 1024} MiB; not a Dockerfile this tool will rewrite`, 'too-large');
   let buf: Buffer;
   try {
     buf = fs.readFileSync(abs);
@@ -278,19 +334,35 @@ export function migrateFile(file: string, opts: MigrateFileOptions = {}): Migrat
   // Never found by a directory scan (discover() does not enter .devcontainer/): named on the command line.
   if (inDevcontainer(abs)) {
     const reason = 'a dev container definition (.devcontainer/): it builds a development environment, not a production image';
-    return { path: rel, status: 'skipped', code: 'devcontainer', reason, output: text, files: [], changes: [], warnings: [], diff: '' };
+    return {
+      path: rel,
+      status: 'skipped',
+      code: 'devcontainer',
+      reason,
+      output: text,
+      files: [],
+      changes: [],
+      warnings: [],
+      diff: '',
+    };
   }
   const ctxAbs = opts.context ? path.resolve(cwd, opts.context) : path.dirname(abs);
   const name = path.basename(abs);
   const mine = overlayFor(ctxAbs, name, opts.overlay);
-  const key = `${ctxAbs}\0${name === 'Dockerfile' ? '' : name}\0${[...mine].map(([p, c]) => `${p}:${c}`).join("\0")}`;
+  const key = `${ctxAbs}\0${name === 'Dockerfile' ? '' : name}\0${[...mine].map(([p, c]) => `${p}:${c}`).join('\0')}`;
   let facts = opts.factsCache?.get(key);
   if (!facts) {
     facts = factsFor(overlaySource(ctxAbs, mine, opts.listings), name);
     opts.factsCache?.set(key, facts);
   }
   const ctxRel = toPosix(path.relative(cwd, ctxAbs));
-  const res = migrate({ dockerfile: text, context: facts, path: rel, contextPath: ctxRel, options: { ...opts.options, dockerfileName: name } });
+  const res = migrate({
+    dockerfile: text,
+    context: facts,
+    path: rel,
+    contextPath: ctxRel,
+    options: { ...opts.options, dockerfileName: name },
+  });
   return { ...res, path: rel };
 }
 

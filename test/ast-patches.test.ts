@@ -28,8 +28,19 @@ const script = `
 
 describe('dockerfile-ast patches', () => {
   it('leave another version untouched, patch the pinned one, and change no parse result', () => {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: path.resolve(import.meta.dirname, '..') });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      cwd: path.resolve(import.meta.dirname, '..'),
+    });
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({ other: false, untouched: true, mine: true, patched: true, installed: '0.7.1', pinned: '0.7.1', same: true });
+    expect(JSON.parse(r.stdout)).toEqual({
+      other: false,
+      untouched: true,
+      mine: true,
+      patched: true,
+      installed: '0.7.1',
+      pinned: '0.7.1',
+      same: true,
+    });
   });
 });

@@ -11,7 +11,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'cli.js');
-const SOURCES = ['express-seed', 'typescript-seed', 'static-templates', 'entrypoint-script', 'crlf', 'no-lockfile', 'not-node', 'already-multi-stage'];
+const SOURCES = [
+  'express-seed',
+  'typescript-seed',
+  'static-templates',
+  'entrypoint-script',
+  'crlf',
+  'no-lockfile',
+  'not-node',
+  'already-multi-stage',
+];
 let tree: string;
 
 function copyCase(from: string, to: string) {
@@ -25,7 +34,12 @@ function copyCase(from: string, to: string) {
 }
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: tree, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: tree,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -33,7 +47,11 @@ beforeAll(() => {
   if (!fs.existsSync(CLI)) throw new Error('dist/src/cli/cli.js is missing: build first (`npm test` builds before testing)');
   tree = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dfm-batch-')));
   // 240 contexts: enough to start worker threads, each with its own Dockerfile (and two with a second one).
-  for (let i = 0; i < 240; i++) copyCase(path.join(ROOT, 'fixtures', 'pipeline', SOURCES[i % SOURCES.length]), path.join(tree, `app-${String(i).padStart(3, '0')}`));
+  for (let i = 0; i < 240; i++)
+    copyCase(
+      path.join(ROOT, 'fixtures', 'pipeline', SOURCES[i % SOURCES.length]),
+      path.join(tree, `app-${String(i).padStart(3, '0')}`),
+    );
   fs.copyFileSync(path.join(tree, 'app-000', 'Dockerfile'), path.join(tree, 'app-000', 'Dockerfile.prod'));
   fs.copyFileSync(path.join(tree, 'app-008', 'Dockerfile'), path.join(tree, 'app-008', 'Dockerfile.prod'));
 });
@@ -65,7 +83,11 @@ describe('a large batch in worker threads', () => {
     fs.cpSync(tree, copy, { recursive: true });
     try {
       expect(run(['--write', '-q', '.'], { DOCKERFILE_MIGRATE_THREADS: '2' }).code).toBe(0);
-      const r = spawnSync(process.execPath, [CLI, '--write', '-q', '.'], { cwd: copy, encoding: 'utf8', env: { ...process.env, DOCKERFILE_MIGRATE_THREADS: '1' } });
+      const r = spawnSync(process.execPath, [CLI, '--write', '-q', '.'], {
+        cwd: copy,
+        encoding: 'utf8',
+        env: { ...process.env, DOCKERFILE_MIGRATE_THREADS: '1' },
+      });
       expect(r.status).toBe(0);
       for (const dir of fs.readdirSync(tree)) {
         for (const f of ['Dockerfile', 'Dockerfile.prod', '.dockerignore']) {

@@ -4,15 +4,20 @@ import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { gatherFacts, memorySource } from '../src/node/facts.js';
 import { listCases, runCase } from './fixture-harness.js';
 
-const pkg = (p: { scripts?: Record<string, string>; dependencies?: Record<string, string>; devDependencies?: Record<string, string> }) =>
-  JSON.stringify({ name: 'app', ...p });
+const pkg = (p: {
+  scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}) => JSON.stringify({ name: 'app', ...p });
 
 function project(pkgJson: string, extra: Record<string, string> = {}) {
   return gatherFacts(memorySource({ 'package.json': pkgJson, 'package-lock.json': '{}', ...extra }));
 }
 
 const dockerfile = (run: string, cmd = '["node", "server.js"]') =>
-  parseDockerfile(`FROM node:22\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\n${run ? `RUN ${run}\n` : ''}CMD ${cmd}\n`);
+  parseDockerfile(
+    `FROM node:22\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\n${run ? `RUN ${run}\n` : ''}CMD ${cmd}\n`,
+  );
 
 /** The env decisions as `file: build | run` lines, read files only. */
 function readEnv(doc: ReturnType<typeof parseDockerfile>, facts: ReturnType<typeof project>): string[] {
@@ -23,40 +28,54 @@ function readEnv(doc: ReturnType<typeof parseDockerfile>, facts: ReturnType<type
 
 describe('scriptClosure', () => {
   it('follows npm run, npm test, yarn, pnpm, bun run and their pre/post hooks', () => {
-    const facts = project(pkg({
-      scripts: {
-        ci: 'npm run lint && npm test && yarn types && pnpm bundle && bun run last',
-        lint: 'eslint .',
-        pretest: 'echo pre',
-        test: 'jest',
-        posttest: 'echo post',
-        types: 'tsc --noEmit',
-        bundle: 'vite build',
-        prebundle: 'node gen.js',
-        last: 'echo done',
-        unrelated: 'git rev-parse HEAD',
-      },
-    }));
-    expect(scriptClosure(facts, 'ci')).toEqual(['ci', 'lint', 'pretest', 'test', 'posttest', 'types', 'prebundle', 'bundle', 'last']);
+    const facts = project(
+      pkg({
+        scripts: {
+          ci: 'npm run lint && npm test && yarn types && pnpm bundle && bun run last',
+          lint: 'eslint .',
+          pretest: 'echo pre',
+          test: 'jest',
+          posttest: 'echo post',
+          types: 'tsc --noEmit',
+          bundle: 'vite build',
+          prebundle: 'node gen.js',
+          last: 'echo done',
+          unrelated: 'git rev-parse HEAD',
+        },
+      }),
+    );
+    expect(scriptClosure(facts, 'ci')).toEqual([
+      'ci',
+      'lint',
+      'pretest',
+      'test',
+      'posttest',
+      'types',
+      'prebundle',
+      'bundle',
+      'last',
+    ]);
   });
 
   it('expands npm-run-all, run-s, run-p patterns and concurrently npm: shortcuts and commands', () => {
-    const facts = project(pkg({
-      scripts: {
-        build: 'run-s clean "build:*"',
-        clean: 'rimraf dist',
-        'build:client': 'vite build',
-        'build:server': 'tsc',
-        'build:x:y': 'echo nested',
-        all: 'npm-run-all --parallel --max-parallel 2 lint build',
-        lint: 'eslint .',
-        dev: 'concurrently -n a,b "npm:watch-*" "cross-env NODE_ENV=test npm run seed"',
-        'watch-a': 'tsc -w',
-        'watch-b': 'vite',
-        seed: 'node seed.js',
-        par: 'run-p lint',
-      },
-    }));
+    const facts = project(
+      pkg({
+        scripts: {
+          build: 'run-s clean "build:*"',
+          clean: 'rimraf dist',
+          'build:client': 'vite build',
+          'build:server': 'tsc',
+          'build:x:y': 'echo nested',
+          all: 'npm-run-all --parallel --max-parallel 2 lint build',
+          lint: 'eslint .',
+          dev: 'concurrently -n a,b "npm:watch-*" "cross-env NODE_ENV=test npm run seed"',
+          'watch-a': 'tsc -w',
+          'watch-b': 'vite',
+          seed: 'node seed.js',
+          par: 'run-p lint',
+        },
+      }),
+    );
     expect(scriptClosure(facts, 'build')).toEqual(['build', 'clean', 'build:client', 'build:server']);
     expect(scriptClosure(facts, 'all')).toEqual(['all', 'lint', 'build', 'clean', 'build:client', 'build:server']);
     expect(scriptClosure(facts, 'dev')).toEqual(['dev', 'watch-a', 'watch-b', 'seed']);
@@ -84,10 +103,16 @@ describe('buildReads', () => {
   });
 
   it('.git when a script the build reaches runs git, or a git-reading plugin builds', () => {
-    const facts = project(pkg({ scripts: { build: 'npm run version && tsc', version: 'echo $(git rev-parse --short HEAD) > REVISION' } }));
-    expect(buildReads(dockerfile('npm run build'), facts)).toEqual([{ path: '.git', reason: 'git', by: '`git rev-parse` (script `version`)' }]);
+    const facts = project(
+      pkg({ scripts: { build: 'npm run version && tsc', version: 'echo $(git rev-parse --short HEAD) > REVISION' } }),
+    );
+    expect(buildReads(dockerfile('npm run build'), facts)).toEqual([
+      { path: '.git', reason: 'git', by: '`git rev-parse` (script `version`)' },
+    ]);
     const plugin = project(pkg({ scripts: { build: 'webpack' }, devDependencies: { 'git-revision-webpack-plugin': '^5.0.0' } }));
-    expect(buildReads(dockerfile('npm run build'), plugin)).toEqual([{ path: '.git', reason: 'git', by: 'git-revision-webpack-plugin in the build' }]);
+    expect(buildReads(dockerfile('npm run build'), plugin)).toEqual([
+      { path: '.git', reason: 'git', by: 'git-revision-webpack-plugin in the build' },
+    ]);
     // The plugin reads nothing when no build runs.
     expect(buildReads(dockerfile(''), plugin)).toEqual([]);
     const sync = project(pkg({ dependencies: { 'git-rev-sync': '^3.0.0' } }));
@@ -100,7 +125,9 @@ describe('buildReads', () => {
   });
 
   it('a test script reached counts as a test run even when its runner is not known by name', () => {
-    const facts = project(pkg({ scripts: { verify: 'CI=true npm run test:unit', 'test:unit': 'react-scripts test --watchAll=false' } }));
+    const facts = project(
+      pkg({ scripts: { verify: 'CI=true npm run test:unit', 'test:unit': 'react-scripts test --watchAll=false' } }),
+    );
     expect(buildReads(dockerfile('npm run verify'), facts).map((r) => `${r.path} ${r.by}`)[0]).toBe('test script `test:unit`');
   });
 
@@ -118,9 +145,11 @@ describe('buildReads', () => {
 });
 
 describe('appReads', () => {
-  it('.git when the app\'s start script reaches a git command', () => {
+  it(".git when the app's start script reaches a git command", () => {
     const facts = project(pkg({ scripts: { prestart: 'git describe --tags > VERSION', start: 'node server.js' } }));
-    expect(appReads(dockerfile('', '["npm", "start"]'), facts)).toEqual([{ path: '.git', reason: 'git', by: '`git describe` (script `prestart`)' }]);
+    expect(appReads(dockerfile('', '["npm", "start"]'), facts)).toEqual([
+      { path: '.git', reason: 'git', by: '`git describe` (script `prestart`)' },
+    ]);
     expect(appReads(dockerfile('', '["node", "server.js"]'), facts)).toEqual([]);
   });
 });
@@ -146,8 +175,12 @@ describe('envFiles', () => {
 
   it('Create React App and Next.js builds; next start reads them again at run time', () => {
     const cra = project(pkg({ scripts: { build: 'react-scripts build' } }));
-    expect(readEnv(dockerfile('npm run build'), cra)).toEqual(standard.map((f) => `${f}: \`react-scripts build\` (script \`build\`) | -`));
-    const next = project(pkg({ scripts: { build: 'next build', start: 'next start -p 3000' }, dependencies: { next: '^14.0.0' } }));
+    expect(readEnv(dockerfile('npm run build'), cra)).toEqual(
+      standard.map((f) => `${f}: \`react-scripts build\` (script \`build\`) | -`),
+    );
+    const next = project(
+      pkg({ scripts: { build: 'next build', start: 'next start -p 3000' }, dependencies: { next: '^14.0.0' } }),
+    );
     expect(readEnv(dockerfile('npm run build', '["npm", "start"]'), next)).toEqual(
       standard.map((f) => `${f}: \`next build\` (script \`build\`) | \`next start\` (script \`start\`)`),
     );
@@ -161,16 +194,25 @@ describe('envFiles', () => {
   });
 
   it('env loaders on the command line: dotenv-cli, env-cmd, node --env-file, -r dotenv/config, dotenv-flow', () => {
-    const facts = project(pkg({
-      scripts: { build: 'dotenv -e .env.ci -- npm run compile', compile: 'tsc', start: 'node --env-file-if-exists=.env.runtime dist/index.js' },
-      dependencies: { 'dotenv-flow': '^4.0.0' },
-    }));
+    const facts = project(
+      pkg({
+        scripts: {
+          build: 'dotenv -e .env.ci -- npm run compile',
+          compile: 'tsc',
+          start: 'node --env-file-if-exists=.env.runtime dist/index.js',
+        },
+        dependencies: { 'dotenv-flow': '^4.0.0' },
+      }),
+    );
     const uses = envFiles(dockerfile('npm run build', '["npm", "start"]'), facts);
     expect(envFileUse(uses, '.env.ci')).toEqual({ file: '.env.ci', build: ['`dotenv-cli` (script `build`)'], run: [] });
     expect(envFileUse(uses, '.env.runtime').run).toEqual(['`node --env-file` (script `start`)']);
     expect(envFileUse(uses, '.env.production').run).toEqual(['dotenv-flow']);
     expect(envFileUse(uses, '.env.test')).toEqual({ file: '.env.test', build: [], run: [] });
-    const cmd = envFiles(dockerfile('', '["node", "-r", "dotenv/config", "server.js", "dotenv_config_path=config/app.env"]'), project(pkg({})));
+    const cmd = envFiles(
+      dockerfile('', '["node", "-r", "dotenv/config", "server.js", "dotenv_config_path=config/app.env"]'),
+      project(pkg({})),
+    );
     expect(envFileUse(cmd, 'config/app.env').run).toEqual(['`node -r dotenv/config`']);
     const envCmd = envFiles(dockerfile('', 'env-cmd -f ./.env.docker node server.js'), project(pkg({})));
     expect(envFileUse(envCmd, '.env.docker').run).toEqual(['`env-cmd`']);
@@ -178,13 +220,29 @@ describe('envFiles', () => {
 
   it('lists every standard env file, read or not, with nothing read for a plain app', () => {
     const uses = envFiles(dockerfile(''), project(pkg({ dependencies: { express: '^4.0.0' } })));
-    expect(uses.map((u) => u.file)).toEqual(['.env', '.env.local', '.env.development', '.env.development.local', '.env.test', '.env.test.local', '.env.production', '.env.production.local', '.env.example', '.env.defaults', '.env.schema']);
+    expect(uses.map((u) => u.file)).toEqual([
+      '.env',
+      '.env.local',
+      '.env.development',
+      '.env.development.local',
+      '.env.test',
+      '.env.test.local',
+      '.env.production',
+      '.env.production.local',
+      '.env.example',
+      '.env.defaults',
+      '.env.schema',
+    ]);
     expect(uses.every((u) => !u.build.length && !u.run.length)).toBe(true);
   });
 });
 
 describe('dockerignore decides env files without looking for them', () => {
-  const envOverlay = Object.fromEntries(['.env', '.env.local', '.env.development', '.env.test', '.env.production', '.env.production.local', '.env.example'].map((f) => [f, 'X=1\n']));
+  const envOverlay = Object.fromEntries(
+    ['.env', '.env.local', '.env.development', '.env.test', '.env.production', '.env.production.local', '.env.example'].map(
+      (f) => [f, 'X=1\n'],
+    ),
+  );
   for (const c of listCases().filter((x) => x.group === 'dockerignore' || x.group === 'pipeline')) {
     it(`${c.group}/${c.name}: the same .dockerignore with every usual env file present`, () => {
       const ignoreOf = (r: ReturnType<typeof runCase>) => r.files.find((f) => f.path.endsWith('.dockerignore'))?.content ?? null;

@@ -16,37 +16,39 @@ export const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'cli.js');
 // A small Express app context
 // ---------------------------------------------------------------------------------------------
 
-export const PACKAGE_JSON = JSON.stringify(
-  {
-    name: 'hello-api',
-    version: '1.0.0',
-    main: 'server.js',
-    scripts: { start: 'node server.js', test: 'node --test' },
-    dependencies: { express: '^4.21.0' },
-    devDependencies: { nodemon: '^3.1.0' },
-  },
-  null,
-  2,
-) + '\n';
+export const PACKAGE_JSON =
+  JSON.stringify(
+    {
+      name: 'hello-api',
+      version: '1.0.0',
+      main: 'server.js',
+      scripts: { start: 'node server.js', test: 'node --test' },
+      dependencies: { express: '^4.21.0' },
+      devDependencies: { nodemon: '^3.1.0' },
+    },
+    null,
+    2,
+  ) + '\n';
 
-export const PACKAGE_LOCK = JSON.stringify(
-  {
-    name: 'hello-api',
-    version: '1.0.0',
-    lockfileVersion: 3,
-    requires: true,
-    packages: {
-      '': {
-        name: 'hello-api',
-        version: '1.0.0',
-        dependencies: { express: '^4.21.0' },
-        devDependencies: { nodemon: '^3.1.0' },
+export const PACKAGE_LOCK =
+  JSON.stringify(
+    {
+      name: 'hello-api',
+      version: '1.0.0',
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        '': {
+          name: 'hello-api',
+          version: '1.0.0',
+          dependencies: { express: '^4.21.0' },
+          devDependencies: { nodemon: '^3.1.0' },
+        },
       },
     },
-  },
-  null,
-  2,
-) + '\n';
+    null,
+    2,
+  ) + '\n';
 
 export const SERVER_JS = `const express = require('express');
 const app = express();
@@ -88,7 +90,9 @@ export function useCliHarness(tmpPrefix: string): { tmp: () => string } {
   const dirs: string[] = [];
   beforeAll(() => {
     if (!fs.existsSync(CLI)) {
-      throw new Error(`${path.relative(ROOT, CLI)} is missing: build first (\`npx tsc -p .\`; \`npm test\` builds before testing)`);
+      throw new Error(
+        `${path.relative(ROOT, CLI)} is missing: build first (\`npx tsc -p .\`; \`npm test\` builds before testing)`,
+      );
     }
   });
   afterAll(() => {

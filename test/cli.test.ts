@@ -5,12 +5,44 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'vitest';
-import { APP_FILES, HAS_SCRIPT, NODE_DOCKERFILE, PACKAGE_JSON, ROOT, SERVER_JS, STACK, app, contents, errorLines, exists, git, read, run, runTty, snapshot, useCliHarness } from './cli-harness.js';
+import {
+  APP_FILES,
+  HAS_SCRIPT,
+  NODE_DOCKERFILE,
+  PACKAGE_JSON,
+  ROOT,
+  SERVER_JS,
+  STACK,
+  app,
+  contents,
+  errorLines,
+  exists,
+  git,
+  read,
+  run,
+  runTty,
+  snapshot,
+  useCliHarness,
+} from './cli-harness.js';
 
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
 const TRANSFORM_IDS = ['cache-order', 'npm-ci', 'split-stages', 'selective-copy', 'non-root', 'node-env', 'dockerignore'];
-const OPTIONS = ['--dry-run', '--write', '--check', '--json', '--markdown', '--context', '--transforms', '--skip', '--list-transforms', '--color', '--quiet', '--help', '--version'];
+const OPTIONS = [
+  '--dry-run',
+  '--write',
+  '--check',
+  '--json',
+  '--markdown',
+  '--context',
+  '--transforms',
+  '--skip',
+  '--list-transforms',
+  '--color',
+  '--quiet',
+  '--help',
+  '--version',
+];
 
 const { tmp } = useCliHarness('dfm-cli-');
 
@@ -43,7 +75,9 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       expect(explicit.stdout).toBe(implicit.stdout);
       const patch = explicit.stdout;
       expect(patch.startsWith('diff --git a/Dockerfile b/Dockerfile\n--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,')).toBe(true);
-      expect(patch).toContain('\ndiff --git a/.dockerignore b/.dockerignore\nnew file mode 100644\n--- /dev/null\n+++ b/.dockerignore\n@@ -0,0 +1,');
+      expect(patch).toContain(
+        '\ndiff --git a/.dockerignore b/.dockerignore\nnew file mode 100644\n--- /dev/null\n+++ b/.dockerignore\n@@ -0,0 +1,',
+      );
       expect(explicit.stderr.startsWith('Dockerfile: migrated\n')).toBe(true);
 
       // nothing in the directory changed: names, modes, sizes, contents, mtimes
@@ -69,8 +103,12 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       const before = snapshot(parent);
       const r = await run(['sub/Dockerfile'], parent);
       expect(r.code).toBe(0);
-      expect(r.stdout.startsWith('diff --git a/sub/Dockerfile b/sub/Dockerfile\n--- a/sub/Dockerfile\n+++ b/sub/Dockerfile\n')).toBe(true);
-      expect(r.stdout).toContain('\ndiff --git a/sub/.dockerignore b/sub/.dockerignore\nnew file mode 100644\n--- /dev/null\n+++ b/sub/.dockerignore\n');
+      expect(
+        r.stdout.startsWith('diff --git a/sub/Dockerfile b/sub/Dockerfile\n--- a/sub/Dockerfile\n+++ b/sub/Dockerfile\n'),
+      ).toBe(true);
+      expect(r.stdout).toContain(
+        '\ndiff --git a/sub/.dockerignore b/sub/.dockerignore\nnew file mode 100644\n--- /dev/null\n+++ b/sub/.dockerignore\n',
+      );
       expect(r.stdout).not.toContain(parent);
       expect(r.stderr.startsWith('sub/Dockerfile: migrated\n')).toBe(true);
       expect(snapshot(parent)).toEqual(before);
@@ -92,7 +130,10 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
     it('two Dockerfiles sharing a context: one combined patch, the shared .dockerignore created once', async ({ expect }) => {
       const make = (d: string) => {
         app(d);
-        fs.writeFileSync(path.join(d, 'Dockerfile.dev'), 'FROM node:22-alpine\nWORKDIR /app\nCOPY . .\nRUN npm install\nCMD ["node", "server.js"]\n');
+        fs.writeFileSync(
+          path.join(d, 'Dockerfile.dev'),
+          'FROM node:22-alpine\nWORKDIR /app\nCOPY . .\nRUN npm install\nCMD ["node", "server.js"]\n',
+        );
         return d;
       };
       const dir = make(tmp());
@@ -136,11 +177,19 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       expect(read(dir, 'server.js')).toBe(SERVER_JS);
 
       const check = await run(['--check'], dir);
-      expect(check).toMatchObject({ code: 0, stdout: '', stderr: 'Dockerfile: unchanged\n0 migrated, 1 unchanged, 0 skipped, 0 errors\n' });
+      expect(check).toMatchObject({
+        code: 0,
+        stdout: '',
+        stderr: 'Dockerfile: unchanged\n0 migrated, 1 unchanged, 0 skipped, 0 errors\n',
+      });
 
       const before = snapshot(dir);
       const again = await run(['--write'], dir);
-      expect(again).toMatchObject({ code: 0, stdout: '', stderr: 'Dockerfile: unchanged\n0 migrated, 1 unchanged, 0 skipped, 0 errors\n' });
+      expect(again).toMatchObject({
+        code: 0,
+        stdout: '',
+        stderr: 'Dockerfile: unchanged\n0 migrated, 1 unchanged, 0 skipped, 0 errors\n',
+      });
       expect(snapshot(dir)).toEqual(before);
     });
 
@@ -198,12 +247,24 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       const doc = JSON.parse(r.stdout) as {
         version: string;
         mode: string;
-        files: { path: string; status: string; reason?: string; changes: { transform: string; message: string }[]; warnings: unknown[]; diff: string }[];
+        files: {
+          path: string;
+          status: string;
+          reason?: string;
+          changes: { transform: string; message: string }[];
+          warnings: unknown[];
+          diff: string;
+        }[];
         summary: Record<string, number>;
       };
       expect(doc.version).toBe(PKG.version);
       expect(doc.mode).toBe('dry-run');
-      expect(doc.files.map((f) => f.path).sort()).toEqual(['done/Dockerfile', 'empty/Dockerfile', 'node/Dockerfile', 'py/Dockerfile']);
+      expect(doc.files.map((f) => f.path).sort()).toEqual([
+        'done/Dockerfile',
+        'empty/Dockerfile',
+        'node/Dockerfile',
+        'py/Dockerfile',
+      ]);
       for (const f of doc.files) {
         expect(Array.isArray(f.changes)).toBe(true);
         expect(Array.isArray(f.warnings)).toBe(true);
@@ -287,7 +348,11 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       expect(snapshot(dir)).toEqual(before);
     });
 
-    for (const args of [['--transforms', 'bogus'], ['--skip', 'npm-ci,bogus'], ['--transforms=npm-ci,bogus', '--write']]) {
+    for (const args of [
+      ['--transforms', 'bogus'],
+      ['--skip', 'npm-ci,bogus'],
+      ['--transforms=npm-ci,bogus', '--write'],
+    ]) {
       it(`unknown transform id: ${args.join(' ')} -> exit 2, one line naming it`, async ({ expect }) => {
         const dir = app(tmp());
         const before = snapshot(dir);
@@ -339,14 +404,21 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       expect(snapshot(dir)).toEqual(before);
     });
 
-    for (const args of [['--dry-run', '--write'], ['--write', '--dry-run'], ['--dry-run', '--check'], ['--check', '--dry-run', '--json']]) {
+    for (const args of [
+      ['--dry-run', '--write'],
+      ['--write', '--dry-run'],
+      ['--dry-run', '--check'],
+      ['--check', '--dry-run', '--json'],
+    ]) {
       it(`${args.join(' ')}: a usage error naming both flags, exit 2, nothing written`, async ({ expect }) => {
         const dir = app(tmp());
         const before = snapshot(dir);
         const r = await run([...args, '.'], dir);
         const other = args.includes('--write') ? '--write' : '--check';
         expect(r).toMatchObject({ code: 2, stdout: '' });
-        expect(r.stderr).toBe(`dockerfile-migrate: --dry-run and ${other} cannot be used together\nRun dockerfile-migrate --help for usage.\n`);
+        expect(r.stderr).toBe(
+          `dockerfile-migrate: --dry-run and ${other} cannot be used together\nRun dockerfile-migrate --help for usage.\n`,
+        );
         expect(snapshot(dir)).toEqual(before);
       });
     }
@@ -386,7 +458,10 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       expect(tty.code).toBe(0);
       expect(tty.stdout).toMatch(/\x1b\[1mdiff --git a\/Dockerfile b\/Dockerfile/);
       expect(stripAnsi(tty.stdout)).toContain(plain.stdout);
-      for (const [args, env] of [[[], { NO_COLOR: '1' }], [['--no-color'], {}]] as const) {
+      for (const [args, env] of [
+        [[], { NO_COLOR: '1' }],
+        [['--no-color'], {}],
+      ] as const) {
         const r = await runTty([...args], dir, { env });
         expect(r.code).toBe(0);
         expect(r.stdout).toContain('diff --git a/Dockerfile b/Dockerfile');
@@ -422,12 +497,25 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       },
       {
         name: 'a Dockerfile that is not valid UTF-8',
-        setup: (d) => (app(d, Buffer.concat([Buffer.from('FROM node:22\nRUN echo '), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('\nRUN npm install\n')])), ['Dockerfile']),
+        setup: (d) => (
+          app(
+            d,
+            Buffer.concat([
+              Buffer.from('FROM node:22\nRUN echo '),
+              Buffer.from([0xff, 0xfe, 0xc3]),
+              Buffer.from('\nRUN npm install\n'),
+            ]),
+          ),
+          ['Dockerfile']
+        ),
         line: /^dockerfile-migrate: Dockerfile: the file is not valid UTF-8$/,
       },
       {
         name: 'a file with no FROM',
-        setup: (d) => (app(d, 'WORKDIR /app\nCOPY . .\nRUN npm install\nCMD ["node", "server.js"]\n', 'api.Dockerfile'), ['api.Dockerfile']),
+        setup: (d) => (
+          app(d, 'WORKDIR /app\nCOPY . .\nRUN npm install\nCMD ["node", "server.js"]\n', 'api.Dockerfile'),
+          ['api.Dockerfile']
+        ),
         line: /^dockerfile-migrate: api\.Dockerfile: no FROM instruction/,
       },
       {
@@ -446,12 +534,20 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       },
       {
         name: 'a directory without Dockerfiles',
-        setup: (d) => (fs.mkdirSync(path.join(d, 'emptydir')), fs.writeFileSync(path.join(d, 'emptydir', 'README.md'), '# hi\n'), ['emptydir']),
+        setup: (d) => (
+          fs.mkdirSync(path.join(d, 'emptydir')),
+          fs.writeFileSync(path.join(d, 'emptydir', 'README.md'), '# hi\n'),
+          ['emptydir']
+        ),
         line: /^dockerfile-migrate: emptydir: no Dockerfile found/,
       },
       {
         name: 'a directory named Dockerfile passed directly',
-        setup: (d) => (app(path.join(d, 'app')), fs.mkdirSync(path.join(d, 'app', 'Dockerfile.d', 'Dockerfile'), { recursive: true }), ['app/Dockerfile.d/Dockerfile']),
+        setup: (d) => (
+          app(path.join(d, 'app')),
+          fs.mkdirSync(path.join(d, 'app', 'Dockerfile.d', 'Dockerfile'), { recursive: true }),
+          ['app/Dockerfile.d/Dockerfile']
+        ),
         line: /^dockerfile-migrate: app\/Dockerfile\.d\/Dockerfile: .*director/,
       },
       {
@@ -493,7 +589,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       expect(snapshot(path.join(root, 'bad'))).toEqual(badBefore);
     });
 
-    it('a batch dry run still prints the good file\'s patch', async ({ expect }) => {
+    it("a batch dry run still prints the good file's patch", async ({ expect }) => {
       const root = tmp();
       app(path.join(root, 'good'));
       app(path.join(root, 'bad'), Buffer.from([0x46, 0x52, 0x4f, 0x4d, 0x00, 0x00]));
@@ -542,9 +638,14 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
   });
 
   describe('compose', () => {
-    it('a compose service running the tests in the Dockerfile named on the command line: a warning naming the file and the service', async ({ expect }) => {
+    it('a compose service running the tests in the Dockerfile named on the command line: a warning naming the file and the service', async ({
+      expect,
+    }) => {
       const dir = app(tmp(), NODE_DOCKERFILE, 'Dockerfile.ci');
-      fs.writeFileSync(path.join(dir, 'docker-compose.yml'), 'services:\n  api:\n    build:\n      context: .\n      dockerfile: Dockerfile.ci\n    command: npm test\n');
+      fs.writeFileSync(
+        path.join(dir, 'docker-compose.yml'),
+        'services:\n  api:\n    build:\n      context: .\n      dockerfile: Dockerfile.ci\n    command: npm test\n',
+      );
       const r = await run(['--dry-run', 'Dockerfile.ci'], dir);
       expect(r.code).toBe(0);
       expect(r.stderr.split('\n').filter((l) => l.includes('compose/'))).toEqual([
@@ -554,11 +655,14 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
   });
 
   describe('discovery', () => {
-    it('finds Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile; skips node_modules and .git; survives a link loop', async ({ expect }) => {
+    it('finds Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile; skips node_modules and .git; survives a link loop', async ({
+      expect,
+    }) => {
       const root = tmp();
       const x = path.join(root, 'x');
       app(x);
-      for (const name of ['Dockerfile.prod', 'api.Dockerfile', 'web.dockerfile']) fs.writeFileSync(path.join(x, name), NODE_DOCKERFILE);
+      for (const name of ['Dockerfile.prod', 'api.Dockerfile', 'web.dockerfile'])
+        fs.writeFileSync(path.join(x, name), NODE_DOCKERFILE);
       app(path.join(x, 'svc'));
       app(path.join(x, 'node_modules', 'some-pkg'));
       app(path.join(x, '.git'));
@@ -571,17 +675,31 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       expect(r.signal).toBeNull();
       expect(r.code).toBe(0);
       const doc = JSON.parse(r.stdout) as { files: { path: string; status: string }[] };
-      expect(doc.files.map((f) => f.path).sort()).toEqual(['x/Dockerfile', 'x/Dockerfile.prod', 'x/api.Dockerfile', 'x/svc/Dockerfile', 'x/web.dockerfile']);
+      expect(doc.files.map((f) => f.path).sort()).toEqual([
+        'x/Dockerfile',
+        'x/Dockerfile.prod',
+        'x/api.Dockerfile',
+        'x/svc/Dockerfile',
+        'x/web.dockerfile',
+      ]);
       for (const f of doc.files) expect(f.status).toBe('migrated');
       expect(snapshot(root)).toEqual(before);
 
       // the default path is the current directory
       const cwdRun = await run(['--json'], x, { timeoutMs: 10000 });
       expect(cwdRun.code).toBe(0);
-      expect((JSON.parse(cwdRun.stdout) as typeof doc).files.map((f) => f.path).sort()).toEqual(['Dockerfile', 'Dockerfile.prod', 'api.Dockerfile', 'svc/Dockerfile', 'web.dockerfile']);
+      expect((JSON.parse(cwdRun.stdout) as typeof doc).files.map((f) => f.path).sort()).toEqual([
+        'Dockerfile',
+        'Dockerfile.prod',
+        'api.Dockerfile',
+        'svc/Dockerfile',
+        'web.dockerfile',
+      ]);
     });
 
-    it('finds dockerfile and DockerFile in any letter case; never lists a Dockerfile under .devcontainer/', async ({ expect }) => {
+    it('finds dockerfile and DockerFile in any letter case; never lists a Dockerfile under .devcontainer/', async ({
+      expect,
+    }) => {
       const root = tmp();
       app(path.join(root, 'lower'), NODE_DOCKERFILE, 'dockerfile');
       app(path.join(root, 'camel'), NODE_DOCKERFILE, 'DockerFile');
@@ -594,12 +712,19 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       const r = await run(['--json', '.'], root);
       expect(r.code).toBe(0);
       const doc = JSON.parse(r.stdout) as { files: { path: string; status: string }[] };
-      expect(doc.files.map((f) => f.path).sort()).toEqual(['camel/DockerFile', 'lower/dockerfile', 'svc/api.DockerFile', 'upper/DOCKERFILE.prod']);
+      expect(doc.files.map((f) => f.path).sort()).toEqual([
+        'camel/DockerFile',
+        'lower/dockerfile',
+        'svc/api.DockerFile',
+        'upper/DOCKERFILE.prod',
+      ]);
       for (const f of doc.files) expect(f.status).toBe('migrated');
       expect(snapshot(root)).toEqual(before);
     });
 
-    it('a .devcontainer Dockerfile named on the command line is skipped with code devcontainer, not written', async ({ expect }) => {
+    it('a .devcontainer Dockerfile named on the command line is skipped with code devcontainer, not written', async ({
+      expect,
+    }) => {
       const root = tmp();
       app(path.join(root, '.devcontainer'));
       const before = snapshot(root);

@@ -14,16 +14,36 @@ function reference(path: string, before: string | null, after: string): string {
   if (before === after) return '';
   const patch = structuredPatch(`a/${path}`, `b/${path}`, before ?? '', after, '', '', { context: 3 });
   if (!patch.hunks.length) return '';
-  const out = [`diff --git a/${path} b/${path}`, ...(before === null ? ['new file mode 100644', '--- /dev/null'] : [`--- a/${path}`]), `+++ b/${path}`];
+  const out = [
+    `diff --git a/${path} b/${path}`,
+    ...(before === null ? ['new file mode 100644', '--- /dev/null'] : [`--- a/${path}`]),
+    `+++ b/${path}`,
+  ];
   for (const h of patch.hunks) {
-    out.push(`@@ -${h.oldLines === 0 ? h.oldStart - 1 : h.oldStart},${h.oldLines} +${h.newLines === 0 ? h.newStart - 1 : h.newStart},${h.newLines} @@`, ...h.lines);
+    out.push(
+      `@@ -${h.oldLines === 0 ? h.oldStart - 1 : h.oldStart},${h.oldLines} +${h.newLines === 0 ? h.newStart - 1 : h.newStart},${h.newLines} @@`,
+      ...h.lines,
+    );
   }
   return out.join('\n') + '\n';
 }
 
 // Few distinct lines, so that texts share lines in many ways (moves, repeats, ties).
-const line = fc.constantFrom('FROM node:22', 'WORKDIR /app', 'COPY . .', 'RUN npm ci', '', '# comment', 'USER node', 'CMD ["node", "server.js"]', 'RUN a \\', '  && b');
-const text = fc.tuple(fc.array(line, { maxLength: 30 }), fc.constantFrom('\n', '\r\n'), fc.boolean()).map(([ls, eol, final]) => ls.join(eol) + (final && ls.length ? eol : ''));
+const line = fc.constantFrom(
+  'FROM node:22',
+  'WORKDIR /app',
+  'COPY . .',
+  'RUN npm ci',
+  '',
+  '# comment',
+  'USER node',
+  'CMD ["node", "server.js"]',
+  'RUN a \\',
+  '  && b',
+);
+const text = fc
+  .tuple(fc.array(line, { maxLength: 30 }), fc.constantFrom('\n', '\r\n'), fc.boolean())
+  .map(([ls, eol, final]) => ls.join(eol) + (final && ls.length ? eol : ''));
 
 describe('unifiedDiff', () => {
   it('prints what structuredPatch gives, for related texts', () => {
@@ -58,6 +78,8 @@ describe('unifiedDiff', () => {
     expect(unifiedDiff('Dockerfile', 'FROM a\nRUN b', 'FROM a\nRUN c\n')).toBe(
       'diff --git a/Dockerfile b/Dockerfile\n--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,2 +1,2 @@\n FROM a\n-RUN b\n\\ No newline at end of file\n+RUN c\n',
     );
-    expect(unifiedDiff('.dockerignore', null, 'node_modules')).toBe('diff --git a/.dockerignore b/.dockerignore\nnew file mode 100644\n--- /dev/null\n+++ b/.dockerignore\n@@ -0,0 +1,1 @@\n+node_modules\n\\ No newline at end of file\n');
+    expect(unifiedDiff('.dockerignore', null, 'node_modules')).toBe(
+      'diff --git a/.dockerignore b/.dockerignore\nnew file mode 100644\n--- /dev/null\n+++ b/.dockerignore\n@@ -0,0 +1,1 @@\n+node_modules\n\\ No newline at end of file\n',
+    );
   });
 });

@@ -40,7 +40,8 @@ const EXPECTED = /\.expected$|^case\.json$/;
  */
 export function reportLines(res: MigrateResult): string {
   const head = res.status + (res.code ? ` ${res.code}: ${res.reason}` : '');
-  const item = (kind: string, f: MigrateResult['changes'][number]) => `${kind} ${f.transform}/${f.code}${f.line !== undefined ? `@${f.line}` : ''}: ${f.message}`;
+  const item = (kind: string, f: MigrateResult['changes'][number]) =>
+    `${kind} ${f.transform}/${f.code}${f.line !== undefined ? `@${f.line}` : ''}: ${f.message}`;
   return [head, ...res.changes.map((c) => item('change', c)), ...res.warnings.map((w) => item('warning', w))].join('\n') + '\n';
 }
 
@@ -59,7 +60,9 @@ export function caseSource(dir: string, overlay: Record<string, string> = {}): F
 }
 
 export function caseOptions(c: FixtureCase): Options {
-  const extra = fs.existsSync(path.join(c.dir, 'case.json')) ? (JSON.parse(fs.readFileSync(path.join(c.dir, 'case.json'), 'utf8')) as Options) : {};
+  const extra = fs.existsSync(path.join(c.dir, 'case.json'))
+    ? (JSON.parse(fs.readFileSync(path.join(c.dir, 'case.json'), 'utf8')) as Options)
+    : {};
   if (c.group === 'pipeline') return extra;
   return { transforms: [c.group], ...extra };
 }

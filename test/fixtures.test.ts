@@ -54,14 +54,14 @@ describe('fixtures', () => {
 
       it('reports only codes its transform declares: changes as changes, warnings as hold-backs', () => {
         const docs = new Map(transforms.map((t) => [t.id, t.docs] as const));
-        for (const f of res.changes) expect(Object.keys(docs.get(f.transform)?.changes ?? {}), `${f.transform}/${f.code}`).toContain(f.code);
+        for (const f of res.changes)
+          expect(Object.keys(docs.get(f.transform)?.changes ?? {}), `${f.transform}/${f.code}`).toContain(f.code);
         for (const f of res.warnings) {
           if (f.transform === 'context') continue;
           const declared = f.transform === 'compose' ? COMPOSE_CODES : docs.get(f.transform)?.holdsBack;
           expect(Object.keys(declared ?? {}), `${f.transform}/${f.code}`).toContain(f.code);
         }
       });
-
 
       it('explains every change', () => {
         if (res.status === 'migrated') {

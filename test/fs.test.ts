@@ -8,7 +8,22 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, it } from 'vitest';
-import { NODE_DOCKERFILE, PACKAGE_JSON, PACKAGE_LOCK, STACK, app, contents, errorLines, exists, git, read, run, snapshot, useCliHarness, type Run } from './cli-harness.js';
+import {
+  NODE_DOCKERFILE,
+  PACKAGE_JSON,
+  PACKAGE_LOCK,
+  STACK,
+  app,
+  contents,
+  errorLines,
+  exists,
+  git,
+  read,
+  run,
+  snapshot,
+  useCliHarness,
+  type Run,
+} from './cli-harness.js';
 
 const MIB = 1024 * 1024;
 
@@ -27,7 +42,6 @@ function tempFiles(dir: string): string[] {
   walk('');
   return out.sort();
 }
-
 
 /** What a user expects of bad input: exit 2, no stack, exactly one error line, and it matches. */
 function expectOneError(expect: any, r: Run, line: RegExp) {
@@ -104,21 +118,39 @@ beforeAll(() => {
   preloadPath = path.join(tmp(), 'kill-at-write.cjs');
   fs.writeFileSync(preloadPath, KILL_PRELOAD);
 });
-const killEnv = (when: string, at: number) => ({ NODE_OPTIONS: `--require ${preloadPath}`, KILL_WHEN: when, KILL_AT: String(at) });
+const killEnv = (when: string, at: number) => ({
+  NODE_OPTIONS: `--require ${preloadPath}`,
+  KILL_WHEN: when,
+  KILL_AT: String(at),
+});
 
 // ---------------------------------------------------------------------------------------------
 
 describe.concurrent('bad input and the file system (built binary)', () => {
   describe('atomic writes: a process killed during --write leaves the old file or the new one', () => {
     // The writes of one run, in order: 1 = the Dockerfile, 2 = the .dockerignore.
-    const cases: { when: string; at: number; dockerfile: 'old' | 'new'; dockerignore: 'absent' | 'old' | 'new'; existingIgnore?: boolean; temp: RegExp | null }[] = [
+    const cases: {
+      when: string;
+      at: number;
+      dockerfile: 'old' | 'new';
+      dockerignore: 'absent' | 'old' | 'new';
+      existingIgnore?: boolean;
+      temp: RegExp | null;
+    }[] = [
       { when: 'before-rename', at: 1, dockerfile: 'old', dockerignore: 'absent', temp: /^\.Dockerfile\.dfm-\d+-\w+\.tmp$/ },
       { when: 'after-rename', at: 1, dockerfile: 'new', dockerignore: 'absent', temp: null },
       { when: 'half-write', at: 1, dockerfile: 'old', dockerignore: 'absent', temp: /^\.Dockerfile\.dfm-\d+-\w+\.tmp$/ },
       { when: 'before-rename', at: 2, dockerfile: 'new', dockerignore: 'absent', temp: /^\.\.dockerignore\.dfm-\d+-\w+\.tmp$/ },
       { when: 'after-rename', at: 2, dockerfile: 'new', dockerignore: 'new', temp: null },
       { when: 'half-write', at: 2, dockerfile: 'new', dockerignore: 'absent', temp: /^\.\.dockerignore\.dfm-\d+-\w+\.tmp$/ },
-      { when: 'half-write', at: 2, dockerfile: 'new', dockerignore: 'old', existingIgnore: true, temp: /^\.\.dockerignore\.dfm-\d+-\w+\.tmp$/ },
+      {
+        when: 'half-write',
+        at: 2,
+        dockerfile: 'new',
+        dockerignore: 'old',
+        existingIgnore: true,
+        temp: /^\.\.dockerignore\.dfm-\d+-\w+\.tmp$/,
+      },
     ];
     const OLD_IGNORE = '# ours\nnode_modules\n';
 
@@ -135,7 +167,9 @@ describe.concurrent('bad input and the file system (built binary)', () => {
         const r = await run(['--write', '-q'], dir, { env: killEnv(c.when, c.at) });
         expect(r.signal).toBe('SIGKILL'); // the preload fired at that write
 
-        expect(fs.readFileSync(path.join(dir, 'Dockerfile'))).toEqual(Buffer.from(c.dockerfile === 'old' ? NODE_DOCKERFILE : expected['Dockerfile']));
+        expect(fs.readFileSync(path.join(dir, 'Dockerfile'))).toEqual(
+          Buffer.from(c.dockerfile === 'old' ? NODE_DOCKERFILE : expected['Dockerfile']),
+        );
         expect(fs.statSync(path.join(dir, 'Dockerfile')).mode & 0o7777).toBe(0o640);
         if (c.dockerignore === 'absent') expect(exists(dir, '.dockerignore')).toBe(false);
         else expect(read(dir, '.dockerignore')).toBe(c.dockerignore === 'old' ? OLD_IGNORE : expected['.dockerignore']);
@@ -155,7 +189,9 @@ describe.concurrent('bad input and the file system (built binary)', () => {
       });
     }
 
-    it('20 runs killed at a random moment (0-60 ms after the first file is written): every file is exactly old or exactly new', async ({ expect }) => {
+    it('20 runs killed at a random moment (0-60 ms after the first file is written): every file is exactly old or exactly new', async ({
+      expect,
+    }) => {
       const APPS = Array.from({ length: 8 }, (_, i) => `svc-${String(i).padStart(2, '0')}`);
       const expected = await referenceApp();
       const outcomes: { delay: number; signal: string | null; fresh: number; old: number; temps: number }[] = [];
@@ -189,7 +225,10 @@ describe.concurrent('bad input and the file system (built binary)', () => {
       for (let batch = 0; batch < 4; batch++) await Promise.all(Array.from({ length: 5 }, one));
       expect(outcomes).toHaveLength(20);
       // The kills did land in the middle of the batch (some files written, some not).
-      expect(outcomes.some((o) => o.signal === 'SIGKILL' && o.fresh > 0 && o.old > 0), JSON.stringify(outcomes)).toBe(true);
+      expect(
+        outcomes.some((o) => o.signal === 'SIGKILL' && o.fresh > 0 && o.old > 0),
+        JSON.stringify(outcomes),
+      ).toBe(true);
     });
   });
 
@@ -200,7 +239,10 @@ describe.concurrent('bad input and the file system (built binary)', () => {
     const tree = (root: string) => {
       for (const a of ['api', 'web', 'worker', 'jobs/cron', 'jobs/queue']) app(path.join(root, a));
       // two Dockerfiles sharing one context (and one .dockerignore)
-      fs.writeFileSync(path.join(root, 'api', 'Dockerfile.dev'), NODE_DOCKERFILE.replace('npm install', 'npm install --no-audit'));
+      fs.writeFileSync(
+        path.join(root, 'api', 'Dockerfile.dev'),
+        NODE_DOCKERFILE.replace('npm install', 'npm install --no-audit'),
+      );
       fs.writeFileSync(path.join(root, 'web', '.dockerignore'), '# web\n*.log\n');
       return root;
     };
@@ -234,7 +276,9 @@ describe.concurrent('bad input and the file system (built binary)', () => {
       return s;
     };
 
-    it('1 MiB + 1 byte of valid Dockerfile text: exit 2, one line naming the file and the reason, nothing written', async ({ expect }) => {
+    it('1 MiB + 1 byte of valid Dockerfile text: exit 2, one line naming the file and the reason, nothing written', async ({
+      expect,
+    }) => {
       const dir = app(tmp(), padded(MIB + 1));
       expect(fs.statSync(path.join(dir, 'Dockerfile')).size).toBe(MIB + 1);
       const before = snapshot(dir);
@@ -244,7 +288,9 @@ describe.concurrent('bad input and the file system (built binary)', () => {
       const json = await run(['--json', '--check', '.'], dir);
       expect(json.code).toBe(2);
       const doc = JSON.parse(json.stdout) as { files: { path: string; status: string; reason: string }[] };
-      expect(doc.files).toMatchObject([{ path: 'Dockerfile', status: 'error', reason: expect.stringMatching(/larger than 1 MiB/) }]);
+      expect(doc.files).toMatchObject([
+        { path: 'Dockerfile', status: 'error', reason: expect.stringMatching(/larger than 1 MiB/) },
+      ]);
       expect(snapshot(dir)).toEqual(before);
     });
 
@@ -285,7 +331,11 @@ describe.concurrent('bad input and the file system (built binary)', () => {
       },
       {
         name: 'a dangling symlink named Dockerfile, found in a scanned directory',
-        setup: (d) => (app(path.join(d, 'svc'), null), fs.symlinkSync('../shared/Dockerfile', path.join(d, 'svc', 'Dockerfile')), ['.']),
+        setup: (d) => (
+          app(path.join(d, 'svc'), null),
+          fs.symlinkSync('../shared/Dockerfile', path.join(d, 'svc', 'Dockerfile')),
+          ['.']
+        ),
         line: /^dockerfile-migrate: svc\/Dockerfile: no such file or directory$/,
       },
       {
@@ -416,8 +466,12 @@ describe.concurrent('bad input and the file system (built binary)', () => {
       expect(r.code).toBe(0);
       expect(r.stderr).not.toMatch(STACK);
       for (const d of DIRS) {
-        expect(r.stdout).toContain(`diff --git a/${d}/Dockerfile b/${d}/Dockerfile\n--- a/${d}/Dockerfile\n+++ b/${d}/Dockerfile\n`);
-        expect(r.stdout).toContain(`diff --git a/${d}/.dockerignore b/${d}/.dockerignore\nnew file mode 100644\n--- /dev/null\n+++ b/${d}/.dockerignore\n`);
+        expect(r.stdout).toContain(
+          `diff --git a/${d}/Dockerfile b/${d}/Dockerfile\n--- a/${d}/Dockerfile\n+++ b/${d}/Dockerfile\n`,
+        );
+        expect(r.stdout).toContain(
+          `diff --git a/${d}/.dockerignore b/${d}/.dockerignore\nnew file mode 100644\n--- /dev/null\n+++ b/${d}/.dockerignore\n`,
+        );
         expect(r.stderr).toContain(`${d}/Dockerfile: migrated\n`);
       }
       expect(snapshot(root)).toEqual(before);
@@ -436,7 +490,11 @@ describe.concurrent('bad input and the file system (built binary)', () => {
       expect(w.code).toBe(0);
       for (const d of DIRS) expect(w.stderr).toContain(`${d}/Dockerfile: migrated, written (and ${d}/.dockerignore)\n`);
       expect(contents(root)).toEqual(contents(other));
-      expect(Object.keys(contents(other)).filter((f) => f.endsWith('/.dockerignore')).sort()).toEqual(DIRS.map((d) => `${d}/.dockerignore`).sort());
+      expect(
+        Object.keys(contents(other))
+          .filter((f) => f.endsWith('/.dockerignore'))
+          .sort(),
+      ).toEqual(DIRS.map((d) => `${d}/.dockerignore`).sort());
       expect(tempFiles(other)).toEqual([]);
     });
 
@@ -452,7 +510,9 @@ describe.concurrent('bad input and the file system (built binary)', () => {
       const json = await run(['--json', 'my app'], root);
       expect(json.code).toBe(0);
       const doc = JSON.parse(json.stdout) as { files: { path: string; files: { path: string }[] }[] };
-      expect(doc.files.map((f) => [f.path, f.files.map((x) => x.path)])).toEqual([['my app/Dockerfile', ['my app/.dockerignore']]]);
+      expect(doc.files.map((f) => [f.path, f.files.map((x) => x.path)])).toEqual([
+        ['my app/Dockerfile', ['my app/.dockerignore']],
+      ]);
 
       const w = await run(['--write', '-q', file], root);
       expect(w).toMatchObject({ code: 0, stderr: '' });
@@ -471,7 +531,10 @@ describe.concurrent('bad input and the file system (built binary)', () => {
 
     it('a malformed package.json: a warning naming it; the runtime stage keeps the whole app', async ({ expect }) => {
       const dir = app(tmp());
-      fs.writeFileSync(path.join(dir, 'package.json'), '{\n  "name": "hello-api",\n  "dependencies": { "express": "^4.21.0" },\n');
+      fs.writeFileSync(
+        path.join(dir, 'package.json'),
+        '{\n  "name": "hello-api",\n  "dependencies": { "express": "^4.21.0" },\n',
+      );
       const json = await run(['--json'], dir);
       expect(json.code).toBe(0);
       const doc = JSON.parse(json.stdout) as Doc;
@@ -504,18 +567,33 @@ describe.concurrent('bad input and the file system (built binary)', () => {
       expect(read(dir, 'package-lock.json')).toBe(PACKAGE_LOCK.slice(0, 80));
     });
 
-    it('a tsconfig.json with comments and trailing commas is read: its outDir is used, nothing is reported', async ({ expect }) => {
+    it('a tsconfig.json with comments and trailing commas is read: its outDir is used, nothing is reported', async ({
+      expect,
+    }) => {
       const tsApp = (tsconfig: string) => {
         const dir = tmp();
         fs.mkdirSync(path.join(dir, 'src'));
         fs.writeFileSync(path.join(dir, 'src', 'index.ts'), 'console.log("hi");\n');
         fs.writeFileSync(
           path.join(dir, 'package.json'),
-          JSON.stringify({ name: 'ts-api', version: '1.0.0', scripts: { build: 'tsc', start: 'node --enable-source-maps .' }, dependencies: { express: '^4.21.0' }, devDependencies: { typescript: '^5.9.0' } }, null, 2) + '\n',
+          JSON.stringify(
+            {
+              name: 'ts-api',
+              version: '1.0.0',
+              scripts: { build: 'tsc', start: 'node --enable-source-maps .' },
+              dependencies: { express: '^4.21.0' },
+              devDependencies: { typescript: '^5.9.0' },
+            },
+            null,
+            2,
+          ) + '\n',
         );
         fs.writeFileSync(path.join(dir, 'package-lock.json'), PACKAGE_LOCK);
         fs.writeFileSync(path.join(dir, 'tsconfig.json'), tsconfig);
-        fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM node:22-alpine\nWORKDIR /app\nCOPY . .\nRUN npm install\nRUN npm run build\nEXPOSE 3000\nCMD ["npm", "start"]\n');
+        fs.writeFileSync(
+          path.join(dir, 'Dockerfile'),
+          'FROM node:22-alpine\nWORKDIR /app\nCOPY . .\nRUN npm install\nRUN npm run build\nEXPOSE 3000\nCMD ["npm", "start"]\n',
+        );
         return dir;
       };
       const JSONC = `{
@@ -530,7 +608,10 @@ describe.concurrent('bad input and the file system (built binary)', () => {
   "include": ["src/**/*.ts",],
 }
 `;
-      const PLAIN = JSON.stringify({ compilerOptions: { outDir: 'out', rootDir: 'src', strict: true, paths: { '@/*': ['src/*'] } }, include: ['src/**/*.ts'] });
+      const PLAIN = JSON.stringify({
+        compilerOptions: { outDir: 'out', rootDir: 'src', strict: true, paths: { '@/*': ['src/*'] } },
+        include: ['src/**/*.ts'],
+      });
       const BROKEN = '{ "compilerOptions": { "outDir": "out" ';
 
       const [withComments, plain, broken] = await Promise.all([JSONC, PLAIN, BROKEN].map((t) => run([], tsApp(t))));
@@ -564,7 +645,10 @@ describe.concurrent('leftover temp files, concurrent runs, odd ignore files and 
   it('4 concurrent --write runs (all transforms) give exactly what one run gives', async ({ expect }) => {
     const tree = (root: string) => {
       for (const a of ['api', 'web', 'worker', 'jobs/cron', 'jobs/queue']) app(path.join(root, a));
-      fs.writeFileSync(path.join(root, 'api', 'Dockerfile.dev'), NODE_DOCKERFILE.replace('npm install', 'npm install --no-audit'));
+      fs.writeFileSync(
+        path.join(root, 'api', 'Dockerfile.dev'),
+        NODE_DOCKERFILE.replace('npm install', 'npm install --no-audit'),
+      );
       return root;
     };
     const single = tree(tmp());

@@ -24,7 +24,8 @@ function fixtureDockerfiles(): { file: string; dir: string; text: string }[] {
       const full = path.join(dir, e.name);
       if (e.isDirectory()) {
         if (e.name !== 'node_modules') walk(full);
-      } else if (/^Dockerfile(\..*)?$|\.[Dd]ockerfile$/.test(e.name)) out.push({ file: path.relative(FIXTURES, full), dir, text: fs.readFileSync(full, 'utf8') });
+      } else if (/^Dockerfile(\..*)?$|\.[Dd]ockerfile$/.test(e.name))
+        out.push({ file: path.relative(FIXTURES, full), dir, text: fs.readFileSync(full, 'utf8') });
     }
   };
   walk(FIXTURES);
@@ -42,7 +43,10 @@ function parseOnly(text: string): void {
   try {
     parseDockerfile(text);
   } catch (e) {
-    if (!(e instanceof DockerfileError)) throw new Error(`parseDockerfile threw ${(e as Error)?.constructor?.name}: ${(e as Error).stack}\ninput: ${JSON.stringify(text)}`);
+    if (!(e instanceof DockerfileError))
+      throw new Error(
+        `parseDockerfile threw ${(e as Error)?.constructor?.name}: ${(e as Error).stack}\ninput: ${JSON.stringify(text)}`,
+      );
   }
 }
 
@@ -67,16 +71,59 @@ function migrateCleanly(text: string, context?: ProjectFacts | Record<string, st
 }
 
 const NODE_CONTEXT = {
-  'package.json': '{"name":"a","version":"1.0.0","main":"server.js","scripts":{"start":"node server.js","build":"tsc"},"dependencies":{"express":"^4.19.2"}}',
+  'package.json':
+    '{"name":"a","version":"1.0.0","main":"server.js","scripts":{"start":"node server.js","build":"tsc"},"dependencies":{"express":"^4.19.2"}}',
   'package-lock.json': '{"name":"a","lockfileVersion":3,"requires":true,"packages":{}}',
   'server.js': "require('express')().listen(3000);\n",
 };
 
 /** Snippets that have tripped Dockerfile parsers. */
 const SNIPPETS = [
-  '\\\n', '\\', '`\n', '\r\n', '\r', '\n\n', '#', '# escape=`\n', '# syntax=x\n', '"', "'", '[', ']', '["', '$', '${', '${A:-', '<<EOF\n', '<<-EOT\n', 'EOF\n',
-  '\t', ' ', '\uFEFF', '\u00a0', '\u2028', '🐳', '\uD800', '\u0000', ' AS ', ' --from=', ' --chown=', '--mount=type=cache,target=/x ', 'FROM ', 'RUN ', 'COPY . .\n',
-  'FROM node:20 AS build\n', 'WORKDIR /app\n', 'RUN npm install\n', 'ONBUILD ', 'HEALTHCHECK ', '&& ', '|| ', ';', '\\\n# c\n', '\\\n\n',
+  '\\\n',
+  '\\',
+  '`\n',
+  '\r\n',
+  '\r',
+  '\n\n',
+  '#',
+  '# escape=`\n',
+  '# syntax=x\n',
+  '"',
+  "'",
+  '[',
+  ']',
+  '["',
+  '$',
+  '${',
+  '${A:-',
+  '<<EOF\n',
+  '<<-EOT\n',
+  'EOF\n',
+  '\t',
+  ' ',
+  '\uFEFF',
+  '\u00a0',
+  '\u2028',
+  '🐳',
+  '\uD800',
+  '\u0000',
+  ' AS ',
+  ' --from=',
+  ' --chown=',
+  '--mount=type=cache,target=/x ',
+  'FROM ',
+  'RUN ',
+  'COPY . .\n',
+  'FROM node:20 AS build\n',
+  'WORKDIR /app\n',
+  'RUN npm install\n',
+  'ONBUILD ',
+  'HEALTHCHECK ',
+  '&& ',
+  '|| ',
+  ';',
+  '\\\n# c\n',
+  '\\\n\n',
 ];
 
 describe('fuzz: parser layer', () => {
@@ -85,7 +132,16 @@ describe('fuzz: parser layer', () => {
   });
 
   it('parseDockerfile on random strings throws nothing but DockerfileError', () => {
-    fc.assert(fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: fc.constantFrom(...SNIPPETS, 'a', 'n', '0', '=', '-', '/'), maxLength: 60 })), parseOnly), { numRuns: RUNS * 3 });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 300 }),
+          fc.string({ unit: fc.constantFrom(...SNIPPETS, 'a', 'n', '0', '=', '-', '/'), maxLength: 60 }),
+        ),
+        parseOnly,
+      ),
+      { numRuns: RUNS * 3 },
+    );
   });
 
   it('parseDockerfile on random bytes (decoded leniently, as latin1 and as UTF-16) throws nothing but DockerfileError', () => {
@@ -111,7 +167,10 @@ describe('fuzz: parser layer', () => {
       breaks.filter((_, k) => k % every === 0).forEach((i) => [i - 1, i, i + 1].forEach((c) => cuts.add(c)));
       const step = Math.max(1, Math.floor(f.text.length / 16));
       for (let i = 0; i <= f.text.length; i += step) cuts.add(i);
-      [...cuts].filter((c) => c >= 0 && c <= f.text.length).slice(0, 48).forEach((c) => parseOnly(f.text.slice(0, c)));
+      [...cuts]
+        .filter((c) => c >= 0 && c <= f.text.length)
+        .slice(0, 48)
+        .forEach((c) => parseOnly(f.text.slice(0, c)));
     }
   });
 });
@@ -123,7 +182,9 @@ describe('fuzz: migrate', () => {
         fc.oneof(
           fc.string({ unit: 'binary', maxLength: 300 }),
           fc.uint8Array({ maxLength: 300 }).map((b) => new TextDecoder().decode(b)),
-          fc.string({ unit: fc.constantFrom(...SNIPPETS, 'a', 'node', 'npm ci', '0', '=', '-', '/'), maxLength: 40 }).map((s) => 'FROM node:20\n' + s),
+          fc
+            .string({ unit: fc.constantFrom(...SNIPPETS, 'a', 'node', 'npm ci', '0', '=', '-', '/'), maxLength: 40 })
+            .map((s) => 'FROM node:20\n' + s),
         ),
         fc.boolean(),
         (text, withContext) => void migrateCleanly(text, withContext ? NODE_CONTEXT : undefined),
@@ -144,15 +205,22 @@ describe('fuzz: migrate', () => {
 
   it('on fixture Dockerfiles with troublesome snippets spliced in returns a clean status', () => {
     fc.assert(
-      fc.property(fc.nat(files.length - 1), fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(...SNIPPETS), fc.nat(3)), { minLength: 1, maxLength: 4 }), (n, cuts) => {
-        const f = files[n];
-        let text = f.text;
-        for (const [at, snippet, del] of cuts) {
-          const i = Math.round(at * text.length);
-          text = text.slice(0, i) + snippet + text.slice(i + del);
-        }
-        migrateCleanly(text, factsOf(f.dir));
-      }),
+      fc.property(
+        fc.nat(files.length - 1),
+        fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(...SNIPPETS), fc.nat(3)), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (n, cuts) => {
+          const f = files[n];
+          let text = f.text;
+          for (const [at, snippet, del] of cuts) {
+            const i = Math.round(at * text.length);
+            text = text.slice(0, i) + snippet + text.slice(i + del);
+          }
+          migrateCleanly(text, factsOf(f.dir));
+        },
+      ),
       { numRuns: RUNS },
     );
   });

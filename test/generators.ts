@@ -95,7 +95,8 @@ export const commentText = fc.oneof(fc.constantFrom(...COMMENT_TEXTS), unicodeWo
 const rare = (n: number) => fc.noBias(fc.nat(n - 1)).map((x) => x === n - 1);
 
 /** `arb` in about one draw in `n`, else null; shrinks to null. */
-const sometimes = <T>(arb: fc.Arbitrary<T>, n: number): fc.Arbitrary<T | null> => fc.oneof({ weight: n - 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: arb });
+const sometimes = <T>(arb: fc.Arbitrary<T>, n: number): fc.Arbitrary<T | null> =>
+  fc.oneof({ weight: n - 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: arb });
 
 const kw = (k: string) => fc.constantFrom(k, k, k, k, k, k.toLowerCase());
 const sep = fc.constantFrom(' ', ' ', ' ', ' ', '\t', '  ');
@@ -166,7 +167,14 @@ export function installCommands(m: Manager): string[] {
         'npm ci --ignore-scripts',
       ];
     case 'yarn':
-      return ['yarn', 'yarn install', 'yarn install --frozen-lockfile', 'yarn install --production', 'yarn --pure-lockfile', 'yarn install --network-timeout 600000'];
+      return [
+        'yarn',
+        'yarn install',
+        'yarn install --frozen-lockfile',
+        'yarn install --production',
+        'yarn --pure-lockfile',
+        'yarn install --network-timeout 600000',
+      ];
     case 'yarn-berry':
       return ['yarn install', 'yarn install --immutable', 'yarn'];
     case 'pnpm':
@@ -206,7 +214,13 @@ function runScript(m: Manager, script: string): string {
 }
 
 export function lockfileName(m: Manager): string {
-  return m === 'npm' ? 'package-lock.json' : m === 'yarn' || m === 'yarn-berry' ? 'yarn.lock' : m === 'pnpm' ? 'pnpm-lock.yaml' : 'bun.lock';
+  return m === 'npm'
+    ? 'package-lock.json'
+    : m === 'yarn' || m === 'yarn-berry'
+      ? 'yarn.lock'
+      : m === 'pnpm'
+        ? 'pnpm-lock.yaml'
+        : 'bun.lock';
 }
 
 const SYSTEM_RUNS: string[][] = [
@@ -215,7 +229,12 @@ const SYSTEM_RUNS: string[][] = [
   ['apk update', 'apk add --no-cache --virtual .build-deps python3 make g++', 'rm -rf /var/cache/apk/*'],
   ['apt-get update', 'apt-get install -y --no-install-recommends curl ca-certificates', 'rm -rf /var/lib/apt/lists/*'],
   ['apt-get update', 'apt-get install -y build-essential python3', 'rm -rf /var/lib/apt/lists/*'],
-  ['apt-get update -qq', 'DEBIAN_FRONTEND=noninteractive apt-get install -yqq --no-install-recommends dumb-init openssl', 'apt-get clean', 'rm -rf /var/lib/apt/lists/*'],
+  [
+    'apt-get update -qq',
+    'DEBIAN_FRONTEND=noninteractive apt-get install -yqq --no-install-recommends dumb-init openssl',
+    'apt-get clean',
+    'rm -rf /var/lib/apt/lists/*',
+  ],
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -242,41 +261,95 @@ const imageChoice: fc.Arbitrary<ImageChoice> = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...IMAGES).map((image) => ({ preFrom: [], image })) },
   {
     weight: 2,
-    arbitrary: fc.tuple(fc.constantFrom('20', '18.19.0', '22'), fc.constantFrom('${NODE_VERSION}', '$NODE_VERSION'), fc.constantFrom('-alpine', '-slim', '')).map(([v, ref, suffix]) => ({
-      preFrom: [instr('ARG', [{ t: `ARG NODE_VERSION=${v}` }])],
-      image: `node:${ref}${suffix}`,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom('20', '18.19.0', '22'),
+        fc.constantFrom('${NODE_VERSION}', '$NODE_VERSION'),
+        fc.constantFrom('-alpine', '-slim', ''),
+      )
+      .map(([v, ref, suffix]) => ({
+        preFrom: [instr('ARG', [{ t: `ARG NODE_VERSION=${v}` }])],
+        image: `node:${ref}${suffix}`,
+      })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom('node:20-slim', 'node:22-alpine')
+      .map((img) => ({ preFrom: [instr('ARG', [{ t: `ARG BASE_IMAGE=${img}` }])], image: '${BASE_IMAGE}' })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constant(null)
+      .map((): ImageChoice => ({ preFrom: [instr('ARG', [{ t: 'ARG REGISTRY' }])], image: '${REGISTRY}/node:20-alpine' })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constant(null).map((): ImageChoice => ({
+      preFrom: [instr('ARG', [{ t: 'ARG NODE_VERSION=20' }]), instr('ARG', [{ t: 'ARG BASE=node:${NODE_VERSION}-alpine' }])],
+      image: '$BASE',
     })),
   },
   {
     weight: 1,
-    arbitrary: fc.constantFrom('node:20-slim', 'node:22-alpine').map((img) => ({ preFrom: [instr('ARG', [{ t: `ARG BASE_IMAGE=${img}` }])], image: '${BASE_IMAGE}' })),
+    arbitrary: fc.constantFrom('alpine:3.19', 'debian:bookworm-slim', 'ubuntu:22.04').map((image) => ({ preFrom: [], image })),
   },
-  { weight: 1, arbitrary: fc.constant(null).map((): ImageChoice => ({ preFrom: [instr('ARG', [{ t: 'ARG REGISTRY' }])], image: '${REGISTRY}/node:20-alpine' })) },
-  {
-    weight: 1,
-    arbitrary: fc.constant(null).map((): ImageChoice => ({ preFrom: [instr('ARG', [{ t: 'ARG NODE_VERSION=20' }]), instr('ARG', [{ t: 'ARG BASE=node:${NODE_VERSION}-alpine' }])], image: '$BASE' })),
-  },
-  { weight: 1, arbitrary: fc.constantFrom('alpine:3.19', 'debian:bookworm-slim', 'ubuntu:22.04').map((image) => ({ preFrom: [], image })) },
 );
 
 function fromBlock(image: string, name: string | null): fc.Arbitrary<Block> {
-  return fc.tuple(kw('FROM'), sep, fc.constantFrom('', '', '', ' --platform=$BUILDPLATFORM', ' --platform=linux/amd64'), fc.constantFrom('AS', 'AS', 'as')).map(([k, s, pf, as]) =>
-    instr('FROM', [{ t: `${k}${pf}${s}${image}${name ? ` ${as} ${name}` : ''}` }]),
-  );
+  return fc
+    .tuple(
+      kw('FROM'),
+      sep,
+      fc.constantFrom('', '', '', ' --platform=$BUILDPLATFORM', ' --platform=linux/amd64'),
+      fc.constantFrom('AS', 'AS', 'as'),
+    )
+    .map(([k, s, pf, as]) => instr('FROM', [{ t: `${k}${pf}${s}${image}${name ? ` ${as} ${name}` : ''}` }]));
 }
 
 const labelBlock: fc.Arbitrary<Block> = fc.oneof(
-  simple('LABEL', fc.constantFrom('maintainer="Zoë Ångström <zoe@example.com>"', 'org.opencontainers.image.title="API — 服务 🚀"', 'version="1.0" description="A small service"', 'com.example.team=platform')),
-  fc.tuple(kw('LABEL'), unicodeWord).map(([k, w]) =>
-    instr('LABEL', [{ t: `${k} org.opencontainers.image.description="${w}" ${ESC}` }, { t: `      org.opencontainers.image.vendor="ÆØÅ Inc."` }]),
+  simple(
+    'LABEL',
+    fc.constantFrom(
+      'maintainer="Zoë Ångström <zoe@example.com>"',
+      'org.opencontainers.image.title="API — 服务 🚀"',
+      'version="1.0" description="A small service"',
+      'com.example.team=platform',
+    ),
   ),
+  fc
+    .tuple(kw('LABEL'), unicodeWord)
+    .map(([k, w]) =>
+      instr('LABEL', [
+        { t: `${k} org.opencontainers.image.description="${w}" ${ESC}` },
+        { t: `      org.opencontainers.image.vendor="ÆØÅ Inc."` },
+      ]),
+    ),
 );
 const maintainerBlock = simple('MAINTAINER', fc.constantFrom('Jöhn Dœ <john@example.com>', 'team@example.com'));
 const envBlock: fc.Arbitrary<Block> = fc.oneof(
-  simple('ENV', fc.constantFrom('PORT=3000', 'NODE_ENV production', 'NODE_ENV=development', 'HOST=0.0.0.0 PORT=8080', 'NPM_CONFIG_LOGLEVEL=warn', 'PATH=/app/node_modules/.bin:$PATH', 'TZ="Europe/Berlin"')),
-  fc.tuple(kw('ENV'), fc.nat(2)).map(([k, n]) =>
-    instr('ENV', [{ t: `${k} APP_HOME=/app ${ESC}` }, ...(n === 1 ? [{ t: '# embedded comment in ENV' }] : []), { t: '    LOG_LEVEL=info' }]),
+  simple(
+    'ENV',
+    fc.constantFrom(
+      'PORT=3000',
+      'NODE_ENV production',
+      'NODE_ENV=development',
+      'HOST=0.0.0.0 PORT=8080',
+      'NPM_CONFIG_LOGLEVEL=warn',
+      'PATH=/app/node_modules/.bin:$PATH',
+      'TZ="Europe/Berlin"',
+    ),
   ),
+  fc
+    .tuple(kw('ENV'), fc.nat(2))
+    .map(([k, n]) =>
+      instr('ENV', [
+        { t: `${k} APP_HOME=/app ${ESC}` },
+        ...(n === 1 ? [{ t: '# embedded comment in ENV' }] : []),
+        { t: '    LOG_LEVEL=info' },
+      ]),
+    ),
 );
 const argBlock = simple('ARG', fc.constantFrom('NPM_TOKEN', 'BUILD_DATE', 'APP_VERSION=1.0.0', 'PORT=3000', 'GIT_SHA'));
 const exposeBlock = simple('EXPOSE', fc.constantFrom('3000', '3000/tcp', '8080', '$PORT', '3000 9229', '80'));
@@ -286,31 +359,58 @@ const stopsignalBlock = simple('STOPSIGNAL', fc.constantFrom('SIGTERM', 'SIGINT'
 const shellBlock = simple('SHELL', fc.constantFrom('["/bin/bash", "-o", "pipefail", "-c"]', '["/bin/sh", "-c"]'));
 const healthcheckBlock: fc.Arbitrary<Block> = fc.oneof(
   fc
-    .tuple(kw('HEALTHCHECK'), flags(['--interval=30s', '--timeout=3s', '--start-period=10s', '--retries=3']), fc.constantFrom('CMD curl -f http://localhost:3000/health || exit 1', 'CMD ["node", "healthcheck.js"]', 'CMD wget -qO- localhost:3000/health'))
+    .tuple(
+      kw('HEALTHCHECK'),
+      flags(['--interval=30s', '--timeout=3s', '--start-period=10s', '--retries=3']),
+      fc.constantFrom(
+        'CMD curl -f http://localhost:3000/health || exit 1',
+        'CMD ["node", "healthcheck.js"]',
+        'CMD wget -qO- localhost:3000/health',
+      ),
+    )
     .map(([k, f, c]) => instr('HEALTHCHECK', [{ t: `${k}${f} ${c}` }])),
   simple('HEALTHCHECK', fc.constant('NONE')),
-  fc.tuple(kw('HEALTHCHECK'), fc.constant('')).map(([k]) => instr('HEALTHCHECK', [{ t: `${k} --interval=1m ${ESC}` }, { t: '  CMD node healthcheck.js' }])),
+  fc
+    .tuple(kw('HEALTHCHECK'), fc.constant(''))
+    .map(([k]) => instr('HEALTHCHECK', [{ t: `${k} --interval=1m ${ESC}` }, { t: '  CMD node healthcheck.js' }])),
 );
 const onbuildBlock = simple('ONBUILD', fc.constantFrom('COPY . /app', 'RUN npm install', 'ARG NODE_ENV'));
 const addBlock: fc.Arbitrary<Block> = fc
-  .tuple(kw('ADD'), flags(['--chown=node:node', '--chmod=755', '--checksum=sha256:' + '0f'.repeat(32)]), fc.constantFrom('https://example.com/tini /tini', 'vendor.tar.gz /opt/', '. .'))
+  .tuple(
+    kw('ADD'),
+    flags(['--chown=node:node', '--chmod=755', '--checksum=sha256:' + '0f'.repeat(32)]),
+    fc.constantFrom('https://example.com/tini /tini', 'vendor.tar.gz /opt/', '. .'),
+  )
   .map(([k, f, a]) => instr('ADD', [{ t: `${k}${f} ${a}` }]));
 
-const heredocRun: fc.Arbitrary<Block> = fc.tuple(kw('RUN'), fc.constantFrom('EOF', 'EOT', 'SCRIPT'), fc.boolean(), fc.constantFrom('', ' bash')).map(([k, tag, dash, interp]) =>
-  instr('RUN', [
-    { t: `${k} <<${dash ? '-' : ''}${tag}${interp}` },
-    { t: `${dash ? '\t' : ''}set -eux`, raw: true },
-    { t: `${dash ? '\t' : ''}echo "heredoc ünïcode" > /tmp/info`, raw: true },
-    { t: tag, raw: true },
-  ]),
-);
-const heredocCopy: fc.Arbitrary<Block> = fc.tuple(kw('COPY'), fc.constantFrom('/app/config.json', '/etc/app.conf')).map(([k, dest]) =>
-  instr('COPY', [{ t: `${k} <<EOF ${dest}` }, { t: '{"level": "info"}', raw: true }, { t: 'EOF', raw: true }]),
-);
+const heredocRun: fc.Arbitrary<Block> = fc
+  .tuple(kw('RUN'), fc.constantFrom('EOF', 'EOT', 'SCRIPT'), fc.boolean(), fc.constantFrom('', ' bash'))
+  .map(([k, tag, dash, interp]) =>
+    instr('RUN', [
+      { t: `${k} <<${dash ? '-' : ''}${tag}${interp}` },
+      { t: `${dash ? '\t' : ''}set -eux`, raw: true },
+      { t: `${dash ? '\t' : ''}echo "heredoc ünïcode" > /tmp/info`, raw: true },
+      { t: tag, raw: true },
+    ]),
+  );
+const heredocCopy: fc.Arbitrary<Block> = fc
+  .tuple(kw('COPY'), fc.constantFrom('/app/config.json', '/etc/app.conf'))
+  .map(([k, dest]) =>
+    instr('COPY', [{ t: `${k} <<EOF ${dest}` }, { t: '{"level": "info"}', raw: true }, { t: 'EOF', raw: true }]),
+  );
 const miscRun = runShell(
-  fc.constantFrom(['mkdir -p /app/logs'], ['chown -R node:node /app'], ['echo "built"'], ['ln -sf /usr/share/zoneinfo/UTC /etc/localtime'], ['mkdir -p /data', 'chmod 777 /data']),
+  fc.constantFrom(
+    ['mkdir -p /app/logs'],
+    ['chown -R node:node /app'],
+    ['echo "built"'],
+    ['ln -sf /usr/share/zoneinfo/UTC /etc/localtime'],
+    ['mkdir -p /data', 'chmod 777 /data'],
+  ),
 );
-const jsonRun = simple('RUN', fc.constantFrom(jsonArray(['npm', 'ci']), jsonArray(['sh', '-c', 'echo hi']), jsonArray(['node', '--version'])));
+const jsonRun = simple(
+  'RUN',
+  fc.constantFrom(jsonArray(['npm', 'ci']), jsonArray(['sh', '-c', 'echo hi']), jsonArray(['node', '--version'])),
+);
 
 /** Instructions that can sit almost anywhere in a Node stage. */
 export const extraBlock: fc.Arbitrary<Block> = fc.oneof(
@@ -348,8 +448,27 @@ export const appArb: fc.Arbitrary<App> = fc
     workspaces: rare(15),
     npmrc: rare(6),
     packageManagerField: fc.boolean(),
-    dockerignore: sometimes(fc.constantFrom('node_modules\n', 'node_modules\nnpm-debug.log\n.git\n', '# keep it small\r\nnode_modules\r\n!.env.example\r\n', '*\n!src\n!package.json\n!package-lock.json\n', 'node_modules\n*.lock\n'), 3),
-    extras: fc.subarray(['public/index.html', 'test/app.test.js', 'README.md', '.env', 'docker-entrypoint.sh', 'views/index.ejs', 'healthcheck.js', '.git/HEAD', 'coverage/lcov.info']),
+    dockerignore: sometimes(
+      fc.constantFrom(
+        'node_modules\n',
+        'node_modules\nnpm-debug.log\n.git\n',
+        '# keep it small\r\nnode_modules\r\n!.env.example\r\n',
+        '*\n!src\n!package.json\n!package-lock.json\n',
+        'node_modules\n*.lock\n',
+      ),
+      3,
+    ),
+    extras: fc.subarray([
+      'public/index.html',
+      'test/app.test.js',
+      'README.md',
+      '.env',
+      'docker-entrypoint.sh',
+      'views/index.ejs',
+      'healthcheck.js',
+      '.git/HEAD',
+      'coverage/lcov.info',
+    ]),
     name: fc.constantFrom('api', 'web-app', 'svc_ünï', '@scope/server'),
   })
   .map((r) => ({
@@ -384,7 +503,14 @@ export function contextFor(app: App): Record<string, string> {
     devDependencies: app.ts ? { typescript: '^5.4.0', '@types/node': '^20.0.0' } : { nodemon: '^3.0.0' },
   };
   if (app.workspaces) pkg.workspaces = ['packages/*'];
-  if (app.packageManagerField) pkg.packageManager = { npm: 'npm@10.5.0', yarn: 'yarn@1.22.22', 'yarn-berry': 'yarn@4.1.1', pnpm: 'pnpm@9.1.0', bun: 'bun@1.1.8' }[app.manager];
+  if (app.packageManagerField)
+    pkg.packageManager = {
+      npm: 'npm@10.5.0',
+      yarn: 'yarn@1.22.22',
+      'yarn-berry': 'yarn@4.1.1',
+      pnpm: 'pnpm@9.1.0',
+      bun: 'bun@1.1.8',
+    }[app.manager];
   files['package.json'] = JSON.stringify(pkg, null, 2) + '\n';
   if (app.lockfile) {
     const lock = lockfileName(app.manager);
@@ -392,10 +518,12 @@ export function contextFor(app: App): Record<string, string> {
     if (app.manager === 'yarn-berry') files['.yarnrc.yml'] = 'nodeLinker: node-modules\n';
   }
   if (app.ts) {
-    files['tsconfig.json'] = `{\n  // comments and trailing commas, as tsc allows\n  "compilerOptions": { "outDir": "./${app.outDir}", "rootDir": "src", "strict": true, },\n}\n`;
+    files['tsconfig.json'] =
+      `{\n  // comments and trailing commas, as tsc allows\n  "compilerOptions": { "outDir": "./${app.outDir}", "rootDir": "src", "strict": true, },\n}\n`;
     files['src/main.ts'] = "import express from 'express';\nexpress().listen(3000);\n";
   } else {
-    files[app.entry] = "const express = require('express');\nrequire('./lib/util');\nexpress().listen(process.env.PORT || 3000);\n";
+    files[app.entry] =
+      "const express = require('express');\nrequire('./lib/util');\nexpress().listen(process.env.PORT || 3000);\n";
     files['lib/util.js'] = 'module.exports = {};\n';
   }
   if (app.installScript) files['scripts/postinstall.js'] = 'console.log("postinstall");\n';
@@ -409,7 +537,22 @@ export function contextFor(app: App): Record<string, string> {
 function lockfileContent(app: App): string {
   switch (app.manager) {
     case 'npm':
-      return JSON.stringify({ name: app.name, version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: app.name, version: '1.0.0', dependencies: { express: '^4.19.2' } }, 'node_modules/express': { version: '4.19.2' } } }, null, 2) + '\n';
+      return (
+        JSON.stringify(
+          {
+            name: app.name,
+            version: '1.0.0',
+            lockfileVersion: 3,
+            requires: true,
+            packages: {
+              '': { name: app.name, version: '1.0.0', dependencies: { express: '^4.19.2' } },
+              'node_modules/express': { version: '4.19.2' },
+            },
+          },
+          null,
+          2,
+        ) + '\n'
+      );
     case 'yarn':
       return '# THIS IS AN AUTOGENERATED FILE. DO NOT EDIT THIS FILE DIRECTLY.\n# yarn lockfile v1\n\n\nexpress@^4.19.2:\n  version "4.19.2"\n';
     case 'yarn-berry':
@@ -426,9 +569,16 @@ function lockfileContent(app: App): string {
 
 function manifestCopy(app: App): fc.Arbitrary<Block> {
   const lock = lockfileName(app.manager);
-  const srcs = app.manager === 'npm' ? ['package*.json', `package.json ${lock}`, 'package.json'] : [`package.json ${lock}`, 'package.json'];
+  const srcs =
+    app.manager === 'npm' ? ['package*.json', `package.json ${lock}`, 'package.json'] : [`package.json ${lock}`, 'package.json'];
   return fc
-    .tuple(kw('COPY'), flags(['--chown=node:node', '--link', '--chmod=644']), fc.constantFrom(...srcs), fc.constantFrom('./', './', '/app/'), rare(6))
+    .tuple(
+      kw('COPY'),
+      flags(['--chown=node:node', '--link', '--chmod=644']),
+      fc.constantFrom(...srcs),
+      fc.constantFrom('./', './', '/app/'),
+      rare(6),
+    )
     .map(([k, f, s, d, json]) =>
       json ? instr('COPY', [{ t: `${k}${f} ${jsonArray([...s.split(' '), d])}` }]) : instr('COPY', [{ t: `${k}${f} ${s} ${d}` }]),
     );
@@ -439,7 +589,10 @@ const broadCopy: fc.Arbitrary<Block> = fc
   .map(([k, f, a]) => instr('COPY', [{ t: `${k}${f} ${a}` }]));
 
 function installRun(app: App): fc.Arbitrary<Block> {
-  const mounts = app.manager === 'npm' ? ['--mount=type=cache,target=/root/.npm', '--mount=type=secret,id=npmrc,target=/root/.npmrc', '--network=default'] : ['--mount=type=cache,target=/usr/local/share/.cache'];
+  const mounts =
+    app.manager === 'npm'
+      ? ['--mount=type=cache,target=/root/.npm', '--mount=type=secret,id=npmrc,target=/root/.npmrc', '--network=default']
+      : ['--mount=type=cache,target=/usr/local/share/.cache'];
   return fc
     .tuple(
       fc.constantFrom(...installCommands(app.manager)),
@@ -459,10 +612,26 @@ function buildRun(app: App): fc.Arbitrary<Block> {
 
 function cmdBlock(app: App): fc.Arbitrary<Block[]> {
   return fc.oneof(
-    simple('CMD', fc.constantFrom(jsonArray(['node', app.entry]), `node ${app.entry}`, jsonArray(['npm', 'start']), 'npm run start', jsonArray(['dumb-init', 'node', app.entry]))).map((b) => [b]),
+    simple(
+      'CMD',
+      fc.constantFrom(
+        jsonArray(['node', app.entry]),
+        `node ${app.entry}`,
+        jsonArray(['npm', 'start']),
+        'npm run start',
+        jsonArray(['dumb-init', 'node', app.entry]),
+      ),
+    ).map((b) => [b]),
     fc
-      .tuple(kw('ENTRYPOINT'), kw('CMD'), fc.constantFrom(jsonArray(['docker-entrypoint.sh']), jsonArray(['/sbin/tini', '--']), jsonArray(['node'])))
-      .map(([e, c, ep]) => [instr('ENTRYPOINT', [{ t: `${e} ${ep}` }]), instr('CMD', [{ t: `${c} ${jsonArray(ep.includes('"node"') ? [app.entry] : ['node', app.entry])}` }])]),
+      .tuple(
+        kw('ENTRYPOINT'),
+        kw('CMD'),
+        fc.constantFrom(jsonArray(['docker-entrypoint.sh']), jsonArray(['/sbin/tini', '--']), jsonArray(['node'])),
+      )
+      .map(([e, c, ep]) => [
+        instr('ENTRYPOINT', [{ t: `${e} ${ep}` }]),
+        instr('CMD', [{ t: `${c} ${jsonArray(ep.includes('"node"') ? [app.entry] : ['node', app.entry])}` }]),
+      ]),
   );
 }
 
@@ -490,7 +659,10 @@ function singleStage(app: App): fc.Arbitrary<{ blocks: Block[]; shape: string }>
       broad: broadCopy,
       install: installRun(app),
       build: sometimes(buildRun(app), 2),
-      system: sometimes(fc.constantFrom(...SYSTEM_RUNS).chain((cmds) => runShell(fc.constant(cmds))), 3),
+      system: sometimes(
+        fc.constantFrom(...SYSTEM_RUNS).chain((cmds) => runShell(fc.constant(cmds))),
+        3,
+      ),
       workdir: fc.constantFrom('/app', '/app', '/usr/src/app', '/home/node/app', null),
       expose: sometimes(exposeBlock, 2),
       cmd: cmdBlock(app),
@@ -532,42 +704,82 @@ function multiStage(app: App): fc.Arbitrary<{ blocks: Block[]; shape: string }> 
       extras2: extras,
     })
     .chain((r) =>
-      fc.tuple(fromBlock(r.image.image, 'deps'), fromBlock('deps', 'build'), fromBlock(r.runtimeImage ?? r.image.image, r.runtimeName)).map(([f1, f2, f3]) => {
-        const wd = instr('WORKDIR', [{ t: 'WORKDIR /app' }]);
-        const deps = [f1, wd, r.manifest, r.install];
-        const build = [f2, instr('COPY', [{ t: 'COPY . .' }]), r.build];
-        const runtime: (Block | Block[])[] = [f3, wd];
-        if (r.env) runtime.push(r.env);
-        if (r.runtimeCopy === 'whole') runtime.push(instr('COPY', [{ t: 'COPY --from=build /app /app' }]));
-        else
-          runtime.push(
-            instr('COPY', [{ t: 'COPY --from=build /app/node_modules ./node_modules' }]),
-            instr('COPY', [{ t: `COPY --from=build /app/${app.entry.split('/')[0]} ./${app.entry.split('/')[0]}` }]),
-          );
-        if (r.user) runtime.push(r.user);
-        runtime.push(r.cmd);
-        return {
-          blocks: [...r.image.preFrom, ...sprinkle(flat(deps), r.extras), { kind: 'blank', lines: [{ t: '' }] } as Block, ...flat(build), ...sprinkle(flat(runtime), r.extras2)],
-          shape: `multi/${r.runtimeCopy}`,
-        };
-      }),
+      fc
+        .tuple(
+          fromBlock(r.image.image, 'deps'),
+          fromBlock('deps', 'build'),
+          fromBlock(r.runtimeImage ?? r.image.image, r.runtimeName),
+        )
+        .map(([f1, f2, f3]) => {
+          const wd = instr('WORKDIR', [{ t: 'WORKDIR /app' }]);
+          const deps = [f1, wd, r.manifest, r.install];
+          const build = [f2, instr('COPY', [{ t: 'COPY . .' }]), r.build];
+          const runtime: (Block | Block[])[] = [f3, wd];
+          if (r.env) runtime.push(r.env);
+          if (r.runtimeCopy === 'whole') runtime.push(instr('COPY', [{ t: 'COPY --from=build /app /app' }]));
+          else
+            runtime.push(
+              instr('COPY', [{ t: 'COPY --from=build /app/node_modules ./node_modules' }]),
+              instr('COPY', [{ t: `COPY --from=build /app/${app.entry.split('/')[0]} ./${app.entry.split('/')[0]}` }]),
+            );
+          if (r.user) runtime.push(r.user);
+          runtime.push(r.cmd);
+          return {
+            blocks: [
+              ...r.image.preFrom,
+              ...sprinkle(flat(deps), r.extras),
+              { kind: 'blank', lines: [{ t: '' }] } as Block,
+              ...flat(build),
+              ...sprinkle(flat(runtime), r.extras2),
+            ],
+            shape: `multi/${r.runtimeCopy}`,
+          };
+        }),
     );
 }
 
 /** A stage of random instructions of every kind in a random order. */
 function noiseStage(app: App): fc.Arbitrary<{ blocks: Block[]; shape: string }> {
-  const any = fc.oneof(extraBlock, manifestCopy(app), broadCopy, installRun(app), buildRun(app), cmdBlock(app), userBlock, fc.constantFrom('WORKDIR /app', 'WORKDIR src', 'WORKDIR $APP_HOME').map((t) => instr('WORKDIR', [{ t }])));
-  return fc.tuple(imageChoice, fc.array(any, { minLength: 1, maxLength: 14 })).chain(([img, bs]) =>
-    fromBlock(img.image, null).map((from) => ({ blocks: [...img.preFrom, from, ...flat(bs)], shape: 'noise' })),
+  const any = fc.oneof(
+    extraBlock,
+    manifestCopy(app),
+    broadCopy,
+    installRun(app),
+    buildRun(app),
+    cmdBlock(app),
+    userBlock,
+    fc.constantFrom('WORKDIR /app', 'WORKDIR src', 'WORKDIR $APP_HOME').map((t) => instr('WORKDIR', [{ t }])),
   );
+  return fc
+    .tuple(imageChoice, fc.array(any, { minLength: 1, maxLength: 14 }))
+    .chain(([img, bs]) =>
+      fromBlock(img.image, null).map((from) => ({ blocks: [...img.preFrom, from, ...flat(bs)], shape: 'noise' })),
+    );
 }
 
 /** Not Node at all. */
-const otherStage: fc.Arbitrary<{ blocks: Block[]; shape: string }> = fc.constantFrom(
-  ['FROM python:3.12-slim', 'WORKDIR /app', 'COPY requirements.txt .', 'RUN pip install --no-cache-dir -r requirements.txt', 'COPY . .', 'CMD ["python", "app.py"]'],
-  ['FROM golang:1.22 AS build', 'WORKDIR /src', 'COPY . .', 'RUN go build -o /out/app ./cmd/app', 'FROM scratch', 'COPY --from=build /out/app /app', 'ENTRYPOINT ["/app"]'],
-  ['FROM nginx:1.27-alpine', 'COPY dist/ /usr/share/nginx/html/', 'EXPOSE 80'],
-).map((ls) => ({ blocks: ls.map((t) => instr(t.split(' ')[0], [{ t }])), shape: 'other' }));
+const otherStage: fc.Arbitrary<{ blocks: Block[]; shape: string }> = fc
+  .constantFrom(
+    [
+      'FROM python:3.12-slim',
+      'WORKDIR /app',
+      'COPY requirements.txt .',
+      'RUN pip install --no-cache-dir -r requirements.txt',
+      'COPY . .',
+      'CMD ["python", "app.py"]',
+    ],
+    [
+      'FROM golang:1.22 AS build',
+      'WORKDIR /src',
+      'COPY . .',
+      'RUN go build -o /out/app ./cmd/app',
+      'FROM scratch',
+      'COPY --from=build /out/app /app',
+      'ENTRYPOINT ["/app"]',
+    ],
+    ['FROM nginx:1.27-alpine', 'COPY dist/ /usr/share/nginx/html/', 'EXPOSE 80'],
+  )
+  .map((ls) => ({ blocks: ls.map((t) => instr(t.split(' ')[0], [{ t }])), shape: 'other' }));
 
 export const styleArb: fc.Arbitrary<Style> = fc.record({
   eol: fc.constantFrom<'\n' | '\r\n'>('\n', '\n', '\r\n'),
@@ -575,7 +787,9 @@ export const styleArb: fc.Arbitrary<Style> = fc.record({
   finalNewline: rare(5).map((b) => !b),
   backtick: rare(6),
   dangling: rare(12),
-  directives: fc.subarray(['# syntax=docker/dockerfile:1', '# check=skip=JSONArgsRecommended']).chain((ds) => fc.shuffledSubarray(ds, { minLength: ds.length })),
+  directives: fc
+    .subarray(['# syntax=docker/dockerfile:1', '# check=skip=JSONArgsRecommended'])
+    .chain((ds) => fc.shuffledSubarray(ds, { minLength: ds.length })),
   noise: fc.array(fc.nat(9), { minLength: 1, maxLength: 24 }),
 });
 
@@ -609,8 +823,15 @@ export function render(blocks: Block[], style: Style): string {
   return text;
 }
 
-export const caseArb: fc.Arbitrary<GenCase> = fc.tuple(appArb, styleArb).chain(([app, style]) =>
-  fc
-    .oneof({ weight: 5, arbitrary: singleStage(app) }, { weight: 3, arbitrary: multiStage(app) }, { weight: 2, arbitrary: noiseStage(app) }, { weight: 1, arbitrary: otherStage })
-    .map(({ blocks, shape }) => ({ dockerfile: render(blocks, style), context: contextFor(app), style, app, shape })),
-);
+export const caseArb: fc.Arbitrary<GenCase> = fc
+  .tuple(appArb, styleArb)
+  .chain(([app, style]) =>
+    fc
+      .oneof(
+        { weight: 5, arbitrary: singleStage(app) },
+        { weight: 3, arbitrary: multiStage(app) },
+        { weight: 2, arbitrary: noiseStage(app) },
+        { weight: 1, arbitrary: otherStage },
+      )
+      .map(({ blocks, shape }) => ({ dockerfile: render(blocks, style), context: contextFor(app), style, app, shape })),
+  );

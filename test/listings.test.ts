@@ -15,7 +15,10 @@ beforeAll(() => {
   tree = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dfm-listings-')));
   const app = path.join(tree, 'app');
   fs.mkdirSync(path.join(app, 'src'), { recursive: true });
-  fs.writeFileSync(path.join(app, 'Dockerfile'), 'FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD ["node", "src/server.js"]\n');
+  fs.writeFileSync(
+    path.join(app, 'Dockerfile'),
+    'FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD ["node", "src/server.js"]\n',
+  );
   fs.writeFileSync(path.join(app, 'package.json'), '{"name":"app","dependencies":{"express":"^4"}}\n');
   fs.writeFileSync(path.join(app, 'package-lock.json'), '{"lockfileVersion":3,"packages":{}}\n');
   fs.writeFileSync(path.join(app, 'src', 'server.js'), 'require("express")\n');
@@ -29,7 +32,12 @@ describe('directory listings', () => {
     const found = discover(['.'], tree, { keepListingsUpTo: 10 });
     expect(found.files).toEqual(['app/Dockerfile']);
     expect([...found.listings.keys()].sort()).toEqual([tree, path.join(tree, 'app'), path.join(tree, 'app', 'src')]);
-    expect(found.listings.get(path.join(tree, 'app'))!.map((e) => e.name).sort()).toEqual(['Dockerfile', 'package-lock.json', 'package.json', 'src']);
+    expect(
+      found.listings
+        .get(path.join(tree, 'app'))!
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['Dockerfile', 'package-lock.json', 'package.json', 'src']);
     // More Dockerfiles than that (a batch for worker threads): none kept.
     expect(discover(['.'], tree, { keepListingsUpTo: 0 }).listings.size).toBe(0);
   });
@@ -42,7 +50,10 @@ describe('directory listings', () => {
     expect(reused.diff).toBe(plain.diff);
     // The context is what the listing says: a listing without the lockfile means no lockfile.
     const edited = new Map(found.listings);
-    edited.set(path.join(tree, 'app'), found.listings.get(path.join(tree, 'app'))!.filter((e) => e.name !== 'package-lock.json'));
+    edited.set(
+      path.join(tree, 'app'),
+      found.listings.get(path.join(tree, 'app'))!.filter((e) => e.name !== 'package-lock.json'),
+    );
     const without = migrateFile('app/Dockerfile', { cwd: tree, listings: edited });
     expect(without.diff).not.toBe(plain.diff);
     expect(plain.diff).toContain('+COPY package.json package-lock.json ./\n');

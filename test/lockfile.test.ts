@@ -12,15 +12,33 @@ describe('checkLockfileSync: package-lock.json against package.json, as npm ci s
   );
 
   it('in sync: every range accepts the locked version', () => {
-    expect(checkLockfileSync({ dependencies: { express: '^4.18.0' }, devDependencies: { nodemon: '^3.0.0' } }, lock, 'package-lock.json')).toEqual({ inSync: true, why: '' });
+    expect(
+      checkLockfileSync(
+        { dependencies: { express: '^4.18.0' }, devDependencies: { nodemon: '^3.0.0' } },
+        lock,
+        'package-lock.json',
+      ),
+    ).toEqual({ inSync: true, why: '' });
   });
 
   it('in sync when package.json narrowed a range the locked version still satisfies', () => {
-    expect(checkLockfileSync({ dependencies: { express: '^4.21.0' }, devDependencies: { nodemon: '3.1.9' } }, lock, 'package-lock.json').inSync).toBe(true);
+    expect(
+      checkLockfileSync(
+        { dependencies: { express: '^4.21.0' }, devDependencies: { nodemon: '3.1.9' } },
+        lock,
+        'package-lock.json',
+      ).inSync,
+    ).toBe(true);
   });
 
   it('a range the locked version does not satisfy names the dependency and both versions', () => {
-    expect(checkLockfileSync({ dependencies: { express: '^5.0.0' }, devDependencies: { nodemon: '^3.0.0' } }, lock, 'package-lock.json')).toEqual({
+    expect(
+      checkLockfileSync(
+        { dependencies: { express: '^5.0.0' }, devDependencies: { nodemon: '^3.0.0' } },
+        lock,
+        'package-lock.json',
+      ),
+    ).toEqual({
       inSync: false,
       why: 'express is ^5.0.0 in package.json, but package-lock.json locks 4.21.2',
     });
@@ -28,13 +46,24 @@ describe('checkLockfileSync: package-lock.json against package.json, as npm ci s
 
   it('a dependency added to package.json only is missing from the lockfile, in whichever section', () => {
     for (const section of ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies']) {
-      const pkg = { dependencies: { express: '^4.18.0' }, devDependencies: { nodemon: '^3.0.0' }, [section]: { ...(section === 'dependencies' ? { express: '^4.18.0' } : {}), zod: '^3.0.0' } };
-      expect(checkLockfileSync(pkg, lock, 'package-lock.json')).toEqual({ inSync: false, why: `zod (${section} in package.json) is missing from package-lock.json` });
+      const pkg = {
+        dependencies: { express: '^4.18.0' },
+        devDependencies: { nodemon: '^3.0.0' },
+        [section]: { ...(section === 'dependencies' ? { express: '^4.18.0' } : {}), zod: '^3.0.0' },
+      };
+      expect(checkLockfileSync(pkg, lock, 'package-lock.json')).toEqual({
+        inSync: false,
+        why: `zod (${section} in package.json) is missing from package-lock.json`,
+      });
     }
   });
 
   it('an optional peer dependency need not be locked', () => {
-    const pkg = { dependencies: { express: '^4.18.0' }, peerDependencies: { react: '^18' }, peerDependenciesMeta: { react: { optional: true } } };
+    const pkg = {
+      dependencies: { express: '^4.18.0' },
+      peerDependencies: { react: '^18' },
+      peerDependenciesMeta: { react: { optional: true } },
+    };
     expect(checkLockfileSync(pkg, lock, 'package-lock.json').inSync).toBe(true);
   });
 
@@ -50,7 +79,10 @@ describe('checkLockfileSync: package-lock.json against package.json, as npm ci s
   });
 
   it('git and file specs are in sync only when they are the spec the lockfile was written for', () => {
-    const l = v3({ dependencies: { lib: 'github:acme/lib#v1' } }, { 'node_modules/lib': { version: '1.0.0', resolved: 'git+ssh://git@github.com/acme/lib.git#abc' } });
+    const l = v3(
+      { dependencies: { lib: 'github:acme/lib#v1' } },
+      { 'node_modules/lib': { version: '1.0.0', resolved: 'git+ssh://git@github.com/acme/lib.git#abc' } },
+    );
     expect(checkLockfileSync({ dependencies: { lib: 'github:acme/lib#v1' } }, l, 'package-lock.json').inSync).toBe(true);
     expect(checkLockfileSync({ dependencies: { lib: 'github:acme/lib#v2' } }, l, 'package-lock.json')).toEqual({
       inSync: false,
@@ -70,9 +102,13 @@ describe('checkLockfileSync: package-lock.json against package.json, as npm ci s
       },
     );
     const read = (files: Record<string, string>) => (rel: string) => files[rel] ?? null;
-    const ok = { 'packages/api/package.json': JSON.stringify({ name: 'api', dependencies: { express: '^5.0.0', zod: '^3.0.0' } }) };
+    const ok = {
+      'packages/api/package.json': JSON.stringify({ name: 'api', dependencies: { express: '^5.0.0', zod: '^3.0.0' } }),
+    };
     expect(checkLockfileSync({ workspaces: ['packages/*'] }, l, 'package-lock.json', read(ok)).inSync).toBe(true);
-    const stale = { 'packages/api/package.json': JSON.stringify({ name: 'api', dependencies: { express: '^5.0.0', zod: '^4.0.0' } }) };
+    const stale = {
+      'packages/api/package.json': JSON.stringify({ name: 'api', dependencies: { express: '^5.0.0', zod: '^4.0.0' } }),
+    };
     expect(checkLockfileSync({ workspaces: ['packages/*'] }, l, 'package-lock.json', read(stale))).toEqual({
       inSync: false,
       why: 'zod is ^4.0.0 in packages/api/package.json, but package-lock.json locks 3.23.8',
@@ -81,17 +117,30 @@ describe('checkLockfileSync: package-lock.json against package.json, as npm ci s
   });
 
   it('lockfile version 1: the top-level dependencies are what is installed', () => {
-    const l = JSON.stringify({ name: 'app', lockfileVersion: 1, requires: true, dependencies: { express: { version: '4.17.1' }, debug: { version: '2.6.9', dev: true } } });
-    expect(checkLockfileSync({ dependencies: { express: '^4.17.0' }, devDependencies: { debug: '~2.6.0' } }, l, 'package-lock.json').inSync).toBe(true);
+    const l = JSON.stringify({
+      name: 'app',
+      lockfileVersion: 1,
+      requires: true,
+      dependencies: { express: { version: '4.17.1' }, debug: { version: '2.6.9', dev: true } },
+    });
+    expect(
+      checkLockfileSync({ dependencies: { express: '^4.17.0' }, devDependencies: { debug: '~2.6.0' } }, l, 'package-lock.json')
+        .inSync,
+    ).toBe(true);
     expect(checkLockfileSync({ dependencies: { express: '^4.18.0' } }, l, 'package-lock.json')).toEqual({
       inSync: false,
       why: 'express is ^4.18.0 in package.json, but package-lock.json locks 4.17.1',
     });
-    expect(checkLockfileSync({ dependencies: { express: '^4.17.0', cors: '^2.8.5' } }, l, 'package-lock.json').why).toBe('cors (dependencies in package.json) is missing from package-lock.json');
+    expect(checkLockfileSync({ dependencies: { express: '^4.17.0', cors: '^2.8.5' } }, l, 'package-lock.json').why).toBe(
+      'cors (dependencies in package.json) is missing from package-lock.json',
+    );
   });
 
   it('a lockfile that does not parse is not in sync', () => {
-    expect(checkLockfileSync({ dependencies: {} }, '{', 'package-lock.json')).toEqual({ inSync: false, why: 'package-lock.json does not parse' });
+    expect(checkLockfileSync({ dependencies: {} }, '{', 'package-lock.json')).toEqual({
+      inSync: false,
+      why: 'package-lock.json does not parse',
+    });
   });
 });
 
@@ -99,11 +148,26 @@ describe('facts.lockfileSync and facts.hasDependencies', () => {
   const pkg = (o: Record<string, unknown>) => JSON.stringify({ name: 'app', version: '1.0.0', ...o });
 
   it('lockfileSync is gathered for package-lock.json and npm-shrinkwrap.json only', () => {
-    const stale = gatherFacts(memorySource({ 'package.json': pkg({ dependencies: { express: '^5.0.0' } }), 'package-lock.json': v3({ dependencies: { express: '^4.0.0' } }, { 'node_modules/express': { version: '4.21.2' } }) }));
-    expect(stale.lockfileSync).toEqual({ inSync: false, why: 'express is ^5.0.0 in package.json, but package-lock.json locks 4.21.2' });
-    const wrap = gatherFacts(memorySource({ 'package.json': pkg({ dependencies: { express: '^4.0.0' } }), 'npm-shrinkwrap.json': v3({ dependencies: { express: '^4.0.0' } }, { 'node_modules/express': { version: '4.21.2' } }) }));
+    const stale = gatherFacts(
+      memorySource({
+        'package.json': pkg({ dependencies: { express: '^5.0.0' } }),
+        'package-lock.json': v3({ dependencies: { express: '^4.0.0' } }, { 'node_modules/express': { version: '4.21.2' } }),
+      }),
+    );
+    expect(stale.lockfileSync).toEqual({
+      inSync: false,
+      why: 'express is ^5.0.0 in package.json, but package-lock.json locks 4.21.2',
+    });
+    const wrap = gatherFacts(
+      memorySource({
+        'package.json': pkg({ dependencies: { express: '^4.0.0' } }),
+        'npm-shrinkwrap.json': v3({ dependencies: { express: '^4.0.0' } }, { 'node_modules/express': { version: '4.21.2' } }),
+      }),
+    );
     expect(wrap.lockfileSync).toEqual({ inSync: true, why: '' });
-    expect(gatherFacts(memorySource({ 'package.json': pkg({ dependencies: { express: '^4.0.0' } }), 'yarn.lock': '' })).lockfileSync).toBeNull();
+    expect(
+      gatherFacts(memorySource({ 'package.json': pkg({ dependencies: { express: '^4.0.0' } }), 'yarn.lock': '' })).lockfileSync,
+    ).toBeNull();
     expect(gatherFacts(memorySource({ 'package.json': pkg({}) })).lockfileSync).toBeNull();
   });
 

@@ -18,7 +18,7 @@ const start = (dockerfile: string, pkg: object = {}, files: Record<string, strin
 
 const created = (dockerfile: string, pkg: object = {}, files: Record<string, string> = {}) => {
   const doc = parseDockerfile(dockerfile);
-  const m = appDirModel(doc, doc.stages[doc.stages.length - 1], facts(files, pkg), "/app");
+  const m = appDirModel(doc, doc.stages[doc.stages.length - 1], facts(files, pkg), '/app');
   return { paths: m.created.map((c) => `${c.path}:${c.type}`).sort(), unknown: m.unknown?.why ?? null };
 };
 
@@ -37,58 +37,101 @@ describe('start path', () => {
   });
 
   it('reads packages from node -r/--require/--import and files from --env-file', () => {
-    const s = start('FROM node:20\nCMD node -r tsconfig-paths/register --import=@opentelemetry/auto --env-file=.env.prod dist/main.js\n', {
-      dependencies: { 'tsconfig-paths': '4', '@opentelemetry/auto': '1' },
-    });
+    const s = start(
+      'FROM node:20\nCMD node -r tsconfig-paths/register --import=@opentelemetry/auto --env-file=.env.prod dist/main.js\n',
+      {
+        dependencies: { 'tsconfig-paths': '4', '@opentelemetry/auto': '1' },
+      },
+    );
     expect([...s.packages.keys()].sort()).toEqual(['@opentelemetry/auto', 'tsconfig-paths']);
     expect(s.devPackages).toEqual([]);
     expect(s.runtimeFiles.map((f) => f.path).sort()).toEqual(['.env.prod', 'tsconfig.json']);
   });
 
   it('marks development servers: a dev script, nodemon, next dev, vite, --watch', () => {
-    expect(start('FROM node:20\nCMD ["yarn", "dev"]\n', { scripts: { dev: 'node server.js' } }).devServer).toMatch(/`dev` script/);
-    expect(start('FROM node:20\nCMD npx nodemon server.js\n', { devDependencies: { nodemon: '3' } }).devServer).toMatch(/watcher/);
-    expect(start('FROM node:20\nCMD ["npm", "start"]\n', { scripts: { start: 'next dev -p 3000' } }).devServer).toMatch(/Next\.js/);
+    expect(start('FROM node:20\nCMD ["yarn", "dev"]\n', { scripts: { dev: 'node server.js' } }).devServer).toMatch(
+      /`dev` script/,
+    );
+    expect(start('FROM node:20\nCMD npx nodemon server.js\n', { devDependencies: { nodemon: '3' } }).devServer).toMatch(
+      /watcher/,
+    );
+    expect(start('FROM node:20\nCMD ["npm", "start"]\n', { scripts: { start: 'next dev -p 3000' } }).devServer).toMatch(
+      /Next\.js/,
+    );
     expect(start('FROM node:20\nCMD ["node", "--watch", "server.js"]\n').devServer).toMatch(/--watch/);
     expect(start('FROM node:20\nCMD ["npm", "start"]\n', { scripts: { start: 'next start' } }).devServer).toBeNull();
   });
 
   it('tells a start that installs or builds', () => {
-    expect(start('FROM node:20\nCMD ["npm", "start"]\n', { scripts: { prestart: 'yarn install && yarn build', build: 'tsc', start: 'node dist' } }).buildsAtStart).toMatch(/installs dependencies/);
-    expect(start('FROM node:20\nCMD ["npm", "run", "start:prod"]\n', { scripts: { 'start:prod': 'nest start' } }).buildsAtStart).toMatch(/nest start/);
+    expect(
+      start('FROM node:20\nCMD ["npm", "start"]\n', {
+        scripts: { prestart: 'yarn install && yarn build', build: 'tsc', start: 'node dist' },
+      }).buildsAtStart,
+    ).toMatch(/installs dependencies/);
+    expect(
+      start('FROM node:20\nCMD ["npm", "run", "start:prod"]\n', { scripts: { 'start:prod': 'nest start' } }).buildsAtStart,
+    ).toMatch(/nest start/);
     expect(start('FROM node:20\nCMD ["node", "dist/main.js"]\n').buildsAtStart).toBeNull();
   });
 
   it('follows an exec-form ENTRYPOINT with CMD arguments and sh -c', () => {
-    const s = start('FROM node:20\nENTRYPOINT ["sh", "-c"]\nCMD ["npx prisma migrate deploy && node dist/index.js"]\n', { devDependencies: { prisma: '5' } }, { 'prisma/schema.prisma': 'x' });
+    const s = start(
+      'FROM node:20\nENTRYPOINT ["sh", "-c"]\nCMD ["npx prisma migrate deploy && node dist/index.js"]\n',
+      { devDependencies: { prisma: '5' } },
+      { 'prisma/schema.prisma': 'x' },
+    );
     expect(s.devPackages.map((p) => p.name)).toEqual(['prisma']);
     expect(s.runtimeFiles.map((f) => f.path)).toEqual(['prisma']);
   });
 
   it('follows wait-for wrappers to the command they run', () => {
-    expect(start('FROM node:20\nCMD dockerize -wait tcp://db:5432 -timeout 60s prisma db push && node dist/main\n').buildsAtStart).toMatch(/prisma db push/);
-    expect(start('FROM node:20\nCMD ["./wait-for-it.sh", "db:5432", "--", "npm", "run", "dev"]\n', { scripts: { dev: 'nodemon x.js' } }).devServer).toMatch(/dev/);
+    expect(
+      start('FROM node:20\nCMD dockerize -wait tcp://db:5432 -timeout 60s prisma db push && node dist/main\n').buildsAtStart,
+    ).toMatch(/prisma db push/);
+    expect(
+      start('FROM node:20\nCMD ["./wait-for-it.sh", "db:5432", "--", "npm", "run", "dev"]\n', {
+        scripts: { dev: 'nodemon x.js' },
+      }).devServer,
+    ).toMatch(/dev/);
   });
 
   it('names the package of a binary from the lockfile bin fields', () => {
-    const lock = JSON.stringify({ lockfileVersion: 3, packages: { '': {}, 'node_modules/@acme/serve-cli': { bin: { 'acme-serve': 'bin.js' }, dev: true } } });
-    const s = start('FROM node:20\nCMD ["npx", "acme-serve"]\n', { devDependencies: { '@acme/serve-cli': '1' } }, { 'package-lock.json': lock });
+    const lock = JSON.stringify({
+      lockfileVersion: 3,
+      packages: { '': {}, 'node_modules/@acme/serve-cli': { bin: { 'acme-serve': 'bin.js' }, dev: true } },
+    });
+    const s = start(
+      'FROM node:20\nCMD ["npx", "acme-serve"]\n',
+      { devDependencies: { '@acme/serve-cli': '1' } },
+      { 'package-lock.json': lock },
+    );
     expect(s.devPackages.map((p) => p.name)).toEqual(['@acme/serve-cli']);
   });
 });
 
 describe('app directory', () => {
   it('knows mkdir, touch, redirects, cp and ln in the app directory, and ignores other directories', () => {
-    const r = created('FROM node:20\nWORKDIR /app\nRUN mkdir -p uploads /var/log/app && touch db.json && echo ok > build.txt 2>/dev/null && cp -r assets public && ln -s /data data\n');
+    const r = created(
+      'FROM node:20\nWORKDIR /app\nRUN mkdir -p uploads /var/log/app && touch db.json && echo ok > build.txt 2>/dev/null && cp -r assets public && ln -s /data data\n',
+    );
     expect(r.unknown).toBeNull();
     expect(r.paths).toEqual(['build.txt:file', 'data:any', 'db.json:file', 'public:any', 'uploads:dir']);
   });
 
   it('reads build outputs through npm scripts: tsc outDir, esbuild --outfile, vite default', () => {
-    const r = created('FROM node:20\nWORKDIR /app\nRUN npm run build\n', { scripts: { build: 'tsc -p tsconfig.build.json && esbuild src/c.ts --outfile=public-build/app.js && npm run web', web: 'vite build' } }, {
-      'tsconfig.build.json': '{ "extends": "./tsconfig.json" }',
-      'tsconfig.json': '{ /* c */ "compilerOptions": { "outDir": "./out" } }',
-    });
+    const r = created(
+      'FROM node:20\nWORKDIR /app\nRUN npm run build\n',
+      {
+        scripts: {
+          build: 'tsc -p tsconfig.build.json && esbuild src/c.ts --outfile=public-build/app.js && npm run web',
+          web: 'vite build',
+        },
+      },
+      {
+        'tsconfig.build.json': '{ "extends": "./tsconfig.json" }',
+        'tsconfig.json': '{ /* c */ "compilerOptions": { "outDir": "./out" } }',
+      },
+    );
     expect(r.unknown).toBeNull();
     expect(r.paths).toEqual(['dist:dir', 'out:dir', 'public-build/app.js:file']);
   });
@@ -96,7 +139,10 @@ describe('app directory', () => {
   it('is unknown when a build step writes where it cannot be told', () => {
     expect(created('FROM node:20\nWORKDIR /app\nRUN node scripts/build.js\n').unknown).toMatch(/node scripts\/build\.js/);
     expect(created('FROM node:20\nWORKDIR /app\nADD data.tar.gz ./\n').unknown).toMatch(/unpacks data\.tar\.gz/);
-    expect(created('FROM node:20\nWORKDIR /app\nRUN npm run build\n', { scripts: { build: 'tsc' } }, { 'tsconfig.json': '{}' }).unknown).toMatch(/tsc/);
+    expect(
+      created('FROM node:20\nWORKDIR /app\nRUN npm run build\n', { scripts: { build: 'tsc' } }, { 'tsconfig.json': '{}' })
+        .unknown,
+    ).toMatch(/tsc/);
     expect(created('FROM node:20\nWORKDIR /app\nRUN npm run missing\n').unknown).toMatch(/does not have/);
   });
 
@@ -106,7 +152,9 @@ describe('app directory', () => {
   });
 
   it('knows what ADD unpacks into a folder and what COPY --from brings', () => {
-    const r = created('FROM node:20 AS deps\nFROM node:20\nWORKDIR /app\nADD geo.tar.gz ./geo/\nCOPY --from=deps /opt/tool ./bin/tool\n');
+    const r = created(
+      'FROM node:20 AS deps\nFROM node:20\nWORKDIR /app\nADD geo.tar.gz ./geo/\nCOPY --from=deps /opt/tool ./bin/tool\n',
+    );
     expect(r.unknown).toBeNull();
     expect(r.paths).toEqual(['bin/tool:any', 'geo:dir']);
   });

@@ -24,7 +24,12 @@ function run(c: GenCase): MigrateResult {
 }
 
 function show(c: GenCase, res?: MigrateResult): string {
-  return [`shape ${c.shape}, manager ${c.app.manager}, lockfile ${c.app.lockfile}`, 'input:', JSON.stringify(c.dockerfile), ...(res ? [`status ${res.status} ${res.reason ?? ''}`, 'output:', JSON.stringify(res.output)] : [])].join('\n');
+  return [
+    `shape ${c.shape}, manager ${c.app.manager}, lockfile ${c.app.lockfile}`,
+    'input:',
+    JSON.stringify(c.dockerfile),
+    ...(res ? [`status ${res.status} ${res.reason ?? ''}`, 'output:', JSON.stringify(res.output)] : []),
+  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -105,9 +110,23 @@ export function items(text: string): Item[] {
 // instruction, as written or as rewritten (split-stages repeats WORKDIR, ENV, ARG, copies
 // outside the app directory, ...). The tool never adds a comment.
 
-const NPM_INSTALL = new Set(['install', 'i', 'in', 'ins', 'inst', 'insta', 'instal', 'isnt', 'isnta', 'isntal', 'isntall', 'add']);
+const NPM_INSTALL = new Set([
+  'install',
+  'i',
+  'in',
+  'ins',
+  'inst',
+  'insta',
+  'instal',
+  'isnt',
+  'isnta',
+  'isntal',
+  'isntall',
+  'add',
+]);
 const PROD_FLAG = /^--(only=prod(uction)?|production(=true)?)$/;
-const INSTALL_FILES = /^(package\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?|\.npmrc|\.yarnrc(\.yml)?|pnpm-workspace\.yaml|bunfig\.toml|patches|\.yarn)$/;
+const INSTALL_FILES =
+  /^(package\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?|\.npmrc|\.yarnrc(\.yml)?|pnpm-workspace\.yaml|bunfig\.toml|patches|\.yarn)$/;
 
 /** Words and shell operators; JSON punctuation apart, so exec-form words compare like shell words. */
 function tokens(text: string): string[] {
@@ -150,7 +169,9 @@ function insertions(a: string[], b: string[]): string[] | null {
 
 /** `FROM [flags] image` without the stage name. */
 function fromImage(text: string): string {
-  return tokens(text).join(' ').replace(/\s+AS\s+\S+$/i, '');
+  return tokens(text)
+    .join(' ')
+    .replace(/\s+AS\s+\S+$/i, '');
 }
 
 /** The image a FROM names. */
@@ -164,10 +185,16 @@ interface Rewrite {
 }
 
 const REWRITES: Rewrite[] = [
-  { transform: 'npm-ci', applies: (a, b) => a.keyword === 'RUN' && b.keyword === 'RUN' && npmCiRewrite(tokens(a.text), tokens(b.text)) },
+  {
+    transform: 'npm-ci',
+    applies: (a, b) => a.keyword === 'RUN' && b.keyword === 'RUN' && npmCiRewrite(tokens(a.text), tokens(b.text)),
+  },
   {
     transform: 'non-root',
-    applies: (a, b) => (a.keyword === 'COPY' || a.keyword === 'ADD') && a.keyword === b.keyword && (insertions(tokens(a.text), tokens(b.text)) ?? ['x']).every((w) => /^--chown=[\w-]+:[\w-]+$/.test(w)),
+    applies: (a, b) =>
+      (a.keyword === 'COPY' || a.keyword === 'ADD') &&
+      a.keyword === b.keyword &&
+      (insertions(tokens(a.text), tokens(b.text)) ?? ['x']).every((w) => /^--chown=[\w-]+:[\w-]+$/.test(w)),
   },
   {
     transform: 'cache-order',
@@ -177,24 +204,53 @@ const REWRITES: Rewrite[] = [
       const extra = insertions(tokens(a.text), tokens(b.text))?.filter((w) => !/^[",]$/.test(w));
       if (!extra || !extra.some((w) => INSTALL_FILES.test(w))) return false;
       // non-root may also have added --chown to the same COPY
-      return extra.every((w) => INSTALL_FILES.test(w) || (/^--chown=/.test(w) && res.changes.some((c) => c.transform === 'non-root')));
+      return extra.every(
+        (w) => INSTALL_FILES.test(w) || (/^--chown=/.test(w) && res.changes.some((c) => c.transform === 'non-root')),
+      );
     },
   },
-  { transform: 'split-stages', applies: (a, b) => a.keyword === 'FROM' && b.keyword === 'FROM' && fromImage(a.text) === fromImage(b.text) },
+  {
+    transform: 'split-stages',
+    applies: (a, b) => a.keyword === 'FROM' && b.keyword === 'FROM' && fromImage(a.text) === fromImage(b.text),
+  },
   {
     transform: 'selective-copy',
-    applies: (a, b, res) => a.keyword === 'COPY' && b.keyword === 'COPY' && /--from=/i.test(b.text) && res.changes.some((c) => c.transform === 'selective-copy' && c.message.startsWith('`' + a.text + '`')),
+    applies: (a, b, res) =>
+      a.keyword === 'COPY' &&
+      b.keyword === 'COPY' &&
+      /--from=/i.test(b.text) &&
+      res.changes.some((c) => c.transform === 'selective-copy' && c.message.startsWith('`' + a.text + '`')),
   },
 ];
 
 /** What a transform adds, by the shape of the added item. */
 const ADDITIONS: { transform: string[]; test: (b: Item) => boolean }[] = [
   { transform: ['split-stages'], test: (b) => b.keyword === 'FROM' },
-  { transform: ['split-stages'], test: (b) => b.keyword === 'RUN' && /^RUN (npm prune|yarn install --production|yarn workspaces focus|pnpm prune|rm -rf node_modules && bun install)/.test(b.text) },
+  {
+    transform: ['split-stages'],
+    test: (b) =>
+      b.keyword === 'RUN' &&
+      /^RUN (npm prune|yarn install --production|yarn workspaces focus|pnpm prune|rm -rf node_modules && bun install)/.test(
+        b.text,
+      ),
+  },
   { transform: ['split-stages', 'selective-copy'], test: (b) => b.keyword === 'COPY' && /^COPY --from=/.test(b.text) },
-  { transform: ['cache-order'], test: (b) => b.keyword === 'COPY' && tokens(b.text).slice(1, -1).every((w) => w.startsWith('--') || INSTALL_FILES.test(w)) },
+  {
+    transform: ['cache-order'],
+    test: (b) =>
+      b.keyword === 'COPY' &&
+      tokens(b.text)
+        .slice(1, -1)
+        .every((w) => w.startsWith('--') || INSTALL_FILES.test(w)),
+  },
   { transform: ['node-env'], test: (b) => b.text === 'ENV NODE_ENV=production' },
-  { transform: ['non-root'], test: (b) => /^USER (node|nonroot|app)$/.test(b.text) || /^RUN (addgroup|groupadd)\b/.test(b.text) || /^RUN chown (node|nonroot|app):(node|nonroot|app) /.test(b.text) },
+  {
+    transform: ['non-root'],
+    test: (b) =>
+      /^USER (node|nonroot|app)$/.test(b.text) ||
+      /^RUN (addgroup|groupadd)\b/.test(b.text) ||
+      /^RUN chown (node|nonroot|app):(node|nonroot|app) /.test(b.text),
+  },
 ];
 
 export function accounting(input: string, res: MigrateResult): string[] {
@@ -218,7 +274,8 @@ export function accounting(input: string, res: MigrateResult): string[] {
       if (used.has(i) || after[i].kind !== 'instr' || x.kind !== 'instr') continue;
       const rw = REWRITES.find((r) => r.applies(x, after[i], res));
       if (!rw) continue;
-      if (!reported(rw.transform)) problems.push(`${rw.transform} rewrote \`${x.text}\` into \`${after[i].text}\` without reporting a change`);
+      if (!reported(rw.transform))
+        problems.push(`${rw.transform} rewrote \`${x.text}\` into \`${after[i].text}\` without reporting a change`);
       used.add(i);
       explained = true;
     }
@@ -245,7 +302,8 @@ const cases = caseArb;
 
 function lintErrors(text: string): Map<string, number> {
   const m = new Map<string, number>();
-  for (const d of validate(text)) if (d.severity === 1) m.set(`${d.code}:${d.message}`, (m.get(`${d.code}:${d.message}`) ?? 0) + 1);
+  for (const d of validate(text))
+    if (d.severity === 1) m.set(`${d.code}:${d.message}`, (m.get(`${d.code}:${d.message}`) ?? 0) + 1);
   return m;
 }
 
@@ -291,7 +349,10 @@ describe('properties over generated Dockerfiles', () => {
         for (const f of res.files) context[f.path] = f.content;
         const again = migrate({ dockerfile: res.output, context, path: 'Dockerfile' });
         expect(again.output, `second run\n${show(c, res)}\nsecond output:\n${JSON.stringify(again.output)}`).toBe(res.output);
-        expect(again.files.map((f) => f.path), show(c, res)).toEqual([]);
+        expect(
+          again.files.map((f) => f.path),
+          show(c, res),
+        ).toEqual([]);
         expect(['unchanged', 'skipped'], show(c, res)).toContain(again.status);
       }),
       { numRuns: RUNS },
@@ -315,7 +376,8 @@ describe('properties over generated Dockerfiles', () => {
 });
 
 describe('the accounting itself', () => {
-  const input = '# deps\nFROM node:20\nWORKDIR /app\nCOPY package.json ./\nRUN npm install --production\nCOPY . .\nCMD ["node", "server.js"]\n';
+  const input =
+    '# deps\nFROM node:20\nWORKDIR /app\nCOPY package.json ./\nRUN npm install --production\nCOPY . .\nCMD ["node", "server.js"]\n';
   const res = (output: string, transforms: string[]): MigrateResult => ({
     status: 'migrated',
     output,
@@ -325,7 +387,8 @@ describe('the accounting itself', () => {
     diff: '',
   });
   it('accepts reported rewrites and moves', () => {
-    const out = '# deps\nFROM node:20 AS build\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci --omit=dev\nCOPY . .\n\nFROM node:20 AS runtime\nWORKDIR /app\nCOPY --from=build /app /app\nUSER node\nCMD ["node", "server.js"]\n';
+    const out =
+      '# deps\nFROM node:20 AS build\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci --omit=dev\nCOPY . .\n\nFROM node:20 AS runtime\nWORKDIR /app\nCOPY --from=build /app /app\nUSER node\nCMD ["node", "server.js"]\n';
     expect(accounting(input, res(out, ['cache-order', 'npm-ci', 'split-stages', 'non-root']))).toEqual([]);
   });
   it('catches a lost instruction, a lost comment, an unreported rewrite and an added comment', () => {
@@ -333,6 +396,8 @@ describe('the accounting itself', () => {
     expect(accounting(input, res(input.replace('# deps\n', ''), ['npm-ci']))).toEqual(['lost: comment `# deps`']);
     expect(accounting(input, res(input.replace('npm install', 'npm ci'), ['cache-order']))[0]).toMatch(/^npm-ci rewrote/);
     expect(accounting(input, res(input.replace('WORKDIR', '# hi\nWORKDIR'), ['npm-ci']))).toEqual(['added comment `# hi`']);
-    expect(accounting(input, res(input.replace('npm install --production', 'npm install --omit=dev && rm -rf /'), ['npm-ci']))[0]).toMatch(/^lost: instr `RUN/);
+    expect(
+      accounting(input, res(input.replace('npm install --production', 'npm install --omit=dev && rm -rf /'), ['npm-ci']))[0],
+    ).toMatch(/^lost: instr `RUN/);
   });
 });

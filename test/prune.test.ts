@@ -7,52 +7,107 @@ import { classifyRun, pruneCommand } from '../src/node/commands.js';
 function prune(dockerfile: string, files: Record<string, string>) {
   const doc = parseDockerfile(dockerfile);
   const stage = doc.stages[0];
-  const installs = stage.instructions.flatMap((i) => (i.keyword === 'RUN' ? classifyRun(doc, i).commands.filter((c) => c.kind === 'install') : []));
+  const installs = stage.instructions.flatMap((i) =>
+    i.keyword === 'RUN' ? classifyRun(doc, i).commands.filter((c) => c.kind === 'install') : [],
+  );
   return pruneCommand(doc, gatherFacts(memorySource(files)), stage, installs);
 }
-const pkg = (o: Record<string, unknown>) => JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { express: '^4' }, devDependencies: { nodemon: '^3' }, ...o });
-const df = (...runs: string[]) => ['FROM node:22-alpine', 'WORKDIR /app', 'COPY . .', ...runs.map((r) => `RUN ${r}`), 'CMD ["node", "server.js"]', ''].join('\n');
+const pkg = (o: Record<string, unknown>) =>
+  JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { express: '^4' }, devDependencies: { nodemon: '^3' }, ...o });
+const df = (...runs: string[]) =>
+  ['FROM node:22-alpine', 'WORKDIR /app', 'COPY . .', ...runs.map((r) => `RUN ${r}`), 'CMD ["node", "server.js"]', ''].join('\n');
 
 describe('pruneCommand: the prune of the installer that ran, or none', () => {
   it('npm: npm prune, whatever lockfile the context has', () => {
     expect(prune(df('npm install'), { 'package.json': pkg({}), 'pnpm-lock.yaml': '' }).command).toBe('npm prune --omit=dev');
     expect(prune(df('npm ci'), { 'package.json': pkg({}), 'yarn.lock': '' }).command).toBe('npm prune --omit=dev');
-    expect(prune(df('npm ci').replace('node:22-alpine', 'node:14'), { 'package.json': pkg({}) }).command).toBe('npm prune --production');
+    expect(prune(df('npm ci').replace('node:22-alpine', 'node:14'), { 'package.json': pkg({}) }).command).toBe(
+      'npm prune --production',
+    );
   });
 
   it('installs by two package managers: no prune', () => {
-    expect(prune(df('npm ci', 'yarn install'), { 'package.json': pkg({}) })).toEqual({ command: null, why: 'the installs run different package managers (npm, yarn)' });
+    expect(prune(df('npm ci', 'yarn install'), { 'package.json': pkg({}) })).toEqual({
+      command: null,
+      why: 'the installs run different package managers (npm, yarn)',
+    });
   });
 
   it('pnpm: --ignore-scripts only where pnpm has it for prune (8.15.6+), and only when there are scripts', () => {
     const withScript = pkg({ scripts: { postinstall: 'patch-package' } });
-    expect(prune(df('npm i -g pnpm', 'pnpm install'), { 'package.json': pkg({}), 'pnpm-lock.yaml': '' }).command).toBe('pnpm prune --prod');
-    expect(prune(df('npm i -g pnpm', 'pnpm install'), { 'package.json': withScript, 'pnpm-lock.yaml': '' }).command).toBe('pnpm prune --prod --ignore-scripts');
-    expect(prune(df('npm i -g pnpm@8.15.6', 'pnpm install'), { 'package.json': withScript, 'pnpm-lock.yaml': '' }).command).toBe('pnpm prune --prod --ignore-scripts');
+    expect(prune(df('npm i -g pnpm', 'pnpm install'), { 'package.json': pkg({}), 'pnpm-lock.yaml': '' }).command).toBe(
+      'pnpm prune --prod',
+    );
+    expect(prune(df('npm i -g pnpm', 'pnpm install'), { 'package.json': withScript, 'pnpm-lock.yaml': '' }).command).toBe(
+      'pnpm prune --prod --ignore-scripts',
+    );
+    expect(prune(df('npm i -g pnpm@8.15.6', 'pnpm install'), { 'package.json': withScript, 'pnpm-lock.yaml': '' }).command).toBe(
+      'pnpm prune --prod --ignore-scripts',
+    );
     expect(prune(df('npm i -g pnpm@8', 'pnpm install'), { 'package.json': withScript, 'pnpm-lock.yaml': '' }).command).toBeNull();
-    expect(prune(df('corepack enable', 'pnpm install'), { 'package.json': pkg({ packageManager: 'pnpm@9.1.0', scripts: { prepare: 'husky' } }), 'pnpm-lock.yaml': '' }).command).toBe('pnpm prune --prod --ignore-scripts');
-    expect(prune(df('corepack enable', 'pnpm install'), { 'package.json': pkg({ packageManager: 'pnpm@8.6.0', scripts: { prepare: 'husky' } }), 'pnpm-lock.yaml': '' }).command).toBeNull();
+    expect(
+      prune(df('corepack enable', 'pnpm install'), {
+        'package.json': pkg({ packageManager: 'pnpm@9.1.0', scripts: { prepare: 'husky' } }),
+        'pnpm-lock.yaml': '',
+      }).command,
+    ).toBe('pnpm prune --prod --ignore-scripts');
+    expect(
+      prune(df('corepack enable', 'pnpm install'), {
+        'package.json': pkg({ packageManager: 'pnpm@8.6.0', scripts: { prepare: 'husky' } }),
+        'pnpm-lock.yaml': '',
+      }).command,
+    ).toBeNull();
     // pnpm from somewhere this file does not show: its version is unknown.
     expect(prune(df('pnpm install'), { 'package.json': withScript, 'pnpm-lock.yaml': '' }).command).toBeNull();
   });
 
   it('pnpm workspace: no prune; a pnpm-workspace.yaml with settings only is no workspace', () => {
-    expect(prune(df('pnpm install'), { 'package.json': pkg({}), 'pnpm-lock.yaml': '', 'pnpm-workspace.yaml': 'packages:\n  - apps/*\n' }).command).toBeNull();
-    expect(prune(df('pnpm install'), { 'package.json': pkg({}), 'pnpm-lock.yaml': '', 'pnpm-workspace.yaml': 'onlyBuiltDependencies:\n  - esbuild\n' }).command).toBe('pnpm prune --prod');
+    expect(
+      prune(df('pnpm install'), {
+        'package.json': pkg({}),
+        'pnpm-lock.yaml': '',
+        'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
+      }).command,
+    ).toBeNull();
+    expect(
+      prune(df('pnpm install'), {
+        'package.json': pkg({}),
+        'pnpm-lock.yaml': '',
+        'pnpm-workspace.yaml': 'onlyBuiltDependencies:\n  - esbuild\n',
+      }).command,
+    ).toBe('pnpm prune --prod');
   });
 
   it('yarn 1: the production install with scripts off', () => {
-    expect(prune(df('yarn install --frozen-lockfile'), { 'package.json': pkg({}), 'yarn.lock': '' }).command).toBe('yarn install --production --frozen-lockfile --ignore-scripts --prefer-offline');
+    expect(prune(df('yarn install --frozen-lockfile'), { 'package.json': pkg({}), 'yarn.lock': '' }).command).toBe(
+      'yarn install --production --frozen-lockfile --ignore-scripts --prefer-offline',
+    );
   });
 
   it('yarn 2+: workspaces focus on yarn 4, or 2/3 with the workspace-tools plugin; set up by corepack or yarnPath', () => {
     const berry = { 'yarn.lock': '__metadata:\n  version: 8\n', '.yarnrc.yml': 'nodeLinker: node-modules\n' };
     const focus = 'yarn workspaces focus --all --production';
-    expect(prune(df('corepack enable', 'yarn install'), { ...berry, 'package.json': pkg({ packageManager: 'yarn@4.5.3' }) }).command).toBe(focus);
-    expect(prune(df('corepack enable', 'yarn install'), { ...berry, 'package.json': pkg({ packageManager: 'yarn@3.8.7' }) }).command).toBeNull();
-    expect(prune(df('corepack enable', 'yarn install'), { ...berry, '.yarnrc.yml': 'plugins:\n  - path: .yarn/plugins/@yarnpkg/plugin-workspace-tools.cjs\n', 'package.json': pkg({ packageManager: 'yarn@3.8.7' }) }).command).toBe(focus);
+    expect(
+      prune(df('corepack enable', 'yarn install'), { ...berry, 'package.json': pkg({ packageManager: 'yarn@4.5.3' }) }).command,
+    ).toBe(focus);
+    expect(
+      prune(df('corepack enable', 'yarn install'), { ...berry, 'package.json': pkg({ packageManager: 'yarn@3.8.7' }) }).command,
+    ).toBeNull();
+    expect(
+      prune(df('corepack enable', 'yarn install'), {
+        ...berry,
+        '.yarnrc.yml': 'plugins:\n  - path: .yarn/plugins/@yarnpkg/plugin-workspace-tools.cjs\n',
+        'package.json': pkg({ packageManager: 'yarn@3.8.7' }),
+      }).command,
+    ).toBe(focus);
     // yarnPath wins over the packageManager field, and needs no corepack.
-    expect(prune(df('yarn install'), { ...berry, '.yarnrc.yml': 'yarnPath: .yarn/releases/yarn-4.1.1.cjs\n', 'package.json': pkg({ packageManager: 'yarn@3.8.7' }) }).command).toBe(focus);
+    expect(
+      prune(df('yarn install'), {
+        ...berry,
+        '.yarnrc.yml': 'yarnPath: .yarn/releases/yarn-4.1.1.cjs\n',
+        'package.json': pkg({ packageManager: 'yarn@3.8.7' }),
+      }).command,
+    ).toBe(focus);
     // Neither corepack nor yarnPath: the image's yarn is 1.x.
     expect(prune(df('yarn install'), { ...berry, 'package.json': pkg({ packageManager: 'yarn@4.5.3' }) }).command).toBeNull();
     // No version to go by.
@@ -63,14 +118,21 @@ describe('pruneCommand: the prune of the installer that ran, or none', () => {
     const files = { 'yarn.lock': '__metadata:\n  version: 8\n', '.yarnrc.yml': '' };
     const run = (extra: Record<string, string>) => prune(df('corepack enable', 'yarn install'), { ...files, ...extra }).command;
     expect(run({ 'package.json': pkg({ packageManager: 'yarn@4.5.3', scripts: { postinstall: 'husky' } }) })).toBeNull();
-    expect(run({ 'package.json': pkg({ packageManager: 'yarn@4.5.3', scripts: { prepare: 'husky' } }) })).toBe('yarn workspaces focus --all --production');
+    expect(run({ 'package.json': pkg({ packageManager: 'yarn@4.5.3', scripts: { prepare: 'husky' } }) })).toBe(
+      'yarn workspaces focus --all --production',
+    );
     const ws = { 'package.json': pkg({ packageManager: 'yarn@4.5.3', workspaces: ['packages/*'] }) };
-    expect(run({ ...ws, 'packages/a/package.json': JSON.stringify({ name: 'a', scripts: { build: 'tsc' } }) })).toBe('yarn workspaces focus --all --production');
-    expect(run({ ...ws, 'packages/a/package.json': JSON.stringify({ name: 'a', scripts: { install: 'node-gyp rebuild' } }) })).toBeNull();
+    expect(run({ ...ws, 'packages/a/package.json': JSON.stringify({ name: 'a', scripts: { build: 'tsc' } }) })).toBe(
+      'yarn workspaces focus --all --production',
+    );
+    expect(
+      run({ ...ws, 'packages/a/package.json': JSON.stringify({ name: 'a', scripts: { install: 'node-gyp rebuild' } }) }),
+    ).toBeNull();
   });
 
   it('bun: the production reinstall, unless it would run the root lifecycle scripts again', () => {
-    const bun = (p: string) => prune(df('bun install').replace('node:22-alpine', 'oven/bun:1'), { 'package.json': p, 'bun.lock': '{}' }).command;
+    const bun = (p: string) =>
+      prune(df('bun install').replace('node:22-alpine', 'oven/bun:1'), { 'package.json': p, 'bun.lock': '{}' }).command;
     expect(bun(pkg({}))).toBe('rm -rf node_modules && bun install --production --frozen-lockfile');
     expect(bun(pkg({ scripts: { prepare: 'husky' } }))).toBeNull();
   });

@@ -61,12 +61,22 @@ function editsArb(text: string): fc.Arbitrary<Edit[]> {
     { weight: 3, arbitrary: fc.constantFrom(...lineStarts).map((p) => Math.min(p, text.length)) },
     { weight: 1, arbitrary: fc.integer({ min: 0, max: text.length }) },
   );
-  const one = fc.tuple(pos, fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 40 }), fc.constant(-1)), fc.constantFrom(...FRAGMENTS), fc.constantFrom(...FRAGMENTS));
+  const one = fc.tuple(
+    pos,
+    fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 40 }), fc.constant(-1)),
+    fc.constantFrom(...FRAGMENTS),
+    fc.constantFrom(...FRAGMENTS),
+  );
   return fc.array(one, { minLength: 1, maxLength: 3 }).map((raw) => {
     const edits: Edit[] = [];
     for (const [start, len, t1, t2] of raw) {
       // -1: to the end of the line
-      const end = len === -1 ? (text.indexOf('\n', start) < 0 ? text.length : text.indexOf('\n', start) + 1) : Math.min(text.length, start + len);
+      const end =
+        len === -1
+          ? text.indexOf('\n', start) < 0
+            ? text.length
+            : text.indexOf('\n', start) + 1
+          : Math.min(text.length, start + len);
       if (edits.some((e) => start < e.end && e.start < end) || edits.some((e) => e.start === start)) continue;
       edits.push({ start, end, text: t1 + t2 });
     }

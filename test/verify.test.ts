@@ -22,10 +22,25 @@ afterAll(() => {
 function appDir(): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'dfm-verify-'));
   dirs.push(d);
-  fs.writeFileSync(path.join(d, 'package.json'), JSON.stringify({ name: 'a', version: '1.0.0', scripts: { start: 'node server.js' }, dependencies: { express: '^4.21.0' } }));
-  fs.writeFileSync(path.join(d, 'package-lock.json'), JSON.stringify({ name: 'a', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'a', version: '1.0.0' } } }));
+  fs.writeFileSync(
+    path.join(d, 'package.json'),
+    JSON.stringify({ name: 'a', version: '1.0.0', scripts: { start: 'node server.js' }, dependencies: { express: '^4.21.0' } }),
+  );
+  fs.writeFileSync(
+    path.join(d, 'package-lock.json'),
+    JSON.stringify({
+      name: 'a',
+      version: '1.0.0',
+      lockfileVersion: 3,
+      requires: true,
+      packages: { '': { name: 'a', version: '1.0.0' } },
+    }),
+  );
   fs.writeFileSync(path.join(d, 'server.js'), "require('express')().listen(3000);\n");
-  fs.writeFileSync(path.join(d, 'Dockerfile'), 'FROM node:22-alpine\nWORKDIR /app\nCOPY . .\nRUN npm install\nEXPOSE 3000\nCMD ["node", "server.js"]\n');
+  fs.writeFileSync(
+    path.join(d, 'Dockerfile'),
+    'FROM node:22-alpine\nWORKDIR /app\nCOPY . .\nRUN npm install\nEXPOSE 3000\nCMD ["node", "server.js"]\n',
+  );
   return d;
 }
 
@@ -33,7 +48,12 @@ function appDir(): string {
 function runWithoutEngine(args: string[], cwd: string) {
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'dfm-empty-path-'));
   dirs.push(empty);
-  return spawnSync(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, PATH: empty }, encoding: 'utf8', timeout: 15000 });
+  return spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { ...process.env, PATH: empty },
+    encoding: 'utf8',
+    timeout: 15000,
+  });
 }
 
 describe('--verify without a container engine', () => {
@@ -42,7 +62,9 @@ describe('--verify without a container engine', () => {
     const r = runWithoutEngine(['--verify', '.'], d);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('dockerfile-migrate: --verify needs a container engine: neither a running Docker (`docker info`) nor podman was found\n');
+    expect(r.stderr).toBe(
+      'dockerfile-migrate: --verify needs a container engine: neither a running Docker (`docker info`) nor podman was found\n',
+    );
   });
 
   it('names the engine asked for', () => {
@@ -66,7 +88,12 @@ describe('--verify without a container engine', () => {
 
   it('rejects the smoke-test options without --verify, and an unknown engine', () => {
     const d = appDir();
-    for (const args of [['--verify-url', '/health', '.'], ['--verify-cmd', 'true', '.'], ['--engine', 'podman', '.'], ['--verify', '--engine', 'containerd', '.']]) {
+    for (const args of [
+      ['--verify-url', '/health', '.'],
+      ['--verify-cmd', 'true', '.'],
+      ['--engine', 'podman', '.'],
+      ['--verify', '--engine', 'containerd', '.'],
+    ]) {
       const r = runWithoutEngine(args, d);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^dockerfile-migrate: /);
@@ -101,15 +128,24 @@ describe('--verify removes only what it created', () => {
     it(`${engine}: builds with --force-rm; removes its own images by name, never a container that appeared meanwhile`, () => {
       const d = appDir();
       const fake = fakeEngine(engine);
-      const r = spawnSync(process.execPath, [CLI, '--verify', '--engine', engine, '.'], { cwd: d, env: { ...process.env, PATH: fake.bin }, encoding: 'utf8', timeout: 30000 });
+      const r = spawnSync(process.execPath, [CLI, '--verify', '--engine', engine, '.'], {
+        cwd: d,
+        env: { ...process.env, PATH: fake.bin },
+        encoding: 'utf8',
+        timeout: 30000,
+      });
       expect(r.stderr).toContain(`Dockerfile: verify (${engine}): image 1.0 MB → 1.0 MB, no smoke test`);
       expect(r.status).toBe(0);
       const calls = fake.log();
       const builds = calls.filter((c) => c.startsWith('build '));
       expect(builds).toHaveLength(2);
-      for (const b of builds) expect(b).toMatch(/^build --force-rm -t dockerfile-migrate-verify:\d+-[0-9a-f]{6}-\d+-(before|after) /);
+      for (const b of builds)
+        expect(b).toMatch(/^build --force-rm -t dockerfile-migrate-verify:\d+-[0-9a-f]{6}-\d+-(before|after) /);
       const removals = calls.filter((c) => /^(rm|rmi|container rm|image rm)\b/.test(c));
-      expect(removals.map((c) => c.replace(/:\d+-[0-9a-f]{6}-\d+-/, ':RUN-'))).toEqual(['rmi -f dockerfile-migrate-verify:RUN-before', 'rmi -f dockerfile-migrate-verify:RUN-after']);
+      expect(removals.map((c) => c.replace(/:\d+-[0-9a-f]{6}-\d+-/, ':RUN-'))).toEqual([
+        'rmi -f dockerfile-migrate-verify:RUN-before',
+        'rmi -f dockerfile-migrate-verify:RUN-after',
+      ]);
       for (const c of calls) expect(c).not.toMatch(/f00dfeed|other-job/);
     });
   }
@@ -118,7 +154,11 @@ describe('--verify removes only what it created', () => {
     const before = new Set(process.listeners('SIGINT'));
     let errorLine = '';
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      new Verifier({ engine: { name: 'podman', bin: path.join(os.tmpdir(), 'dfm-no-such-engine') }, error: (l) => (errorLine = l), onInterrupt: resolve });
+      new Verifier({
+        engine: { name: 'podman', bin: path.join(os.tmpdir(), 'dfm-no-such-engine') },
+        error: (l) => (errorLine = l),
+        onInterrupt: resolve,
+      });
       const mine = process.listeners('SIGINT').filter((l) => !before.has(l));
       expect(mine).toHaveLength(1);
       (mine[0] as (s: NodeJS.Signals) => void)('SIGINT');
@@ -145,13 +185,32 @@ describe('verify helpers', () => {
   });
 
   it('summarizes a verification in one line', () => {
-    const built = (size: number, smoke?: ImageResult['smoke']): ImageResult => ({ builds: true, size, ...(smoke ? { smoke } : {}) });
+    const built = (size: number, smoke?: ImageResult['smoke']): ImageResult => ({
+      builds: true,
+      size,
+      ...(smoke ? { smoke } : {}),
+    });
     const pass = { passed: true, detail: 'GET /health → 200' };
-    expect(verifySummary({ engine: 'podman', smokeTest: { url: '/health' }, before: built(233e6, pass), after: built(157e6, pass) })).toEqual({ ok: true, summary: 'image 233 MB → 157 MB, smoke test passed' });
-    expect(verifySummary({ engine: 'docker', smokeTest: null, before: built(233e6), after: built(157e6) })).toEqual({ ok: true, summary: 'image 233 MB → 157 MB, no smoke test (use --verify-cmd or --verify-url)' });
-    const failed = verifySummary({ engine: 'docker', smokeTest: { cmd: 'node -e 1' }, before: built(233e6, pass), after: built(157e6, { passed: false, detail: 'exit 1: boom' }) });
+    expect(
+      verifySummary({ engine: 'podman', smokeTest: { url: '/health' }, before: built(233e6, pass), after: built(157e6, pass) }),
+    ).toEqual({ ok: true, summary: 'image 233 MB → 157 MB, smoke test passed' });
+    expect(verifySummary({ engine: 'docker', smokeTest: null, before: built(233e6), after: built(157e6) })).toEqual({
+      ok: true,
+      summary: 'image 233 MB → 157 MB, no smoke test (use --verify-cmd or --verify-url)',
+    });
+    const failed = verifySummary({
+      engine: 'docker',
+      smokeTest: { cmd: 'node -e 1' },
+      before: built(233e6, pass),
+      after: built(157e6, { passed: false, detail: 'exit 1: boom' }),
+    });
     expect(failed).toEqual({ ok: false, summary: 'image 233 MB → 157 MB, smoke test FAILED: exit 1: boom' });
-    const broken = verifySummary({ engine: 'docker', smokeTest: null, before: built(233e6), after: { builds: false, error: 'COPY failed: no such file' } });
+    const broken = verifySummary({
+      engine: 'docker',
+      smokeTest: null,
+      before: built(233e6),
+      after: { builds: false, error: 'COPY failed: no such file' },
+    });
     expect(broken).toEqual({ ok: false, summary: 'the migrated image does not build: COPY failed: no such file' });
   });
 
@@ -159,12 +218,16 @@ describe('verify helpers', () => {
     const v = new Verifier({ engine: { name: 'podman', bin: 'podman' } });
     v.dispose();
     const md = '## dockerfile-migrate\n\n1 migrated\n\n### `app/Dockerfile`: migrated\n\n- **npm-ci**: x\n';
-    const reports = [{ path: 'app/Dockerfile', verify: { engine: 'podman', ok: true, summary: 'image 233 MB → 157 MB, smoke test passed' } }];
-    expect(v.markdown(md, reports)).toBe('## dockerfile-migrate\n\n1 migrated\n\n### `app/Dockerfile`: migrated\n\n**verify** (podman): ✅ image 233 MB → 157 MB, smoke test passed\n\n- **npm-ci**: x\n');
+    const reports = [
+      { path: 'app/Dockerfile', verify: { engine: 'podman', ok: true, summary: 'image 233 MB → 157 MB, smoke test passed' } },
+    ];
+    expect(v.markdown(md, reports)).toBe(
+      '## dockerfile-migrate\n\n1 migrated\n\n### `app/Dockerfile`: migrated\n\n**verify** (podman): ✅ image 233 MB → 157 MB, smoke test passed\n\n- **npm-ci**: x\n',
+    );
   });
 });
 
-describe('--verify-url against a port that accepts and never answers (Docker\'s port proxy before the app listens)', () => {
+describe("--verify-url against a port that accepts and never answers (Docker's port proxy before the app listens)", () => {
   it('reaches a verdict instead of letting the process end with none', async ({ expect }) => {
     const dist = pathToFileURL(path.resolve(import.meta.dirname, '..', 'dist', 'src', 'cli', 'verify.js')).href;
     const script = `

@@ -9,7 +9,17 @@ import { classifyRun, copiedBefore, type CommandKind } from '../src/node/command
 import type { Edit, Finding, Transform } from '../src/engine/types.js';
 
 const ID = 'cache-order';
-const PURE_INSTALL: ReadonlySet<CommandKind> = new Set(['install', 'pm-setup', 'cleanup', 'system', 'prune', 'global', 'user', 'mkdir', 'link']);
+const PURE_INSTALL: ReadonlySet<CommandKind> = new Set([
+  'install',
+  'pm-setup',
+  'cleanup',
+  'system',
+  'prune',
+  'global',
+  'user',
+  'mkdir',
+  'link',
+]);
 const SAFE_BETWEEN: ReadonlySet<CommandKind> = new Set(['pm-setup', 'cleanup', 'system', 'global', 'user', 'link']);
 
 export const cacheOrder: Transform = {
@@ -23,9 +33,10 @@ export const cacheOrder: Transform = {
       'manifest-files': 'the lockfile and install settings copied with package.json',
     },
     holdsBack: {
-      'install-config-unseen': 'install settings (.npmrc, .yarnrc.yml, pnpm-workspace.yaml, ...) not added to a manifest COPY: the original install never saw them',
+      'install-config-unseen':
+        'install settings (.npmrc, .yarnrc.yml, pnpm-workspace.yaml, ...) not added to a manifest COPY: the original install never saw them',
       'dest-not-dir': 'files not added to the manifest COPY: its destination is not a directory',
-      'blocked': 'left the COPY before the install: the install or a step between may need the sources',
+      blocked: 'left the COPY before the install: the install or a step between may need the sources',
     },
   },
   apply({ doc, facts }) {
@@ -33,12 +44,15 @@ export const cacheOrder: Transform = {
     const changes: Finding[] = [];
     const warnings: Finding[] = [];
     for (const stage of doc.stages) {
-      const install = stage.instructions.find((i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => c.kind === 'install'));
+      const install = stage.instructions.find(
+        (i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => c.kind === 'install'),
+      );
       if (!install) continue;
       const before = stage.instructions.filter((i) => i.index < install.index);
       const copies = before.filter(isContextCopy);
       const covers = (i: Instr, rel: string) => copyParts(i)?.sources.some((s) => sourceCovers(s, rel)) ?? false;
-      const isBroad = (i: Instr) => covers(i, 'package.json') && copyParts(i)!.sources.some((src) => /^\.?\/?$|^\.\/?\*?$|^\*$/.test(src));
+      const isBroad = (i: Instr) =>
+        covers(i, 'package.json') && copyParts(i)!.sources.some((src) => /^\.?\/?$|^\.\/?\*?$|^\*$/.test(src));
       const broads = copies.filter(isBroad);
       const broad = broads[0] ?? null;
       const narrow = copies.find((i) => !isBroad(i) && covers(i, 'package.json'));
@@ -48,7 +62,11 @@ export const cacheOrder: Transform = {
         const parts = copyParts(target)!;
         if (!missing.length) return true;
         if (!/\/$|^\.\/?$/.test(parts.dest)) {
-          warnings.push({ code: 'dest-not-dir', line: lineNo(doc, target), message: `${missing.join(', ')} not added to this COPY: its destination is not a directory` });
+          warnings.push({
+            code: 'dest-not-dir',
+            line: lineNo(doc, target),
+            message: `${missing.join(', ')} not added to this COPY: its destination is not a directory`,
+          });
           return false;
         }
         if (target.json) {
@@ -68,7 +86,8 @@ export const cacheOrder: Transform = {
         }
         return true;
       };
-      const missingFrom = (exclude: Instr[]) => needed.files.filter((f) => !copies.some((c) => !exclude.includes(c) && covers(c, f)));
+      const missingFrom = (exclude: Instr[]) =>
+        needed.files.filter((f) => !copies.some((c) => !exclude.includes(c) && covers(c, f)));
       if (!broad) {
         // Manifest copied on its own already: make sure the lockfile and install files come with it.
         if (!narrow || !facts.packageJson) continue;
@@ -79,7 +98,9 @@ export const cacheOrder: Transform = {
         const unseen = missingFrom([]).filter((f) => !missing.includes(f));
         if (unseen.length) {
           const one = unseen.length === 1;
-          const how = install.flags.some((f) => f.name === 'mount') ? 'gets its settings another way (a --mount)' : `never saw ${one ? 'it' : 'them'}`;
+          const how = install.flags.some((f) => f.name === 'mount')
+            ? 'gets its settings another way (a --mount)'
+            : `never saw ${one ? 'it' : 'them'}`;
           warnings.push({
             code: 'install-config-unseen',
             line: lineNo(doc, narrow),
@@ -87,13 +108,22 @@ export const cacheOrder: Transform = {
           });
         }
         if (!missing.length) continue;
-        if (extend(narrow, missing)) changes.push({ code: 'manifest-files', line: lineNo(doc, narrow), message: `copies ${missing.join(', ')} with package.json so the install sees the lockfile and registry settings` });
+        if (extend(narrow, missing))
+          changes.push({
+            code: 'manifest-files',
+            line: lineNo(doc, narrow),
+            message: `copies ${missing.join(', ')} with package.json so the install sees the lockfile and registry settings`,
+          });
         continue;
       }
       // Broad COPYs before the install: move them after the install.
       const why = reorderBlocker(doc, stage.instructions, broad, install, facts);
       if (why) {
-        warnings.push({ code: 'blocked', line: lineNo(doc, broad), message: `left \`${broad.text.split(/\r?\n/)[0]}\` before the install: ${why}` });
+        warnings.push({
+          code: 'blocked',
+          line: lineNo(doc, broad),
+          message: `left \`${broad.text.split(/\r?\n/)[0]}\` before the install: ${why}`,
+        });
         continue;
       }
       // The manifest copy takes the first broad copy's place; the broad copies (with their comments)
@@ -144,16 +174,27 @@ function neededFiles(facts: import('../src/node/facts.js').ProjectFacts): { file
   return { files, dirs };
 }
 
-function reorderBlocker(doc: import('../src/dockerfile/parse.js').ParsedDockerfile, all: Instr[], broad: Instr, install: Instr, facts: import('../src/node/facts.js').ProjectFacts): string | null {
-  if (!facts.packageJson) return facts.files ? 'there is no readable package.json in the build context' : 'the build context is unknown';
+function reorderBlocker(
+  doc: import('../src/dockerfile/parse.js').ParsedDockerfile,
+  all: Instr[],
+  broad: Instr,
+  install: Instr,
+  facts: import('../src/node/facts.js').ProjectFacts,
+): string | null {
+  if (!facts.packageJson)
+    return facts.files ? 'there is no readable package.json in the build context' : 'the build context is unknown';
   if (facts.workspaces) return 'the project uses workspaces, whose package.json files the install needs too';
-  const localDeps = Object.entries({ ...facts.packageJson.dependencies, ...facts.packageJson.devDependencies }).filter(([, v]) => /^(file|link|portal):/.test(String(v)));
+  const localDeps = Object.entries({ ...facts.packageJson.dependencies, ...facts.packageJson.devDependencies }).filter(([, v]) =>
+    /^(file|link|portal):/.test(String(v)),
+  );
   if (localDeps.length) return `dependencies ${localDeps.map(([k]) => k).join(', ')} come from local paths`;
   const run = classifyRun(doc, install);
   const ignoresScripts = run.commands.some((c) => c.words.some((w) => w.value === '--ignore-scripts'));
-  if (facts.installScripts.length && !ignoresScripts) return `package.json has ${facts.installScripts.join(', ')} script(s) that run during the install and may need the sources`;
+  if (facts.installScripts.length && !ignoresScripts)
+    return `package.json has ${facts.installScripts.join(', ')} script(s) that run during the install and may need the sources`;
   const impure = run.commands.filter((c) => !PURE_INSTALL.has(c.kind));
-  if (impure.length) return `the same RUN also runs \`${impure[0].words.map((w) => w.value).join(' ')}\`, which needs the sources`;
+  if (impure.length)
+    return `the same RUN also runs \`${impure[0].words.map((w) => w.value).join(' ')}\`, which needs the sources`;
   for (const i of all) {
     if (i.index <= broad.index || i.index >= install.index) continue;
     // Only a RUN can read the sources, and only WORKDIR changes where the copy lands.

@@ -47,7 +47,16 @@ const CANDIDATES: Candidate[] = [
 ];
 
 /** What stands in for `.env.*` when something reads one of the files it matches: each of these that matches no read file is added (broadest first). */
-const ENV_NARROW = ['.env.*.local', '.env.local', '.env.development', '.env.development.local', '.env.test', '.env.test.local', '.env.production', '.env.production.local'];
+const ENV_NARROW = [
+  '.env.*.local',
+  '.env.local',
+  '.env.development',
+  '.env.development.local',
+  '.env.test',
+  '.env.test.local',
+  '.env.production',
+  '.env.production.local',
+];
 
 const list = (files: string[]) => files.map((f) => `\`${f}\``).join(', ');
 
@@ -67,12 +76,18 @@ function envWarnings(kept: EnvFileUse[]): Finding[] {
     const cmds = run.filter((r) => r.startsWith('`'));
     // `node -r dotenv/config` is the dotenv dependency at work: name it once.
     const deps = run.filter((r) => !r.startsWith('`') && !(r === 'dotenv' && cmds.some((c) => c.includes('dotenv/config'))));
-    const runWho = [...cmds.map((c) => `${c} reads ${it} when the app runs`), ...(deps.length ? [`the app depends on ${deps.join(', ')} and may read ${it} at run time`] : [])].join('; ');
+    const runWho = [
+      ...cmds.map((c) => `${c} reads ${it} when the app runs`),
+      ...(deps.length ? [`the app depends on ${deps.join(', ')} and may read ${it} at run time`] : []),
+    ].join('; ');
     if (build.length) {
       out.push({
         code: 'env-read-at-build',
-        message: `${list(files)} ${one ? 'stays' : 'stay'} in the build context: ${build.join(', ')} ${build.length === 1 ? 'reads' : 'read'} ${it}${runWho ? `, and ${runWho}` : ''}; ` +
-          (runWho ? `keep secrets out of ${it} (pass build secrets as build secrets, run-time secrets as environment variables)` : `${one ? 'it holds' : 'they hold'} build-time settings, not secrets (pass secrets as build secrets)`),
+        message:
+          `${list(files)} ${one ? 'stays' : 'stay'} in the build context: ${build.join(', ')} ${build.length === 1 ? 'reads' : 'read'} ${it}${runWho ? `, and ${runWho}` : ''}; ` +
+          (runWho
+            ? `keep secrets out of ${it} (pass build secrets as build secrets, run-time secrets as environment variables)`
+            : `${one ? 'it holds' : 'they hold'} build-time settings, not secrets (pass secrets as build secrets)`),
       });
     } else {
       out.push({
@@ -86,7 +101,8 @@ function envWarnings(kept: EnvFileUse[]): Finding[] {
 
 export const dockerignoreTransform: Transform = {
   id: ID,
-  summary: 'write or extend .dockerignore (node_modules, .git, .env*, logs, coverage, tests, Dockerfiles), never hiding a file a COPY needs',
+  summary:
+    'write or extend .dockerignore (node_modules, .git, .env*, logs, coverage, tests, Dockerfiles), never hiding a file a COPY needs',
   docs: {
     what: 'writes `.dockerignore` (or extends the one there, keeping its lines): `node_modules`, logs, `.git`, `.env*`, `coverage`, test folders, Dockerfiles, editor folders, the build output',
     why: 'smaller and faster build contexts, no local secrets or node_modules in the image; never hides what a COPY names, the build reads or the app reads',
@@ -97,19 +113,31 @@ export const dockerignoreTransform: Transform = {
     holdsBack: {
       'ignore-unreadable': 'left the ignore file alone: it cannot be read',
       'env-read-at-runtime': 'env files not ignored: the app reads them when it runs (dotenv, node --env-file, next start, ...)',
-      'env-read-at-build': 'env files not ignored: a build step reads them (vite build, next build, react-scripts build, dotenv -e, ...)',
+      'env-read-at-build':
+        'env files not ignored: a build step reads them (vite build, next build, react-scripts build, dotenv -e, ...)',
       'copied-by-dockerfile': 'a pattern not added: the Dockerfile copies what it would hide',
     },
   },
   apply({ doc, facts, files, options }): TransformResult | null {
     if (!facts.files) return null;
-    if (facts.dockerignoreProblem) return holdBack('ignore-unreadable', `left the ignore file alone: ${facts.dockerignoreProblem}`);
+    if (facts.dockerignoreProblem)
+      return holdBack('ignore-unreadable', `left the ignore file alone: ${facts.dockerignoreProblem}`);
     const target = facts.dockerignore?.path ?? '.dockerignore';
     const existing = files.get(target)?.content ?? facts.dockerignore?.content ?? null;
     const existingLines = existing ? existing.split(/\r?\n/) : [];
     const matcher = ignoreMatcher(existingLines);
-    const existingPatterns = new Set(existingLines.map((l) => l.trim().replace(/^\/+|\/+$/g, '').replace(/^\*\*\//, '')));
-    const negations = existingLines.map((l) => l.trim()).filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/^\/+/, ''));
+    const existingPatterns = new Set(
+      existingLines.map((l) =>
+        l
+          .trim()
+          .replace(/^\/+|\/+$/g, '')
+          .replace(/^\*\*\//, ''),
+      ),
+    );
+    const negations = existingLines
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('!'))
+      .map((l) => l.slice(1).replace(/^\/+/, ''));
 
     // What the Dockerfile names explicitly, and what its build runs.
     const named: string[] = [];
@@ -129,7 +157,7 @@ export const dockerignoreTransform: Transform = {
         const wd = src ? finalWorkdir(doc, src) : null;
         // (node_modules and the build output are made there, not copied from the context).
         const rel = wd && wd !== '/' && s.source.startsWith(wd + '/') ? s.source.slice(wd.length + 1) : null;
-        if (rel && !/^node_modules(\/|$)/.test(rel) && (facts.topLevel.has(rel.split('/')[0]))) fromBuild.push(rel);
+        if (rel && !/^node_modules(\/|$)/.test(rel) && facts.topLevel.has(rel.split('/')[0])) fromBuild.push(rel);
       }
     }
     const runWords = doc.instructions.filter((i) => i.keyword === 'RUN').flatMap((i) => classifyRun(doc, i).commands);
@@ -148,7 +176,10 @@ export const dockerignoreTransform: Transform = {
     };
 
     const builtOut = runWords.some((c) => c.kind === 'build' && c.manager)
-      ? buildOutputDir(facts, doc.stages.length ? entryPaths(runtimeCommandWords(doc, doc.stages[doc.stages.length - 1]), facts) : [])
+      ? buildOutputDir(
+          facts,
+          doc.stages.length ? entryPaths(runtimeCommandWords(doc, doc.stages[doc.stages.length - 1]), facts) : [],
+        )
       : null;
     for (const rel of fromBuild) if (!builtOut || !(rel === builtOut || rel.startsWith(builtOut + '/'))) named.push(rel);
 
@@ -176,7 +207,13 @@ export const dockerignoreTransform: Transform = {
       if (negations.some((n) => re.test(n) || re.test(n.split('/')[0]))) return;
       // Never hide a file that a COPY names.
       const hit = hiddenBy(re);
-      const needed = hit ? [named.find((n) => hit === n.replace(/^\.\//, '') || sourceCovers(n, hit) || hit.startsWith(n.replace(/^\.\//, '') + '/')) ?? hit] : [];
+      const needed = hit
+        ? [
+            named.find(
+              (n) => hit === n.replace(/^\.\//, '') || sourceCovers(n, hit) || hit.startsWith(n.replace(/^\.\//, '') + '/'),
+            ) ?? hit,
+          ]
+        : [];
       if (needed.length) {
         warnings.push({ code: 'copied-by-dockerfile', message: `\`${pattern}\` not added: the Dockerfile copies ${needed[0]}` });
         return;
@@ -186,7 +223,9 @@ export const dockerignoreTransform: Transform = {
         const readHere = envUses.filter((u) => re.test(u.file));
         if (readHere.length) {
           readHere.forEach(keepEnv);
-          if (pattern === '.env.*') for (const p of ENV_NARROW) if (!envUses.some((u) => globToRegExp(p).test(u.file)) && !add.some((a) => globToRegExp(a).test(p))) consider(p);
+          if (pattern === '.env.*')
+            for (const p of ENV_NARROW)
+              if (!envUses.some((u) => globToRegExp(p).test(u.file)) && !add.some((a) => globToRegExp(a).test(p))) consider(p);
           return;
         }
       }
@@ -203,7 +242,8 @@ export const dockerignoreTransform: Transform = {
     if (builtOut) {
       const out = builtOut;
       // Whether or not a local build left it there: the result must not depend on the working tree's state.
-      if (out && !matcher.ignores(out) && !named.some((s) => sourceCovers(s, out) || sourceCovers(out, s.replace(/^\.\//, '')))) add.push(out);
+      if (out && !matcher.ignores(out) && !named.some((s) => sourceCovers(s, out) || sourceCovers(out, s.replace(/^\.\//, ''))))
+        add.push(out);
     }
     if (!add.length) return warnings.length ? { edits: [], changes: [], warnings } : null;
 
@@ -212,9 +252,10 @@ export const dockerignoreTransform: Transform = {
     if (content && !content.endsWith('\n')) content += eol;
     if (content && content.trim() !== '' && !/\n\s*\n$/.test(content)) content += eol;
     content += [HEADER, ...add].join(eol) + eol;
-    const message = existing === null
-      ? `new ${target}: ${add.join(', ')} stay out of the build context (smaller, faster builds; no local secrets or node_modules in the image)`
-      : `${target}: added ${add.join(', ')}; its existing lines are kept`;
+    const message =
+      existing === null
+        ? `new ${target}: ${add.join(', ')} stay out of the build context (smaller, faster builds; no local secrets or node_modules in the image)`
+        : `${target}: added ${add.join(', ')}; its existing lines are kept`;
     return {
       edits: [],
       files: [{ path: target, content, before: existing }],

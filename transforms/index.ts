@@ -18,6 +18,14 @@ import { nonRoot } from './non-root.js';
 import { nodeEnv } from './node-env.js';
 import { dockerignoreTransform } from './dockerignore.js';
 
-export const transforms: readonly Transform[] = [cacheOrder, npmCi, splitStages, selectiveCopy, nonRoot, nodeEnv, dockerignoreTransform];
+export const transforms: readonly Transform[] = [
+  cacheOrder,
+  npmCi,
+  splitStages,
+  selectiveCopy,
+  nonRoot,
+  nodeEnv,
+  dockerignoreTransform,
+];
 
 export const transformIds: readonly string[] = transforms.map((t) => t.id);

@@ -23,7 +23,7 @@ export const nodeEnv: Transform = {
     },
     holdsBack: {
       'node-env-set': 'left the NODE_ENV the Dockerfile sets as it is',
-      'app-reads-node-env': 'not added: the app\'s code or configuration behaves differently under NODE_ENV=production',
+      'app-reads-node-env': "not added: the app's code or configuration behaves differently under NODE_ENV=production",
       'no-context': 'not added: without the build context it cannot be told whether the app depends on NODE_ENV',
       'development-image': 'not added: the image runs a development server',
     },
@@ -43,10 +43,19 @@ export const nodeEnv: Transform = {
       }
     }
     // NODE_ENV=production changes behaviour, not only speed, where the app branches on it.
-    if (!facts.files) return holdBack('no-context', 'left NODE_ENV unset: without the build context it cannot be told whether the app behaves differently under NODE_ENV=production');
+    if (!facts.files)
+      return holdBack(
+        'no-context',
+        'left NODE_ENV unset: without the build context it cannot be told whether the app behaves differently under NODE_ENV=production',
+      );
     const use = nodeEnvUse(facts);
-    if (use) return holdBack('app-reads-node-env', `left NODE_ENV unset: ${use.file}: ${use.why}, so NODE_ENV=production would change what the app does; set it yourself once that is what you want`);
-    if (analyzeStart(doc, stage, facts).devServer) return holdBack('development-image', 'left NODE_ENV unset: the image runs a development server');
+    if (use)
+      return holdBack(
+        'app-reads-node-env',
+        `left NODE_ENV unset: ${use.file}: ${use.why}, so NODE_ENV=production would change what the app does; set it yourself once that is what you want`,
+      );
+    if (analyzeStart(doc, stage, facts).devServer)
+      return holdBack('development-image', 'left NODE_ENV unset: the image runs a development server');
     // After the last RUN that installs devDependencies or builds, else right after FROM.
     let anchor = stage.from;
     for (const i of stage.instructions) {
@@ -54,11 +63,23 @@ export const nodeEnv: Transform = {
       const cmds = classifyRun(doc, i).commands;
       // A RUN that cannot be read (heredoc, sh -c in exec form) may install or build.
       if (!cmds.length) anchor = i;
-      if (cmds.some((c) => (c.kind === 'install' && !installOmitsDev(c)) || c.kind === 'build' || c.kind === 'test' || c.kind === 'prune')) anchor = i;
+      if (
+        cmds.some(
+          (c) => (c.kind === 'install' && !installOmitsDev(c)) || c.kind === 'build' || c.kind === 'test' || c.kind === 'prune',
+        )
+      )
+        anchor = i;
     }
     return {
       edits: [insertAfter(doc, anchor, lines(doc, ['ENV NODE_ENV=production']))],
-      changes: [{ code: 'node-env', line: lineNo(doc, anchor) + 1, message: '`ENV NODE_ENV=production` in the final stage: Express and other frameworks skip dev-only work and verbose errors' }],
+      changes: [
+        {
+          code: 'node-env',
+          line: lineNo(doc, anchor) + 1,
+          message:
+            '`ENV NODE_ENV=production` in the final stage: Express and other frameworks skip dev-only work and verbose errors',
+        },
+      ],
     };
   },
 };

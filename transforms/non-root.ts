@@ -30,7 +30,8 @@ export const nonRoot: Transform = {
       'app-dir-owner': 'the app directory itself belongs to the user, so the app can create files in it',
     },
     holdsBack: {
-      'start-through-corepack': 'no USER added: the start runs a package manager corepack fetched into root\'s home, with no version pinned',
+      'start-through-corepack':
+        "no USER added: the start runs a package manager corepack fetched into root's home, with no version pinned",
       'explicit-root': 'left as it is: the Dockerfile asks for root explicitly',
       'base-unresolved': 'no USER added: the base image cannot be resolved',
       'base-unknown': 'no USER added: the base image is not a known node, Alpine or Debian image',
@@ -38,8 +39,9 @@ export const nonRoot: Transform = {
       'privilege-drop': 'no USER added: the start command switches users itself and expects root',
       'start-writes-app': 'no USER added: the start installs or builds into directories root created',
       'no-app-dir': 'no USER added: the app runs in / (no WORKDIR), where another user cannot create files',
-    'volume-owner': 'no USER added: a VOLUME the app writes to is owned by root (or by the host for a bind mount)',
-    'browser-in-root-home': 'no USER added: puppeteer/playwright installed their browser into root\'s home, where another user does not look',
+      'volume-owner': 'no USER added: a VOLUME the app writes to is owned by root (or by the host for a bind mount)',
+      'browser-in-root-home':
+        "no USER added: puppeteer/playwright installed their browser into root's home, where another user does not look",
       'app-dir-root-owned': 'the app directory stays owned by root: the image has no shell to change it',
     },
   },
@@ -54,13 +56,21 @@ export const nonRoot: Transform = {
     if (lastUser) {
       const u = lastUser.args.join(' ');
       if (!ROOT.test(u)) return null;
-      return holdBack('explicit-root', `left \`USER ${u}\` as it is: the Dockerfile asks for root explicitly`, lineNo(doc, lastUser));
+      return holdBack(
+        'explicit-root',
+        `left \`USER ${u}\` as it is: the Dockerfile asks for root explicitly`,
+        lineNo(doc, lastUser),
+      );
     }
     const baseStage = chain[chain.length - 1];
     const base = baseImageInfo(baseStage.resolvedImage);
     let user: string;
     let create: string | null = null;
-    if (base.unresolved) return holdBack('base-unresolved', `no USER added: the base image ${baseStage.image} cannot be resolved, so its users are unknown`);
+    if (base.unresolved)
+      return holdBack(
+        'base-unresolved',
+        `no USER added: the base image ${baseStage.image} cannot be resolved, so its users are unknown`,
+      );
     if (base.officialNode || /chainguard\/node/.test(baseStage.resolvedImage)) user = 'node';
     else if (base.distroless) user = 'nonroot';
     else if (base.alpine) {
@@ -69,7 +79,11 @@ export const nonRoot: Transform = {
     } else if (base.debian) {
       user = 'app';
       create = 'RUN groupadd --system app && useradd --system --gid app --no-create-home app';
-    } else return holdBack('base-unknown', `no USER added: ${baseStage.image} is neither an official node image nor a known Alpine or Debian base`);
+    } else
+      return holdBack(
+        'base-unknown',
+        `no USER added: ${baseStage.image} is neither an official node image nor a known Alpine or Debian base`,
+      );
 
     const lowPorts = chain
       .flatMap((st) => st.instructions)
@@ -77,28 +91,69 @@ export const nonRoot: Transform = {
       .flatMap((i) => i.args)
       .map((p) => Number(p.split('/')[0]))
       .filter((p) => Number.isInteger(p) && p > 0 && p < 1024);
-    if (lowPorts.length) return holdBack('low-port', `no USER added: the app listens on port ${lowPorts.join(', ')}, which a non-root user may not bind on every runtime (e.g. Kubernetes)`);
+    if (lowPorts.length)
+      return holdBack(
+        'low-port',
+        `no USER added: the app listens on port ${lowPorts.join(', ')}, which a non-root user may not bind on every runtime (e.g. Kubernetes)`,
+      );
     // A start command or entrypoint script that drops privileges itself (su-exec, gosu, chown) expects root.
     const words = runtimeCommandWords(doc, stage);
-    if (PRIVILEGE_DROP.test(words.join(' '))) return holdBack('privilege-drop', 'no USER added: the start command switches users or changes ownership itself and expects to start as root');
+    if (PRIVILEGE_DROP.test(words.join(' ')))
+      return holdBack(
+        'privilege-drop',
+        'no USER added: the start command switches users or changes ownership itself and expects to start as root',
+      );
     const wd = finalWorkdir(doc, stage);
     const start = analyzeStart(doc, stage, facts);
-    if (start.buildsAtStart) return holdBack('start-writes-app', `no USER added: ${start.buildsAtStart}, writing where root created the files`);
+    if (start.buildsAtStart)
+      return holdBack('start-writes-app', `no USER added: ${start.buildsAtStart}, writing where root created the files`);
     const corepack = unpinnedCorepackStart(doc, stage, facts, start);
     if (corepack) return holdBack('start-through-corepack', `no USER added: ${corepack}`);
     // The app can create files in its directory as root; as another user only where it owns it.
-    if (!wd || wd === '/') return holdBack('no-app-dir', 'no USER added: the app runs in / (there is no WORKDIR), where another user could not create the files it creates as root');
+    if (!wd || wd === '/')
+      return holdBack(
+        'no-app-dir',
+        'no USER added: the app runs in / (there is no WORKDIR), where another user could not create the files it creates as root',
+      );
     const volumes = chain.flatMap((st) => st.instructions.filter((i) => i.keyword === 'VOLUME'));
-    if (volumes.length) return holdBack('volume-owner', `no USER added: \`${volumes[0].text}\` declares data the app writes, and a volume is owned by root (or by the host, for a bind mount), where another user cannot write`, lineNo(doc, volumes[0]));
+    if (volumes.length)
+      return holdBack(
+        'volume-owner',
+        `no USER added: \`${volumes[0].text}\` declares data the app writes, and a volume is owned by root (or by the host, for a bind mount), where another user cannot write`,
+        lineNo(doc, volumes[0]),
+      );
     // Browsers downloaded by an install that ran as root live in /root/.cache, where user node does not look.
     const browsers = browserDownloaders(facts);
-    const installsHere = chain.some((st) => st.instructions.some((i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => c.kind === 'install' || c.kind === 'add')));
-    if (browsers.length && installsHere && !chain.some((st) => st.instructions.some((i) => i.keyword === 'ENV' && /PUPPETEER_CACHE_DIR|PLAYWRIGHT_BROWSERS_PATH|PUPPETEER_SKIP_(CHROMIUM_)?DOWNLOAD|PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD/.test(i.content)))) {
-      return holdBack('browser-in-root-home', `no USER added: ${browsers.join(', ')} installed ${browsers.length === 1 ? 'its' : 'their'} browser into root's home (~/.cache) during the install, and another user would not find it`);
+    const installsHere = chain.some((st) =>
+      st.instructions.some(
+        (i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => c.kind === 'install' || c.kind === 'add'),
+      ),
+    );
+    if (
+      browsers.length &&
+      installsHere &&
+      !chain.some((st) =>
+        st.instructions.some(
+          (i) =>
+            i.keyword === 'ENV' &&
+            /PUPPETEER_CACHE_DIR|PLAYWRIGHT_BROWSERS_PATH|PUPPETEER_SKIP_(CHROMIUM_)?DOWNLOAD|PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD/.test(
+              i.content,
+            ),
+        ),
+      )
+    ) {
+      return holdBack(
+        'browser-in-root-home',
+        `no USER added: ${browsers.join(', ')} installed ${browsers.length === 1 ? 'its' : 'their'} browser into root's home (~/.cache) during the install, and another user would not find it`,
+      );
     }
     for (const w of words) {
       const body = scriptBody(doc, w, facts, wd);
-      if (body !== null && PRIVILEGE_DROP.test(body)) return holdBack('privilege-drop', `no USER added: ${w} switches users or changes ownership itself and expects to start as root`);
+      if (body !== null && PRIVILEGE_DROP.test(body))
+        return holdBack(
+          'privilege-drop',
+          `no USER added: ${w} switches users or changes ownership itself and expects to start as root`,
+        );
     }
 
     const edits: Edit[] = [];
@@ -106,7 +161,11 @@ export const nonRoot: Transform = {
     const fromBlock = stage.from;
     if (create) {
       edits.push(insertAfter(doc, fromBlock, lines(doc, [create])));
-      changes.push({ code: 'create-user', line: lineNo(doc, fromBlock), message: `creates system user ${user}: ${stage.image} has no unprivileged user` });
+      changes.push({
+        code: 'create-user',
+        line: lineNo(doc, fromBlock),
+        message: `creates system user ${user}: ${stage.image} has no unprivileged user`,
+      });
     }
     let chowned = 0;
     for (const ins of stage.instructions) {
@@ -119,7 +178,11 @@ export const nonRoot: Transform = {
       edits.push({ start: lastFlag, end: lastFlag, text: ` --chown=${user}:${user}` });
       chowned++;
     }
-    if (chowned) changes.push({ code: 'chown', message: `\`--chown=${user}:${user}\` on ${chowned === 1 ? 'the copy' : `the ${chowned} copies`} into the app directory: COPY leaves files owned by root otherwise` });
+    if (chowned)
+      changes.push({
+        code: 'chown',
+        message: `\`--chown=${user}:${user}\` on ${chowned === 1 ? 'the copy' : `the ${chowned} copies`} into the app directory: COPY leaves files owned by root otherwise`,
+      });
     const anchor = lastWriter(stage) ?? fromBlock;
     // WORKDIR creates the app directory owned by root (BuildKit does it at once; podman at the first
     // COPY), and so does RUN mkdir: the app, which could create files there as root, must still be able to.
@@ -127,19 +190,34 @@ export const nonRoot: Transform = {
     const warnings: Finding[] = [];
     if (wd && wd !== '/' && !chownsAppDir(doc, stage, wd)) {
       if (base.distroless) {
-        warnings.push({ code: 'app-dir-root-owned', message: `${wd} stays owned by root: ${baseStage.image} has no shell to change its owner; the app cannot create files there` });
+        warnings.push({
+          code: 'app-dir-root-owned',
+          message: `${wd} stays owned by root: ${baseStage.image} has no shell to change its owner; the app cannot create files there`,
+        });
       } else {
         const made = stage.instructions
           .filter((i) => i.keyword === 'RUN')
-          .flatMap((i) => classifyRun(doc, i).commands.filter((c) => c.kind === 'mkdir').flatMap((c) => (c.paths ?? []).map((p) => ({ p, at: workdirAt(stage, i, doc) ?? '/' }))))
+          .flatMap((i) =>
+            classifyRun(doc, i)
+              .commands.filter((c) => c.kind === 'mkdir')
+              .flatMap((c) => (c.paths ?? []).map((p) => ({ p, at: workdirAt(stage, i, doc) ?? '/' }))),
+          )
           .map(({ p, at }) => normalizePosix(p.startsWith('/') ? p : `${at}/${p}`))
           .filter((p) => isInside(p, wd) && p !== wd && !p.includes('$'));
         own.push(`RUN chown ${user}:${user} ${[wd.includes('$') ? '.' : wd, ...new Set(made)].join(' ')}`);
-        changes.push({ code: 'app-dir-owner', line: lineNo(doc, anchor) + 1, message: `\`${own[0]}\`: ${wd} itself belongs to ${user}, so the app can create files in it (logs, uploads) as it could as root` });
+        changes.push({
+          code: 'app-dir-owner',
+          line: lineNo(doc, anchor) + 1,
+          message: `\`${own[0]}\`: ${wd} itself belongs to ${user}, so the app can create files in it (logs, uploads) as it could as root`,
+        });
       }
     }
     edits.push(insertAfter(doc, anchor, lines(doc, [...own, `USER ${user}`])));
-    changes.push({ code: 'user', line: lineNo(doc, anchor) + 1, message: `\`USER ${user}\`: the app no longer runs as root${base.officialNode ? ' (the node image ships this user, uid 1000)' : ''}` });
+    changes.push({
+      code: 'user',
+      line: lineNo(doc, anchor) + 1,
+      message: `\`USER ${user}\`: the app no longer runs as root${base.officialNode ? ' (the node image ships this user, uid 1000)' : ''}`,
+    });
     return { edits, changes, warnings };
   },
 };
@@ -149,7 +227,13 @@ function chownsAppDir(doc: ParsedDockerfile, stage: Stage, wd: string): boolean 
   return stage.instructions.some(
     (i) =>
       i.keyword === 'RUN' &&
-      classifyRun(doc, i).commands.some((c) => c.kind === 'chown' && (c.paths ?? []).some((p) => normalizePosix(p.startsWith('/') ? p : `${workdirAt(stage, i, doc) ?? '/'}/${p}`) === normalizePosix(wd))),
+      classifyRun(doc, i).commands.some(
+        (c) =>
+          c.kind === 'chown' &&
+          (c.paths ?? []).some(
+            (p) => normalizePosix(p.startsWith('/') ? p : `${workdirAt(stage, i, doc) ?? '/'}/${p}`) === normalizePosix(wd),
+          ),
+      ),
   );
 }
 

@@ -27,7 +27,8 @@ export const npmCi: Transform = {
       'no-lockfile': 'kept the install: no usable lockfile at that point',
       'old-npm': 'kept the old flag: the image ships npm 6',
       'lockfile-mismatch': 'kept the install: the lockfile belongs to another package manager',
-      'pnpm-version-unpinned': 'left pnpm install without --frozen-lockfile: the pnpm version is unknown or does not read the lockfile\'s format',
+      'pnpm-version-unpinned':
+        "left pnpm install without --frozen-lockfile: the pnpm version is unknown or does not read the lockfile's format",
       'lockfile-out-of-sync': 'kept `npm install`: package-lock.json does not match package.json, and npm ci would fail',
     },
   },
@@ -50,12 +51,24 @@ export const npmCi: Transform = {
             if (sub && !isCi) {
               const sync = lock.file && lock.file === facts.lockfile ? facts.lockfileSync : null;
               if (sync && !sync.inSync) {
-                warnings.push({ code: 'lockfile-out-of-sync', line, message: `kept \`npm ${sub.value}\`: npm ci would fail, ${lock.file} is out of sync with package.json: ${sync.why}` });
+                warnings.push({
+                  code: 'lockfile-out-of-sync',
+                  line,
+                  message: `kept \`npm ${sub.value}\`: npm ci would fail, ${lock.file} is out of sync with package.json: ${sync.why}`,
+                });
               } else if (lock.file && /^(package-lock\.json|npm-shrinkwrap\.json)$/.test(lock.file)) {
                 edits.push({ start: sub.start, end: sub.end, text: 'ci' });
-                changes.push({ code: 'npm-ci', line, message: `\`npm ${sub.value}\` → \`npm ci\`: installs exactly what ${lock.file} pins and fails if it is out of date` });
+                changes.push({
+                  code: 'npm-ci',
+                  line,
+                  message: `\`npm ${sub.value}\` → \`npm ci\`: installs exactly what ${lock.file} pins and fails if it is out of date`,
+                });
               } else {
-                warnings.push({ code: 'no-lockfile', line, message: `kept \`npm ${sub.value}\`: npm ci needs package-lock.json or npm-shrinkwrap.json, and ${lock.file ? `the lockfile is ${lock.file}` : lock.why}` });
+                warnings.push({
+                  code: 'no-lockfile',
+                  line,
+                  message: `kept \`npm ${sub.value}\`: npm ci needs package-lock.json or npm-shrinkwrap.json, and ${lock.file ? `the lockfile is ${lock.file}` : lock.why}`,
+                });
               }
             }
             for (let i = 0; i < c.words.length; i++) {
@@ -66,11 +79,19 @@ export const npmCi: Transform = {
               else if (w.value === '--only' && next && /^prod(uction)?$/.test(next.value)) end = next.end;
               if (end < 0) continue;
               if (oldNpm) {
-                warnings.push({ code: 'old-npm', line, message: `kept \`${doc.text.slice(w.start, end)}\`: ${stage.image} ships npm 6, which does not know --omit=dev` });
+                warnings.push({
+                  code: 'old-npm',
+                  line,
+                  message: `kept \`${doc.text.slice(w.start, end)}\`: ${stage.image} ships npm 6, which does not know --omit=dev`,
+                });
                 continue;
               }
               edits.push({ start: w.start, end, text: '--omit=dev' });
-              changes.push({ code: 'omit-dev', line, message: `\`${doc.text.slice(w.start, end)}\` → \`--omit=dev\`: the deprecated flag's current spelling (npm 7+)` });
+              changes.push({
+                code: 'omit-dev',
+                line,
+                message: `\`${doc.text.slice(w.start, end)}\` → \`--omit=dev\`: the deprecated flag's current spelling (npm 7+)`,
+              });
             }
             continue;
           }
@@ -78,24 +99,40 @@ export const npmCi: Transform = {
           if (frozen) continue;
           const flagName = facts.manager === 'yarn-berry' && c.manager === 'yarn' ? '--immutable' : '--frozen-lockfile';
           if (!lock.file) {
-            warnings.push({ code: 'no-lockfile', line, message: `left \`${c.manager} install\` without ${flagName}: ${lock.why}` });
+            warnings.push({
+              code: 'no-lockfile',
+              line,
+              message: `left \`${c.manager} install\` without ${flagName}: ${lock.why}`,
+            });
             continue;
           }
           const expected: Record<string, RegExp> = { yarn: /^yarn\.lock$/, pnpm: /^pnpm-lock\.yaml$/, bun: /^bun\.lockb?$/ };
           if (!expected[c.manager]?.test(lock.file)) {
-            warnings.push({ code: 'lockfile-mismatch', line, message: `left \`${c.manager} install\` alone: the lockfile in the context is ${lock.file}` });
+            warnings.push({
+              code: 'lockfile-mismatch',
+              line,
+              message: `left \`${c.manager} install\` alone: the lockfile in the context is ${lock.file}`,
+            });
             continue;
           }
           if (c.manager === 'pnpm') {
             const reads = pnpmReadsLockfile(doc, stage, facts);
             if (!reads.ok) {
-              warnings.push({ code: 'pnpm-version-unpinned', line, message: `left \`pnpm install\` without --frozen-lockfile: ${reads.why}` });
+              warnings.push({
+                code: 'pnpm-version-unpinned',
+                line,
+                message: `left \`pnpm install\` without --frozen-lockfile: ${reads.why}`,
+              });
               continue;
             }
           }
           const after = sub ?? c.words[0];
           edits.push({ start: after.end, end: after.end, text: ` ${flagName}` });
-          changes.push({ code: 'frozen-lockfile', line, message: `\`${c.manager}${sub ? ' ' + sub.value : ''}\` gets \`${flagName}\`: installs exactly what ${lock.file} pins and fails if it is out of date` });
+          changes.push({
+            code: 'frozen-lockfile',
+            line,
+            message: `\`${c.manager}${sub ? ' ' + sub.value : ''}\` gets \`${flagName}\`: installs exactly what ${lock.file} pins and fails if it is out of date`,
+          });
         }
       }
     }

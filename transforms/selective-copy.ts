@@ -9,7 +9,18 @@ import { entryInfo, isDevEntry, namedBySources, runtimeCommandWords } from '../s
 import { appDirModel, ARCHIVE, type Created } from '../src/node/app-dir.js';
 import { analyzeStart } from '../src/node/start-path.js';
 import { envFiles } from '../src/node/build-reads.js';
-import { copyDest, escapeRegExp, finalWorkdir, flagText, globToRegExp, isContextCopy, lastStage, lineNo, stageNamed, workdirAt } from '../src/dockerfile/query.js';
+import {
+  copyDest,
+  escapeRegExp,
+  finalWorkdir,
+  flagText,
+  globToRegExp,
+  isContextCopy,
+  lastStage,
+  lineNo,
+  stageNamed,
+  workdirAt,
+} from '../src/dockerfile/query.js';
 import { holdBack } from '../src/engine/findings.js';
 import { classifyRun, stageChain } from '../src/node/commands.js';
 import type { Transform, TransformResult } from '../src/engine/types.js';
@@ -59,8 +70,14 @@ function presentIn(doc: ParsedDockerfile, src: Stage, facts: ProjectFacts, appDi
         } else {
           const top = rel.split('/')[0];
           const target = dest.endsWith('/') || parts.sources.length > 1 || facts.topLevel.get(rel) === 'dir' ? null : dest;
-          if (dest === appDir || dest === appDir + '/' + rel || (target === null && normalizePosix(dest) === appDir)) present.add(rel.includes('/') ? top : rel);
-          else if (normalizePosix(dest).startsWith(appDir + '/')) present.add(normalizePosix(dest).slice(appDir.length + 1).split('/')[0]);
+          if (dest === appDir || dest === appDir + '/' + rel || (target === null && normalizePosix(dest) === appDir))
+            present.add(rel.includes('/') ? top : rel);
+          else if (normalizePosix(dest).startsWith(appDir + '/'))
+            present.add(
+              normalizePosix(dest)
+                .slice(appDir.length + 1)
+                .split('/')[0],
+            );
         }
       }
     }
@@ -81,11 +98,11 @@ export const selectiveCopy: Transform = {
       'kept-unknown': 'entries that are neither development files nor build inputs stay, as the app may read them',
       'chown-creates-dir': 'kept the whole copy: it creates the app directory with its owner',
       'no-context': 'kept the whole copy: the build context could not be read',
-      'yarn-pnp': 'kept the whole copy: Plug\'n\'Play keeps dependencies outside node_modules',
+      'yarn-pnp': "kept the whole copy: Plug'n'Play keeps dependencies outside node_modules",
       'copies-unfollowable': 'kept the whole copy: the build stage copies files in ways that cannot be followed',
       'no-entry': 'kept the whole copy: the entry file cannot be told',
       'unknown-writer': 'kept the whole copy: a build step writes into the app directory, and what it writes cannot be told',
-      'entry-missing': 'kept the whole copy: the entry is not in the build stage\'s app directory',
+      'entry-missing': "kept the whole copy: the entry is not in the build stage's app directory",
     },
   },
   apply({ doc, facts }): TransformResult | null {
@@ -96,11 +113,19 @@ export const selectiveCopy: Transform = {
     const { ins, src, appDir } = whole;
     const line = lineNo(doc, ins);
     const keep = (code: string, why: string): TransformResult => holdBack(code, `kept \`${ins.text}\`: ${why}`, line);
-    if (ins.flags.some((f) => f.name === 'chown') && !stage.instructions.some((i) => i.index < ins.index && i.keyword === 'WORKDIR')) {
-      return keep('chown-creates-dir', `this copy creates ${appDir} owned by ${ins.flags.find((f) => f.name === 'chown')!.value}; copies of its parts would leave the directory itself owned by root`);
+    if (
+      ins.flags.some((f) => f.name === 'chown') &&
+      !stage.instructions.some((i) => i.index < ins.index && i.keyword === 'WORKDIR')
+    ) {
+      return keep(
+        'chown-creates-dir',
+        `this copy creates ${appDir} owned by ${ins.flags.find((f) => f.name === 'chown')!.value}; copies of its parts would leave the directory itself owned by root`,
+      );
     }
-    if (!facts.files || !facts.packageJson) return keep('no-context', 'the build context could not be read, so what the app needs is unknown');
-    if (facts.manager === 'yarn-berry' && !/nodeLinker:\s*["']?node-modules/.test(facts.read('.yarnrc.yml') ?? '')) return keep('yarn-pnp', 'Yarn Plug\'n\'Play keeps dependencies outside node_modules');
+    if (!facts.files || !facts.packageJson)
+      return keep('no-context', 'the build context could not be read, so what the app needs is unknown');
+    if (facts.manager === 'yarn-berry' && !/nodeLinker:\s*["']?node-modules/.test(facts.read('.yarnrc.yml') ?? ''))
+      return keep('yarn-pnp', "Yarn Plug'n'Play keeps dependencies outside node_modules");
 
     const present = presentIn(doc, src, facts, appDir);
     if (!present) return keep('copies-unfollowable', 'the build stage copies files in ways that cannot be followed');
@@ -110,7 +135,10 @@ export const selectiveCopy: Transform = {
     // What the build creates in the app directory besides the context's files and node_modules.
     const model = appDirModel(doc, src, facts, appDir);
     if (model.unknown) {
-      return keep('unknown-writer', `${model.unknown.why}${model.unknown.line ? ` (line ${model.unknown.line})` : ''}; the runtime stage receives the whole directory`);
+      return keep(
+        'unknown-writer',
+        `${model.unknown.why}${model.unknown.line ? ` (line ${model.unknown.line})` : ''}; the runtime stage receives the whole directory`,
+      );
     }
     const builds = model.builds || runs.some((r) => r.commands.some((c) => c.kind === 'build' && c.manager));
     const start = analyzeStart(doc, stage, facts);
@@ -132,8 +160,12 @@ export const selectiveCopy: Transform = {
     };
     // An app without dependencies gets no node_modules from its install.
     const pkg = facts.packageJson;
-    const hasProdDeps = Object.keys(pkg.dependencies).length > 0 || Object.keys(pkg.optionalDependencies ?? {}).length > 0 || Boolean(pkg.workspaces);
-    if (installs && (hasProdDeps || (start.devPackages.length > 0 && Object.keys(pkg.devDependencies).length > 0))) add('node_modules', 'production dependencies');
+    const hasProdDeps =
+      Object.keys(pkg.dependencies).length > 0 ||
+      Object.keys(pkg.optionalDependencies ?? {}).length > 0 ||
+      Boolean(pkg.workspaces);
+    if (installs && (hasProdDeps || (start.devPackages.length > 0 && Object.keys(pkg.devDependencies).length > 0)))
+      add('node_modules', 'production dependencies');
     add('package.json', 'read by Node.js and npm');
     const created = new Map<string, Created>(model.created.map((c) => [c.path, c]));
     const outs = [...created.keys()];
@@ -164,7 +196,8 @@ export const selectiveCopy: Transform = {
     }
     // Env files the app reads when it runs (dotenv, dotenv-safe's .env.example, --env-file, next start):
     // the same decision the dockerignore transform takes for the build context.
-    for (const u of envFiles(doc, facts)) if (u.run.length && present.has(u.file)) add(u.file, `read at run time by ${u.run.join(', ')}`);
+    for (const u of envFiles(doc, facts))
+      if (u.run.length && present.has(u.file)) add(u.file, `read at run time by ${u.run.join(', ')}`);
     // Started through yarn 2+: yarn needs its settings and release to run at all.
     if (facts.manager === 'yarn-berry' && start.managers.has('yarn')) {
       if (present.has('.yarnrc.yml')) add('.yarnrc.yml', 'read by yarn, which starts the app');
@@ -179,7 +212,8 @@ export const selectiveCopy: Transform = {
     for (const p of namedBySources(facts, need)) {
       const parts = p.split('/');
       const top = parts[0];
-      if (!present.has(top) || top === 'node_modules' || (isDevEntry(top) && /^(\.git|coverage|\.nyc_output)$/.test(top))) continue;
+      if (!present.has(top) || top === 'node_modules' || (isDevEntry(top) && /^(\.git|coverage|\.nyc_output)$/.test(top)))
+        continue;
       if (!buildOnly.has(top)) {
         add(top, 'used by the app');
         continue;
@@ -200,11 +234,19 @@ export const selectiveCopy: Transform = {
       .filter((i) => i !== ins && !isContextCopy(i) && i.keyword !== 'CMD' && i.keyword !== 'ENTRYPOINT' && i.keyword !== 'FROM')
       .map((i) => i.text)
       .join('\n');
-    for (const n of present) if (!need.has(n) && runtimeText.includes(n) && new RegExp(`(^|[\\s"'=])(\\./|${escapeRegExp(appDir)}/)?${escapeRegExp(n)}($|[\\s"'/])`, 'm').test(runtimeText)) add(n, 'named by the runtime stage');
+    for (const n of present)
+      if (
+        !need.has(n) &&
+        runtimeText.includes(n) &&
+        new RegExp(`(^|[\\s"'=])(\\./|${escapeRegExp(appDir)}/)?${escapeRegExp(n)}($|[\\s"'/])`, 'm').test(runtimeText)
+      )
+        add(n, 'named by the runtime stage');
     // Keep anything that is neither a known development file nor a build input: it may be read at run time.
     // Files the runtime stage copies from the context itself need no second copy.
     const ownCopies = new Set(
-      stage.instructions.filter(isContextCopy).flatMap((i) => copyParts(i)?.sources.map((src) => normalizePosix(src.replace(/^\/+/, '')).split('/')[0]) ?? []),
+      stage.instructions
+        .filter(isContextCopy)
+        .flatMap((i) => copyParts(i)?.sources.map((src) => normalizePosix(src.replace(/^\/+/, '')).split('/')[0]) ?? []),
     );
     const unknownKept: string[] = [];
     for (const n of present) {
@@ -223,9 +265,17 @@ export const selectiveCopy: Transform = {
     const leftOut = [...present].filter((n) => !need.has(n)).sort();
     if (!leftOut.length) return null;
 
-    const isDir = (n: string) => n === 'node_modules' || subDirs.has(n) || created.get(n)?.type === 'dir' || created.get(n)?.type === 'any' || facts.topLevel.get(n) === 'dir';
+    const isDir = (n: string) =>
+      n === 'node_modules' ||
+      subDirs.has(n) ||
+      created.get(n)?.type === 'dir' ||
+      created.get(n)?.type === 'any' ||
+      facts.topLevel.get(n) === 'dir';
     const flags = flagText(doc, ins, ['from']);
-    const fromFlag = doc.text.slice(ins.flags.find((f) => f.name === 'from')!.start, ins.flags.find((f) => f.name === 'from')!.end);
+    const fromFlag = doc.text.slice(
+      ins.flags.find((f) => f.name === 'from')!.start,
+      ins.flags.find((f) => f.name === 'from')!.end,
+    );
     const head = ['COPY', fromFlag, ...flags].join(' ');
     const wd = workdirAt(stage, ins, doc);
     const destBase = wd && normalizePosix(wd) === appDir ? '.' : appDir;
@@ -240,7 +290,8 @@ export const selectiveCopy: Transform = {
     // Top-level files share one COPY; a nested file (src/schema.graphql) goes to its own directory.
     const topFiles = files.filter((f) => !f.includes('/'));
     if (topFiles.length) out2.push(`${head} ${topFiles.map((f) => `${appDir}/${f}`).join(' ')} ${destBase}/`);
-    for (const f of files.filter((x) => x.includes('/'))) out2.push(`${head} ${appDir}/${f} ${destBase}/${f.slice(0, f.lastIndexOf('/') + 1)}`);
+    for (const f of files.filter((x) => x.includes('/')))
+      out2.push(`${head} ${appDir}/${f} ${destBase}/${f.slice(0, f.lastIndexOf('/') + 1)}`);
     for (const d of dirs) out2.push(dirLine(d));
     const indent = doc.text.slice(ins.lineStart, ins.start);
     const replacement = out2.map((l, i) => (i === 0 ? l : indent + l)).join(doc.eol);
@@ -253,7 +304,13 @@ export const selectiveCopy: Transform = {
       },
     ];
     const warnings = unknownKept.length
-      ? [{ code: 'kept-unknown', line, message: `kept ${unknownKept.join(', ')} in the runtime image because the app may read ${unknownKept.length === 1 ? 'it' : 'them'} at run time; drop what it does not need` }]
+      ? [
+          {
+            code: 'kept-unknown',
+            line,
+            message: `kept ${unknownKept.join(', ')} in the runtime image because the app may read ${unknownKept.length === 1 ? 'it' : 'them'} at run time; drop what it does not need`,
+          },
+        ]
       : [];
     return { edits: [{ start: ins.start, end: ins.end, text: replacement }], changes, warnings };
   },

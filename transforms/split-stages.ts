@@ -12,7 +12,14 @@
 import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile/parse.js';
 import { blockText, copyDest, instructionText, isInside, lineNo, usesVariable, workdirAt } from '../src/dockerfile/query.js';
 import { insertAfter, removeBlock } from '../src/dockerfile/edit.js';
-import { BUILD_TOOL_PACKAGES, browserDownloaders, classifyRun, installOmitsDev, pruneCommand, type ClassifiedCommand } from '../src/node/commands.js';
+import {
+  BUILD_TOOL_PACKAGES,
+  browserDownloaders,
+  classifyRun,
+  installOmitsDev,
+  pruneCommand,
+  type ClassifiedCommand,
+} from '../src/node/commands.js';
 import { escapeRegExp } from '../src/dockerfile/query.js';
 import { holdBack } from '../src/engine/findings.js';
 import { analyzeStart, unpinnedCorepackStart, type StartPath } from '../src/node/start-path.js';
@@ -47,7 +54,16 @@ interface Classified {
 /** Names of ARG/ENV that hold credentials: never repeated into the runtime stage. */
 const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|PRIVATE_?KEY|CREDENTIAL|NPM_AUTH|_AUTH$|^AUTH_/i;
 /** Global tools the running app uses; other global installs (typescript, @nestjs/cli, ...) are build tools. */
-const RUNTIME_GLOBALS = new Set(['pm2', 'serve', 'forever', 'http-server', 'pm2-runtime', 'node-static', 'local-web-server', 'nodemon']);
+const RUNTIME_GLOBALS = new Set([
+  'pm2',
+  'serve',
+  'forever',
+  'http-server',
+  'pm2-runtime',
+  'node-static',
+  'local-web-server',
+  'nodemon',
+]);
 
 interface StageContext {
   start: StartPath;
@@ -64,10 +80,24 @@ function varNames(ins: Instr): string[] {
 /** Packages a global install names. */
 function globalPackages(c: ClassifiedCommand): string[] {
   const from = (c.sub ?? 0) + 1;
-  return c.words.slice(from).map((w) => w.value).filter((v) => !v.startsWith('-') && v !== 'add').map((v) => v.replace(/(.)@[^/]*$/, '$1'));
+  return c.words
+    .slice(from)
+    .map((w) => w.value)
+    .filter((v) => !v.startsWith('-') && v !== 'add')
+    .map((v) => v.replace(/(.)@[^/]*$/, '$1'));
 }
 
-const RUNTIME_KEYWORDS = new Set(['LABEL', 'EXPOSE', 'VOLUME', 'HEALTHCHECK', 'STOPSIGNAL', 'CMD', 'ENTRYPOINT', 'ONBUILD', 'MAINTAINER']);
+const RUNTIME_KEYWORDS = new Set([
+  'LABEL',
+  'EXPOSE',
+  'VOLUME',
+  'HEALTHCHECK',
+  'STOPSIGNAL',
+  'CMD',
+  'ENTRYPOINT',
+  'ONBUILD',
+  'MAINTAINER',
+]);
 const SHARED_KEYWORDS = new Set(['WORKDIR', 'ENV', 'USER', 'SHELL']);
 
 function runtimeCommand(doc: ParsedDockerfile, stage: Stage): string {
@@ -90,11 +120,18 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
   if (k === 'RUN') {
     const info = classifyRun(doc, ins);
     const cmds = info.commands;
-    if (!cmds.length) return { ins, role: 'unknown', why: ins.heredoc ? 'a heredoc cannot be read' : 'a shell run in exec form cannot be read' };
+    if (!cmds.length)
+      return { ins, role: 'unknown', why: ins.heredoc ? 'a heredoc cannot be read' : 'a shell run in exec form cannot be read' };
     const kinds = new Set(cmds.map((c) => c.kind));
     const has = (...ks: string[]) => ks.some((x) => kinds.has(x as never));
     if (has('install', 'add', 'build', 'prune', 'test')) {
-      if (has('other', 'user', 'global')) return { ins, role: 'unknown', why: 'it mixes the build with commands whose effect the runtime may need', commands: cmds };
+      if (has('other', 'user', 'global'))
+        return {
+          ins,
+          role: 'unknown',
+          why: 'it mixes the build with commands whose effect the runtime may need',
+          commands: cmds,
+        };
       return { ins, role: 'build', commands: cmds };
     }
     if (has('system')) {
@@ -113,14 +150,31 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
     if (has('global')) {
       // A global tool is repeated only when the running app uses it (pm2-runtime, serve).
       const pkgs = cmds.filter((c) => c.kind === 'global').flatMap(globalPackages);
-      const used = pkgs.filter((p) => RUNTIME_GLOBALS.has(p) || sc.start.packages.has(p) || new RegExp(`(^|[\\s"'/])${escapeRegExp(p.replace(/^@[^/]+\//, ''))}(["'\\s]|$)`, 'm').test(sc.runtimeCommands));
+      const used = pkgs.filter(
+        (p) =>
+          RUNTIME_GLOBALS.has(p) ||
+          sc.start.packages.has(p) ||
+          new RegExp(`(^|[\\s"'/])${escapeRegExp(p.replace(/^@[^/]+\//, ''))}(["'\\s]|$)`, 'm').test(sc.runtimeCommands),
+      );
       if (!used.length) return { ins, role: 'build', commands: cmds, globals: pkgs };
-      return { ins, role: 'shared', commands: cmds, globals: pkgs, ...(used.length < pkgs.length ? { warnCode: 'build-tools-repeated', warn: `runs in both stages because the app uses ${used.join(', ')}; the runtime stage does not need ${pkgs.filter((p) => !used.includes(p)).join(', ')}: drop them from its copy by hand` } : {}) };
+      return {
+        ins,
+        role: 'shared',
+        commands: cmds,
+        globals: pkgs,
+        ...(used.length < pkgs.length
+          ? {
+              warnCode: 'build-tools-repeated',
+              warn: `runs in both stages because the app uses ${used.join(', ')}; the runtime stage does not need ${pkgs.filter((p) => !used.includes(p)).join(', ')}: drop them from its copy by hand`,
+            }
+          : {}),
+      };
     }
     if (has('user')) return { ins, role: 'shared', commands: cmds };
     if (has('pm-setup')) {
       // Registry credentials (npm config set //registry/:_authToken ...) stay in the build stage.
-      if (/_auth|authToken|\$\{?[A-Z_]*(TOKEN|SECRET|PASSWORD|AUTH)/i.test(ins.content)) return { ins, role: 'build', commands: cmds, secret: true };
+      if (/_auth|authToken|\$\{?[A-Z_]*(TOKEN|SECRET|PASSWORD|AUTH)/i.test(ins.content))
+        return { ins, role: 'build', commands: cmds, secret: true };
       const usesPm = /^\s*(yarn|pnpm|bun|corepack)\b/.test(runtimeCommand(doc, stage));
       return { ins, role: usesPm ? 'shared' : 'build', commands: cmds };
     }
@@ -129,10 +183,14 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
     const paths = cmds.flatMap((c) => c.paths ?? []);
     const abs = paths.map((p) => (p.startsWith('/') ? normalizePosix(p) : normalizePosix(wd + '/' + p)));
     const inApp = abs.filter((p) => isInside(p, appDir));
-    const owner = cmds.find((c) => c.kind === 'chown' && (c.paths ?? []).some((p) => {
-      const a = p.startsWith('/') ? normalizePosix(p) : normalizePosix(wd + '/' + p);
-      return a === normalizePosix(appDir);
-    }))?.owner;
+    const owner = cmds.find(
+      (c) =>
+        c.kind === 'chown' &&
+        (c.paths ?? []).some((p) => {
+          const a = p.startsWith('/') ? normalizePosix(p) : normalizePosix(wd + '/' + p);
+          return a === normalizePosix(appDir);
+        }),
+    )?.owner;
     if (inApp.length === abs.length && abs.length) return { ins, role: 'build', commands: cmds, owner };
     if (has('cleanup') && !abs.length) return { ins, role: 'build', commands: cmds };
     return { ins, role: 'shared', commands: cmds, owner };
@@ -165,13 +223,14 @@ export const splitStages: Transform = {
       'mixed-owners': 'the copies into the app directory use different owners',
       'system-packages-shared': 'a system package install runs in both stages',
       'start-runs-build': 'not split: the start installs or builds, so it needs the build environment',
-    'start-needs-sources': 'not split: the start loads TypeScript sources (knexfile.ts, TypeScript migrations) through ts-node',
-    'start-through-corepack': 'not split: the start runs a package manager corepack fetches, with no version pinned',
-      'browser-download': 'not split: puppeteer/playwright download a browser into the build user\'s home',
+      'start-needs-sources': 'not split: the start loads TypeScript sources (knexfile.ts, TypeScript migrations) through ts-node',
+      'start-through-corepack': 'not split: the start runs a package manager corepack fetches, with no version pinned',
+      'browser-download': "not split: puppeteer/playwright download a browser into the build user's home",
       'secret-needed-at-runtime': 'not split: a runtime instruction uses a credential that must stay in the build stage',
       'start-needs-dev-dependency': 'devDependencies stay: the start runs a devDependency',
       'build-tools-repeated': 'a global install the app uses runs in both stages, with build tools in it',
-      'prune-unknown': 'not split: no prune of devDependencies is safe for the installer that ran (another binary, a pnpm workspace, install scripts it would re-run)',
+      'prune-unknown':
+        'not split: no prune of devDependencies is safe for the installer that ran (another binary, a pnpm workspace, install scripts it would re-run)',
     },
   },
   apply({ doc, facts }): TransformResult | null {
@@ -179,35 +238,79 @@ export const splitStages: Transform = {
     const stage = doc.stages[0];
     const ins = stage.instructions;
     const appDir = stage.workdir ? normalizePosix(stage.workdir) : null;
-    const hasInstallOrBuild = ins.some((i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => ['install', 'build', 'add'].includes(c.kind)));
+    const hasInstallOrBuild = ins.some(
+      (i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => ['install', 'build', 'add'].includes(c.kind)),
+    );
     if (!hasInstallOrBuild) {
-      const hidden = ins.find((i) => i.keyword === 'RUN' && !classifyRun(doc, i).commands.length && /\b(npm|yarn|pnpm|bun)\b/.test(i.content));
-      return hidden ? holdBack('install-unreadable', `not split: the install at line ${lineNo(doc, hidden)} is in a form that cannot be read (heredoc or sh -c)`, lineNo(doc, hidden)) : null;
+      const hidden = ins.find(
+        (i) => i.keyword === 'RUN' && !classifyRun(doc, i).commands.length && /\b(npm|yarn|pnpm|bun)\b/.test(i.content),
+      );
+      return hidden
+        ? holdBack(
+            'install-unreadable',
+            `not split: the install at line ${lineNo(doc, hidden)} is in a form that cannot be read (heredoc or sh -c)`,
+            lineNo(doc, hidden),
+          )
+        : null;
     }
-    if (!appDir || appDir === '/') return holdBack('no-workdir', 'not split: there is no WORKDIR, so the app directory to hand to the runtime stage is unknown');
-    if (appDir.includes('$')) return holdBack('workdir-variable', `not split: the WORKDIR ${stage.workdir} depends on a variable`);
+    if (!appDir || appDir === '/')
+      return holdBack(
+        'no-workdir',
+        'not split: there is no WORKDIR, so the app directory to hand to the runtime stage is unknown',
+      );
+    if (appDir.includes('$'))
+      return holdBack('workdir-variable', `not split: the WORKDIR ${stage.workdir} depends on a variable`);
     if (stage.instructions.filter((i) => i.keyword === 'WORKDIR').length > 1) {
-      const wds = new Set(stage.instructions.filter((i) => i.keyword === 'WORKDIR').map((i) => workdirAt(stage, { index: i.index + 1 }, doc)));
-      if (wds.size > 1) return holdBack('workdir-ambiguous', 'not split: the stage changes WORKDIR between directories, so the app directory is ambiguous');
+      const wds = new Set(
+        stage.instructions.filter((i) => i.keyword === 'WORKDIR').map((i) => workdirAt(stage, { index: i.index + 1 }, doc)),
+      );
+      if (wds.size > 1)
+        return holdBack(
+          'workdir-ambiguous',
+          'not split: the stage changes WORKDIR between directories, so the app directory is ambiguous',
+        );
     }
 
     const start = analyzeStart(doc, stage, facts);
     // A start that installs or builds needs the whole build environment at run time.
-    if (start.buildsAtStart) return holdBack('start-runs-build', `not split: ${start.buildsAtStart}, so the running image needs the sources, the build tools and devDependencies`);
-    if (start.needsSources) return holdBack('start-needs-sources', `not split: ${start.needsSources}, so the running image needs the sources and devDependencies`);
+    if (start.buildsAtStart)
+      return holdBack(
+        'start-runs-build',
+        `not split: ${start.buildsAtStart}, so the running image needs the sources, the build tools and devDependencies`,
+      );
+    if (start.needsSources)
+      return holdBack(
+        'start-needs-sources',
+        `not split: ${start.needsSources}, so the running image needs the sources and devDependencies`,
+      );
     const corepack = unpinnedCorepackStart(doc, stage, facts, start);
     if (corepack) return holdBack('start-through-corepack', `not split: ${corepack}`);
     // Browsers that puppeteer/playwright download at install time live in the build user's home, not in the app directory.
     const browsers = browserDownloaders(facts);
-    if (browsers.length && !ins.some((i) => i.keyword === 'ENV' && /PUPPETEER_SKIP_(CHROMIUM_)?DOWNLOAD|PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD/.test(i.content))) {
-      return holdBack('browser-download', `not split: ${browsers.join(', ')} download${browsers.length === 1 ? 's' : ''} a browser into the build user's home directory at install time, which the runtime stage would not receive`);
+    if (
+      browsers.length &&
+      !ins.some(
+        (i) => i.keyword === 'ENV' && /PUPPETEER_SKIP_(CHROMIUM_)?DOWNLOAD|PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD/.test(i.content),
+      )
+    ) {
+      return holdBack(
+        'browser-download',
+        `not split: ${browsers.join(', ')} download${browsers.length === 1 ? 's' : ''} a browser into the build user's home directory at install time, which the runtime stage would not receive`,
+      );
     }
-    const runtimeCommands = ins.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT' || i.keyword === 'HEALTHCHECK').map((i) => i.content).join('\n');
+    const runtimeCommands = ins
+      .filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT' || i.keyword === 'HEALTHCHECK')
+      .map((i) => i.content)
+      .join('\n');
     const cls = ins.map((i) => classify(doc, stage, i, appDir, { start, runtimeCommands }));
     // The install must run in the app directory, or the runtime copy would miss node_modules.
     for (const c of cls) {
       if (c.commands?.some((x) => x.kind === 'install') && workdirAt(stage, c.ins, doc) !== appDir) {
-        return holdBack('install-outside-app', `not split: the install at line ${lineNo(doc, c.ins)} runs outside ${appDir}`, lineNo(doc, c.ins));
+        return holdBack(
+          'install-outside-app',
+          `not split: the install at line ${lineNo(doc, c.ins)} runs outside ${appDir}`,
+          lineNo(doc, c.ins),
+        );
       }
     }
     let lastBuild = -1;
@@ -216,7 +319,11 @@ export const splitStages: Transform = {
     });
     const unknown = cls.find((c, i) => c.role === 'unknown' && i <= lastBuild);
     if (unknown) {
-      return holdBack('unknown-effect', `not split: \`${unknown.ins.text.split(/\r?\n/)[0]}\` at line ${lineNo(doc, unknown.ins)} runs in the build, and ${unknown.why}; the runtime stage might need what it leaves behind`, lineNo(doc, unknown.ins));
+      return holdBack(
+        'unknown-effect',
+        `not split: \`${unknown.ins.text.split(/\r?\n/)[0]}\` at line ${lineNo(doc, unknown.ins)} runs in the build, and ${unknown.why}; the runtime stage might need what it leaves behind`,
+        lineNo(doc, unknown.ins),
+      );
     }
     // lastBuild points at a build instruction now; unknown ones after it simply run in the runtime stage.
     while (lastBuild >= 0 && cls[lastBuild].role !== 'build') lastBuild--;
@@ -224,7 +331,9 @@ export const splitStages: Transform = {
     const head = cls.slice(0, lastBuild + 1);
 
     // ARGs the runtime stage uses are repeated there.
-    const runtimeText = [...head.filter((c) => c.role !== 'build').map((c) => c.ins.text), ...tail.map((c) => c.ins.text)].join('\n');
+    const runtimeText = [...head.filter((c) => c.role !== 'build').map((c) => c.ins.text), ...tail.map((c) => c.ins.text)].join(
+      '\n',
+    );
     for (const c of head) {
       if (c.ins.keyword !== 'ARG') continue;
       const names = varNames(c.ins);
@@ -232,7 +341,11 @@ export const splitStages: Transform = {
       if (!used.length) continue;
       const secret = used.filter((n) => SECRET_NAME.test(n));
       if (secret.length) {
-        return holdBack('secret-needed-at-runtime', `not split: the runtime instructions use ${secret.join(', ')}, a credential that must not be repeated into the runtime image`, lineNo(doc, c.ins));
+        return holdBack(
+          'secret-needed-at-runtime',
+          `not split: the runtime instructions use ${secret.join(', ')}, a credential that must not be repeated into the runtime image`,
+          lineNo(doc, c.ins),
+        );
       }
       c.role = 'shared';
     }
@@ -240,7 +353,12 @@ export const splitStages: Transform = {
     for (const c of head) {
       if (!c.secret || c.ins.keyword !== 'ENV') continue;
       const used = varNames(c.ins).filter((n) => usesVariable(runtimeText, n));
-      if (used.length) return holdBack('secret-needed-at-runtime', `not split: the runtime instructions use ${used.join(', ')}, a credential that must not be repeated into the runtime image`, lineNo(doc, c.ins));
+      if (used.length)
+        return holdBack(
+          'secret-needed-at-runtime',
+          `not split: the runtime instructions use ${used.join(', ')}, a credential that must not be repeated into the runtime image`,
+          lineNo(doc, c.ins),
+        );
     }
 
     const edits: Edit[] = [];
@@ -279,12 +397,17 @@ export const splitStages: Transform = {
         prefix.push({ text: blockText(doc, c.ins) });
         moved.push(`${c.ins.keyword} (line ${lineNo(doc, c.ins)})`);
       } else if (c.role === 'shared') {
-        prefix.push({ text: instructionText(doc, c.ins), workdir: c.ins.keyword === 'WORKDIR', user: c.commands?.some((x) => x.kind === 'user') });
+        prefix.push({
+          text: instructionText(doc, c.ins),
+          workdir: c.ins.keyword === 'WORKDIR',
+          user: c.commands?.some((x) => x.kind === 'user'),
+        });
         repeated.push(`${c.ins.keyword} (line ${lineNo(doc, c.ins)})`);
       }
       if (c.warn) warnings.push({ code: c.warnCode ?? 'system-packages-shared', line: lineNo(doc, c.ins), message: c.warn });
     }
-    for (const c of tail) if (c.warn) warnings.push({ code: c.warnCode ?? 'system-packages-shared', line: lineNo(doc, c.ins), message: c.warn });
+    for (const c of tail)
+      if (c.warn) warnings.push({ code: c.warnCode ?? 'system-packages-shared', line: lineNo(doc, c.ins), message: c.warn });
     // The start command runs a package manager that a build RUN set up (npm i -g pnpm, corepack enable):
     // the runtime stage needs the same setup.
     const pm = /^\s*(yarn|pnpm|bun)\b/.exec(runtimeCommand(doc, stage))?.[1];
@@ -305,21 +428,41 @@ export const splitStages: Transform = {
     const appCopies = head.filter((c) => (c.ins.keyword === 'COPY' || c.ins.keyword === 'ADD') && c.role === 'build');
     const copyOwners = new Set(appCopies.map((c) => c.ins.flags.find((f) => f.name === 'chown')?.value ?? ''));
     const copyOwner = copyOwners.size === 1 ? [...copyOwners][0] || undefined : undefined;
-    const owner = head.map((c) => c.owner).filter(Boolean).pop() ?? copyOwner;
-    if (copyOwners.size > 1) warnings.push({ code: 'mixed-owners', message: `the copies into ${appDir} use different owners (${[...copyOwners].map((o) => o || 'root').join(', ')}); the runtime stage receives the directory owned by ${owner ?? 'root'}` });
+    const owner =
+      head
+        .map((c) => c.owner)
+        .filter(Boolean)
+        .pop() ?? copyOwner;
+    if (copyOwners.size > 1)
+      warnings.push({
+        code: 'mixed-owners',
+        message: `the copies into ${appDir} use different owners (${[...copyOwners].map((o) => o || 'root').join(', ')}); the runtime stage receives the directory owned by ${owner ?? 'root'}`,
+      });
     const installs = head.flatMap((c) => (c.commands ?? []).filter((x) => x.kind === 'install'));
-    const pruneWanted = installs.length > 0 && !installs.every(installOmitsDev) && !head.some((c) => c.commands?.some((x) => x.kind === 'prune'));
+    const pruneWanted =
+      installs.length > 0 && !installs.every(installOmitsDev) && !head.some((c) => c.commands?.some((x) => x.kind === 'prune'));
     // The start needs a devDependency (tsx, ts-node, nodemon, cross-env...): devDependencies stay.
     const needsPrune = pruneWanted && !start.devPackages.length;
     if (pruneWanted && start.devPackages.length) {
       const list = start.devPackages.map((p) => `${p.name} (\`${p.why}\`)`).join(', ');
-      warnings.push({ code: 'start-needs-dev-dependency', message: `devDependencies stay in the runtime stage: the start runs ${list}, ${start.devPackages.length === 1 ? 'a devDependency' : 'devDependencies'}; move ${start.devPackages.length === 1 ? 'it' : 'them'} to dependencies (or start the built output) to leave devDependencies out` });
+      warnings.push({
+        code: 'start-needs-dev-dependency',
+        message: `devDependencies stay in the runtime stage: the start runs ${list}, ${start.devPackages.length === 1 ? 'a devDependency' : 'devDependencies'}; move ${start.devPackages.length === 1 ? 'it' : 'them'} to dependencies (or start the built output) to leave devDependencies out`,
+      });
     }
     const keptSecrets = head.filter((c) => c.secret);
     const later: Finding[] = [];
-    if (keptSecrets.length) later.push({ code: 'secrets-build-only', message: `credentials stay in the build stage, not repeated in the runtime image: ${keptSecrets.map((c) => `${c.ins.keyword} (line ${lineNo(doc, c.ins)})`).join(', ')}` });
+    if (keptSecrets.length)
+      later.push({
+        code: 'secrets-build-only',
+        message: `credentials stay in the build stage, not repeated in the runtime image: ${keptSecrets.map((c) => `${c.ins.keyword} (line ${lineNo(doc, c.ins)})`).join(', ')}`,
+      });
     const buildGlobals = head.filter((c) => c.role === 'build' && c.globals?.length);
-    if (buildGlobals.length) later.push({ code: 'build-tools-build-only', message: `global build tools stay in the build stage: ${buildGlobals.flatMap((c) => c.globals!).join(', ')}` });
+    if (buildGlobals.length)
+      later.push({
+        code: 'build-tools-build-only',
+        message: `global build tools stay in the build stage: ${buildGlobals.flatMap((c) => c.globals!).join(', ')}`,
+      });
     const prune = needsPrune ? pruneCommand(doc, facts, stage, installs) : null;
     if (prune && prune.command === null) {
       const at = head.find((c) => c.commands?.includes(installs[0]))!.ins;
@@ -341,10 +484,19 @@ export const splitStages: Transform = {
       const lastUser = prefix.map((p) => Boolean(p.user)).lastIndexOf(true);
       const early = prefix.slice(0, lastUser + 1);
       body =
-        early.filter((p) => !p.workdir).map((p) => p.text).join('') +
+        early
+          .filter((p) => !p.workdir)
+          .map((p) => p.text)
+          .join('') +
         copy +
-        early.filter((p) => p.workdir).map((p) => p.text).join('') +
-        prefix.slice(lastUser + 1).map((p) => p.text).join('');
+        early
+          .filter((p) => p.workdir)
+          .map((p) => p.text)
+          .join('') +
+        prefix
+          .slice(lastUser + 1)
+          .map((p) => p.text)
+          .join('');
     } else {
       body = prefix.map((p) => p.text).join('') + copy;
     }
@@ -356,11 +508,18 @@ export const splitStages: Transform = {
       line: fromLine,
       message: `split into a \`${buildName}\` stage and a \`${runtimeName}\` stage from ${stage.image}: build tools, devDependencies and build-only files stay out of the final image`,
     });
-    if (prune) changes.push({ code: 'prune', line: lineNo(doc, last) + 1, message: `\`${prune.command}\` after the build: the runtime stage receives production dependencies only` });
+    if (prune)
+      changes.push({
+        code: 'prune',
+        line: lineNo(doc, last) + 1,
+        message: `\`${prune.command}\` after the build: the runtime stage receives production dependencies only`,
+      });
     changes.push(...later);
     if (moved.length) changes.push({ code: 'moved', message: `moved to the runtime stage, unchanged: ${moved.join(', ')}` });
-    if (repeated.length) changes.push({ code: 'repeated', message: `repeated in the runtime stage, unchanged: ${repeated.join(', ')}` });
-    if (owner) changes.push({ code: 'app-owner', message: `the app directory keeps its owner ${owner} in the runtime stage (--chown)` });
+    if (repeated.length)
+      changes.push({ code: 'repeated', message: `repeated in the runtime stage, unchanged: ${repeated.join(', ')}` });
+    if (owner)
+      changes.push({ code: 'app-owner', message: `the app directory keeps its owner ${owner} in the runtime stage (--chown)` });
     return { edits, changes, warnings };
   },
 };

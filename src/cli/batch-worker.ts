@@ -6,7 +6,10 @@ import { migrateFile } from '../migrate.js';
 const { groups, opts } = workerData as { groups: { index: number; file: string }[][]; opts: BatchOptions };
 for (const g of groups) {
   migrateGroup(migrateFile, g, opts, (index, res) => {
-    const lean = opts.needContent === false ? { ...res, output: '', files: res.files.map((f) => ({ ...f, content: '', before: f.before === null ? null : '' })) } : res;
+    const lean =
+      opts.needContent === false
+        ? { ...res, output: '', files: res.files.map((f) => ({ ...f, content: '', before: f.before === null ? null : '' })) }
+        : res;
     parentPort!.postMessage({ index, res: lean });
   });
 }

@@ -45,11 +45,23 @@ export type MigrateFileFn = (file: string, opts: MigrateFileOptions) => FileResu
  * Migrate one group (the files of one build context) in order, carrying proposed files forward.
  * The facts cache lives as long as the group: a large batch does not keep every context's files.
  */
-export function migrateGroup(migrateFile: MigrateFileFn, items: Item[], opts: BatchOptions, emit: (index: number, res: FileResult) => void): void {
+export function migrateGroup(
+  migrateFile: MigrateFileFn,
+  items: Item[],
+  opts: BatchOptions,
+  emit: (index: number, res: FileResult) => void,
+): void {
   const pending = new Map<string, string>();
   const factsCache = new Map<string, ProjectFacts>();
   for (const { index, file } of items) {
-    const res = migrateFile(file, { cwd: opts.cwd, context: opts.context, options: opts.options, factsCache, overlay: pending, listings: opts.listings });
+    const res = migrateFile(file, {
+      cwd: opts.cwd,
+      context: opts.context,
+      options: opts.options,
+      factsCache,
+      overlay: pending,
+      listings: opts.listings,
+    });
     for (const f of res.files) pending.set(path.resolve(opts.cwd, f.displayPath), f.content);
     emit(index, res);
   }
@@ -69,7 +81,11 @@ export function defaultWorkers(count: number): number {
 }
 
 /** Migrate files; `onResult` sees every result in input order as soon as it and all before it are done. */
-export async function migrateFiles(files: string[], opts: BatchOptions, onResult: (res: FileResult, index: number) => void): Promise<void> {
+export async function migrateFiles(
+  files: string[],
+  opts: BatchOptions,
+  onResult: (res: FileResult, index: number) => void,
+): Promise<void> {
   const workers = Math.min(opts.workers ?? defaultWorkers(files.length), files.length);
   const results: (FileResult | undefined)[] = new Array(files.length);
   let next = 0;
@@ -115,7 +131,10 @@ export async function migrateFiles(files: string[], opts: BatchOptions, onResult
           // short-lived, so an unbounded heap only piles up garbage before collecting it.
           const worker = new Worker(new URL('./batch-worker.js', import.meta.url), {
             workerData: { groups: groupsOfThread, opts: shared },
-            resourceLimits: { maxOldGenerationSizeMb: Number(process.env.DOCKERFILE_MIGRATE_HEAP_MB) || 64, maxYoungGenerationSizeMb: 2 },
+            resourceLimits: {
+              maxOldGenerationSizeMb: Number(process.env.DOCKERFILE_MIGRATE_HEAP_MB) || 64,
+              maxYoungGenerationSizeMb: 2,
+            },
           });
           let failed = false;
           worker.on('message', (m: { index: number; res: FileResult }) => {

@@ -34,7 +34,10 @@ interface OptionSpec {
 
 /** Every option, once: the fast parser and the full yargs parser both read this table. */
 const OPTIONS: Record<string, OptionSpec> = {
-  'dry-run': { type: 'boolean', describe: 'print a unified diff (git apply accepts it); write nothing (the default; not with --write or --check)' },
+  'dry-run': {
+    type: 'boolean',
+    describe: 'print a unified diff (git apply accepts it); write nothing (the default; not with --write or --check)',
+  },
   write: { type: 'boolean', describe: 'apply the changes in place (atomic writes, file mode kept)' },
   check: { type: 'boolean', describe: 'print the diff and exit 1 if anything would change' },
   json: { type: 'boolean', describe: 'print one JSON document: per file path, status, changes, warnings, diff; and a summary' },
@@ -42,14 +45,31 @@ const OPTIONS: Record<string, OptionSpec> = {
   context: { type: 'string', describe: "build context directory (default: each Dockerfile's directory)" },
   transforms: { type: 'string', describe: 'comma-separated transform ids to run (default: all)' },
   skip: { type: 'string', describe: 'comma-separated transform ids to leave out' },
-  'list-transforms': { type: 'boolean', describe: 'list the transforms with their summaries and exit (with --verbose: what, why and every reason code)' },
-  verbose: { type: 'boolean', describe: 'with --list-transforms: each transform\'s documentation and codes' },
+  'list-transforms': {
+    type: 'boolean',
+    describe: 'list the transforms with their summaries and exit (with --verbose: what, why and every reason code)',
+  },
+  verbose: { type: 'boolean', describe: "with --list-transforms: each transform's documentation and codes" },
   color: { type: 'boolean', describe: 'colour the diff (default: on a terminal, unless NO_COLOR is set)' },
   quiet: { type: 'boolean', alias: 'q', describe: 'print no explanations on stderr, only errors' },
-  verify: { type: 'boolean', describe: 'build the original and the migrated image (from temporary copies), compare sizes, run the smoke test; removes what it creates' },
-  engine: { type: 'string', choices: ['docker', 'podman'], describe: 'container engine for --verify (default: docker if `docker info` works, else podman)' },
-  'verify-cmd': { type: 'string', describe: 'with --verify: a command run inside each image (entrypoint cleared), e.g. "node healthcheck.js"' },
-  'verify-url': { type: 'string', describe: 'with --verify: a path fetched from each running container on the port it EXPOSEs, e.g. /health' },
+  verify: {
+    type: 'boolean',
+    describe:
+      'build the original and the migrated image (from temporary copies), compare sizes, run the smoke test; removes what it creates',
+  },
+  engine: {
+    type: 'string',
+    choices: ['docker', 'podman'],
+    describe: 'container engine for --verify (default: docker if `docker info` works, else podman)',
+  },
+  'verify-cmd': {
+    type: 'string',
+    describe: 'with --verify: a command run inside each image (entrypoint cleared), e.g. "node healthcheck.js"',
+  },
+  'verify-url': {
+    type: 'string',
+    describe: 'with --verify: a path fetched from each running container on the port it EXPOSEs, e.g. /health',
+  },
 };
 const CONFLICTS: [string, string][] = [
   ['write', 'check'],
@@ -91,16 +111,32 @@ async function fastParse(argv: string[]): Promise<Args | null> {
   const strings = Object.keys(OPTIONS).filter((k) => OPTIONS[k].type === 'string');
   const aliases: Record<string, string[]> = { help: ['h'], version: ['v'] };
   for (const [k, o] of Object.entries(OPTIONS)) if (o.alias) aliases[k] = [o.alias];
-  const res = parse.detailed(argv, { boolean: [...booleans, 'help', 'version'], string: strings, alias: aliases, configuration: { 'camel-case-expansion': false } });
+  const res = parse.detailed(argv, {
+    boolean: [...booleans, 'help', 'version'],
+    string: strings,
+    alias: aliases,
+    configuration: { 'camel-case-expansion': false },
+  });
   if (res.error) return null;
   const a = res.argv as Args;
-  const known = new Set(['_', '$0', '--', 'help', 'version', 'h', 'v', ...Object.keys(OPTIONS), ...Object.values(OPTIONS).flatMap((o) => (o.alias ? [o.alias] : []))]);
+  const known = new Set([
+    '_',
+    '$0',
+    '--',
+    'help',
+    'version',
+    'h',
+    'v',
+    ...Object.keys(OPTIONS),
+    ...Object.values(OPTIONS).flatMap((o) => (o.alias ? [o.alias] : [])),
+  ]);
   if (Object.keys(a).some((k) => !known.has(k))) return null;
   if (a.help || a.version) return null;
   for (const [k, o] of Object.entries(OPTIONS)) {
     const v = a[k];
     if (v === undefined) continue;
-    if (Array.isArray(v) || (o.type === 'string' && typeof v !== 'string') || (o.choices && !o.choices.includes(String(v)))) return null;
+    if (Array.isArray(v) || (o.type === 'string' && typeof v !== 'string') || (o.choices && !o.choices.includes(String(v))))
+      return null;
   }
   if (CONFLICTS.some(([x, y]) => a[x] !== undefined && a[y] !== undefined && a[x] !== false && a[y] !== false)) return null;
   if (Object.entries(IMPLIES).some(([k, need]) => a[k] !== undefined && !a[need])) return null;
@@ -116,13 +152,16 @@ async function fullParse(argv: string[]): Promise<Args | 'exit' | Error> {
         'Each path is a Dockerfile or a directory searched for Dockerfile, Dockerfile.*, *.Dockerfile in any letter case, ' +
         'not in node_modules, .git or .devcontainer (default: .).',
     );
-  for (const [name, o] of Object.entries(OPTIONS)) parser = parser.option(name, { type: o.type, describe: o.describe, alias: o.alias, choices: o.choices });
+  for (const [name, o] of Object.entries(OPTIONS))
+    parser = parser.option(name, { type: o.type, describe: o.describe, alias: o.alias, choices: o.choices });
   parser = parser
     .implies(IMPLIES)
     .example('$0 --dry-run', 'show the migration of ./Dockerfile as a diff')
     .example('$0 --write services/', 'migrate every Dockerfile under services/ in place')
     .example('$0 --check .', 'fail CI while a migration is pending')
-    .epilog('Exit codes: 0 success, 1 --check found changes, 2 an error (bad path, unreadable or invalid Dockerfile, bad or conflicting options).')
+    .epilog(
+      'Exit codes: 0 success, 1 --check found changes, 2 an error (bad path, unreadable or invalid Dockerfile, bad or conflicting options).',
+    )
     .strictOptions()
     .help()
     .alias('h', 'help')
@@ -149,7 +188,10 @@ async function main(argv: string[]): Promise<number> {
     if (full === 'exit') return EXIT_OK;
     if (full instanceof Error) {
       // yargs says "Arguments write and check are mutually exclusive": name the flags as typed.
-      const message = full.message.replace(/^Arguments (\S+) and (\S+) are mutually exclusive$/, '--$1 and --$2 cannot be used together');
+      const message = full.message.replace(
+        /^Arguments (\S+) and (\S+) are mutually exclusive$/,
+        '--$1 and --$2 cannot be used together',
+      );
       process.stderr.write(`dockerfile-migrate: ${message}\nRun dockerfile-migrate --help for usage.\n`);
       return EXIT_ERROR;
     }
@@ -158,7 +200,12 @@ async function main(argv: string[]): Promise<number> {
 
   // The main thread loads only what it prints and writes with; the transforms are loaded where
   // the files are migrated (here for a small batch, in worker threads for a large one).
-  const [report, discovery, writer, batch] = await Promise.all([import('./report.js'), import('./discover.js'), import('./write.js'), import('./batch.js')]);
+  const [report, discovery, writer, batch] = await Promise.all([
+    import('./report.js'),
+    import('./discover.js'),
+    import('./write.js'),
+    import('./batch.js'),
+  ]);
   const lib = { ...report, ...discovery, ...writer, ...batch };
   if (args['list-transforms']) {
     const { transforms } = await import('../../transforms/index.js');
@@ -197,7 +244,9 @@ async function main(argv: string[]): Promise<number> {
 
   // The directories read to find the Dockerfiles are kept for the build contexts (not read twice)
   // unless this run writes (it may add a .dockerignore) or the batch goes to worker threads.
-  const found = lib.discover(paths.length ? paths : ['.'], cwd, { keepListingsUpTo: mode === 'write' || lib.defaultWorkers(1) > 0 ? 0 : lib.PARALLEL_FROM - 1 });
+  const found = lib.discover(paths.length ? paths : ['.'], cwd, {
+    keepListingsUpTo: mode === 'write' || lib.defaultWorkers(1) > 0 ? 0 : lib.PARALLEL_FROM - 1,
+  });
   const reports: import('./report.js').FileReport[] = [];
   for (const e of found.errors) {
     reports.push({ path: e.path, status: 'error', reason: e.reason, changes: [], warnings: [], diff: '', files: [] });
@@ -225,44 +274,59 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const listings = found.listings.size && lib.defaultWorkers(found.files.length) === 0 ? found.listings : undefined;
-  await lib.migrateFiles(found.files, { cwd, context: args.context, options, listings, needContent: mode === 'write' || Boolean(args.verify) }, (res, index) => {
-    const file = found.files[index];
-    verifier?.add(res, { cwd, context: args.context });
-    const report: import('./report.js').FileReport = {
-      path: res.path,
-      status: res.status,
-      reason: res.reason,
-      ...(res.code ? { code: res.code } : {}),
-      changes: res.changes,
-      warnings: res.warnings,
-      diff: res.diff,
-      files: res.files.map((f) => ({ path: f.displayPath, created: f.before === null })),
-    };
-    if (res.status === 'migrated' && mode === 'write') {
-      const problem = lib.writeMigration(path.resolve(cwd, file), res.output, res.files.map((f) => ({ file: path.resolve(cwd, f.displayPath), content: f.content })), cwd);
-      if (problem) {
-        report.status = 'error';
-        report.reason = problem.reason;
-        report.code = problem.code;
+  await lib.migrateFiles(
+    found.files,
+    { cwd, context: args.context, options, listings, needContent: mode === 'write' || Boolean(args.verify) },
+    (res, index) => {
+      const file = found.files[index];
+      verifier?.add(res, { cwd, context: args.context });
+      const report: import('./report.js').FileReport = {
+        path: res.path,
+        status: res.status,
+        reason: res.reason,
+        ...(res.code ? { code: res.code } : {}),
+        changes: res.changes,
+        warnings: res.warnings,
+        diff: res.diff,
+        files: res.files.map((f) => ({ path: f.displayPath, created: f.before === null })),
+      };
+      if (res.status === 'migrated' && mode === 'write') {
+        const problem = lib.writeMigration(
+          path.resolve(cwd, file),
+          res.output,
+          res.files.map((f) => ({ file: path.resolve(cwd, f.displayPath), content: f.content })),
+          cwd,
+        );
+        if (problem) {
+          report.status = 'error';
+          report.reason = problem.reason;
+          report.code = problem.code;
+        }
       }
-    }
-    // Only --json and --markdown need a file's changes and diff once it is printed.
-    reports.push(args.json || args.markdown ? report : { ...report, changes: [], warnings: [], diff: '' });
+      // Only --json and --markdown need a file's changes and diff once it is printed.
+      reports.push(args.json || args.markdown ? report : { ...report, changes: [], warnings: [], diff: '' });
 
-    if (args.json || args.markdown) return;
-    if (report.status === 'error') {
-      process.stderr.write(`dockerfile-migrate: ${report.path}: ${report.reason}\n`);
-      return;
-    }
-    if (report.diff && mode !== 'write') process.stdout.write(lib.colorDiff(report.diff, paint));
-    if (report.status === 'skipped') say(errPaint.dim(`${report.path}: skipped (${report.code ? `${report.code}: ` : ''}${report.reason})`));
-    else if (report.status === 'unchanged') say(errPaint.dim(`${report.path}: unchanged`));
-    else {
-      say(errPaint.bold(`${report.path}: ${mode === 'write' ? 'migrated, written' : 'migrated'}`) + (report.files.length && mode === 'write' ? ` (and ${report.files.map((f) => f.path).join(', ')})` : ''));
-      for (const c of report.changes) say(`  ${errPaint.cyan(`${c.transform}/${c.code}`)}${c.line ? ` (line ${c.line})` : ''}: ${c.message}`);
-    }
-    for (const w of report.warnings) say(`  ${errPaint.yellow('warning')} ${w.transform}/${w.code}${w.line ? ` (line ${w.line})` : ''}: ${w.message}`);
-  });
+      if (args.json || args.markdown) return;
+      if (report.status === 'error') {
+        process.stderr.write(`dockerfile-migrate: ${report.path}: ${report.reason}\n`);
+        return;
+      }
+      if (report.diff && mode !== 'write') process.stdout.write(lib.colorDiff(report.diff, paint));
+      if (report.status === 'skipped')
+        say(errPaint.dim(`${report.path}: skipped (${report.code ? `${report.code}: ` : ''}${report.reason})`));
+      else if (report.status === 'unchanged') say(errPaint.dim(`${report.path}: unchanged`));
+      else {
+        say(
+          errPaint.bold(`${report.path}: ${mode === 'write' ? 'migrated, written' : 'migrated'}`) +
+            (report.files.length && mode === 'write' ? ` (and ${report.files.map((f) => f.path).join(', ')})` : ''),
+        );
+        for (const c of report.changes)
+          say(`  ${errPaint.cyan(`${c.transform}/${c.code}`)}${c.line ? ` (line ${c.line})` : ''}: ${c.message}`);
+      }
+      for (const w of report.warnings)
+        say(`  ${errPaint.yellow('warning')} ${w.transform}/${w.code}${w.line ? ` (line ${w.line})` : ''}: ${w.message}`);
+    },
+  );
   if (verifier) await verifier.run(reports);
   const summary = lib.summarize(reports);
   if (args.json) {

@@ -78,7 +78,10 @@ export function discover(paths: string[], cwd: string, opts: DiscoverOptions = {
         entries = fs.readdirSync(dir, { withFileTypes: true });
         if (keep) listings.set(dir, entries.slice());
       } catch (e) {
-        errors.push({ path: path.relative(cwd, dir) || dir, reason: `cannot read the directory (${(e as NodeJS.ErrnoException).code})` });
+        errors.push({
+          path: path.relative(cwd, dir) || dir,
+          reason: `cannot read the directory (${(e as NodeJS.ErrnoException).code})`,
+        });
         return;
       }
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

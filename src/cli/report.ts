@@ -59,12 +59,18 @@ export function summarize(reports: FileReport[]): Summary {
 
 export function markdownReport(reports: FileReport[]): string {
   const s = summarize(reports);
-  const out: string[] = ['## dockerfile-migrate', '', `${s.migrated} migrated, ${s.unchanged} unchanged, ${s.skipped} skipped, ${s.error} errors`, ''];
+  const out: string[] = [
+    '## dockerfile-migrate',
+    '',
+    `${s.migrated} migrated, ${s.unchanged} unchanged, ${s.skipped} skipped, ${s.error} errors`,
+    '',
+  ];
   for (const r of reports) {
     out.push(`### \`${r.path}\`: ${r.status}${r.reason ? ` (${r.code ? `\`${r.code}\`: ` : ''}${r.reason})` : ''}`, '');
     for (const c of r.changes) out.push(`- **${c.transform}/${c.code}**${c.line ? ` (line ${c.line})` : ''}: ${c.message}`);
     for (const w of r.warnings) out.push(`- ⚠️ **${w.transform}/${w.code}**${w.line ? ` (line ${w.line})` : ''}: ${w.message}`);
-    if (r.diff) out.push('', '<details><summary>diff</summary>', '', '```diff', r.diff.replace(/\n$/, ''), '```', '', '</details>');
+    if (r.diff)
+      out.push('', '<details><summary>diff</summary>', '', '```diff', r.diff.replace(/\n$/, ''), '```', '', '</details>');
     out.push('');
   }
   return out.join('\n');
@@ -75,10 +81,15 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 /** The README's transforms table: what each transform does, why, and every reason it holds back. */
 export function transformsTable(transforms: readonly Transform[]): string {
   const rows = transforms.map((t) => {
-    const held = Object.entries(t.docs.holdsBack).map(([code, text]) => `\`${code}\`: ${text}`).join('; ');
+    const held = Object.entries(t.docs.holdsBack)
+      .map(([code, text]) => `\`${code}\`: ${text}`)
+      .join('; ');
     return `| \`${t.id}\` | ${cell(t.docs.what)}; ${cell(t.docs.why)} | ${cell(held)} |`;
   });
-  return ['| id | what it does, and why | when it holds back or warns (code: reason) |', '| --- | --- | --- |', ...rows].join('\n') + '\n';
+  return (
+    ['| id | what it does, and why | when it holds back or warns (code: reason) |', '| --- | --- | --- |', ...rows].join('\n') +
+    '\n'
+  );
 }
 
 /** `--list-transforms --verbose`: each transform's documentation and codes, as plain text. */

@@ -45,7 +45,11 @@ function detectEngine(prefer?: string): { engine: Engine } | { problem: string }
   const podman = () => succeeds('podman', ['--version']);
   if (prefer === 'docker') {
     if (docker()) return { engine: { name: 'docker', bin: 'docker' } };
-    return { problem: succeeds('docker', ['--version']) ? '--verify: docker is installed but its daemon does not answer (`docker info` failed)' : '--verify: docker was not found in PATH' };
+    return {
+      problem: succeeds('docker', ['--version'])
+        ? '--verify: docker is installed but its daemon does not answer (`docker info` failed)'
+        : '--verify: docker was not found in PATH',
+    };
   }
   if (prefer === 'podman') {
     if (podman()) return { engine: { name: 'podman', bin: 'podman' } };
@@ -106,12 +110,19 @@ export function verifySummary(r: Omit<VerifyResult, 'summary' | 'ok'>): { ok: bo
   }
   const sizes = `image ${formatSize(r.before.size)} → ${formatSize(r.after.size)}`;
   const before = r.before.builds ? '' : `; the original does not build: ${r.before.error ?? 'unknown error'}`;
-  if (!r.smokeTest) return { ok: r.before.builds, summary: `${r.before.builds ? sizes : `image ${formatSize(r.after.size)}`}, no smoke test (use --verify-cmd or --verify-url)${before}` };
+  if (!r.smokeTest)
+    return {
+      ok: r.before.builds,
+      summary: `${r.before.builds ? sizes : `image ${formatSize(r.after.size)}`}, no smoke test (use --verify-cmd or --verify-url)${before}`,
+    };
   const s = r.after.smoke;
   const passed = Boolean(s?.passed);
   const original = r.before.smoke && !r.before.smoke.passed ? ` (the original failed it too: ${r.before.smoke.detail})` : '';
   const smoke = passed ? 'smoke test passed' : `smoke test FAILED: ${s?.detail ?? 'not run'}${original}`;
-  return { ok: passed && r.before.builds, summary: `${r.before.builds ? sizes : `image ${formatSize(r.after.size)}`}, ${smoke}${before}` };
+  return {
+    ok: passed && r.before.builds,
+    summary: `${r.before.builds ? sizes : `image ${formatSize(r.after.size)}`}, ${smoke}${before}`,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -351,7 +362,10 @@ export class Verifier {
   }
 
   private async verifyOne(display: string, p: Pending): Promise<VerifyResult> {
-    const smokeTest = this.opts.cmd || this.opts.url ? { ...(this.opts.cmd ? { cmd: this.opts.cmd } : {}), ...(this.opts.url ? { url: this.opts.url } : {}) } : null;
+    const smokeTest =
+      this.opts.cmd || this.opts.url
+        ? { ...(this.opts.cmd ? { cmd: this.opts.cmd } : {}), ...(this.opts.url ? { url: this.opts.url } : {}) }
+        : null;
     const done = (before: ImageResult, after: ImageResult): VerifyResult => {
       const base = { engine: this.engine.name, smokeTest, before, after };
       return { engine: base.engine, ...verifySummary(base), smokeTest, before, after };
@@ -369,7 +383,9 @@ export class Verifier {
       const tags = { before: '', after: '' };
       const results: Record<'before' | 'after', ImageResult> = { before: { builds: false }, after: { builds: false } };
       for (const which of ['before', 'after'] as const) {
-        this.say(`${display}: verify: building the ${which === 'before' ? 'original' : 'migrated'} image with ${this.engine.name}…`);
+        this.say(
+          `${display}: verify: building the ${which === 'before' ? 'original' : 'migrated'} image with ${this.engine.name}…`,
+        );
         const tag = `dockerfile-migrate-verify:${this.runId}-${++this.seq}-${which}`;
         tags[which] = tag;
         results[which] = await this.buildVariant(p, which === 'before' ? before : after, path.join(tmp, which), tag);
@@ -397,9 +413,18 @@ export class Verifier {
     const ignoreRel = [inside ? `${relPosix(dfPath)}.dockerignore` : null, '.dockerignore'].find(
       (rel) => rel !== null && (v.files.has(rel) ? v.files.get(rel) !== null : fs.existsSync(path.join(p.contextAbs, rel))),
     );
-    const ignoreText = ignoreRel ? (v.files.has(ignoreRel) ? v.files.get(ignoreRel)! : fs.readFileSync(path.join(p.contextAbs, ignoreRel), 'utf8')) : null;
+    const ignoreText = ignoreRel
+      ? v.files.has(ignoreRel)
+        ? v.files.get(ignoreRel)!
+        : fs.readFileSync(path.join(p.contextAbs, ignoreRel), 'utf8')
+      : null;
     try {
-      copyContext(p.contextAbs, ctx, ignoreText, new Set([...(inside ? [relPosix(dfPath)] : []), ...(ignoreRel ? [ignoreRel] : [])]));
+      copyContext(
+        p.contextAbs,
+        ctx,
+        ignoreText,
+        new Set([...(inside ? [relPosix(dfPath)] : []), ...(ignoreRel ? [ignoreRel] : [])]),
+      );
       for (const [rel, content] of v.files) {
         const abs = path.join(ctx, rel);
         if (content === null) fs.rmSync(abs, { force: true });
@@ -428,7 +453,11 @@ export class Verifier {
     fs.rmSync(ctx, { recursive: true, force: true });
     if (r.code !== 0) {
       this.removeImage(tag);
-      return { builds: false, buildSeconds, error: r.timedOut ? `the build took longer than ${this.opts.buildTimeout ?? 1800} s` : errorLine(r.err + '\n' + r.out) };
+      return {
+        builds: false,
+        buildSeconds,
+        error: r.timedOut ? `the build took longer than ${this.opts.buildTimeout ?? 1800} s` : errorLine(r.err + '\n' + r.out),
+      };
     }
     const size = await this.exec(['image', 'inspect', '--format', '{{.Size}}', tag], 30000);
     const n = Number(size.out.trim());
@@ -474,13 +503,15 @@ export class Verifier {
     } catch {
       ports = [];
     }
-    if (!ports.length) return { passed: false, detail: 'the image EXPOSEs no TCP port, so --verify-url has nothing to fetch from' };
+    if (!ports.length)
+      return { passed: false, detail: 'the image EXPOSEs no TCP port, so --verify-url has nothing to fetch from' };
     const port = ports[0]!;
     const name = this.name('url');
     this.containers.add(name);
     try {
       const started = await this.exec(['run', '-d', '--name', name, '-p', `127.0.0.1::${port}`, tag], 60000);
-      if (started.code !== 0) return { passed: false, detail: `the container did not start: ${errorLine(started.err + '\n' + started.out)}` };
+      if (started.code !== 0)
+        return { passed: false, detail: `the container did not start: ${errorLine(started.err + '\n' + started.out)}` };
       const mapped = await this.exec(['port', name, `${port}/tcp`], 30000);
       const hostPort = /:(\d+)\s*$/m.exec(mapped.out.trim())?.[1];
       if (!hostPort) return { passed: false, detail: `no host port for ${port}/tcp: ${errorLine(mapped.err + mapped.out)}` };
@@ -499,7 +530,10 @@ export class Verifier {
           const [running, code] = state.out.trim().split(' ');
           if (running === 'false') {
             const logs = await this.exec(['logs', '--tail', '20', name], 30000);
-            return { passed: false, detail: `GET ${urlPath}: the container exited with code ${code}: ${errorLine(logs.err + '\n' + logs.out)}` };
+            return {
+              passed: false,
+              detail: `GET ${urlPath}: the container exited with code ${code}: ${errorLine(logs.err + '\n' + logs.out)}`,
+            };
           }
         }
         await new Promise((r) => setTimeout(r, 250));
@@ -536,7 +570,10 @@ export class Verifier {
   }
 
   private removeContainer(name: string): void {
-    spawnSync(this.engine.bin, ['rm', '-f', ...(this.engine.name === 'podman' ? ['-t', '0'] : []), name], { stdio: 'ignore', timeout: 60000 });
+    spawnSync(this.engine.bin, ['rm', '-f', ...(this.engine.name === 'podman' ? ['-t', '0'] : []), name], {
+      stdio: 'ignore',
+      timeout: 60000,
+    });
     this.containers.delete(name);
   }
 
@@ -577,7 +614,10 @@ export class Verifier {
     this.dispose();
     // podman names a build's working container after the base image, not after the build, so one
     // left by the interrupted build cannot be told apart from another job's: it is left alone.
-    const podman = this.engine.name === 'podman' && building ? '; the interrupted podman build may leave a working container (`podman ps --external`)' : '';
+    const podman =
+      this.engine.name === 'podman' && building
+        ? '; the interrupted podman build may leave a working container (`podman ps --external`)'
+        : '';
     this.opts.error?.(`interrupted (${signal}): removed the containers and images --verify created${podman}`);
     if (this.opts.onInterrupt) this.opts.onInterrupt(signal);
     else process.kill(process.pid, signal);
@@ -588,7 +628,14 @@ export class Verifier {
  * Set up verification for a CLI run: the engine (given or detected) and the smoke test. Returns a
  * problem when verification is impossible (no engine), so the caller can stop before writing.
  */
-export function startVerifier(opts: { engine?: string; cmd?: string; url?: string; log?: (l: string) => void; error?: (l: string) => void; onInterrupt?: (signal: NodeJS.Signals) => void }): Verifier | { problem: string } {
+export function startVerifier(opts: {
+  engine?: string;
+  cmd?: string;
+  url?: string;
+  log?: (l: string) => void;
+  error?: (l: string) => void;
+  onInterrupt?: (signal: NodeJS.Signals) => void;
+}): Verifier | { problem: string } {
   if (opts.cmd !== undefined && !opts.cmd.trim()) return { problem: '--verify-cmd is empty' };
   if (opts.url !== undefined && !opts.url.trim()) return { problem: '--verify-url is empty' };
   if (opts.cmd) {
@@ -600,7 +647,14 @@ export function startVerifier(opts: { engine?: string; cmd?: string; url?: strin
   }
   const found = detectEngine(opts.engine);
   if ('problem' in found) return found;
-  return new Verifier({ engine: found.engine, cmd: opts.cmd, url: opts.url?.trim(), log: opts.log, error: opts.error, onInterrupt: opts.onInterrupt });
+  return new Verifier({
+    engine: found.engine,
+    cmd: opts.cmd,
+    url: opts.url?.trim(),
+    log: opts.log,
+    error: opts.error,
+    onInterrupt: opts.onInterrupt,
+  });
 }
 
 /**

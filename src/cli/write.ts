@@ -21,7 +21,10 @@ function writeFileAtomic(file: string, content: string): void {
   }
   const dir = path.dirname(target);
   // Named so that the tool itself never takes it for part of an app (facts.ts: TEMP_FILE).
-  const tmp = path.join(dir, `.${path.basename(target)}.dfm-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  const tmp = path.join(
+    dir,
+    `.${path.basename(target)}.dfm-${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`,
+  );
   const fd = fs.openSync(tmp, 'wx', mode ?? 0o644);
   try {
     fs.writeFileSync(fd, content);
@@ -61,7 +64,9 @@ function writableProblem(file: string): string | null {
     fs.accessSync(path.dirname(target), fs.constants.W_OK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied; nothing was written' : `cannot write it (${code}); nothing was written`;
+    return code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+      ? 'permission denied; nothing was written'
+      : `cannot write it (${code}); nothing was written`;
   }
   return null;
 }
@@ -72,7 +77,12 @@ function writableProblem(file: string): string | null {
  * written leaves all of them untouched. Returns the problem (with the file named when it is not the
  * Dockerfile), or null.
  */
-export function writeMigration(dockerfile: string, content: string, files: { file: string; content: string }[], cwd: string): { code: string; reason: string } | null {
+export function writeMigration(
+  dockerfile: string,
+  content: string,
+  files: { file: string; content: string }[],
+  cwd: string,
+): { code: string; reason: string } | null {
   const targets = [{ file: dockerfile, content }, ...files];
   for (const t of targets) {
     const p = writableProblem(t.file);

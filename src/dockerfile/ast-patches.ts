@@ -34,7 +34,8 @@ export function installAstPatches(version: string = astVersion()): boolean {
   if (version !== PATCHED_VERSION) return false;
   if (installed) return true;
   installed = true;
-  const proto = (require('dockerfile-ast/lib/instruction.js') as { Instruction: { prototype: { getRawArguments(): unknown[] } } }).Instruction.prototype;
+  const proto = (require('dockerfile-ast/lib/instruction.js') as { Instruction: { prototype: { getRawArguments(): unknown[] } } })
+    .Instruction.prototype;
   const original = proto.getRawArguments;
   const kept = Symbol('rawArguments');
   proto.getRawArguments = function (this: { [kept]?: unknown[] }) {
@@ -42,12 +43,30 @@ export function installAstPatches(version: string = astVersion()): boolean {
     return args.slice();
   };
   type Build = (this: object, dockerfile: unknown, keyword: string, start: number, keywordEnd: number, end: number) => unknown;
-  const parser = (require('dockerfile-ast/lib/parser.js') as { Parser: { prototype: { createInstruction: Build; document?: unknown } } }).Parser.prototype;
+  const parser = (
+    require('dockerfile-ast/lib/parser.js') as { Parser: { prototype: { createInstruction: Build; document?: unknown } } }
+  ).Parser.prototype;
   const build = parser.createInstruction;
-  let last: { owner: object; dockerfile: unknown; keyword: string; start: number; keywordEnd: number; end: number; built: unknown } | null = null;
+  let last: {
+    owner: object;
+    dockerfile: unknown;
+    keyword: string;
+    start: number;
+    keywordEnd: number;
+    end: number;
+    built: unknown;
+  } | null = null;
   parser.createInstruction = function (this: { document?: unknown }, dockerfile, keyword, start, keywordEnd, end) {
     const owner = this.document as object;
-    if (last && last.owner === owner && last.dockerfile === dockerfile && last.start === start && last.keywordEnd === keywordEnd && last.end === end && last.keyword === keyword) {
+    if (
+      last &&
+      last.owner === owner &&
+      last.dockerfile === dockerfile &&
+      last.start === start &&
+      last.keywordEnd === keywordEnd &&
+      last.end === end &&
+      last.keyword === keyword
+    ) {
       const built = last.built;
       last = null;
       return built;

@@ -84,7 +84,12 @@ export class DockerfileError extends Error {}
 
 function flagInfo(f: Flag, doc: TextDocument, base: number): FlagInfo {
   const r = f.getRange();
-  return { name: f.getName().toLowerCase(), value: f.getValue(), start: doc.offsetAt(r.start) + base, end: doc.offsetAt(r.end) + base };
+  return {
+    name: f.getName().toLowerCase(),
+    value: f.getValue(),
+    start: doc.offsetAt(r.start) + base,
+    end: doc.offsetAt(r.end) + base,
+  };
 }
 
 export function parseDockerfile(text: string): ParsedDockerfile {
@@ -108,7 +113,11 @@ export function parseDockerfile(text: string): ParsedDockerfile {
  * parseDockerfile(next) in every field; when the edits reach the parser directives, or the
  * re-parsed region does not end where its last untouched instruction did, it is exactly that.
  */
-export function reparse(prev: ParsedDockerfile, next: string, edits: readonly { start: number; end: number; text: string }[]): ParsedDockerfile {
+export function reparse(
+  prev: ParsedDockerfile,
+  next: string,
+  edits: readonly { start: number; end: number; text: string }[],
+): ParsedDockerfile {
   const old = prev.instructions as LazyInstr[];
   const n = old.length;
   if (!edits.length || !n || !old.every((i) => i instanceof LazyInstr)) return parseDockerfile(next);
@@ -125,7 +134,11 @@ export function reparse(prev: ParsedDockerfile, next: string, edits: readonly { 
   let a = old.findIndex((i) => i.blockEnd > lo);
   if (a < 0) a = n - 1;
   let last = -1;
-  for (let k = n - 1; k >= 0; k--) if (old[k].blockStart <= hi) { last = k; break; }
+  for (let k = n - 1; k >= 0; k--)
+    if (old[k].blockStart <= hi) {
+      last = k;
+      break;
+    }
   const b = Math.min(n - 1, last + 1);
   // The region starts where the instruction before it ends (a heredoc body is part of its
   // instruction's block, so the parser is between instructions there): comments and blank lines
@@ -153,7 +166,14 @@ export function reparse(prev: ParsedDockerfile, next: string, edits: readonly { 
   const tail = middle[middle.length - 1];
   if (b < n - 1) {
     const ob = old[b];
-    if (!tail || tail.blockEnd !== newEnd || tail.start !== ob.start + delta || tail.end !== ob.end + delta || tail.keyword !== ob.keyword) return parseDockerfile(next);
+    if (
+      !tail ||
+      tail.blockEnd !== newEnd ||
+      tail.start !== ob.start + delta ||
+      tail.end !== ob.end + delta ||
+      tail.keyword !== ob.keyword
+    )
+      return parseDockerfile(next);
   }
   const instructions: LazyInstr[] = [];
   // Instructions before the region keep their offsets, index and stage: they are shared.
@@ -174,7 +194,8 @@ interface ParsedText {
 function parseText(text: string): ParsedText {
   const ast = DockerfileParser.parse(text);
   // The parser's own document (its line offsets are already worked out); a new one if it is not there.
-  const doc = (ast as unknown as { document?: TextDocument }).document ?? TextDocument.create('file:///Dockerfile', 'dockerfile', 0, text);
+  const doc =
+    (ast as unknown as { document?: TextDocument }).document ?? TextDocument.create('file:///Dockerfile', 'dockerfile', 0, text);
   return { ast, doc };
 }
 
@@ -219,14 +240,26 @@ function collect(text: string, parsed: ParsedText, base: number, prevBlockEnd: n
     const keyword = node.getKeyword().toUpperCase();
     // Arguments, flags and JSON forms cost most of a parse and most instructions never need
     // them: each is computed on first use and kept.
-    out.push(new LazyInstr({ index: 0, keyword, start, end, blockStart, blockEnd, lineStart, text: text.slice(start, end), stage: -1, node }, doc, escape, base));
+    out.push(
+      new LazyInstr(
+        { index: 0, keyword, start, end, blockStart, blockEnd, lineStart, text: text.slice(start, end), stage: -1, node },
+        doc,
+        escape,
+        base,
+      ),
+    );
     prevBlockEnd = blockEnd;
   }
   return out;
 }
 
 /** Index, stage and global ARGs of each instruction, and the stages. */
-function assemble(text: string, instructions: LazyInstr[], meta: Pick<ParsedDockerfile, 'escape' | 'directivesEnd' | 'hasBom'>, lineOffsets?: number[]): ParsedDockerfile {
+function assemble(
+  text: string,
+  instructions: LazyInstr[],
+  meta: Pick<ParsedDockerfile, 'escape' | 'directivesEnd' | 'hasBom'>,
+  lineOffsets?: number[],
+): ParsedDockerfile {
   const crlf = text.indexOf('\r\n');
   const lf = text.indexOf('\n');
   const eol: '\n' | '\r\n' = crlf >= 0 && crlf < lf + 1 && crlf === lf - 1 ? '\r\n' : '\n';
@@ -250,7 +283,15 @@ function assemble(text: string, instructions: LazyInstr[], meta: Pick<ParsedDock
       const nonFlag = ins.args.filter((a) => !a.startsWith('--'));
       const image = nonFlag[0] ?? '';
       const name = nonFlag.length >= 3 && nonFlag[1].toUpperCase() === 'AS' ? nonFlag[2] : null;
-      stages.push({ index: stageIdx, from: ins, image, resolvedImage: substitute(image, globalArgs), name, instructions: [], workdir: null });
+      stages.push({
+        index: stageIdx,
+        from: ins,
+        image,
+        resolvedImage: substitute(image, globalArgs),
+        name,
+        instructions: [],
+        workdir: null,
+      });
     } else if (stageIdx >= 0) {
       const st = stages[stageIdx];
       st.instructions.push(ins);
@@ -291,7 +332,10 @@ function assemble(text: string, instructions: LazyInstr[], meta: Pick<ParsedDock
   };
 }
 
-type EagerFields = Pick<Instr, 'index' | 'keyword' | 'start' | 'end' | 'blockStart' | 'blockEnd' | 'lineStart' | 'text' | 'stage' | 'node'>;
+type EagerFields = Pick<
+  Instr,
+  'index' | 'keyword' | 'start' | 'end' | 'blockStart' | 'blockEnd' | 'lineStart' | 'text' | 'stage' | 'node'
+>;
 
 const JSON_CAPABLE = new Set(['RUN', 'CMD', 'ENTRYPOINT', 'SHELL', 'VOLUME', 'COPY', 'ADD']);
 
@@ -340,7 +384,18 @@ class LazyInstr implements Instr {
   /** The same instruction `delta` characters further on (what was worked out is kept). */
   moved(delta: number): LazyInstr {
     const m = new LazyInstr(
-      { index: this.index, keyword: this.keyword, start: this.start + delta, end: this.end + delta, blockStart: this.blockStart + delta, blockEnd: this.blockEnd + delta, lineStart: this.lineStart + delta, text: this.text, stage: this.stage, node: this.node },
+      {
+        index: this.index,
+        keyword: this.keyword,
+        start: this.start + delta,
+        end: this.end + delta,
+        blockStart: this.blockStart + delta,
+        blockEnd: this.blockEnd + delta,
+        lineStart: this.lineStart + delta,
+        text: this.text,
+        stage: this.stage,
+        node: this.node,
+      },
       this.#doc,
       this.#escape,
       this.#base + delta,
@@ -366,7 +421,13 @@ class LazyInstr implements Instr {
     return (this.#args ??= this.#nodes.map((a) => a.getValue()));
   }
   get argRanges(): [number, number][] {
-    return (this.#argRanges ??= this.#nodes.map((a) => [this.#doc.offsetAt(a.getRange().start) + this.#base, this.#doc.offsetAt(a.getRange().end) + this.#base] as [number, number]));
+    return (this.#argRanges ??= this.#nodes.map(
+      (a) =>
+        [this.#doc.offsetAt(a.getRange().start) + this.#base, this.#doc.offsetAt(a.getRange().end) + this.#base] as [
+          number,
+          number,
+        ],
+    ));
   }
   get flags(): FlagInfo[] {
     if (!this.#flags) {
@@ -396,7 +457,9 @@ class LazyInstr implements Instr {
     return (this.#content ??= stripContinuations(this.#rawArgs, this.#escape));
   }
   get heredoc(): boolean {
-    return (this.#heredoc ??= (this.keyword === 'RUN' || this.keyword === 'COPY' || this.keyword === 'ADD') && /<<-?\s*["']?[A-Za-z_]/.test(this.#rawArgs));
+    return (this.#heredoc ??=
+      (this.keyword === 'RUN' || this.keyword === 'COPY' || this.keyword === 'ADD') &&
+      /<<-?\s*["']?[A-Za-z_]/.test(this.#rawArgs));
   }
 }
 
@@ -496,7 +559,24 @@ export function sameParse(a: ParsedDockerfile, b: ParsedDockerfile): string | nu
   for (let i = 0; i < a.instructions.length; i++) {
     const x = a.instructions[i];
     const y = b.instructions[i];
-    for (const f of ['index', 'keyword', 'start', 'end', 'blockStart', 'blockEnd', 'lineStart', 'text', 'args', 'argRanges', 'flags', 'stage', 'json', 'jsonArgs', 'content', 'heredoc'] as const) {
+    for (const f of [
+      'index',
+      'keyword',
+      'start',
+      'end',
+      'blockStart',
+      'blockEnd',
+      'lineStart',
+      'text',
+      'args',
+      'argRanges',
+      'flags',
+      'stage',
+      'json',
+      'jsonArgs',
+      'content',
+      'heredoc',
+    ] as const) {
       if (!same(x[f], y[f])) return `instruction ${i} (${y.keyword}) ${f}: ${JSON.stringify(x[f])} != ${JSON.stringify(y[f])}`;
     }
   }

@@ -121,4 +121,3 @@ export function tokenizeShell(text: string, from: number, to: number, escape = '
   endCommand();
   return commands;
 }
-

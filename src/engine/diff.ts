@@ -45,7 +45,11 @@ function hunks(before: string, after: string): Hunk[] {
     ? [{ count: newIds.length, added: true, removed: false }]
     : !newIds.length
       ? [{ count: oldIds.length, added: false, removed: true }]
-      : diffArrays(oldIds, newIds).map((c) => ({ count: c.count ?? c.value.length, added: Boolean(c.added), removed: Boolean(c.removed) }));
+      : diffArrays(oldIds, newIds).map((c) => ({
+          count: c.count ?? c.value.length,
+          added: Boolean(c.added),
+          removed: Boolean(c.removed),
+        }));
   comps.push({ count: 0, added: false, removed: false }); // closes the last hunk
   const out: Hunk[] = [];
   let oldRangeStart = 0;
@@ -88,7 +92,13 @@ function hunks(before: string, after: string): Hunk[] {
         } else {
           const n = Math.min(lines.length, CONTEXT);
           for (let k = 0; k < n; k++) cur.push(' ' + lines[k]);
-          out.push({ oldStart: oldRangeStart, oldLines: oldLine - oldRangeStart + n, newStart: newRangeStart, newLines: newLine - newRangeStart + n, lines: cur });
+          out.push({
+            oldStart: oldRangeStart,
+            oldLines: oldLine - oldRangeStart + n,
+            newStart: newRangeStart,
+            newLines: newLine - newRangeStart + n,
+            lines: cur,
+          });
           oldRangeStart = 0;
           newRangeStart = 0;
           cur = [];
@@ -134,6 +144,16 @@ export function unifiedDiff(path: string, before: string | null, after: string):
 /** Quote a path the way git does when it holds a control character, a double quote or a backslash. */
 function quotePath(p: string): string {
   if (!/[\x00-\x1f"\\\x7f]/.test(p)) return p;
-  const named: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '"': '\\"', '\\': '\\\\', '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\v': '\\v' };
+  const named: Record<string, string> = {
+    '\t': '\\t',
+    '\n': '\\n',
+    '\r': '\\r',
+    '"': '\\"',
+    '\\': '\\\\',
+    '\x07': '\\a',
+    '\b': '\\b',
+    '\f': '\\f',
+    '\v': '\\v',
+  };
   return '"' + p.replace(/[\x00-\x1f"\\\x7f]/g, (c) => named[c] ?? '\\' + c.charCodeAt(0).toString(8).padStart(3, '0')) + '"';
 }

@@ -28,9 +28,7 @@ const CHECK_REPARSE = process.env.DOCKERFILE_MIGRATE_CHECK_REPARSE === '1';
 /** Apply non-overlapping edits. Inserts at the same offset keep their given order. */
 function applyEdits(text: string, edits: Edit[]): string {
   if (!edits.length) return text;
-  const sorted = edits
-    .map((e, i) => ({ ...e, i }))
-    .sort((a, b) => a.start - b.start || a.end - b.end || a.i - b.i);
+  const sorted = edits.map((e, i) => ({ ...e, i })).sort((a, b) => a.start - b.start || a.end - b.end || a.i - b.i);
   for (let k = 1; k < sorted.length; k++) {
     const prev = sorted[k - 1];
     const cur = sorted[k];
@@ -38,7 +36,9 @@ function applyEdits(text: string, edits: Edit[]): string {
       throw new EditConflictError(`overlapping edits at offsets ${prev.start}-${prev.end} and ${cur.start}-${cur.end}`);
     }
   }
-  for (const e of sorted) if (e.start < 0 || e.end > text.length || e.end < e.start) throw new EditConflictError(`edit out of range: ${e.start}-${e.end}`);
+  for (const e of sorted)
+    if (e.start < 0 || e.end > text.length || e.end < e.start)
+      throw new EditConflictError(`edit out of range: ${e.start}-${e.end}`);
   const s = new MagicString(text);
   for (const e of sorted) {
     if (e.start === e.end) s.appendLeft(e.start, e.text);
@@ -85,7 +85,13 @@ export interface PipelineResult {
   warnings: Warning[];
 }
 
-export function runPipeline(text: string, transforms: Transform[], facts: ProjectFacts, options: Options, parsed?: ParsedDockerfile): PipelineResult {
+export function runPipeline(
+  text: string,
+  transforms: Transform[],
+  facts: ProjectFacts,
+  options: Options,
+  parsed?: ParsedDockerfile,
+): PipelineResult {
   let doc = parsed && parsed.text === text ? parsed : parseDockerfile(text);
   const files = new Map<string, GeneratedFile>();
   const changes: Change[] = [];

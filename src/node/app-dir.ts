@@ -29,7 +29,16 @@ export interface AppDirModel {
 }
 
 /** Commands that never write into the app directory (beyond node_modules). */
-const NO_APP_WRITES = /^(true|false|set|export|echo|printf|cat|ls|pwd|which|test|\[|sleep|chmod|chown|chgrp|rm|rimraf|del|del-cli|apk|apt-get|apt|yum|dnf|microdnf|update-ca-certificates|adduser|addgroup|useradd|groupadd|usermod|corepack|husky|patch-package|eslint|prettier|jest|vitest|mocha|ava|tap|c8|nyc|tsd|xo|standard|biome|stylelint|node-gyp|npm-check|audit-ci|is-ci|sha256sum|md5sum|grep|sed|awk|find|id|whoami|uname|date|env|node --version|ldconfig|command|type|hash|exit|:)$/;
+// prettier-ignore
+const NO_APP_WRITES = new Set([
+  'true', 'false', 'set', 'export', 'echo', 'printf', 'cat', 'ls', 'pwd', 'which', 'test', '[', 'sleep',
+  'chmod', 'chown', 'chgrp', 'rm', 'rimraf', 'del', 'del-cli', 'apk', 'apt-get', 'apt', 'yum', 'dnf',
+  'microdnf', 'update-ca-certificates', 'adduser', 'addgroup', 'useradd', 'groupadd', 'usermod', 'corepack',
+  'husky', 'patch-package', 'eslint', 'prettier', 'jest', 'vitest', 'mocha', 'ava', 'tap', 'c8', 'nyc',
+  'tsd', 'xo', 'standard', 'biome', 'stylelint', 'node-gyp', 'npm-check', 'audit-ci', 'is-ci', 'sha256sum',
+  'md5sum', 'grep', 'sed', 'awk', 'find', 'id', 'whoami', 'uname', 'date', 'env', 'node --version',
+  'ldconfig', 'command', 'type', 'hash', 'exit', ':',
+]);
 export const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$/i;
 const MAX_DEPTH = 6;
 
@@ -124,7 +133,10 @@ function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type
       if (outDir) return dir(outDir);
       const outFile = opt(w, ['--outFile']);
       if (outFile) return fileOut(outFile);
-      let project = opt(w, ['-p', '--project']) ?? (w.includes('-b') || w.includes('--build') ? w.find((x, i) => i > 0 && !x.startsWith('-')) ?? null : null) ?? 'tsconfig.json';
+      let project =
+        opt(w, ['-p', '--project']) ??
+        (w.includes('-b') || w.includes('--build') ? (w.find((x, i) => i > 0 && !x.startsWith('-')) ?? null) : null) ??
+        'tsconfig.json';
       if (!project.endsWith('.json')) project = `${project.replace(/\/+$/, '')}/tsconfig.json`;
       const ts = tsOutDir(facts, project.replace(/^\.\//, ''));
       if (ts.noEmit && !ts.outDir) return [];
@@ -135,7 +147,13 @@ function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type
     case 'tsup': {
       const o = opt(w, ['-d', '--out-dir']);
       if (o) return dir(o);
-      const cfg = readConfig(facts, ['tsup.config.ts', 'tsup.config.js', 'tsup.config.mjs', 'tsup.config.cjs', 'tsup.config.json']);
+      const cfg = readConfig(facts, [
+        'tsup.config.ts',
+        'tsup.config.js',
+        'tsup.config.mjs',
+        'tsup.config.cjs',
+        'tsup.config.json',
+      ]);
       const dirs = cfg ? quoted('outDir', cfg) : [];
       return dirs.length ? dirs.map((d) => ({ path: d, type: 'dir' as const })) : dir('dist');
     }
@@ -145,9 +163,17 @@ function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type
       const d = opt(w, ['-d', '--dir']);
       if (d) return dir(d);
       const cfgName = opt(w, ['-c', '--config']);
-      const cfg = readConfig(facts, cfgName && !cfgName.startsWith('-') ? [cfgName] : ['rollup.config.js', 'rollup.config.mjs', 'rollup.config.ts', 'rollup.config.cjs']);
+      const cfg = readConfig(
+        facts,
+        cfgName && !cfgName.startsWith('-')
+          ? [cfgName]
+          : ['rollup.config.js', 'rollup.config.mjs', 'rollup.config.ts', 'rollup.config.cjs'],
+      );
       if (!cfg) return null;
-      const outs = [...quoted('file', cfg).map((p) => ({ path: p, type: 'file' as const })), ...quoted('dir', cfg).map((p) => ({ path: p, type: 'dir' as const }))];
+      const outs = [
+        ...quoted('file', cfg).map((p) => ({ path: p, type: 'file' as const })),
+        ...quoted('dir', cfg).map((p) => ({ path: p, type: 'dir' as const })),
+      ];
       return outs.length ? outs : null;
     }
     case 'webpack':
@@ -155,9 +181,17 @@ function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type
       if (w[1] === 'serve') return [];
       const o = opt(w, ['--output-path', '-o']);
       if (o) return dir(o);
-      const cfg = readConfig(facts, [opt(w, ['-c', '--config']) ?? 'webpack.config.js', 'webpack.config.js', 'webpack.config.ts', 'webpack.config.cjs', 'webpack.config.mjs']);
+      const cfg = readConfig(facts, [
+        opt(w, ['-c', '--config']) ?? 'webpack.config.js',
+        'webpack.config.js',
+        'webpack.config.ts',
+        'webpack.config.cjs',
+        'webpack.config.mjs',
+      ]);
       if (!cfg) return dir('dist');
-      const m = [...cfg.matchAll(/\bpath\s*:\s*(?:path\.(?:resolve|join)\(\s*__dirname\s*,\s*)?["'`]([^"'`$]+)["'`]/g)].map((x) => x[1].replace(/^\.\//, ''));
+      const m = [...cfg.matchAll(/\bpath\s*:\s*(?:path\.(?:resolve|join)\(\s*__dirname\s*,\s*)?["'`]([^"'`$]+)["'`]/g)].map((x) =>
+        x[1].replace(/^\.\//, ''),
+      );
       if (/\bpath\s*:/.test(cfg) && !m.length) return null;
       return m.length ? m.map((p) => ({ path: p, type: 'dir' as const })) : dir('dist');
     }
@@ -165,7 +199,13 @@ function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type
       if (w[1] !== 'build') return [];
       const o = opt(w, ['--outDir']);
       if (o) return dir(o);
-      const cfg = readConfig(facts, ['vite.config.ts', 'vite.config.js', 'vite.config.mjs', 'vite.config.mts', 'vite.config.cjs']);
+      const cfg = readConfig(facts, [
+        'vite.config.ts',
+        'vite.config.js',
+        'vite.config.mjs',
+        'vite.config.mts',
+        'vite.config.cjs',
+      ]);
       const dirs = cfg ? quoted('outDir', cfg) : [];
       return dirs.length ? dirs.map((d) => ({ path: d, type: 'dir' as const })) : dir('dist');
     }
@@ -180,7 +220,10 @@ function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type
     }
     case 'nest': {
       if (w[1] !== 'build') return null;
-      const ts = tsOutDir(facts, opt(w, ['-p', '--path']) ?? (facts.read('tsconfig.build.json') !== null ? 'tsconfig.build.json' : 'tsconfig.json'));
+      const ts = tsOutDir(
+        facts,
+        opt(w, ['-p', '--path']) ?? (facts.read('tsconfig.build.json') !== null ? 'tsconfig.build.json' : 'tsconfig.json'),
+      );
       return dir(ts.outDir ?? 'dist');
     }
     case 'babel':
@@ -263,7 +306,42 @@ function command(ctx: Ctx, raw: string[], cwd: string, depth: number): string {
     }
     const args = w.slice(1).filter((x) => !x.startsWith('-'));
     const sub = args[0] ?? (bin === 'yarn' ? 'install' : '');
-    if (['install', 'i', 'ci', 'add', 'prune', 'rebuild', 'cache', 'config', 'set', 'dedupe', 'audit', 'link', 'test', 't', 'ls', 'list', 'why', 'outdated', 'version', 'pack', 'fetch', 'store', 'pm', 'remove', 'uninstall', 'rm', 'workspaces', 'plugin', 'policies', 'init', 'dlx'].includes(sub) || (bin === 'yarn' && sub === 'global')) {
+    if (
+      [
+        'install',
+        'i',
+        'ci',
+        'add',
+        'prune',
+        'rebuild',
+        'cache',
+        'config',
+        'set',
+        'dedupe',
+        'audit',
+        'link',
+        'test',
+        't',
+        'ls',
+        'list',
+        'why',
+        'outdated',
+        'version',
+        'pack',
+        'fetch',
+        'store',
+        'pm',
+        'remove',
+        'uninstall',
+        'rm',
+        'workspaces',
+        'plugin',
+        'policies',
+        'init',
+        'dlx',
+      ].includes(sub) ||
+      (bin === 'yarn' && sub === 'global')
+    ) {
       if (sub === 'pack') unknown(ctx, `\`${text}\` writes a tarball`);
       return cwd;
     }
@@ -335,7 +413,8 @@ function command(ctx: Ctx, raw: string[], cwd: string, depth: number): string {
   if (bin === 'curl' || bin === 'wget') {
     const o = opt(w, bin === 'curl' ? ['-o', '--output'] : ['-O', '--output-document']);
     if (o) create(ctx, cwd, o, 'file', `\`${text}\``);
-    else if (bin === 'wget' || w.includes('-O') || w.includes('--remote-name')) unknown(ctx, `\`${text}\` downloads a file under a name taken from the URL`);
+    else if (bin === 'wget' || w.includes('-O') || w.includes('--remote-name'))
+      unknown(ctx, `\`${text}\` downloads a file under a name taken from the URL`);
     return cwd;
   }
   if (bin === 'git') {
@@ -351,14 +430,15 @@ function command(ctx: Ctx, raw: string[], cwd: string, depth: number): string {
     const into = bin === 'tar' ? opt(w, ['-C', '--directory']) : opt(w, ['-d']);
     const extracting = bin === 'unzip' || w.some((x) => /^-?[a-zA-Z]*x/.test(x) || x === '--extract');
     if (!extracting) {
-      const f = opt(w, ['-f', '--file']) ?? w.find((x, i) => i > 0 && /^-?[a-zA-Z]*f$/.test(w[i - 1] ?? '') && !x.startsWith('-'));
+      const f =
+        opt(w, ['-f', '--file']) ?? w.find((x, i) => i > 0 && /^-?[a-zA-Z]*f$/.test(w[i - 1] ?? '') && !x.startsWith('-'));
       if (f) create(ctx, cwd, f, 'file', `\`${text}\``);
       else unknown(ctx, `\`${text}\``);
     } else if (into) create(ctx, cwd, into, 'dir', `\`${text}\` unpacks into it`);
     else if (rel(ctx, cwd, '.') !== null) unknown(ctx, `\`${text}\` unpacks an archive whose contents cannot be told`);
     return cwd;
   }
-  if (NO_APP_WRITES.test(bin) || NO_APP_WRITES.test(text)) return cwd;
+  if (NO_APP_WRITES.has(bin) || NO_APP_WRITES.has(text)) return cwd;
   const outs = toolOutputs(ctx, w);
   if (outs === null) {
     if (rel(ctx, cwd, '.') === null) return cwd; // runs outside the app directory
@@ -394,14 +474,21 @@ function run(ctx: Ctx, doc: ParsedDockerfile, st: Stage, ins: Instr) {
     return;
   }
   let c = cwd;
-  for (const cmd of info.commands) c = command(ctx, cmd.cmd.words.map((w) => w.value), c, 0);
+  for (const cmd of info.commands)
+    c = command(
+      ctx,
+      cmd.cmd.words.map((w) => w.value),
+      c,
+      0,
+    );
 }
 
 function addOrCopy(ctx: Ctx, doc: ParsedDockerfile, st: Stage, ins: Instr) {
   const parts = copyParts(ins);
   const dest = copyDest(ins, workdirAt(st, ins, doc));
   if (!parts || !dest) {
-    if (rel(ctx, '/', dest ?? ctx.appDir) !== null) unknown(ctx, `\`${ins.text.split(/\r?\n/)[0]}\` copies to a destination that cannot be resolved`);
+    if (rel(ctx, '/', dest ?? ctx.appDir) !== null)
+      unknown(ctx, `\`${ins.text.split(/\r?\n/)[0]}\` copies to a destination that cannot be resolved`);
     return;
   }
   const destRel = rel(ctx, '/', dest);

@@ -8,8 +8,10 @@ import type { ProjectFacts } from './facts.js';
 import { tokenizeShell } from '../dockerfile/shell.js';
 
 /** Top-level names that never belong in a runtime image. */
-const DEV_DIRS = /^(\.git|\.github|\.gitlab|\.circleci|\.husky|\.vscode|\.idea|\.devcontainer|\.storybook|\.nyc_output|\.turbo|\.cache|\.yarn|node_modules|test|tests|__tests__|__mocks__|spec|specs|e2e|cypress|playwright|coverage|docs?|examples?|benchmarks?|bench|fixtures|stories|k8s|kubernetes|helm|charts?|deploy(ment)?s?|terraform|infra|\.changeset)$/i;
-const DEV_FILES = /^(\.env(\..*)?|\.dockerignore|\.gitignore|\.gitattributes|\.editorconfig|\.npmignore|\.nvmrc|\.node-version|\.tool-versions|\.prettier.*|prettier\.config\..*|\.eslint.*|eslint\.config\..*|\.stylelint.*|\.markdownlint.*|\.lintstagedrc.*|lint-staged\.config\..*|\.commitlintrc.*|commitlint\.config\..*|\.releaserc.*|\.mocharc.*|\.babelrc.*|babel\.config\..*|\.swcrc|jest\.config\..*|jest\.setup\..*|vitest\.config\..*|vite\.config\..*|webpack\.config\..*|rollup\.config\..*|tsup\.config\..*|esbuild\.config\..*|karma\.conf\..*|playwright\.config\..*|cypress\.config\..*|nodemon\.json|nest-cli\.json|tsconfig.*\.json|jsconfig\.json|\.travis\.yml|\.gitlab-ci\.yml|azure-pipelines\.yml|Jenkinsfile|Makefile|Procfile|docker-compose.*|compose\.ya?ml|.*\.dockerfile|Dockerfile.*|.*\.md|LICEN[CS]E.*|CHANGELOG.*|AUTHORS|CODEOWNERS|.*\.log|\.DS_Store|Thumbs\.db|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?|\.npmrc|\.yarnrc(\.yml)?|pnpm-workspace\.yaml|bunfig\.toml|renovate\.json|\.renovaterc.*|dependabot\.yml|sonar-project\.properties|codecov\.yml|\.codecov\.yml|skaffold\.yaml|Tiltfile)$/i;
+const DEV_DIRS =
+  /^(\.git|\.github|\.gitlab|\.circleci|\.husky|\.vscode|\.idea|\.devcontainer|\.storybook|\.nyc_output|\.turbo|\.cache|\.yarn|node_modules|test|tests|__tests__|__mocks__|spec|specs|e2e|cypress|playwright|coverage|docs?|examples?|benchmarks?|bench|fixtures|stories|k8s|kubernetes|helm|charts?|deploy(ment)?s?|terraform|infra|\.changeset)$/i;
+const DEV_FILES =
+  /^(\.env(\..*)?|\.dockerignore|\.gitignore|\.gitattributes|\.editorconfig|\.npmignore|\.nvmrc|\.node-version|\.tool-versions|\.prettier.*|prettier\.config\..*|\.eslint.*|eslint\.config\..*|\.stylelint.*|\.markdownlint.*|\.lintstagedrc.*|lint-staged\.config\..*|\.commitlintrc.*|commitlint\.config\..*|\.releaserc.*|\.mocharc.*|\.babelrc.*|babel\.config\..*|\.swcrc|jest\.config\..*|jest\.setup\..*|vitest\.config\..*|vite\.config\..*|webpack\.config\..*|rollup\.config\..*|tsup\.config\..*|esbuild\.config\..*|karma\.conf\..*|playwright\.config\..*|cypress\.config\..*|nodemon\.json|nest-cli\.json|tsconfig.*\.json|jsconfig\.json|\.travis\.yml|\.gitlab-ci\.yml|azure-pipelines\.yml|Jenkinsfile|Makefile|Procfile|docker-compose.*|compose\.ya?ml|.*\.dockerfile|Dockerfile.*|.*\.md|LICEN[CS]E.*|CHANGELOG.*|AUTHORS|CODEOWNERS|.*\.log|\.DS_Store|Thumbs\.db|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?|\.npmrc|\.yarnrc(\.yml)?|pnpm-workspace\.yaml|bunfig\.toml|renovate\.json|\.renovaterc.*|dependabot\.yml|sonar-project\.properties|codecov\.yml|\.codecov\.yml|skaffold\.yaml|Tiltfile)$/i;
 
 export function isDevEntry(name: string): boolean {
   return DEV_DIRS.test(name) || DEV_FILES.test(name);
@@ -34,7 +36,26 @@ function scriptWords(s: string): string[] {
   return tokenizeShell(s, 0, s.length).flatMap((c) => c.words.map((w) => w.value));
 }
 
-const RUNNERS = new Set(['node', 'nodejs', 'bun', 'deno', 'pm2-runtime', 'pm2', 'nodemon', 'forever', 'ts-node', 'tsx', 'dumb-init', 'tini', '/sbin/tini', '/usr/bin/dumb-init', 'exec', 'sh', 'bash', '--']);
+const RUNNERS = new Set([
+  'node',
+  'nodejs',
+  'bun',
+  'deno',
+  'pm2-runtime',
+  'pm2',
+  'nodemon',
+  'forever',
+  'ts-node',
+  'tsx',
+  'dumb-init',
+  'tini',
+  '/sbin/tini',
+  '/usr/bin/dumb-init',
+  'exec',
+  'sh',
+  'bash',
+  '--',
+]);
 
 const SCRIPT_RUNNERS = new Set(['node', 'nodejs', 'bun', 'pm2-runtime', 'nodemon', 'forever', 'ts-node', 'tsx', 'ts-node-dev']);
 /** node flags whose value is a file: --require/-r, --import, --env-file, --loader. */
@@ -75,7 +96,8 @@ export function entryInfo(words: string[], facts: ProjectFacts, depth = 0): Entr
       const name = eq > 0 ? w.slice(0, eq) : w;
       if (FILE_FLAGS.test(name)) {
         const value = eq > 0 ? w.slice(eq + 1) : words[++i];
-        if (value && (value.startsWith('.') || value.startsWith('/') || facts.topLevel.has(value.split('/')[0]))) out.push(value.replace(/^\.\//, ''));
+        if (value && (value.startsWith('.') || value.startsWith('/') || facts.topLevel.has(value.split('/')[0])))
+          out.push(value.replace(/^\.\//, ''));
       }
       continue;
     }
@@ -112,7 +134,12 @@ export function namedBySources(facts: ProjectFacts, exclude: ReadonlySet<string>
     const top = f.split('/')[0];
     if (isDevEntry(top) && !exclude.has(top)) continue;
     // Manifests name scripts and packages, not files the app reads.
-    if (!SOURCE_EXT.test(f) || f.endsWith('.d.ts') || /(^|\/)(package|package-lock|npm-shrinkwrap|tsconfig[^/]*|jsconfig|composer|bower)\.json$/.test(f)) continue;
+    if (
+      !SOURCE_EXT.test(f) ||
+      f.endsWith('.d.ts') ||
+      /(^|\/)(package|package-lock|npm-shrinkwrap|tsconfig[^/]*|jsconfig|composer|bower)\.json$/.test(f)
+    )
+      continue;
     if (/(\.test|\.spec)\.[cm]?[jt]sx?$/.test(f)) continue;
     if (++count > 2000) break;
     const text = facts.read(f);
@@ -120,7 +147,11 @@ export function namedBySources(facts: ProjectFacts, exclude: ReadonlySet<string>
     budget -= text.length;
     if (budget < 0) break;
     for (const m of text.matchAll(lit)) {
-      const v = m[2].split('${')[0].replace(/^(\.\.?\/)+/, '').replace(/^\//, '').replace(/\/+$/, '');
+      const v = m[2]
+        .split('${')[0]
+        .replace(/^(\.\.?\/)+/, '')
+        .replace(/^\//, '')
+        .replace(/\/+$/, '');
       if (!v || /\s/.test(v)) continue;
       const first = v.split('/')[0];
       if (facts.topLevel.has(first) && !(first === top && !v.includes('/'))) found.add(v);
@@ -138,8 +169,14 @@ export function buildOutputDir(facts: ProjectFacts, entries: string[]): string |
   const build = facts.packageJson?.scripts.build ?? '';
   const m = /(?:--outDir|--out-dir|--outdir|-d|-o)[= ]+["']?([^\s"'&;]+)/.exec(build);
   const fromScript = m ? m[1].replace(/^\.\//, '').replace(/\/+$/, '') : null;
-  const generated = (dir: string) => !facts.topLevel.has(dir) || /^(dist|build|out|\.next|\.output|\.nuxt|server-build)$/.test(dir);
-  const fromEntry = entries.map((e) => e.split('/')).find((p) => p.length > 1 && /^(dist|build|out|lib|\.next|\.output|\.nuxt|server-build)$/.test(p[0]) && generated(p[0]))?.[0] ?? null;
+  const generated = (dir: string) =>
+    !facts.topLevel.has(dir) || /^(dist|build|out|\.next|\.output|\.nuxt|server-build)$/.test(dir);
+  const fromEntry =
+    entries
+      .map((e) => e.split('/'))
+      .find(
+        (p) => p.length > 1 && /^(dist|build|out|lib|\.next|\.output|\.nuxt|server-build)$/.test(p[0]) && generated(p[0]),
+      )?.[0] ?? null;
   const fromTs = facts.tsOutDir;
   if (fromTs && entries.some((e) => e.startsWith(fromTs + '/'))) return fromTs;
   if (fromScript && entries.some((e) => e.startsWith(fromScript + '/'))) return fromScript;

@@ -17,6 +17,14 @@ import { tokenizeShell, type Word } from '../dockerfile/shell.js';
 
 export type ReadReason = 'tests' | 'git' | 'env';
 
+/** concurrently's flags that take a separate value. */
+// prettier-ignore
+const CONCURRENTLY_VALUE_FLAGS = new Set([
+  '-n', '--names', '-c', '--prefix-colors', '-p', '--prefix', '-s', '--success', '-t', '--timestamp-format',
+  '--restart-tries', '--restart-after', '-m', '--max-processes', '--hide', '--default-input-target',
+  '--name-separator', '-l', '--prefix-length',
+]);
+
 /** A context path the build reads, and who reads it. */
 export interface BuildRead {
   /** Context-relative path, no leading `./`: `test`, `.git`, `.env.production`. */
@@ -56,8 +64,14 @@ const TEST_DIRS: readonly string[] = ['test', 'tests', '__tests__', 'spec', 'spe
 
 /** Dependencies that read `.git` when the build runs (release names, revision banners). */
 const GIT_BUILD_PLUGINS = [
-  'git-revision-webpack-plugin', '@sentry/webpack-plugin', '@sentry/vite-plugin', '@sentry/rollup-plugin',
-  '@sentry/esbuild-plugin', '@sentry/nextjs', 'vite-plugin-git-revision', 'webpack-git-hash',
+  'git-revision-webpack-plugin',
+  '@sentry/webpack-plugin',
+  '@sentry/vite-plugin',
+  '@sentry/rollup-plugin',
+  '@sentry/esbuild-plugin',
+  '@sentry/nextjs',
+  'vite-plugin-git-revision',
+  'webpack-git-hash',
 ];
 /** Dependencies that read `.git` wherever they are loaded (build scripts or the app). */
 const GIT_LIBRARIES = ['git-rev-sync', 'git-repo-info', 'git-rev', 'git-describe', 'git-last-commit', 'git-commit-info'];
@@ -93,10 +107,56 @@ interface Walk {
 const SCRIPT_HOOK = (name: string) => [`pre${name}`, name, `post${name}`];
 const INSTALL_SCRIPTS = ['install', 'prepare'];
 const YARN_BUILTINS = new Set([
-  'add', 'audit', 'autoclean', 'bin', 'cache', 'check', 'config', 'constraints', 'create', 'dedupe', 'dlx', 'exec', 'explain',
-  'generate-lock-entry', 'global', 'help', 'import', 'info', 'init', 'install', 'licenses', 'link', 'list', 'login', 'logout',
-  'node', 'npm', 'outdated', 'owner', 'pack', 'patch', 'patch-commit', 'plugin', 'policies', 'publish', 'rebuild', 'remove',
-  'set', 'tag', 'team', 'unlink', 'unplug', 'up', 'upgrade', 'upgrade-interactive', 'version', 'versions', 'why', 'workspace', 'workspaces',
+  'add',
+  'audit',
+  'autoclean',
+  'bin',
+  'cache',
+  'check',
+  'config',
+  'constraints',
+  'create',
+  'dedupe',
+  'dlx',
+  'exec',
+  'explain',
+  'generate-lock-entry',
+  'global',
+  'help',
+  'import',
+  'info',
+  'init',
+  'install',
+  'licenses',
+  'link',
+  'list',
+  'login',
+  'logout',
+  'node',
+  'npm',
+  'outdated',
+  'owner',
+  'pack',
+  'patch',
+  'patch-commit',
+  'plugin',
+  'policies',
+  'publish',
+  'rebuild',
+  'remove',
+  'set',
+  'tag',
+  'team',
+  'unlink',
+  'unplug',
+  'up',
+  'upgrade',
+  'upgrade-interactive',
+  'version',
+  'versions',
+  'why',
+  'workspace',
+  'workspaces',
 ]);
 
 function shellCommands(text: string): string[][] {
@@ -114,7 +174,14 @@ function matchScripts(facts: ProjectFacts, pattern: string): string[] {
   const scripts = Object.keys(facts.packageJson?.scripts ?? {});
   if (!/[*?]/.test(pattern)) return scripts.includes(pattern) ? [pattern] : [];
   const re = new RegExp(
-    '^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^:]*').replace(/\?/g, '[^:]').replace(/\u0000/g, '.*') + '$',
+    '^' +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*\*/g, '\u0000')
+        .replace(/\*/g, '[^:]*')
+        .replace(/\?/g, '[^:]')
+        .replace(/\u0000/g, '.*') +
+      '$',
   );
   return scripts.filter((s) => re.test(s));
 }
@@ -153,7 +220,23 @@ function walkCommand(w: Walk, raw: string[], via: string | null, depth: number):
   const rest = (from: number) => walkCommand(w, words.slice(from), via, depth + 1);
   const ignoresScripts = words.includes('--ignore-scripts');
   // Wrappers that run another command.
-  if (['sudo', 'exec', 'time', 'nice', 'nohup', 'env', 'npx', 'pnpx', 'bunx', 'cross-env', 'cross-env-shell', 'dumb-init', 'tini'].includes(bin)) {
+  if (
+    [
+      'sudo',
+      'exec',
+      'time',
+      'nice',
+      'nohup',
+      'env',
+      'npx',
+      'pnpx',
+      'bunx',
+      'cross-env',
+      'cross-env-shell',
+      'dumb-init',
+      'tini',
+    ].includes(bin)
+  ) {
     if (bin === 'cross-env-shell') {
       for (const c of shellCommands(stripAssignments(words.slice(1)).join(' '))) walkCommand(w, c, via, depth + 1);
       return;
@@ -211,7 +294,8 @@ function walkCommand(w: Walk, raw: string[], via: string | null, depth: number):
       w.leaves.push({ words: words.slice(at), via });
       return;
     }
-    if (typeof scripts[sub] === 'string' || (['test', 't', 'start'].includes(sub) && bin !== 'bun')) return reach([sub === 't' ? 'test' : sub]);
+    if (typeof scripts[sub] === 'string' || (['test', 't', 'start'].includes(sub) && bin !== 'bun'))
+      return reach([sub === 't' ? 'test' : sub]);
     if (bin === 'yarn' && YARN_BUILTINS.has(sub)) return;
     if (bin === 'bun' || bin === 'pnpm' || bin === 'yarn') rest(at); // `yarn vite build`, `pnpm tsc`: a binary of node_modules/.bin
     return;
@@ -235,7 +319,7 @@ function walkCommand(w: Walk, raw: string[], via: string | null, depth: number):
     for (let i = 1; i < words.length; i++) {
       const v = words[i];
       if (v.startsWith('-')) {
-        if (/^(-n|--names|-c|--prefix-colors|-p|--prefix|-s|--success|-t|--timestamp-format|--restart-tries|--restart-after|-m|--max-processes|--hide|--default-input-target|--name-separator|-l|--prefix-length)$/.test(v)) i++;
+        if (CONCURRENTLY_VALUE_FLAGS.has(v)) i++;
         continue;
       }
       const m = /^(npm|yarn|pnpm|bun):(\S+)/.exec(v);
@@ -331,12 +415,16 @@ function envReadsOf(words: string[], time: 'build' | 'run'): { files: string[]; 
   const mode = (fallback: string) => flagValue(words, ['--mode', '-m']) ?? fallback;
   if (time === 'build') {
     if (bin === 'vite' && sub === 'build') return { files: modeFiles(mode('production')), tool: 'vite build' };
-    if ((bin === 'astro' || bin === 'react-router') && sub === 'build') return { files: modeFiles(mode('production')), tool: `${bin} build` };
+    if ((bin === 'astro' || bin === 'react-router') && sub === 'build')
+      return { files: modeFiles(mode('production')), tool: `${bin} build` };
     if (bin === 'remix' && sub === 'vite:build') return { files: modeFiles(mode('production')), tool: 'remix vite:build' };
     if (bin === 'next' && sub === 'build') return { files: modeFiles('production'), tool: 'next build' };
-    if (['react-scripts', 'craco', 'react-app-rewired'].includes(bin) && sub === 'build') return { files: modeFiles('production'), tool: `${bin} build` };
-    if (bin === 'vue-cli-service' && sub === 'build') return { files: modeFiles(mode('production')), tool: 'vue-cli-service build' };
-    if ((bin === 'nuxt' || bin === 'nuxi') && (sub === 'build' || sub === 'generate')) return { files: [clean(flagValue(words, ['--dotenv']) ?? '.env')], tool: `${bin} ${sub}` };
+    if (['react-scripts', 'craco', 'react-app-rewired'].includes(bin) && sub === 'build')
+      return { files: modeFiles('production'), tool: `${bin} build` };
+    if (bin === 'vue-cli-service' && sub === 'build')
+      return { files: modeFiles(mode('production')), tool: 'vue-cli-service build' };
+    if ((bin === 'nuxt' || bin === 'nuxi') && (sub === 'build' || sub === 'generate'))
+      return { files: [clean(flagValue(words, ['--dotenv']) ?? '.env')], tool: `${bin} ${sub}` };
   } else if (bin === 'next' && sub === 'start') {
     return { files: modeFiles('production'), tool: 'next start' };
   }
@@ -344,7 +432,8 @@ function envReadsOf(words: string[], time: 'build' | 'run'): { files: string[]; 
     const named = flagValues(words.slice(0, words.includes('--') ? words.indexOf('--') : words.length), ['-e']).map(clean);
     const cascade = words.indexOf('-c');
     if (cascade > 0) {
-      const env = words[cascade + 1] && !words[cascade + 1].startsWith('-') && words[cascade + 1] !== '--' ? words[cascade + 1] : null;
+      const env =
+        words[cascade + 1] && !words[cascade + 1].startsWith('-') && words[cascade + 1] !== '--' ? words[cascade + 1] : null;
       const base = named.length ? named : ['.env'];
       const files = base.flatMap((f) => (env ? [`${f}.${env}.local`, `${f}.local`, `${f}.${env}`, f] : [`${f}.local`, f]));
       return { files, tool: 'dotenv-cli' };
@@ -357,7 +446,9 @@ function envReadsOf(words: string[], time: 'build' | 'run'): { files: string[]; 
     return { files: [clean(f ?? '.env')], tool: 'env-cmd' };
   }
   if (bin === 'dotenvx' && sub === 'run') {
-    const named = flagValues(words.slice(0, words.includes('--') ? words.indexOf('--') : words.length), ['-f', '--env-file']).map(clean);
+    const named = flagValues(words.slice(0, words.includes('--') ? words.indexOf('--') : words.length), ['-f', '--env-file']).map(
+      clean,
+    );
     return { files: named.length ? named : ['.env'], tool: 'dotenvx run' };
   }
   // node --env-file, -r dotenv/config (also through tsx, ts-node, nodemon, which pass node's flags on).
@@ -381,10 +472,48 @@ function runsTests(words: string[]): boolean {
 const GIT_COMMAND = /(^|[\s;&|(`"'$])git\s+(-C\s+\S+\s+)?([a-z][a-z-]*)/g;
 /** git subcommands that read the local repository (`apt-get install git curl` is not one). */
 const GIT_READS = new Set([
-  'rev-parse', 'describe', 'log', 'show', 'rev-list', 'status', 'diff', 'branch', 'tag', 'config', 'submodule', 'lfs',
-  'ls-files', 'symbolic-ref', 'name-rev', 'remote', 'fetch', 'pull', 'checkout', 'switch', 'reset', 'clean', 'stash',
-  'archive', 'blame', 'for-each-ref', 'shortlog', 'cat-file', 'ls-tree', 'worktree', 'merge-base', 'show-ref', 'restore',
-  'apply', 'am', 'commit', 'add', 'diff-index', 'diff-tree', 'update-index', 'gc', 'count-objects',
+  'rev-parse',
+  'describe',
+  'log',
+  'show',
+  'rev-list',
+  'status',
+  'diff',
+  'branch',
+  'tag',
+  'config',
+  'submodule',
+  'lfs',
+  'ls-files',
+  'symbolic-ref',
+  'name-rev',
+  'remote',
+  'fetch',
+  'pull',
+  'checkout',
+  'switch',
+  'reset',
+  'clean',
+  'stash',
+  'archive',
+  'blame',
+  'for-each-ref',
+  'shortlog',
+  'cat-file',
+  'ls-tree',
+  'worktree',
+  'merge-base',
+  'show-ref',
+  'restore',
+  'apply',
+  'am',
+  'commit',
+  'add',
+  'diff-index',
+  'diff-tree',
+  'update-index',
+  'gc',
+  'count-objects',
 ]);
 
 /** A `git` command in a command or script text that reads the repository (not clone/init/global config). */
@@ -438,7 +567,9 @@ export function buildReads(doc: ParsedDockerfile, facts: ProjectFacts): BuildRea
     if (g) push({ path: '.git', reason: 'git', by: `\`${g}\` (script \`${s}\`)` });
   }
   const deps = allDeps(facts);
-  const builds = doc.instructions.some((i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => c.kind === 'build'));
+  const builds = doc.instructions.some(
+    (i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => c.kind === 'build'),
+  );
   for (const d of GIT_BUILD_PLUGINS) if (deps[d] && builds) push({ path: '.git', reason: 'git', by: `${d} in the build` });
   for (const d of GIT_LIBRARIES) if (deps[d]) push({ path: '.git', reason: 'git', by: d });
   // Env files the build tools load.

@@ -45,18 +45,89 @@ const PM_BINARIES: Record<string, PackageManager> = { npm: 'npm', yarn: 'yarn', 
 const SCRIPT_TESTS = /^(test|lint|check|typecheck|type-check|format|prettier|eslint|test:.*|lint:.*)$/;
 const RUNTIME_SCRIPTS = /^(start|serve|dev|watch|start:.*|serve:.*)$/;
 const BUILD_BINARIES = new Set([
-  'tsc', 'babel', 'webpack', 'vite', 'rollup', 'esbuild', 'swc', 'next', 'nest', 'nuxt', 'ng', 'tsup', 'parcel',
-  'gulp', 'grunt', 'prisma', 'npx', 'bunx', 'pnpx', 'node', 'turbo', 'nx', 'lerna', 'svelte-kit', 'astro', 'remix',
+  'tsc',
+  'babel',
+  'webpack',
+  'vite',
+  'rollup',
+  'esbuild',
+  'swc',
+  'next',
+  'nest',
+  'nuxt',
+  'ng',
+  'tsup',
+  'parcel',
+  'gulp',
+  'grunt',
+  'prisma',
+  'npx',
+  'bunx',
+  'pnpx',
+  'node',
+  'turbo',
+  'nx',
+  'lerna',
+  'svelte-kit',
+  'astro',
+  'remix',
 ]);
 
-const TEST_BINARIES = new Set(['jest', 'vitest', 'mocha', 'ava', 'tap', 'jasmine', 'karma', 'nyc', 'c8', 'eslint', 'prettier', 'playwright', 'cypress', 'tsd', 'xo', 'standard', 'biome']);
+const TEST_BINARIES = new Set([
+  'jest',
+  'vitest',
+  'mocha',
+  'ava',
+  'tap',
+  'jasmine',
+  'karma',
+  'nyc',
+  'c8',
+  'eslint',
+  'prettier',
+  'playwright',
+  'cypress',
+  'tsd',
+  'xo',
+  'standard',
+  'biome',
+]);
 
 /** Packages that only serve to compile native modules or fetch git dependencies. */
 export const BUILD_TOOL_PACKAGES = new Set([
-  'python3', 'python', 'python2', 'py3-pip', 'py-pip', 'make', 'g++', 'gcc', 'build-base', 'build-essential', 'git',
-  'cmake', 'pkgconfig', 'pkgconf', 'pkg-config', 'autoconf', 'automake', 'libtool', 'musl-dev', 'linux-headers',
-  'libc-dev', 'libc6-dev', 'gyp', 'node-gyp', 'python3-dev', 'python-dev', 'openssh-client', 'nasm', 'zlib-dev',
-  'zlib1g-dev', 'binutils', 'file', 'bash',
+  'python3',
+  'python',
+  'python2',
+  'py3-pip',
+  'py-pip',
+  'make',
+  'g++',
+  'gcc',
+  'build-base',
+  'build-essential',
+  'git',
+  'cmake',
+  'pkgconfig',
+  'pkgconf',
+  'pkg-config',
+  'autoconf',
+  'automake',
+  'libtool',
+  'musl-dev',
+  'linux-headers',
+  'libc-dev',
+  'libc6-dev',
+  'gyp',
+  'node-gyp',
+  'python3-dev',
+  'python-dev',
+  'openssh-client',
+  'nasm',
+  'zlib-dev',
+  'zlib1g-dev',
+  'binutils',
+  'file',
+  'bash',
 ]);
 
 /** `yarn <script>`, `pnpm run <script>`: starting the app, a test or lint, or else a build step. */
@@ -77,13 +148,22 @@ function stripEnvAssignments(words: Word[]): Word[] {
   return words.slice(i);
 }
 
+/** Package manager flags that take a separate value. */
+// prettier-ignore
+const INSTALL_VALUE_FLAGS = new Set(
+  [
+    'prefix', 'cache', 'registry', 'loglevel', 'userconfig', 'cwd', 'dir', 'filter', 'network-timeout', 'mutex',
+    'modules-folder', 'cache-folder', 'virtual-store-dir', 'store-dir', 'workspace', 'omit', 'include', 'only',
+  ].map((f) => `--${f}`),
+);
+
 function nonFlagWords(words: Word[], from: number): Word[] {
   const out: Word[] = [];
   for (let i = from; i < words.length; i++) {
     const v = words[i].value;
     if (v.startsWith('-')) {
       // flags that take a separate value
-      if (/^--(prefix|cache|registry|loglevel|userconfig|cwd|dir|filter|network-timeout|mutex|modules-folder|cache-folder|virtual-store-dir|store-dir|workspace|omit|include|only)$/.test(v)) i++;
+      if (INSTALL_VALUE_FLAGS.has(v)) i++;
       continue;
     }
     out.push(words[i]);
@@ -114,8 +194,31 @@ export function classifyCommand(cmd: SimpleCommand): ClassifiedCommand {
     base.sub = sub >= 0 ? sub : undefined;
     const isGlobal = words.some((w) => w.value === '-g' || w.value === '--global' || w.value === '--location=global');
     if (pm === 'npm') {
-      if (['install', 'i', 'in', 'ins', 'inst', 'insta', 'instal', 'isnt', 'isnta', 'isntal', 'isntall', 'add', 'ci', 'clean-install', 'install-clean', 'ic'].includes(subName)) {
-        if (isGlobal) return { ...base, kind: /^(npm|yarn|pnpm|corepack)(@|$)/.test(nonFlagWords(words, sub + 1)[0]?.value ?? '') ? 'pm-setup' : 'global' };
+      if (
+        [
+          'install',
+          'i',
+          'in',
+          'ins',
+          'inst',
+          'insta',
+          'instal',
+          'isnt',
+          'isnta',
+          'isntal',
+          'isntall',
+          'add',
+          'ci',
+          'clean-install',
+          'install-clean',
+          'ic',
+        ].includes(subName)
+      ) {
+        if (isGlobal)
+          return {
+            ...base,
+            kind: /^(npm|yarn|pnpm|corepack)(@|$)/.test(nonFlagWords(words, sub + 1)[0]?.value ?? '') ? 'pm-setup' : 'global',
+          };
         if (['ci', 'clean-install', 'install-clean', 'ic'].includes(subName)) return { ...base, kind: 'install' };
         return { ...base, kind: nonFlagWords(words, sub + 1).length ? 'add' : 'install' };
       }
@@ -137,10 +240,12 @@ export function classifyCommand(cmd: SimpleCommand): ClassifiedCommand {
       if (sub < 0 || subName === 'install') return { ...base, kind: isGlobal ? 'global' : 'install' };
       if (subName === 'global') return { ...base, kind: 'global' };
       if (subName === 'add') return { ...base, kind: 'add' };
-      if (subName === 'workspaces' && words.some((w) => w.value === 'focus')) return { ...base, kind: words.some((w) => w.value === '--production') ? 'prune' : 'install' };
+      if (subName === 'workspaces' && words.some((w) => w.value === 'focus'))
+        return { ...base, kind: words.some((w) => w.value === '--production') ? 'prune' : 'install' };
       if (subName === 'cache') return { ...base, kind: 'cleanup' };
-      if (subName === 'config' || subName === 'set' || subName === 'policies' || subName === 'plugin') return { ...base, kind: 'pm-setup' };
-      return { ...base, kind: scriptKind(subName === 'run' ? nonFlagWords(words, sub + 1)[0]?.value ?? '' : subName) };
+      if (subName === 'config' || subName === 'set' || subName === 'policies' || subName === 'plugin')
+        return { ...base, kind: 'pm-setup' };
+      return { ...base, kind: scriptKind(subName === 'run' ? (nonFlagWords(words, sub + 1)[0]?.value ?? '') : subName) };
     }
     if (pm === 'pnpm' || pm === 'bun') {
       if (['install', 'i'].includes(subName)) {
@@ -151,12 +256,16 @@ export function classifyCommand(cmd: SimpleCommand): ClassifiedCommand {
       if (subName === 'prune') return { ...base, kind: 'prune' };
       if (subName === 'store' || subName === 'cache' || subName === 'pm') return { ...base, kind: 'cleanup' };
       if (subName === 'config' || subName === 'setup') return { ...base, kind: 'pm-setup' };
-      return { ...base, kind: scriptKind(subName === 'run' ? nonFlagWords(words, sub + 1)[0]?.value ?? '' : subName) };
+      return { ...base, kind: scriptKind(subName === 'run' ? (nonFlagWords(words, sub + 1)[0]?.value ?? '') : subName) };
     }
   }
   if (bin === 'corepack') return { ...base, kind: 'pm-setup' };
-  if (bin === 'apk' && words[1]?.value === 'add') return { ...base, kind: 'system', packages: nonFlagWords(words, 2).map((w) => w.value) };
-  if ((bin === 'apt-get' || bin === 'apt' || bin === 'yum' || bin === 'dnf' || bin === 'microdnf') && words.some((w) => w.value === 'install')) {
+  if (bin === 'apk' && words[1]?.value === 'add')
+    return { ...base, kind: 'system', packages: nonFlagWords(words, 2).map((w) => w.value) };
+  if (
+    (bin === 'apt-get' || bin === 'apt' || bin === 'yum' || bin === 'dnf' || bin === 'microdnf') &&
+    words.some((w) => w.value === 'install')
+  ) {
     const at = words.findIndex((w) => w.value === 'install');
     return { ...base, kind: 'system', packages: nonFlagWords(words, at + 1).map((w) => w.value) };
   }
@@ -171,7 +280,10 @@ export function classifyCommand(cmd: SimpleCommand): ClassifiedCommand {
   }
   if (bin === 'ln') return { ...base, kind: 'link' };
   if (bin === 'true' || bin === 'echo' || bin === 'set') return { ...base, kind: 'cleanup' };
-  const tool = bin === 'npx' || bin === 'bunx' || bin === 'pnpx' || (bin === 'pnpm' && words[1]?.value === 'exec') ? (words.find((w, i) => i > 0 && !w.value.startsWith('-') && w.value !== 'exec')?.value ?? '') : bin;
+  const tool =
+    bin === 'npx' || bin === 'bunx' || bin === 'pnpx' || (bin === 'pnpm' && words[1]?.value === 'exec')
+      ? (words.find((w, i) => i > 0 && !w.value.startsWith('-') && w.value !== 'exec')?.value ?? '')
+      : bin;
   if (TEST_BINARIES.has(tool.replace(/@.*$/, ''))) return { ...base, kind: 'test' };
   if (BUILD_BINARIES.has(bin)) {
     if (bin === 'node' && words.length === 1) return base;
@@ -246,13 +358,16 @@ function classifyRunUncached(doc: ParsedDockerfile, ins: Instr): RunInfo {
 
 /** Does an install command omit devDependencies? */
 export function installOmitsDev(c: ClassifiedCommand): boolean {
-  return c.words.some((w) =>
-    /^--(production|prod)(=true)?$/.test(w.value) ||
-    /^--only=prod(uction)?$/.test(w.value) ||
-    /^--omit=dev$/.test(w.value) ||
-    w.value === '-P' ||
-    (w.value === '--omit' && false),
-  ) || c.words.some((w, i) => (w.value === '--omit' || w.value === '--only') && /^prod|^dev$/.test(c.words[i + 1]?.value ?? ''));
+  return (
+    c.words.some(
+      (w) =>
+        /^--(production|prod)(=true)?$/.test(w.value) ||
+        /^--only=prod(uction)?$/.test(w.value) ||
+        /^--omit=dev$/.test(w.value) ||
+        w.value === '-P' ||
+        (w.value === '--omit' && false),
+    ) || c.words.some((w, i) => (w.value === '--omit' || w.value === '--only') && /^prod|^dev$/.test(c.words[i + 1]?.value ?? ''))
+  );
 }
 
 export interface BaseImage {
@@ -277,12 +392,17 @@ export function baseImageInfo(image: string): BaseImage {
   const colon = noDigest.indexOf(':', lastSlash + 1);
   const repo = colon >= 0 ? noDigest.slice(0, colon) : noDigest;
   const tag = colon >= 0 ? noDigest.slice(colon + 1) : 'latest';
-  const officialNode = /^((docker\.io|index\.docker\.io|registry-1\.docker\.io)\/)?(library\/)?node$/.test(repo) || /^[^/]+\/(library\/)?node$/.test(repo) && /mirror|docker/.test(repo);
+  const officialNode =
+    /^((docker\.io|index\.docker\.io|registry-1\.docker\.io)\/)?(library\/)?node$/.test(repo) ||
+    (/^[^/]+\/(library\/)?node$/.test(repo) && /mirror|docker/.test(repo));
   const distroless = /distroless\/nodejs/.test(repo) || /chainguard\/node/.test(repo);
   const alpine = /alpine/.test(tag) || /(^|\/)alpine$/.test(repo);
-  const debian = !alpine && (officialNode || /(^|\/)(debian|ubuntu)$/.test(repo) || /bookworm|bullseye|buster|slim|jammy|noble|focal/.test(tag));
+  const debian =
+    !alpine &&
+    (officialNode || /(^|\/)(debian|ubuntu)$/.test(repo) || /bookworm|bullseye|buster|slim|jammy|noble|focal/.test(tag));
   const m = officialNode ? /^(\d+)/.exec(tag) : distroless ? /nodejs(\d+)/.exec(repo) : null;
-  const node = officialNode || distroless || /(^|\/)node(js)?([-_][a-z0-9]+)*$/.test(repo) || /(^|[/-])node(js)?(\d+)?($|[-/])/.test(repo);
+  const node =
+    officialNode || distroless || /(^|\/)node(js)?([-_][a-z0-9]+)*$/.test(repo) || /(^|[/-])node(js)?(\d+)?($|[-/])/.test(repo);
   return { officialNode, distroless, alpine, debian, nodeMajor: m ? Number(m[1]) : null, node, unresolved };
 }
 
@@ -298,7 +418,11 @@ export function stageRunsNode(doc: ParsedDockerfile, stage: Stage): boolean {
     if (baseImageInfo(st.resolvedImage).node) return true;
     for (const i of st.instructions) {
       if (i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => c.manager || c.words[0]?.value === 'node')) return true;
-      if ((i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') && /(^|[\s"[/])(node|nodejs|npm|npx|yarn|pnpm|bun|pm2-runtime)(["\s,\]]|$)/.test(i.content)) return true;
+      if (
+        (i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT') &&
+        /(^|[\s"[/])(node|nodejs|npm|npx|yarn|pnpm|bun|pm2-runtime)(["\s,\]]|$)/.test(i.content)
+      )
+        return true;
       if (i.keyword === 'COPY' && /node_modules/.test(i.content)) return true;
     }
   }
@@ -314,7 +438,8 @@ export function isNodeDockerfile(doc: ParsedDockerfile): { node: boolean; reason
   for (const ins of doc.instructions) {
     if (ins.keyword !== 'RUN') continue;
     const info = classifyRun(doc, ins);
-    if (info.commands.some((c) => c.manager && (c.kind === 'install' || c.kind === 'add' || c.kind === 'build'))) return { node: true, reason: '' };
+    if (info.commands.some((c) => c.manager && (c.kind === 'install' || c.kind === 'add' || c.kind === 'build')))
+      return { node: true, reason: '' };
   }
   const images = doc.stages.map((s) => s.image).join(', ') || 'none';
   return { node: false, reason: `not a Node.js Dockerfile (base image ${images}, no npm/yarn/pnpm/bun install)` };
@@ -340,12 +465,21 @@ const YARN_CLASSIC_PRUNE = 'yarn install --production --frozen-lockfile --ignore
  *   (pnpm 8.15.6+) when there are some. Not in a pnpm workspace, where pnpm prune does not work.
  * - bun: a production reinstall, which runs the root's lifecycle scripts again.
  */
-export function pruneCommand(doc: ParsedDockerfile, facts: ProjectFacts, stage: Stage, installs: readonly ClassifiedCommand[]): Prune {
+export function pruneCommand(
+  doc: ParsedDockerfile,
+  facts: ProjectFacts,
+  stage: Stage,
+  installs: readonly ClassifiedCommand[],
+): Prune {
   const ok = (command: string): Prune => ({ command, why: '' });
   const no = (why: string): Prune => ({ command: null, why });
   const managers = [...new Set(installs.map((c) => c.manager))];
   if (managers.length !== 1 || !managers[0]) {
-    return no(managers.filter(Boolean).length > 1 ? `the installs run different package managers (${managers.filter(Boolean).join(', ')})` : 'the package manager that installed cannot be told');
+    return no(
+      managers.filter(Boolean).length > 1
+        ? `the installs run different package managers (${managers.filter(Boolean).join(', ')})`
+        : 'the package manager that installed cannot be told',
+    );
   }
   const pm = managers[0];
   const setup = setupCommands(doc, stage);
@@ -358,19 +492,29 @@ export function pruneCommand(doc: ParsedDockerfile, facts: ProjectFacts, stage: 
       const berry = facts.manager === 'yarn-berry' || (berryField !== null && Number(berryField[1]) >= 2);
       if (!berry) return ok(YARN_CLASSIC_PRUNE);
       const yb = facts.yarnBerry;
-      if (!yb) return no(`package.json asks for ${pmField}, but the project's lockfile is ${facts.lockfile ?? 'missing'}, so which yarn installs cannot be told`);
+      if (!yb)
+        return no(
+          `package.json asks for ${pmField}, but the project's lockfile is ${facts.lockfile ?? 'missing'}, so which yarn installs cannot be told`,
+        );
       // The image's own yarn is 1.x: yarn 2+ comes from yarnPath (any yarn hands over to it) or corepack.
       if (!yb.yarnPath && !setup.some((c) => /^corepack\b/.test(c))) {
         return no('yarn 2+ needs corepack or a yarnPath release, and this stage sets up neither');
       }
-      const major = yb.version ? semver.coerce(yb.version)?.major ?? null : null;
-      if (major === null) return no(`the yarn version cannot be told (${yb.yarnPath ? `yarnPath ${yb.yarnPath} names no release` : 'no packageManager field'}), and \`yarn workspaces focus\` needs yarn 4 or the workspace-tools plugin`);
+      const major = yb.version ? (semver.coerce(yb.version)?.major ?? null) : null;
+      if (major === null)
+        return no(
+          `the yarn version cannot be told (${yb.yarnPath ? `yarnPath ${yb.yarnPath} names no release` : 'no packageManager field'}), and \`yarn workspaces focus\` needs yarn 4 or the workspace-tools plugin`,
+        );
       if (major < 4 && !yb.workspaceToolsPlugin) {
-        return no(`yarn ${yb.version} has \`yarn workspaces focus\` only with the workspace-tools plugin (built in from yarn 4), and .yarnrc.yml does not load it`);
+        return no(
+          `yarn ${yb.version} has \`yarn workspaces focus\` only with the workspace-tools plugin (built in from yarn 4), and .yarnrc.yml does not load it`,
+        );
       }
       const scripts = berryInstallScripts(facts);
       if (scripts.length) {
-        return no(`\`yarn workspaces focus --production\` runs ${scripts.join(', ')} again (yarn re-runs a workspace's install scripts when its dependencies change, whatever enableScripts says), which may need the devDependencies it removes`);
+        return no(
+          `\`yarn workspaces focus --production\` runs ${scripts.join(', ')} again (yarn re-runs a workspace's install scripts when its dependencies change, whatever enableScripts says), which may need the devDependencies it removes`,
+        );
       }
       return ok('yarn workspaces focus --all --production');
     }
@@ -379,10 +523,15 @@ export function pruneCommand(doc: ParsedDockerfile, facts: ProjectFacts, stage: 
       if (!facts.installScripts.length) return ok('pnpm prune --prod');
       const version = pnpmVersion(setup, pmField);
       if (version === 'latest' || (version && semver.gte(version, '8.15.6'))) return ok('pnpm prune --prod --ignore-scripts');
-      return no(`pnpm prune runs the ${facts.installScripts.join(', ')} script again, which may need the devDependencies it removes, and ${version ? `pnpm ${version}` : 'this pnpm (version unknown)'} has no --ignore-scripts for prune (pnpm 8.15.6+)`);
+      return no(
+        `pnpm prune runs the ${facts.installScripts.join(', ')} script again, which may need the devDependencies it removes, and ${version ? `pnpm ${version}` : 'this pnpm (version unknown)'} has no --ignore-scripts for prune (pnpm 8.15.6+)`,
+      );
     }
     case 'bun':
-      if (facts.installScripts.length) return no(`\`bun install --production\` runs the ${facts.installScripts.join(', ')} script again, which may need the devDependencies it removes`);
+      if (facts.installScripts.length)
+        return no(
+          `\`bun install --production\` runs the ${facts.installScripts.join(', ')} script again, which may need the devDependencies it removes`,
+        );
       return ok('rm -rf node_modules && bun install --production' + (facts.lockfile ? ' --frozen-lockfile' : ''));
   }
   return no('the package manager that installed cannot be told');
@@ -408,7 +557,7 @@ function setupCommands(doc: ParsedDockerfile, stage: Stage): string[] {
  * A range gives its lowest version; anything else is unknown (null).
  */
 function pnpmVersion(setup: string[], pmField: string): string | null {
-  const exact = (v: string) => semver.valid(v) ?? (semver.validRange(v) ? semver.minVersion(v)?.version ?? null : null);
+  const exact = (v: string) => semver.valid(v) ?? (semver.validRange(v) ? (semver.minVersion(v)?.version ?? null) : null);
   for (const c of [...setup].reverse()) {
     const m = /(?:^|\s)pnpm(?:@(\S+))?(?=\s|$)/.exec(c);
     if (!m) continue;
@@ -435,7 +584,11 @@ function berryInstallScripts(facts: ProjectFacts): string[] {
   };
   scriptsOf('the root', facts.packageJson?.scripts);
   const ws = facts.packageJson?.workspaces;
-  const globs = Array.isArray(ws) ? ws : ws && typeof ws === 'object' && Array.isArray((ws as { packages?: unknown }).packages) ? (ws as { packages: unknown[] }).packages : [];
+  const globs = Array.isArray(ws)
+    ? ws
+    : ws && typeof ws === 'object' && Array.isArray((ws as { packages?: unknown }).packages)
+      ? (ws as { packages: unknown[] }).packages
+      : [];
   for (const g of globs) {
     if (typeof g !== 'string') continue;
     const re = globToRegExp(`${g.replace(/^\.\//, '').replace(/\/+$/, '')}/package.json`);
@@ -500,9 +653,18 @@ export function copySourcesBefore(doc: ParsedDockerfile, stage: Stage, ins: Pick
 const LOCKFILE_NAMES = new Set(LOCKFILES.map(([name]) => name));
 
 /** The lockfile when the install at `ins` can use it: present in the context, not ignored, copied before. */
-export function usableLockfile(doc: ParsedDockerfile, stage: Stage, ins: Instr, facts: ProjectFacts): { file: string | null; why: string } {
+export function usableLockfile(
+  doc: ParsedDockerfile,
+  stage: Stage,
+  ins: Instr,
+  facts: ProjectFacts,
+): { file: string | null; why: string } {
   const sources = copySourcesBefore(doc, stage, ins);
-  if (facts.lockfile && !facts.ignored(facts.lockfile) && sources.some((s) => !s.fromStage && sourceCovers(s.source, facts.lockfile!))) {
+  if (
+    facts.lockfile &&
+    !facts.ignored(facts.lockfile) &&
+    sources.some((s) => !s.fromStage && sourceCovers(s.source, facts.lockfile!))
+  ) {
     return { file: facts.lockfile, why: '' };
   }
   // A lockfile named explicitly: from another stage (COPY --from=build /app/package-lock.json ./),
@@ -516,7 +678,8 @@ export function usableLockfile(doc: ParsedDockerfile, stage: Stage, ins: Instr, 
   }
   if (facts.lockfileProblem) return { file: null, why: facts.lockfileProblem };
   if (!facts.lockfile) return { file: null, why: 'there is no lockfile in the build context' };
-  if (facts.ignored(facts.lockfile)) return { file: null, why: `${facts.lockfile} is excluded by ${facts.dockerignore?.path ?? '.dockerignore'}` };
+  if (facts.ignored(facts.lockfile))
+    return { file: null, why: `${facts.lockfile} is excluded by ${facts.dockerignore?.path ?? '.dockerignore'}` };
   return { file: null, why: `${facts.lockfile} is not copied into the image before this install` };
 }
 
@@ -536,15 +699,22 @@ export function rootImage(doc: ParsedDockerfile, stage: Stage): string {
 export function pnpmReadsLockfile(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts): { ok: boolean; why: string } {
   const version = pnpmVersion(setupCommands(doc, stage), facts.packageJson?.packageManager ?? '');
   const lock = /^lockfileVersion:\s*['"]?(\d+)/m.exec(facts.read('pnpm-lock.yaml') ?? '')?.[1];
-  if (!version || version === 'latest') return { ok: false, why: 'the pnpm version is not pinned, so whether it reads this lockfile\'s format depends on the day of the build' };
+  if (!version || version === 'latest')
+    return {
+      ok: false,
+      why: "the pnpm version is not pinned, so whether it reads this lockfile's format depends on the day of the build",
+    };
   if (!lock) return { ok: false, why: 'the lockfile format of pnpm-lock.yaml cannot be read' };
   const major = semver.major(version);
   const reads: Record<string, number[]> = { '5': [6, 7], '6': [8], '9': [9, 10] };
-  if (!(reads[lock] ?? []).includes(major)) return { ok: false, why: `pnpm ${version} and a lockfile of format ${lock} may not go together` };
+  if (!(reads[lock] ?? []).includes(major))
+    return { ok: false, why: `pnpm ${version} and a lockfile of format ${lock} may not go together` };
   return { ok: true, why: '' };
 }
 
 /** Production dependencies that download a browser into the installing user's home (~/.cache) at install time. */
 export function browserDownloaders(facts: ProjectFacts): string[] {
-  return ['puppeteer', 'playwright', 'playwright-chromium', 'playwright-firefox', 'playwright-webkit'].filter((p) => facts.packageJson?.dependencies[p] !== undefined);
+  return ['puppeteer', 'playwright', 'playwright-chromium', 'playwright-firefox', 'playwright-webkit'].filter(
+    (p) => facts.packageJson?.dependencies[p] !== undefined,
+  );
 }

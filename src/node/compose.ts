@@ -16,8 +16,10 @@ import type { Change, Warning } from '../engine/types.js';
 
 /** The warnings this module reports (transform `compose`), with what they mean. */
 export const COMPOSE_CODES: Readonly<Record<string, string>> = {
-  'compose-test-command': 'a compose service builds this Dockerfile and runs the tests in the image, which the migrated image no longer holds',
-  'compose-dev-command': 'a compose service builds this Dockerfile and runs a dev server in the image (maybe over mounted sources), which needs the devDependencies the migrated image no longer holds',
+  'compose-test-command':
+    'a compose service builds this Dockerfile and runs the tests in the image, which the migrated image no longer holds',
+  'compose-dev-command':
+    'a compose service builds this Dockerfile and runs a dev server in the image (maybe over mounted sources), which needs the devDependencies the migrated image no longer holds',
 };
 
 const COMPOSE_FILE = /^(docker-)?compose(\.[^/]+)?\.ya?ml$/;
@@ -58,7 +60,8 @@ interface ComposeService {
   mounts: { source: string; target: string; text: string }[];
 }
 
-const record = (v: unknown): Record<string, unknown> | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+const record = (v: unknown): Record<string, unknown> | null =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 const norm = (p: string) => path.posix.normalize(p.replace(/^\.\/+/, '')).replace(/\/+$/, '') || '.';
 
 function commandText(v: unknown): string | null {
@@ -77,7 +80,8 @@ function mounts(v: unknown): ComposeService['mounts'] {
       if (source && target && /^[.~/$]/.test(source)) out.push({ source, target, text: m });
     } else {
       const r = record(m);
-      if (r && r.type === 'bind' && typeof r.source === 'string' && typeof r.target === 'string') out.push({ source: r.source, target: r.target, text: `${r.source}:${r.target}` });
+      if (r && r.type === 'bind' && typeof r.source === 'string' && typeof r.target === 'string')
+        out.push({ source: r.source, target: r.target, text: `${r.source}:${r.target}` });
     }
   }
   return out;
@@ -126,7 +130,11 @@ const parsedCache = new WeakMap<ProjectFacts, ComposeService[]>();
 function composeServices(facts: ProjectFacts): ComposeService[] {
   let all = parsedCache.get(facts);
   if (all) return all;
-  const names = facts.topLevel.size ? [...facts.topLevel].filter(([n, kind]) => kind === 'file' && COMPOSE_FILE.test(n)).map(([n]) => n) : facts.files === null ? DEFAULT_NAMES : [];
+  const names = facts.topLevel.size
+    ? [...facts.topLevel].filter(([n, kind]) => kind === 'file' && COMPOSE_FILE.test(n)).map(([n]) => n)
+    : facts.files === null
+      ? DEFAULT_NAMES
+      : [];
   all = [];
   for (const file of names.sort()) {
     const text = facts.read(file);
@@ -164,11 +172,21 @@ export function composeWarnings({ doc, facts, dockerfile, changes }: ComposeChec
     if (!s.command || s.dockerfile !== target) continue;
     const runs = `${s.file} service ${s.name} runs \`${s.command}\` in this image`;
     if (TEST_COMMAND.some((re) => re.test(s.command!))) {
-      out.push({ transform: 'compose', code: 'compose-test-command', message: `${runs}: the migrated image has no devDependencies${noTests ? ' and no tests' : ''}; keep a development target for it` });
+      out.push({
+        transform: 'compose',
+        code: 'compose-test-command',
+        message: `${runs}: the migrated image has no devDependencies${noTests ? ' and no tests' : ''}; keep a development target for it`,
+      });
     } else if (DEV_COMMAND.some((re) => re.test(s.command!))) {
-      const mount = s.mounts.find((m) => /^\.(\/|$)/.test(m.source) && (!workdir || isInside(m.target, workdir) || isInside(workdir, m.target)));
+      const mount = s.mounts.find(
+        (m) => /^\.(\/|$)/.test(m.source) && (!workdir || isInside(m.target, workdir) || isInside(workdir, m.target)),
+      );
       const over = mount ? ` with the sources mounted over ${workdir ?? mount.target} (\`${mount.text}\`)` : '';
-      out.push({ transform: 'compose', code: 'compose-dev-command', message: `${runs}${over}: the migrated image has no devDependencies; keep a development target for it` });
+      out.push({
+        transform: 'compose',
+        code: 'compose-dev-command',
+        message: `${runs}${over}: the migrated image has no devDependencies; keep a development target for it`,
+      });
     }
   }
   return out;
@@ -177,5 +195,7 @@ export function composeWarnings({ doc, facts, dockerfile, changes }: ComposeChec
 /** Does a compose service that builds this Dockerfile run tests in it (so its test folders are read)? */
 export function composeRunsTests(facts: ProjectFacts, dockerfile: string): boolean {
   const target = norm(dockerfile);
-  return composeServices(facts).some((s) => s.command && s.dockerfile === target && TEST_COMMAND.some((re) => re.test(s.command!)));
+  return composeServices(facts).some(
+    (s) => s.command && s.dockerfile === target && TEST_COMMAND.some((re) => re.test(s.command!)),
+  );
 }

@@ -162,7 +162,8 @@ export function dirSource(dir: string, listings?: Listings): FileSource {
         // A file the walk saw as regular is read at once; anything else is checked first
         // (a FIFO must never be opened for reading).
         if (regular?.has(rel)) v = fs.readFileSync(full, 'utf8');
-        else if (regular && !special.has(rel)) v = null; // the walk did not see it: absent
+        else if (regular && !special.has(rel))
+          v = null; // the walk did not see it: absent
         else if (!regular) {
           const st = fs.statSync(full);
           if (st.isFile()) v = fs.readFileSync(full, 'utf8');
@@ -261,7 +262,16 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
   const problems = new Map<string, string>();
   const listed = src.list();
   const names = listed ? new Set(listed.map((f) => f.replace(/\/$/, ''))) : null;
-  for (const f of ['package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'tsconfig.json', '.dockerignore', ...(opts.dockerfileName && opts.dockerfileName !== 'Dockerfile' ? [`${opts.dockerfileName}.dockerignore`] : [])]) {
+  for (const f of [
+    'package.json',
+    'package-lock.json',
+    'npm-shrinkwrap.json',
+    'yarn.lock',
+    'pnpm-lock.yaml',
+    'tsconfig.json',
+    '.dockerignore',
+    ...(opts.dockerfileName && opts.dockerfileName !== 'Dockerfile' ? [`${opts.dockerfileName}.dockerignore`] : []),
+  ]) {
     if (names && !names.has(f)) continue; // not there at all: nothing to ask the file system
     const p = src.problem?.(f);
     if (p) {
@@ -289,7 +299,8 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
       packageJson = {
         name: typeof raw.name === 'string' ? raw.name : undefined,
         main: typeof raw.main === 'string' ? raw.main : undefined,
-        bin: typeof raw.bin === 'string' || (raw.bin && typeof raw.bin === 'object') ? (raw.bin as PackageJson['bin']) : undefined,
+        bin:
+          typeof raw.bin === 'string' || (raw.bin && typeof raw.bin === 'object') ? (raw.bin as PackageJson['bin']) : undefined,
         type: typeof raw.type === 'string' ? raw.type : undefined,
         scripts: obj(raw.scripts),
         dependencies: obj(raw.dependencies),
@@ -300,7 +311,10 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
       };
       rawPackageJson = raw;
     } catch (e) {
-      note('package-json-invalid', `package.json could not be parsed (${(e as Error).message.split('\n')[0]}); treating the project as having no scripts or dependencies`);
+      note(
+        'package-json-invalid',
+        `package.json could not be parsed (${(e as Error).message.split('\n')[0]}); treating the project as having no scripts or dependencies`,
+      );
     }
   }
 
@@ -321,11 +335,15 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
       const fieldPm = m[1] === 'yarn' ? (Number(m[2]) >= 2 ? 'yarn-berry' : 'yarn') : (m[1] as PackageManager);
       if (!manager || (manager === 'yarn' && fieldPm === 'yarn-berry') || (!lockfile && fieldPm)) manager = fieldPm;
       if (manager !== fieldPm && !(manager === 'yarn' && fieldPm === 'yarn-berry')) {
-        note('package-manager-mismatch', `package.json says packageManager ${pmField} but the lockfile is ${lockfile}; following the lockfile`);
+        note(
+          'package-manager-mismatch',
+          `package.json says packageManager ${pmField} but the lockfile is ${lockfile}; following the lockfile`,
+        );
       }
     }
   }
-  if (manager === 'yarn' && (exists('.yarnrc.yml') || /__metadata:/.test(src.read('yarn.lock')?.slice(0, 400) ?? ''))) manager = 'yarn-berry';
+  if (manager === 'yarn' && (exists('.yarnrc.yml') || /__metadata:/.test(src.read('yarn.lock')?.slice(0, 400) ?? '')))
+    manager = 'yarn-berry';
   if (lockfile === 'package-lock.json') {
     const t = src.read('package-lock.json');
     if (t !== null) {
@@ -346,9 +364,15 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
     if (t !== null) lockfileSync = checkLockfileSync(rawPackageJson, t, lockfile, (rel) => src.read(rel));
   }
   // npm 7+ also installs the root's peerDependencies, and links workspaces into node_modules.
-  const peers = Object.keys(rawPackageJson?.peerDependencies && typeof rawPackageJson.peerDependencies === 'object' ? rawPackageJson.peerDependencies : {});
+  const peers = Object.keys(
+    rawPackageJson?.peerDependencies && typeof rawPackageJson.peerDependencies === 'object'
+      ? rawPackageJson.peerDependencies
+      : {},
+  );
   const hasDependencies = packageJson
-    ? [packageJson.dependencies, packageJson.devDependencies, packageJson.optionalDependencies].some((d) => Object.keys(d).length > 0) ||
+    ? [packageJson.dependencies, packageJson.devDependencies, packageJson.optionalDependencies].some(
+        (d) => Object.keys(d).length > 0,
+      ) ||
       Boolean(packageJson.workspaces) ||
       (manager === 'npm' && peers.length > 0)
     : true;
@@ -357,7 +381,7 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
   if (manager === 'yarn-berry') {
     const rc = src.read('.yarnrc.yml') ?? '';
     const yarnPath = /^yarnPath:\s*["']?([^"'\s#]+)/m.exec(rc)?.[1] ?? null;
-    const fromPath = yarnPath ? /yarn-(\d+\.\d+\.\d+[^/]*?)\.c?js$/.exec(yarnPath)?.[1] ?? null : null;
+    const fromPath = yarnPath ? (/yarn-(\d+\.\d+\.\d+[^/]*?)\.c?js$/.exec(yarnPath)?.[1] ?? null) : null;
     const fromField = /^yarn@(\d+\.\d+\.\d+[^+\s]*)/.exec(pmField ?? '')?.[1] ?? null;
     yarnBerry = {
       // yarnPath wins: any yarn binary hands over to the release it names.
@@ -384,7 +408,10 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
       tsOutDir = cleanDir(ts?.compilerOptions?.outDir);
       tsRootDir = cleanDir(ts?.compilerOptions?.rootDir);
     } catch (e) {
-      note('tsconfig-invalid', `tsconfig.json could not be parsed (${(e as Error).message.split('\n')[0]}); its outDir is unknown`);
+      note(
+        'tsconfig-invalid',
+        `tsconfig.json could not be parsed (${(e as Error).message.split('\n')[0]}); its outDir is unknown`,
+      );
     }
   }
 
@@ -436,4 +463,3 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
     notes: Object.freeze(notes),
   });
 }
-

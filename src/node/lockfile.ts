@@ -84,7 +84,12 @@ function rangeCheck(spec: string, entry: LockEntry): boolean | null {
  * Check a package-lock.json / npm-shrinkwrap.json text against the root package.json and, for npm
  * workspaces, each workspace's package.json (read through `read`, relative to the context).
  */
-export function checkLockfileSync(pkg: Manifest, lockText: string, lockName: string, read: (rel: string) => string | null = () => null): LockfileSync {
+export function checkLockfileSync(
+  pkg: Manifest,
+  lockText: string,
+  lockName: string,
+  read: (rel: string) => string | null = () => null,
+): LockfileSync {
   let lock: Record<string, unknown>;
   try {
     lock = obj(JSON.parse(lockText));
@@ -126,15 +131,21 @@ export function checkLockfileSync(pkg: Manifest, lockText: string, lockName: str
           // which records the spec each dependency was locked for.
           const recorded = obj(p.lockRoot[section as keyof LockEntry])[name];
           if (recorded === spec) continue;
-          return out(`${name} (${section} in ${where}) is ${typeof recorded === 'string' ? `${recorded} in ${lockName}, not ${spec}` : `missing from ${lockName}`}`);
+          return out(
+            `${name} (${section} in ${where}) is ${typeof recorded === 'string' ? `${recorded} in ${lockName}, not ${spec}` : `missing from ${lockName}`}`,
+          );
         }
         if (!entry) return out(`${name} (${section} in ${where}) is missing from ${lockName}`);
-        if (entry.link && typeof entry.resolved === 'string') entry = { ...entry, version: packages[entry.resolved]?.version ?? entry.version };
+        if (entry.link && typeof entry.resolved === 'string')
+          entry = { ...entry, version: packages[entry.resolved]?.version ?? entry.version };
         const ok = rangeCheck(spec, entry);
         if (ok === false) return out(`${name} is ${spec} in ${where}, but ${lockName} locks ${entry.version ?? 'no version'}`);
         if (ok === null) {
           const recorded = obj(p.lockRoot[section as keyof LockEntry])[name];
-          if (recorded !== spec) return out(`${name} is ${spec} in ${where}, which ${lockName} was not written for${typeof recorded === 'string' ? ` (it has ${recorded})` : ''}`);
+          if (recorded !== spec)
+            return out(
+              `${name} is ${spec} in ${where}, which ${lockName} was not written for${typeof recorded === 'string' ? ` (it has ${recorded})` : ''}`,
+            );
         }
       }
     }
@@ -149,7 +160,8 @@ export function checkLockfileSync(pkg: Manifest, lockText: string, lockName: str
     if (!entry) return out(`${name} (${section} in package.json) is missing from ${lockName}`);
     const ok = rangeCheck(spec, entry);
     if (ok === false) return out(`${name} is ${spec} in package.json, but ${lockName} locks ${entry.version ?? 'no version'}`);
-    if (ok === null && entry.from !== spec) return out(`${name} is ${spec} in package.json, which ${lockName} was not written for`);
+    if (ok === null && entry.from !== spec)
+      return out(`${name} is ${spec} in package.json, which ${lockName} was not written for`);
   }
   return { inSync: true, why: '' };
 }

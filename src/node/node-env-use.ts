@@ -17,6 +17,11 @@ export interface NodeEnvUse {
   why: string;
 }
 
+/** Configuration files of build and dev tools: they run at build time, not in the app. */
+const TOOL_CONFIG = new RegExp(
+  `(^|/)(${['webpack', 'vite', 'rollup', 'jest', 'vitest', 'babel', 'tsup', 'esbuild', 'eslint', 'prettier', 'next', 'nuxt', 'tailwind', 'postcss'].join('|')})\\.config\\.`,
+);
+
 /** The first place the app's behaviour depends on NODE_ENV, or null. */
 const cache = new WeakMap<ProjectFacts, NodeEnvUse | null>();
 
@@ -35,22 +40,38 @@ function findNodeEnvUse(facts: ProjectFacts): NodeEnvUse | null {
   }
   // Mode-specific env files: dotenv-flow and friends load .env.production at run time.
   if (deps['dotenv-flow'] !== undefined || deps['dotenv-extended'] !== undefined || deps['@next/env'] !== undefined) {
-    return { file: 'package.json', why: `${deps['dotenv-flow'] !== undefined ? 'dotenv-flow' : deps['dotenv-extended'] !== undefined ? 'dotenv-extended' : '@next/env'} picks the .env files by NODE_ENV` };
+    return {
+      file: 'package.json',
+      why: `${deps['dotenv-flow'] !== undefined ? 'dotenv-flow' : deps['dotenv-extended'] !== undefined ? 'dotenv-extended' : '@next/env'} picks the .env files by NODE_ENV`,
+    };
   }
   // Database configurations with a production block (knex, sequelize, typeorm).
   for (const f of files) {
-    if (!/^(knexfile\.[cm]?[jt]s|\.sequelizerc|ormconfig\.(json|js|ts|ya?ml)|config\/config\.json|config\/database\.(json|[cm]?js|ts)|database\/config\.(json|[cm]?js))$/.test(f)) continue;
+    if (
+      !/^(knexfile\.[cm]?[jt]s|\.sequelizerc|ormconfig\.(json|js|ts|ya?ml)|config\/config\.json|config\/database\.(json|[cm]?js|ts)|database\/config\.(json|[cm]?js))$/.test(
+        f,
+      )
+    )
+      continue;
     const t = facts.read(f);
     if (t && /\bproduction\b/.test(t)) return { file: f, why: 'it has a production block that NODE_ENV=production selects' };
-    if (t && /\b(development|test|staging)\b/.test(t)) return { file: f, why: 'it picks its block by NODE_ENV and has none for production' };
+    if (t && /\b(development|test|staging)\b/.test(t))
+      return { file: f, why: 'it picks its block by NODE_ENV and has none for production' };
   }
   // The app's own code branching on NODE_ENV.
   let count = 0;
   let budget = MAX_BYTES;
   for (const f of files) {
     const top = f.split('/')[0];
-    if (!SOURCE.test(f) || f.endsWith('.d.ts') || TEST_FILE.test(f) || isDevEntry(top) || /(^|\/)(test|tests|__tests__|spec|e2e|scripts)\//.test(f)) continue;
-    if (/(^|\/)(webpack|vite|rollup|jest|vitest|babel|tsup|esbuild|eslint|prettier|next|nuxt|tailwind|postcss)\.config\./.test(f)) continue;
+    if (
+      !SOURCE.test(f) ||
+      f.endsWith('.d.ts') ||
+      TEST_FILE.test(f) ||
+      isDevEntry(top) ||
+      /(^|\/)(test|tests|__tests__|spec|e2e|scripts)\//.test(f)
+    )
+      continue;
+    if (TOOL_CONFIG.test(f)) continue;
     if (++count > MAX_FILES) break;
     const t = facts.read(f);
     if (!t) continue;

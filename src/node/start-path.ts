@@ -49,10 +49,10 @@ const BIN_PACKAGES: Record<string, string> = {
   'npm-run-all': 'npm-run-all',
   'babel-node': '@babel/node',
   babel: '@babel/cli',
-  'sequelize': 'sequelize-cli',
-  'ng': '@angular/cli',
+  sequelize: 'sequelize-cli',
+  ng: '@angular/cli',
   'react-scripts': 'react-scripts',
-  'swc': '@swc/cli',
+  swc: '@swc/cli',
   'ts-node-dev': 'ts-node-dev',
   tsnd: 'ts-node-dev',
   'ts-node-esm': 'ts-node',
@@ -93,11 +93,24 @@ const BUILD_AT_START: [RegExp, string][] = [
   [/^(tsc|tsup|esbuild|webpack|rollup|parcel build|vite build|next build|nest build|babel|swc|ncc build)\b/, 'builds'],
   [/^nest start\b/, 'compiles the app (nest start builds before it starts)'],
   [/^prisma generate\b/, 'generates the Prisma client into node_modules'],
-  [/^prisma (db push|migrate dev)\b(?!.*--skip-generate)/, 'generates the Prisma client into node_modules (prisma db push / migrate dev)'],
+  [
+    /^prisma (db push|migrate dev)\b(?!.*--skip-generate)/,
+    'generates the Prisma client into node_modules (prisma db push / migrate dev)',
+  ],
 ];
 
 /** Wrappers that run the rest of the command line: how many words (after the name) they take first. */
-const WRAPPERS = new Set(['exec', 'dumb-init', 'tini', '/sbin/tini', '/usr/bin/dumb-init', '/usr/bin/tini', 'nice', 'nohup', 'time']);
+const WRAPPERS = new Set([
+  'exec',
+  'dumb-init',
+  'tini',
+  '/sbin/tini',
+  '/usr/bin/dumb-init',
+  '/usr/bin/tini',
+  'nice',
+  'nohup',
+  'time',
+]);
 
 const MAX_DEPTH = 6;
 
@@ -131,7 +144,8 @@ function packageOfModule(spec: string): string | null {
 /** Binary name -> package, from the lockfile's `bin` fields, a table, and same-named dependencies. */
 function binIndex(facts: ProjectFacts): Map<string, string> {
   const out = new Map<string, string>(Object.entries(BIN_PACKAGES));
-  const lock = facts.lockfile === 'package-lock.json' || facts.lockfile === 'npm-shrinkwrap.json' ? facts.read(facts.lockfile) : null;
+  const lock =
+    facts.lockfile === 'package-lock.json' || facts.lockfile === 'npm-shrinkwrap.json' ? facts.read(facts.lockfile) : null;
   if (lock) {
     try {
       const data = JSON.parse(lock) as { packages?: Record<string, { bin?: Record<string, string> | string }> };
@@ -167,7 +181,17 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
   const deps = pkg?.dependencies ?? {};
   const devDeps = pkg?.devDependencies ?? {};
   const bins = binIndex(facts);
-  const result: StartPath = { commands: [], scripts: [], packages: new Map(), devPackages: [], devServer: null, buildsAtStart: null, runtimeFiles: [], managers: new Set(), needsSources: null };
+  const result: StartPath = {
+    commands: [],
+    scripts: [],
+    packages: new Map(),
+    devPackages: [],
+    devServer: null,
+    buildsAtStart: null,
+    runtimeFiles: [],
+    managers: new Set(),
+    needsSources: null,
+  };
   const need = (name: string, why: string) => {
     if (!result.packages.has(name)) result.packages.set(name, why);
   };
@@ -221,7 +245,8 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
     // wait-for-it.sh db:5432 -- cmd.
     if (bin === 'dockerize') {
       let i = 1;
-      while (i < w.length && w[i].startsWith('-')) i += /^--?(wait|timeout|template|stdout|stderr|wait-retry-interval|wait-http-header|delims)$/.test(w[i]) ? 2 : 1;
+      while (i < w.length && w[i].startsWith('-'))
+        i += /^--?(wait|timeout|template|stdout|stderr|wait-retry-interval|wait-http-header|delims)$/.test(w[i]) ? 2 : 1;
       return command(w.slice(i), line, depth + 1);
     }
     if (/^wait-for(-it)?(\.sh)?$/.test(bin) && w.includes('--')) return command(w.slice(w.indexOf('--') + 1), line, depth + 1);
@@ -266,7 +291,12 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
       if (bin === 'bun' && sub === 'x') return command(args.slice(1), line, depth + 1);
       const script = sub === 'run' || sub === 'run-script' ? args[1] : sub;
       if (!script) return;
-      if (['start', 'test', 'restart', 'stop'].includes(script) || sub === 'run' || sub === 'run-script' || (bin !== 'npm' && scripts[script] !== undefined)) {
+      if (
+        ['start', 'test', 'restart', 'stop'].includes(script) ||
+        sub === 'run' ||
+        sub === 'run-script' ||
+        (bin !== 'npm' && scripts[script] !== undefined)
+      ) {
         if (scripts[script] !== undefined) runScript(script, line, depth);
         else if (script === 'start' && bin === 'npm') command(['node', 'server.js'], line, depth + 1);
         return;
@@ -323,10 +353,23 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
       }
       return;
     }
-    if (bin === 'node' || bin === 'nodejs' || bin === 'bun' || bin === 'ts-node' || bin === 'tsx' || bin === 'ts-node-dev' || bin === 'babel-node' || bin === 'nodemon' || bin === 'node-dev') {
+    if (
+      bin === 'node' ||
+      bin === 'nodejs' ||
+      bin === 'bun' ||
+      bin === 'ts-node' ||
+      bin === 'tsx' ||
+      bin === 'ts-node-dev' ||
+      bin === 'babel-node' ||
+      bin === 'nodemon' ||
+      bin === 'node-dev'
+    ) {
       if (bin !== 'node' && bin !== 'nodejs' && bin !== 'bun') binary(bin, line);
-      if (bin === 'ts-node' || bin === 'tsx' || bin === 'ts-node-dev') for (const t of tsconfigChain(facts)) file(t, `read by ${bin} at run time`);
-      if (bin === 'babel-node') for (const b of ['.babelrc', 'babel.config.js', 'babel.config.json', '.babelrc.js']) if (facts.topLevel.has(b)) file(b, 'read by babel-node at run time');
+      if (bin === 'ts-node' || bin === 'tsx' || bin === 'ts-node-dev')
+        for (const t of tsconfigChain(facts)) file(t, `read by ${bin} at run time`);
+      if (bin === 'babel-node')
+        for (const b of ['.babelrc', 'babel.config.js', 'babel.config.json', '.babelrc.js'])
+          if (facts.topLevel.has(b)) file(b, 'read by babel-node at run time');
       for (let i = 1; i < w.length; i++) {
         const a = w[i];
         const eq = a.indexOf('=');
@@ -336,7 +379,14 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
           const p = v ? packageOfModule(v) : null;
           if (p) {
             need(p, line);
-            if (p === 'tsconfig-paths' || p === 'ts-node' || p === 'tsx' || p === '@swc-node/register' || p === 'esbuild-register') for (const t of tsconfigChain(facts)) file(t, `read by ${v} at run time`);
+            if (
+              p === 'tsconfig-paths' ||
+              p === 'ts-node' ||
+              p === 'tsx' ||
+              p === '@swc-node/register' ||
+              p === 'esbuild-register'
+            )
+              for (const t of tsconfigChain(facts)) file(t, `read by ${v} at run time`);
           }
           continue;
         }
@@ -353,7 +403,9 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
     // the sources and ts-node at run time.
     if (/^(knex|typeorm|sequelize|sequelize-cli|mikro-orm)$/.test(bin)) {
       binary(bin, line);
-      const ts = w.slice(1).find((x) => /\.[cm]?ts$/.test(x) && !x.endsWith('.d.ts')) ?? (bin === 'knex' && !w.includes('--knexfile') && facts.topLevel.has('knexfile.ts') ? 'knexfile.ts' : null);
+      const ts =
+        w.slice(1).find((x) => /\.[cm]?ts$/.test(x) && !x.endsWith('.d.ts')) ??
+        (bin === 'knex' && !w.includes('--knexfile') && facts.topLevel.has('knexfile.ts') ? 'knexfile.ts' : null);
       if (ts) result.needsSources ??= `\`${line}\` loads ${ts} through ts-node at start-up`;
       return;
     }
@@ -364,13 +416,15 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
     if (bin === 'prisma' && w[1] === 'migrate') {
       need('prisma', line);
       if (facts.topLevel.has('prisma')) file('prisma', 'read by `prisma migrate` at start-up');
-      for (const f of ['prisma.config.ts', 'prisma.config.js']) if (facts.topLevel.has(f)) file(f, 'read by `prisma migrate` at start-up');
+      for (const f of ['prisma.config.ts', 'prisma.config.js'])
+        if (facts.topLevel.has(f)) file(f, 'read by `prisma migrate` at start-up');
       return;
     }
     // A script file run directly (./start.sh): its commands are on the start path too.
     if (/\.(sh|bash)$/.test(bin) || w[0].startsWith('./')) {
       const body = facts.read(w[0].replace(/^\.\//, ''));
-      if (body !== null && depth < MAX_DEPTH) for (const c of words(body.replace(/^#!.*\n/, ''))) command(c, `${w[0]}: ${c.join(' ')}`, depth + 1);
+      if (body !== null && depth < MAX_DEPTH)
+        for (const c of words(body.replace(/^#!.*\n/, ''))) command(c, `${w[0]}: ${c.join(' ')}`, depth + 1);
       return;
     }
     binary(w[0], line);
@@ -378,7 +432,8 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
 
   for (const c of start) command(c, c.join(' '), 0);
   for (const [name, why] of result.packages) {
-    if (devDeps[name] !== undefined && deps[name] === undefined && (pkg?.dependencies ?? {})[name] === undefined) result.devPackages.push({ name, why });
+    if (devDeps[name] !== undefined && deps[name] === undefined && (pkg?.dependencies ?? {})[name] === undefined)
+      result.devPackages.push({ name, why });
   }
   return result;
 }
@@ -386,7 +441,15 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
 /** npm-run-all's script patterns: `build:*`, `lint:**`. */
 function globMatch(pattern: string, name: string): boolean {
   if (!/[*?]/.test(pattern)) return pattern === name;
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '.*').replace(/\*/g, '[^:]*').replace(/\?/g, '.') + '$');
+  const re = new RegExp(
+    '^' +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*\*/g, '.*')
+        .replace(/\*/g, '[^:]*')
+        .replace(/\?/g, '.') +
+      '$',
+  );
   return re.test(name);
 }
 
@@ -422,7 +485,10 @@ function otherPackage(w: string[], facts: ProjectFacts): { dir: string; scripts:
     const m = /^(--workspace|-w|--prefix|--filter|-F|-C|--dir|--cwd)(?:=(.*))?$/.exec(a);
     if (m && (w[0] !== 'yarn' || m[1] === '--cwd')) {
       target = m[2] ?? w[++i] ?? null;
-      byName = m[1] === '--filter' || m[1] === '-F' || (m[1] === '--workspace' || m[1] === '-w') && !!target && !facts.topLevel.has(target.split('/')[0]);
+      byName =
+        m[1] === '--filter' ||
+        m[1] === '-F' ||
+        ((m[1] === '--workspace' || m[1] === '-w') && !!target && !facts.topLevel.has(target.split('/')[0]));
       continue;
     }
     if (w[0] === 'yarn' && a === 'workspace' && !target) {
@@ -435,13 +501,15 @@ function otherPackage(w: string[], facts: ProjectFacts): { dir: string; scripts:
   if (!target) return null;
   let dir = target.replace(/^\.\//, '').replace(/\/+$/, '');
   if (byName) {
-    const found = (facts.files ?? []).filter((f) => f.endsWith('/package.json') && !f.includes('node_modules/')).find((f) => {
-      try {
-        return (JSON.parse(facts.read(f) ?? '{}') as { name?: string }).name === target;
-      } catch {
-        return false;
-      }
-    });
+    const found = (facts.files ?? [])
+      .filter((f) => f.endsWith('/package.json') && !f.includes('node_modules/'))
+      .find((f) => {
+        try {
+          return (JSON.parse(facts.read(f) ?? '{}') as { name?: string }).name === target;
+        } catch {
+          return false;
+        }
+      });
     if (!found) return { dir: target, scripts: {}, rest };
     dir = found.slice(0, -'/package.json'.length);
   }
@@ -466,6 +534,11 @@ export function unpinnedCorepackStart(doc: ParsedDockerfile, stage: Stage, facts
   if (pm === 'yarn' && facts.manager !== 'yarn-berry') return null;
   const runs = stageChain(doc, stage).flatMap((st) => st.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.content));
   if (!runs.some((t) => /\bcorepack\s+enable\b/.test(t))) return null;
-  if (runs.some((t) => new RegExp(`\\b(npm\\s+(i|install|add)\\s+(-g|--global)\\s+.*\\b${pm}\\b|corepack\\s+(prepare|install|use)\\b)`).test(t))) return null;
+  if (
+    runs.some((t) =>
+      new RegExp(`\\b(npm\\s+(i|install|add)\\s+(-g|--global)\\s+.*\\b${pm}\\b|corepack\\s+(prepare|install|use)\\b)`).test(t),
+    )
+  )
+    return null;
   return `the start runs ${pm} through corepack with no version pinned (no packageManager field): the build fetched it into root's home, and the running image would fetch whatever ${pm} is newest at every start`;
 }
