@@ -2,6 +2,7 @@
  * The command as a user runs it: the built binary (dist/src/cli/cli.js) in fresh temp dirs, checking
  * what a user notices: stdout, stderr, exit codes, and which files are (not) written.
  */
+import { transformIds } from '../transforms/index.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'vitest';
@@ -27,7 +28,7 @@ import {
 
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
-const TRANSFORM_IDS = ['cache-order', 'npm-ci', 'split-stages', 'selective-copy', 'non-root', 'node-env', 'dockerignore'];
+const TRANSFORM_IDS = [...transformIds];
 const OPTIONS = [
   '--dry-run',
   '--write',
@@ -37,6 +38,7 @@ const OPTIONS = [
   '--context',
   '--transforms',
   '--skip',
+  '--runtime-base',
   '--list-transforms',
   '--color',
   '--quiet',
@@ -311,7 +313,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
   });
 
   describe('transform selection', () => {
-    it('--list-transforms lists the 7 ids with summaries', async ({ expect }) => {
+    it('--list-transforms lists every transform id, in order, with its summary', async ({ expect }) => {
       const dir = tmp();
       const r = await run(['--list-transforms'], dir);
       expect(r.code).toBe(0);

@@ -214,6 +214,10 @@ const REWRITES: Rewrite[] = [
     applies: (a, b) => a.keyword === 'FROM' && b.keyword === 'FROM' && fromImage(a.text) === fromImage(b.text),
   },
   {
+    transform: 'runtime-base',
+    applies: (a, b) => a.keyword === 'FROM' && b.keyword === 'FROM' && slimOf(fromImage(a.text)) === fromImage(b.text),
+  },
+  {
     transform: 'selective-copy',
     applies: (a, b, res) =>
       a.keyword === 'COPY' &&
@@ -222,6 +226,15 @@ const REWRITES: Rewrite[] = [
       res.changes.some((c) => c.transform === 'selective-copy' && c.message.startsWith('`' + a.text + '`')),
   },
 ];
+
+/** The slim variant runtime-base moves a full node image to: node:22 -> node:22-slim, node -> node:slim. */
+function slimOf(image: string): string {
+  const slash = image.lastIndexOf('/');
+  const colon = image.indexOf(':', slash + 1);
+  if (colon < 0) return `${image}:slim`;
+  const tag = image.slice(colon + 1);
+  return `${image.slice(0, colon)}:${tag === 'latest' ? 'slim' : `${tag}-slim`}`;
+}
 
 /** What a transform adds, by the shape of the added item. */
 const ADDITIONS: { transform: string[]; test: (b: Item) => boolean }[] = [
@@ -287,7 +300,11 @@ export function accounting(input: string, res: MigrateResult): string[] {
     if (used.has(i)) return;
     if (x.kind !== 'instr') return problems.push(`added ${x.kind} \`${x.text}\``);
     if (keptTexts.has(x.text) && reported('split-stages')) return;
-    if (x.keyword === 'FROM' && !before.some((y) => y.keyword === 'FROM' && imageOf(y.text) === imageOf(x.text))) {
+    const slimmed = (y: Item) => slimOf(imageOf(y.text) ?? '') === imageOf(x.text) && reported('runtime-base');
+    if (
+      x.keyword === 'FROM' &&
+      !before.some((y) => y.keyword === 'FROM' && (imageOf(y.text) === imageOf(x.text) || slimmed(y)))
+    ) {
       return problems.push(`added \`${x.text}\`, a stage from an image the input does not use`);
     }
     const add = ADDITIONS.find((a) => a.test(x));

@@ -5,6 +5,7 @@
  * - npm-ci: after cache-order, so the lockfile it checks for is copied before the install.
  * - split-stages: after the install is in its final form, which the build stage keeps as it is.
  * - selective-copy: needs the runtime stage split-stages creates (or one that was there).
+ * - runtime-base: on the runtime stage split-stages creates; before non-root, which picks the user of the final base.
  * - non-root: after the runtime stage's copies exist, to give them and the app directory an owner.
  * - node-env: after the split, so it lands in the runtime stage and never before an install.
  * - dockerignore: last, because it must know every COPY the final Dockerfile makes.
@@ -14,6 +15,7 @@ import { cacheOrder } from './cache-order.js';
 import { npmCi } from './npm-ci.js';
 import { splitStages } from './split-stages.js';
 import { selectiveCopy } from './selective-copy.js';
+import { runtimeBase } from './runtime-base.js';
 import { nonRoot } from './non-root.js';
 import { nodeEnv } from './node-env.js';
 import { dockerignoreTransform } from './dockerignore.js';
@@ -23,6 +25,7 @@ export const transforms: readonly Transform[] = [
   npmCi,
   splitStages,
   selectiveCopy,
+  runtimeBase,
   nonRoot,
   nodeEnv,
   dockerignoreTransform,

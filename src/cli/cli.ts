@@ -45,6 +45,10 @@ const OPTIONS: Record<string, OptionSpec> = {
   context: { type: 'string', describe: "build context directory (default: each Dockerfile's directory)" },
   transforms: { type: 'string', describe: 'comma-separated transform ids to run (default: all)' },
   skip: { type: 'string', describe: 'comma-separated transform ids to leave out' },
+  'runtime-base': {
+    type: 'string',
+    describe: "the runtime stage's base: slim (default), alpine, distroless, full (leave it), or an image name",
+  },
   'list-transforms': {
     type: 'boolean',
     describe: 'list the transforms with their summaries and exit (with --verbose: what, why and every reason code)',
@@ -88,6 +92,7 @@ type Args = { _: (string | number)[]; [key: string]: unknown } & Partial<{
   context: string;
   transforms: string;
   skip: string;
+  'runtime-base'?: string;
   'list-transforms': boolean;
   verbose: boolean;
   color: boolean;
@@ -217,7 +222,11 @@ async function main(argv: string[]): Promise<number> {
     for (const t of transforms) process.stdout.write(`${t.id.padEnd(width)}  ${t.summary}\n`);
     return EXIT_OK;
   }
-  const options = { transforms: list(args.transforms), skip: list(args.skip) };
+  const options = {
+    transforms: list(args.transforms),
+    skip: list(args.skip),
+    ...(args['runtime-base'] ? { runtimeBase: args['runtime-base'] } : {}),
+  };
   if (options.transforms.length || options.skip.length) {
     try {
       (await import('../migrate.js')).selectTransforms(options);

@@ -41,6 +41,8 @@ export interface Options {
   skip?: string[];
   /** The Dockerfile's file name, used for <name>.dockerignore. */
   dockerfileName?: string;
+  /** The runtime stage's base: `slim` (the default), `alpine`, `distroless`, `full` (leave it), or an image name. */
+  runtimeBase?: string;
 }
 
 export interface TransformContext {
