@@ -15,6 +15,7 @@ import { insertAfter, removeBlock } from '../src/dockerfile/edit.js';
 import {
   BUILD_TOOL_PACKAGES,
   browserDownloaders,
+  chownOfDir,
   classifyRun,
   installOmitsDev,
   pruneCommand,
@@ -184,14 +185,7 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
     const paths = cmds.flatMap((c) => c.paths ?? []);
     const abs = paths.map((p) => (p.startsWith('/') ? normalizePosix(p) : normalizePosix(wd + '/' + p)));
     const inApp = abs.filter((p) => isInside(p, appDir));
-    const owner = cmds.find(
-      (c) =>
-        c.kind === 'chown' &&
-        (c.paths ?? []).some((p) => {
-          const a = p.startsWith('/') ? normalizePosix(p) : normalizePosix(wd + '/' + p);
-          return a === normalizePosix(appDir);
-        }),
-    )?.owner;
+    const owner = chownOfDir(doc, stage, ins, appDir)?.owner;
     if (inApp.length === abs.length && abs.length) return { ins, role: 'build', commands: cmds, owner };
     if (has('cleanup') && !abs.length) return { ins, role: 'build', commands: cmds };
     return { ins, role: 'shared', commands: cmds, owner };
