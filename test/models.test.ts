@@ -7,6 +7,7 @@ import { appDirModel } from '../src/node/app-dir.js';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { gatherFacts, memorySource } from '../src/node/facts.js';
 import { analyzeStart } from '../src/node/start-path.js';
+import { tsconfigChain, tsconfigOutDir } from '../src/node/tsconfig.js';
 
 const facts = (files: Record<string, string>, pkg: object = {}) =>
   gatherFacts(memorySource({ 'package.json': JSON.stringify({ name: 'app', version: '1.0.0', ...pkg }), ...files }));
@@ -157,5 +158,31 @@ describe('app directory', () => {
     );
     expect(r.unknown).toBeNull();
     expect(r.paths).toEqual(['bin/tool:any', 'geo:dir']);
+  });
+});
+
+describe('tsconfig extends chains', () => {
+  const files = {
+    'tsconfig.json': '{ "extends": ["./config/base", "./config/paths.json"], "compilerOptions": { "noEmit": true } }',
+    'config/base.json': '{ "extends": "../tsconfig.json", "compilerOptions": {} }',
+    'config/paths.json': '{ "compilerOptions": { "outDir": "../build" } }',
+    'tsconfig.build.json': '{ "extends": "./config/paths", "compilerOptions": { "noEmit": true } }',
+  };
+
+  it('lists a config and the local files it extends, each once, a list of parents included', () => {
+    expect(tsconfigChain(facts(files)).map((f) => f.path)).toEqual(['tsconfig.json', 'config/base.json', 'config/paths.json']);
+  });
+
+  it("finds outDir through a local parent, relative to that parent's folder", () => {
+    expect(tsconfigOutDir(facts(files), 'tsconfig.build.json')).toEqual({ outDir: 'build', noEmit: true });
+  });
+
+  it('assumes no outDir behind a list of parents, a cycle or a file that does not parse', () => {
+    expect(tsconfigOutDir(facts(files), 'tsconfig.json')).toEqual({ outDir: null, noEmit: true });
+    expect(tsconfigOutDir(facts(files), 'config/base.json')).toEqual({ outDir: null, noEmit: true });
+    expect(tsconfigOutDir(facts({ 'tsconfig.json': '{ "compilerOptions": ' }), 'tsconfig.json')).toEqual({
+      outDir: null,
+      noEmit: false,
+    });
   });
 });

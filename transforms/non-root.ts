@@ -8,7 +8,7 @@ import type { ProjectFacts } from '../src/node/facts.js';
 import { copyDest, finalWorkdir, isContextCopy, isInside, lastStage, lineNo, lines, workdirAt } from '../src/dockerfile/query.js';
 import { insertAfter } from '../src/dockerfile/edit.js';
 import { holdBack } from '../src/engine/findings.js';
-import { baseImageInfo, browserDownloaders, classifyRun, stageChain, stageRunsNode } from '../src/node/commands.js';
+import { baseImageInfo, browserDownloaders, chownOfDir, classifyRun, stageChain, stageRunsNode } from '../src/node/commands.js';
 import { analyzeStart, unpinnedCorepackStart } from '../src/node/start-path.js';
 import { runtimeCommandWords } from '../src/node/app-files.js';
 import type { Edit, Finding, Transform, TransformResult } from '../src/engine/types.js';
@@ -188,7 +188,7 @@ export const nonRoot: Transform = {
     // COPY), and so does RUN mkdir: the app, which could create files there as root, must still be able to.
     const own: string[] = [];
     const warnings: Finding[] = [];
-    if (wd && wd !== '/' && !chownsAppDir(doc, stage, wd)) {
+    if (wd && wd !== '/' && !stage.instructions.some((i) => chownOfDir(doc, stage, i, wd))) {
       if (base.distroless) {
         warnings.push({
           code: 'app-dir-root-owned',
@@ -221,21 +221,6 @@ export const nonRoot: Transform = {
     return { edits, changes, warnings };
   },
 };
-
-/** Does a RUN of the stage already give the app directory an owner (chown [-R] user /app)? */
-function chownsAppDir(doc: ParsedDockerfile, stage: Stage, wd: string): boolean {
-  return stage.instructions.some(
-    (i) =>
-      i.keyword === 'RUN' &&
-      classifyRun(doc, i).commands.some(
-        (c) =>
-          c.kind === 'chown' &&
-          (c.paths ?? []).some(
-            (p) => normalizePosix(p.startsWith('/') ? p : `${workdirAt(stage, i, doc) ?? '/'}/${p}`) === normalizePosix(wd),
-          ),
-      ),
-  );
-}
 
 /**
  * The text of a script the start command names: a context file of that path, or the source of a

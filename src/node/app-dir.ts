@@ -7,7 +7,8 @@
  * runtime stage must receive the whole directory.
  */
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../dockerfile/parse.js';
-import { parseJsonc, type ProjectFacts } from './facts.js';
+import type { ProjectFacts } from './facts.js';
+import { tsconfigOutDir } from './tsconfig.js';
 import { copyDest, isContextCopy, workdirAt } from '../dockerfile/query.js';
 import { classifyRun, stageChain } from './commands.js';
 import { tokenizeShell } from '../dockerfile/shell.js';
@@ -97,29 +98,6 @@ function readConfig(facts: ProjectFacts, names: string[]): string | null {
 const quoted = (key: string, text: string): string[] =>
   [...text.matchAll(new RegExp(`\\b${key}\\s*:\\s*["'\`]([^"'\`$]+)["'\`]`, 'g'))].map((m) => m[1].replace(/^\.\//, ''));
 
-/** tsconfig's compilerOptions.outDir, following local `extends`. */
-function tsOutDir(facts: ProjectFacts, file: string, depth = 0): { outDir: string | null; noEmit: boolean; found: boolean } {
-  const text = facts.read(file);
-  if (text === null || depth > 4) return { outDir: null, noEmit: false, found: false };
-  let cfg: { extends?: unknown; compilerOptions?: { outDir?: unknown; noEmit?: unknown; outFile?: unknown } };
-  try {
-    cfg = parseJsonc(text) as typeof cfg;
-  } catch {
-    return { outDir: null, noEmit: false, found: false };
-  }
-  const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
-  const own = cfg?.compilerOptions ?? {};
-  const local = (p: string) => normalizePosix(`/${dir ? dir + '/' : ''}${p}`).slice(1);
-  if (typeof own.outDir === 'string') return { outDir: local(own.outDir), noEmit: own.noEmit === true, found: true };
-  if (typeof own.outFile === 'string') return { outDir: local(own.outFile), noEmit: false, found: true };
-  const ext = typeof cfg?.extends === 'string' && cfg.extends.startsWith('.') ? cfg.extends : null;
-  if (ext) {
-    const parent = tsOutDir(facts, local(ext.endsWith('.json') ? ext : ext + '.json'), depth + 1);
-    return { ...parent, noEmit: parent.noEmit || own.noEmit === true, found: true };
-  }
-  return { outDir: null, noEmit: own.noEmit === true, found: true };
-}
-
 /** What one build tool invocation writes, relative to cwd; null when unknown. */
 function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type'] }[] | null {
   const facts = ctx.facts;
@@ -138,7 +116,7 @@ function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type
         (w.includes('-b') || w.includes('--build') ? (w.find((x, i) => i > 0 && !x.startsWith('-')) ?? null) : null) ??
         'tsconfig.json';
       if (!project.endsWith('.json')) project = `${project.replace(/\/+$/, '')}/tsconfig.json`;
-      const ts = tsOutDir(facts, project.replace(/^\.\//, ''));
+      const ts = tsconfigOutDir(facts, project.replace(/^\.\//, ''));
       if (ts.noEmit && !ts.outDir) return [];
       return ts.outDir ? dir(ts.outDir) : null; // no outDir: .js files next to the sources
     }
@@ -220,7 +198,7 @@ function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type
     }
     case 'nest': {
       if (w[1] !== 'build') return null;
-      const ts = tsOutDir(
+      const ts = tsconfigOutDir(
         facts,
         opt(w, ['-p', '--path']) ?? (facts.read('tsconfig.build.json') !== null ? 'tsconfig.build.json' : 'tsconfig.json'),
       );

@@ -1,9 +1,17 @@
 /**
  * What the transforms know about Node.js package managers, RUN commands and base images.
  */
-import { copyParts, substitute, unquote, type Instr, type ParsedDockerfile, type Stage } from '../dockerfile/parse.js';
+import {
+  copyParts,
+  normalizePosix,
+  substitute,
+  unquote,
+  type Instr,
+  type ParsedDockerfile,
+  type Stage,
+} from '../dockerfile/parse.js';
 import semver from 'semver';
-import { globToRegExp, sourceCovers } from '../dockerfile/query.js';
+import { globToRegExp, sourceCovers, workdirAt } from '../dockerfile/query.js';
 import { tokenizeShell, type SimpleCommand, type Word } from '../dockerfile/shell.js';
 import { LOCKFILES, type PackageManager, type ProjectFacts } from './facts.js';
 
@@ -311,6 +319,20 @@ export function classifyRun(doc: ParsedDockerfile, ins: Instr): RunInfo {
   else info = classifyRunUncached(doc, ins);
   runCache.set(ins.node, info);
   return info;
+}
+
+/**
+ * The `chown` of a RUN that gives a directory its owner (chown [-R] user /app, or a path relative
+ * to the WORKDIR), if the instruction has one.
+ */
+export function chownOfDir(doc: ParsedDockerfile, stage: Stage, ins: Instr, dir: string): ClassifiedCommand | undefined {
+  if (ins.keyword !== 'RUN') return undefined;
+  const wd = workdirAt(stage, ins, doc) ?? '/';
+  return classifyRun(doc, ins).commands.find(
+    (c) =>
+      c.kind === 'chown' &&
+      (c.paths ?? []).some((p) => normalizePosix(p.startsWith('/') ? p : `${wd}/${p}`) === normalizePosix(dir)),
+  );
 }
 
 function moveRun(info: RunInfo, ins: Instr): RunInfo {

@@ -10,9 +10,10 @@
  * watcher: then the file is left alone), and does the start install or build (then the runtime
  * needs the whole build environment).
  */
-import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../dockerfile/parse.js';
-import { parseJsonc, type ProjectFacts } from './facts.js';
+import type { Instr, ParsedDockerfile, Stage } from '../dockerfile/parse.js';
+import type { ProjectFacts } from './facts.js';
 import { stageChain } from './commands.js';
+import { tsconfigChain } from './tsconfig.js';
 import { tokenizeShell } from '../dockerfile/shell.js';
 
 export interface StartPath {
@@ -366,7 +367,7 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
     ) {
       if (bin !== 'node' && bin !== 'nodejs' && bin !== 'bun') binary(bin, line);
       if (bin === 'ts-node' || bin === 'tsx' || bin === 'ts-node-dev')
-        for (const t of tsconfigChain(facts)) file(t, `read by ${bin} at run time`);
+        for (const t of tsconfigChain(facts)) file(t.path, `read by ${bin} at run time`);
       if (bin === 'babel-node')
         for (const b of ['.babelrc', 'babel.config.js', 'babel.config.json', '.babelrc.js'])
           if (facts.topLevel.has(b)) file(b, 'read by babel-node at run time');
@@ -386,7 +387,7 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
               p === '@swc-node/register' ||
               p === 'esbuild-register'
             )
-              for (const t of tsconfigChain(facts)) file(t, `read by ${v} at run time`);
+              for (const t of tsconfigChain(facts)) file(t.path, `read by ${v} at run time`);
           }
           continue;
         }
@@ -451,28 +452,6 @@ function globMatch(pattern: string, name: string): boolean {
       '$',
   );
   return re.test(name);
-}
-
-/** tsconfig.json and the local files it `extends`, which ts-node and tsconfig-paths read too. */
-function tsconfigChain(facts: ProjectFacts): string[] {
-  const out = ['tsconfig.json'];
-  for (let i = 0; i < out.length && i < 5; i++) {
-    const text = facts.read(out[i]);
-    if (text === null) break;
-    let ext: unknown;
-    try {
-      ext = (parseJsonc(text) as { extends?: unknown }).extends;
-    } catch {
-      break;
-    }
-    const dir = out[i].includes('/') ? out[i].slice(0, out[i].lastIndexOf('/') + 1) : '';
-    for (const e of Array.isArray(ext) ? ext : [ext]) {
-      if (typeof e !== 'string' || !e.startsWith('.')) continue;
-      const p = normalizePosix(`/${dir}${e.endsWith('.json') ? e : e + '.json'}`).slice(1);
-      if (!out.includes(p)) out.push(p);
-    }
-  }
-  return out;
 }
 
 /** The package a package-manager command runs a script of, when it is not the root: its folder, scripts and the rest of the words. */
