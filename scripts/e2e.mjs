@@ -440,8 +440,48 @@ const INSTALL = /^RUN\b.*(\bnpm (ci|install|i)\b|\byarn install\b|\byarn\s*$|\bp
 /** The dependency installs of a build (not the production-only ones), each with whether it was cached. */
 const installs = (steps) => steps.filter((s) => INSTALL.test(s.instr) && !/--production|--prod\b|prune/.test(s.instr));
 
+const PRUNE = /^RUN\b.*(\bprune\b|--omit=dev|--production|--prod\b|workspaces focus|\bdeploy\b)/;
+/** The production-only installs and prunes of a build, each with whether it was cached. */
+const prunes = (steps) => steps.filter((s) => PRUNE.test(s.instr));
+
+/** The image's layers (uncompressed digests), bottom first. */
+async function layers(tag) {
+  return JSON.parse(await inspect(tag, '{{json .RootFS.Layers}}')).map((l) => l.replace(/^sha256:/, ''));
+}
+
+/**
+ * Bytes of the image's layers that are not in `before` (what a push after the edit uploads, uncompressed),
+ * read from the sizes of the layer blobs in `save`'s archive (named by their digest on both engines);
+ * null when a layer cannot be found there.
+ */
+async function newLayerBytes(tag, before) {
+  const fresh = (await layers(tag)).filter((l) => !before.includes(l));
+  if (!fresh.length) return 0;
+  const listing = await run('sh', ['-c', `${ENGINE} save ${tag} | tar -tvf -`], { timeoutMs: 300000 });
+  const sizes = new Map();
+  for (const line of listing.out.split('\n')) {
+    const m = /\s(\d+)\s+\S+\s+\S+\s+.*?([0-9a-f]{64})(\.tar)?(\/layer\.tar)?$/.exec(line);
+    if (m) sizes.set(m[2], Number(m[1]));
+  }
+  let total = 0;
+  for (const l of fresh) {
+    if (!sizes.has(l)) return null;
+    total += sizes.get(l);
+  }
+  return total;
+}
+
+/** Milliseconds `stop` takes (10 s timeout, then SIGKILL). */
+async function stopTime(container) {
+  const t0 = Date.now();
+  await run(ENGINE, ['stop', '-t', '10', container], { timeoutMs: 60000 });
+  return Date.now() - t0;
+}
+
 const mb = (bytes) => `${(bytes / 1e6).toFixed(0)} MB`;
 const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const pushed = (bytes) =>
+  bytes === undefined ? '–' : bytes === null ? '?' : bytes < 1e6 ? `${(bytes / 1e3).toFixed(0)} kB` : mb(bytes);
 
 // ---------------------------------------------------------------------------------------------
 // One app
@@ -562,6 +602,8 @@ async function runApp(app) {
     }
     health.migrated = JSON.parse((await get(ports.migrated, '/health')).body);
   } else row.same = false;
+  // How long `stop` takes: a start that passes SIGTERM on stops at once, one that does not waits out the timeout.
+  row.stop = { original: await stopTime(c1), migrated: await stopTime(c2) };
   removeContainer(c1);
   removeContainer(c2);
 
@@ -625,6 +667,7 @@ async function runApp(app) {
   }
 
   // 5. edit one source file, rebuild both: the migrated installs must come from the layer cache
+  const layersBefore = { original: await layers(tags.original), migrated: await layers(tags.migrated) };
   for (const dir of [origDir, migDir]) fs.appendFileSync(path.join(dir, app.edit), `\n// edited ${RUN_ID}\n`);
   const r1 = await build(app.name, 'rebuild original after an edit', {
     dockerfile: path.join(origDir, 'Dockerfile'),
@@ -643,6 +686,16 @@ async function runApp(app) {
   const state = (list) => (!list.length ? '?' : list.every((s) => s.cached) ? 'cached' : 're-ran');
   const describe = (list) => list.map((s) => `\`${s.instr}\` ${s.cached ? 'cached' : 'RE-RAN'}`).join(', ');
   row.install = { original: state(inst.original), migrated: state(inst.migrated) };
+  const pr = { original: prunes(spec().steps(r1.out)), migrated: prunes(spec().steps(r2.out)) };
+  row.prune = {
+    original: pr.original.length ? state(pr.original) : 'none',
+    migrated: pr.migrated.length ? state(pr.migrated) : 'none',
+  };
+  // What a deploy pushes after the edit: the layers the rebuilt image does not share with the one before.
+  row.pushed = {
+    original: await newLayerBytes(tags.original, layersBefore.original),
+    migrated: await newLayerBytes(tags.migrated, layersBefore.migrated),
+  };
   check(
     `migrated rebuild takes the install from the cache`,
     row.install.migrated === 'cached',
@@ -778,8 +831,8 @@ async function runVerify(app) {
 
 function table(rows) {
   const lines = [
-    '| app | original image | migrated image | ratio | rebuild after a source edit: original | migrated | dependency install on that rebuild |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| app | original image | migrated image | ratio | rebuild after a source edit: original | migrated | dependency install on that rebuild | prune on that rebuild | pushed after the edit: original | migrated | stop: original | migrated |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
     if (r.declined) {
@@ -795,7 +848,7 @@ function table(rows) {
     }
     const broken = r.checks.some((c) => !c.ok) ? ' ⚠️ failed checks' : '';
     lines.push(
-      `| ${r.app}${broken} | ${mb(r.size.original)} | ${mb(r.size.migrated)} | ${(r.size.migrated / r.size.original).toFixed(2)} | ${secs(r.rebuild.original)} | ${secs(r.rebuild.migrated)} | ${r.install.original} → ${r.install.migrated} |`,
+      `| ${r.app}${broken} | ${mb(r.size.original)} | ${mb(r.size.migrated)} | ${(r.size.migrated / r.size.original).toFixed(2)} | ${secs(r.rebuild.original)} | ${secs(r.rebuild.migrated)} | ${r.install.original} → ${r.install.migrated} | ${r.prune ? `${r.prune.original} → ${r.prune.migrated}` : '–'} | ${pushed(r.pushed?.original)} | ${pushed(r.pushed?.migrated)} | ${r.stop ? secs(r.stop.original) : '–'} | ${r.stop ? secs(r.stop.migrated) : '–'} |`,
     );
   }
   return lines.join('\n');
