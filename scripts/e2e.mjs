@@ -461,7 +461,7 @@ async function newLayerBytes(tag, before) {
   const sizes = new Map();
   for (const line of listing.out.split('\n')) {
     const m = /\s(\d+)\s+\S+\s+\S+\s+.*?([0-9a-f]{64})(\.tar)?(\/layer\.tar)?$/.exec(line);
-    if (m) sizes.set(m[2], Number(m[1]));
+    if (m && line.startsWith('-')) sizes.set(m[2], Number(m[1])); // regular files only, not podman's layer.tar links
   }
   let total = 0;
   for (const l of fresh) {
