@@ -2,7 +2,7 @@
  * cache-order: copy the package manifest and lockfile, install, then copy the sources, so that
  * editing a source file does not invalidate the dependency install layer.
  */
-import { copyParts, type Instr } from '../src/dockerfile/parse.js';
+import { copyParts, type Instr, type ParsedDockerfile } from '../src/dockerfile/parse.js';
 import { blockText, flagText, isContextCopy, lineNo, sourceCovers } from '../src/dockerfile/query.js';
 import { insertAfter, removeBlock } from '../src/dockerfile/edit.js';
 import { classifyRun, copiedBefore, type CommandKind } from '../src/node/commands.js';
@@ -26,11 +26,13 @@ export const cacheOrder: Transform = {
   id: ID,
   summary: 'copy package.json and the lockfile and install before copying the sources, so source edits keep the install cached',
   docs: {
-    what: 'copies `package.json`, the lockfile (and the install settings the install saw: `.npmrc`, `.yarnrc.yml`, `pnpm-workspace.yaml`, `patches/`) and installs before `COPY . .`',
+    what: 'copies `package.json`, the lockfile (and the install settings the install saw: `.npmrc`, `.yarnrc.yml`, `pnpm-workspace.yaml`, `patches/`) and installs before `COPY . .`; an install chained with the build in one RUN is split so the sources land between them',
     why: 'a source edit no longer re-runs the dependency install',
     changes: {
       reorder: 'the broad COPY moved after the install, with the manifests copied first',
       'manifest-files': 'the lockfile and install settings copied with package.json',
+      'split-install':
+        'an install chained with a build (`RUN npm ci && npm run build`) split in two RUNs, the sources copied between them',
     },
     holdsBack: {
       'install-config-unseen':
@@ -117,7 +119,8 @@ export const cacheOrder: Transform = {
         continue;
       }
       // Broad COPYs before the install: move them after the install.
-      const why = reorderBlocker(doc, stage.instructions, broad, install, facts);
+      const split = splitPoint(doc, install);
+      const why = reorderBlocker(doc, stage.instructions, broad, install, facts, split !== null);
       if (why) {
         warnings.push({
           code: 'blocked',
@@ -144,7 +147,20 @@ export const cacheOrder: Transform = {
         extend(narrow, missingFrom(broads));
         for (const b2 of broads) edits.push(removeBlock(doc, b2));
       }
-      edits.push(insertAfter(doc, install, gap + broads.map((b2) => blockText(doc, b2)).join('')));
+      if (split) {
+        // RUN install && build: the sources go between the install and the rest, which becomes its own RUN.
+        const flags = flagText(doc, install);
+        edits.push({
+          start: split.start,
+          end: split.end,
+          text: doc.eol + broads.map((b2) => blockText(doc, b2)).join('') + ['RUN', ...flags].join(' ') + ' ',
+        });
+        changes.push({
+          code: 'split-install',
+          line: lineNo(doc, install),
+          message: `\`RUN ${split.all}\` split after the install: the install runs on the manifests alone, \`${split.rest}\` after the sources are copied`,
+        });
+      } else edits.push(insertAfter(doc, install, gap + broads.map((b2) => blockText(doc, b2)).join('')));
       const copied = [...needed.files, ...needed.dirs].join(', ');
       changes.push({
         code: 'reorder',
@@ -174,12 +190,36 @@ function neededFiles(facts: import('../src/node/facts.js').ProjectFacts): { file
   return { files, dirs };
 }
 
+/**
+ * Where a shell-form `RUN <install> && <build> ...` can be cut in two: after its leading install
+ * commands, at an `&&`, when every separator in the RUN is `&&` (so running it as two RUNs fails and
+ * succeeds exactly when the one did). Null when it cannot.
+ */
+function splitPoint(doc: ParsedDockerfile, install: Instr): { start: number; end: number; rest: string; all: string } | null {
+  if (install.json || install.heredoc) return null;
+  const cmds = classifyRun(doc, install).commands;
+  const k = cmds.findIndex((c) => !PURE_INSTALL.has(c.kind));
+  if (k <= 0 || !cmds.slice(0, k).some((c) => c.kind === 'install')) return null;
+  const esc = doc.escape === '`' ? '`' : '\\\\';
+  const andOnly = new RegExp(`^(\\s|${esc}\\r?\\n)*&&(\\s|${esc}\\r?\\n)*$`);
+  for (let i = 1; i < cmds.length; i++) {
+    if (!andOnly.test(doc.text.slice(cmds[i - 1].cmd.end, cmds[i].cmd.start))) return null;
+  }
+  const text = (from: number) =>
+    cmds
+      .slice(from)
+      .map((c) => c.words.map((w) => w.value).join(' '))
+      .join(' && ');
+  return { start: cmds[k - 1].cmd.end, end: cmds[k].cmd.start, rest: text(k), all: text(0) };
+}
+
 function reorderBlocker(
-  doc: import('../src/dockerfile/parse.js').ParsedDockerfile,
+  doc: ParsedDockerfile,
   all: Instr[],
   broad: Instr,
   install: Instr,
   facts: import('../src/node/facts.js').ProjectFacts,
+  splittable: boolean,
 ): string | null {
   if (!facts.packageJson)
     return facts.files ? 'there is no readable package.json in the build context' : 'the build context is unknown';
@@ -193,8 +233,11 @@ function reorderBlocker(
   if (facts.installScripts.length && !ignoresScripts)
     return `package.json has ${facts.installScripts.join(', ')} script(s) that run during the install and may need the sources`;
   const impure = run.commands.filter((c) => !PURE_INSTALL.has(c.kind));
-  if (impure.length)
-    return `the same RUN also runs \`${impure[0].words.map((w) => w.value).join(' ')}\`, which needs the sources`;
+  if (impure.length && !splittable) {
+    const first = run.commands.indexOf(impure[0]);
+    const cut = first > 0 && run.commands.slice(0, first).some((c) => c.kind === 'install');
+    return `the same RUN also runs \`${impure[0].words.map((w) => w.value).join(' ')}\`, which needs the sources${cut ? ' (not split after the install: its commands are not all joined by `&&`, so two RUNs could fail where the one did not)' : ''}`;
+  }
   for (const i of all) {
     if (i.index <= broad.index || i.index >= install.index) continue;
     // Only a RUN can read the sources, and only WORKDIR changes where the copy lands.
