@@ -50,7 +50,8 @@ function hostRegistry() {
 
 /**
  * The apps. `paths`: requests answered the same by both images; `edit`: the source file changed
- * before the rebuild; `secret`: the build argument that must not reach the migrated image.
+ * before the rebuild; `secret`: the build argument that must not reach the migrated image; `sigterm`: the
+ * app shuts down on SIGTERM, so the migrated container must stop in under 2 s.
  * `expect`: where the tool must hold back, the reason codes its report must give (`codes`) and the
  * checks that hold-back makes moot (`skip`: 'non-root', 'no-devdeps', 'smaller').
  */
@@ -117,6 +118,7 @@ const APPS = [
     expect: { codes: ['split-stages/prune-unknown'], skip: ['no-devdeps', 'smaller'] },
   },
   { name: 'stale-lockfile', port: 4011, paths: ['/health', '/format/93784000'], edit: 'index.js' },
+  { name: 'npm-start-sigterm', port: 4021, paths: ['/health', '/remind/90m'], edit: 'server.js', sigterm: true },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -604,6 +606,12 @@ async function runApp(app) {
   } else row.same = false;
   // How long `stop` takes: a start that passes SIGTERM on stops at once, one that does not waits out the timeout.
   row.stop = { original: await stopTime(c1), migrated: await stopTime(c2) };
+  if (app.sigterm)
+    check(
+      'migrated container stops on SIGTERM',
+      row.stop.migrated < 2000,
+      `stop took ${secs(row.stop.migrated)} (original: ${secs(row.stop.original)})`,
+    );
   removeContainer(c1);
   removeContainer(c2);
 
