@@ -247,7 +247,7 @@ function needs(doc: ParsedDockerfile, c: Checked, facts: ProjectFacts, kind: Kin
     if (unknown.length)
       return {
         code: 'native-unknown',
-        message: `left \`FROM ${c.image}\` as it is: ${unknown.join(', ')} run${unknown.length === 1 ? 's' : ''} an install script, and what ${unknown.length === 1 ? 'it builds' : 'they build'} may need libraries only the full image has`,
+        message: `left \`FROM ${c.image}\` as it is: the production ${unknown.length === 1 ? 'dependency' : 'dependencies'} ${unknown.map((p) => `\`${p}\``).join(', ')} run${unknown.length === 1 ? 's' : ''} an install script, and what ${unknown.length === 1 ? 'it builds' : 'they build'} may need libraries only the full image has`,
       };
   }
   const spawn = spawnedTool(facts, lacks);
