@@ -27,7 +27,16 @@ import {
 
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
-const TRANSFORM_IDS = ['cache-order', 'npm-ci', 'split-stages', 'selective-copy', 'non-root', 'node-env', 'dockerignore'];
+const TRANSFORM_IDS = [
+  'cache-order',
+  'npm-ci',
+  'start-prod',
+  'split-stages',
+  'selective-copy',
+  'non-root',
+  'node-env',
+  'dockerignore',
+];
 const OPTIONS = [
   '--dry-run',
   '--write',
@@ -311,7 +320,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
   });
 
   describe('transform selection', () => {
-    it('--list-transforms lists the 7 ids with summaries', async ({ expect }) => {
+    it('--list-transforms lists the 8 ids with summaries', async ({ expect }) => {
       const dir = tmp();
       const r = await run(['--list-transforms'], dir);
       expect(r.code).toBe(0);

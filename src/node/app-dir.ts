@@ -234,7 +234,8 @@ function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type
     case 'ncc':
       return w[1] === 'build' ? dir(opt(w, ['-o', '--out']) ?? 'dist') : null;
     case 'prisma':
-      return w[1] === 'generate' || w[1] === 'validate' || w[1] === 'format' ? [] : null;
+      if (w[1] === 'generate') return prismaGenerated(facts, w);
+      return w[1] === 'validate' || w[1] === 'format' ? [] : null;
     case 'copyfiles':
     case 'cpx':
     case 'cpy': {
@@ -244,6 +245,43 @@ function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type
     default:
       return null;
   }
+}
+
+/**
+ * Where `prisma generate` writes: each generator's `output` (relative to its schema file; the
+ * `prisma-client` generator of Prisma 6.6+ and 7 requires one), or node_modules/.prisma and
+ * @prisma/client when a generator has none (then nothing outside node_modules). The schema is the
+ * one `--schema`, package.json's `prisma.schema` or prisma.config.* names, else prisma/.
+ */
+function prismaGenerated(facts: ProjectFacts, w: string[]): { path: string; type: Created['type'] }[] {
+  const config = readConfig(facts, [
+    opt(w, ['--config']) ?? 'prisma.config.ts',
+    'prisma.config.ts',
+    'prisma.config.mts',
+    'prisma.config.js',
+    'prisma.config.mjs',
+  ]);
+  const named =
+    opt(w, ['--schema']) ??
+    (facts.packageJson as { prisma?: { schema?: unknown } } | null)?.prisma?.schema ??
+    (config ? quoted('schema', config)[0] : undefined);
+  const base = typeof named === 'string' ? normalizePosix(`/${named}`).slice(1) : 'prisma/schema.prisma';
+  // A schema folder (multi-file schema) or a file.
+  const schemaFiles = (facts.files ?? []).filter(
+    (f) => f === base || (f.startsWith(`${base.replace(/\/schema\.prisma$/, '')}/`) && f.endsWith('.prisma')),
+  );
+  const out: { path: string; type: Created['type'] }[] = [];
+  for (const f of schemaFiles) {
+    const text = facts.read(f) ?? '';
+    const dir = f.includes('/') ? f.slice(0, f.lastIndexOf('/')) : '';
+    for (const block of text.matchAll(/^\s*generator\s+\w+\s*\{([^}]*)\}/gm)) {
+      const m = /^\s*output\s*=\s*"([^"]+)"/m.exec(block[1]);
+      if (!m || m[1].startsWith('env(')) continue;
+      const p = normalizePosix(`/${dir ? dir + '/' : ''}${m[1]}`).slice(1);
+      if (p && !p.startsWith('..') && !out.some((o) => o.path === p)) out.push({ path: p, type: 'dir' });
+    }
+  }
+  return out;
 }
 
 function words(s: string): string[][] {
@@ -343,6 +381,18 @@ function command(ctx: Ctx, raw: string[], cwd: string, depth: number): string {
       (bin === 'yarn' && sub === 'global')
     ) {
       if (sub === 'pack') unknown(ctx, `\`${text}\` writes a tarball`);
+      // A plain install runs the project's own lifecycle scripts (`postinstall: prisma generate`).
+      const plainInstall = ['install', 'i', 'ci'].includes(sub) && args.length <= 1;
+      if (plainInstall && !flags.includes('--ignore-scripts') && rel(ctx, cwd, '.') === '.') {
+        const scripts = ctx.facts.packageJson?.scripts ?? {};
+        for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) {
+          const body = scripts[hook];
+          if (typeof body !== 'string' || ctx.seenScripts.has(hook)) continue;
+          ctx.seenScripts.add(hook);
+          let c = cwd;
+          for (const x of words(body)) c = command(ctx, x, c, depth + 1);
+        }
+      }
       return cwd;
     }
     if (sub === 'exec' || sub === 'x') {
