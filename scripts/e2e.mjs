@@ -117,6 +117,12 @@ const APPS = [
     expect: { codes: ['split-stages/prune-unknown'], skip: ['no-devdeps', 'smaller'] },
   },
   { name: 'stale-lockfile', port: 4011, paths: ['/health', '/format/93784000'], edit: 'index.js' },
+  {
+    name: 'nest-app',
+    port: 4021,
+    paths: ['/health', '/orders', '/orders/3?lang=fr', '/static/site.css'],
+    edit: 'src/orders/orders.service.ts',
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------

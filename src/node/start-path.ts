@@ -436,6 +436,9 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
   };
 
   for (const c of start) command(c, c.join(' '), 0);
+  // The config package reads ./config (NODE_CONFIG_DIR) when the app loads it.
+  if ((deps.config !== undefined || deps['node-config'] !== undefined) && facts.topLevel.get('config') === 'dir')
+    file('config', 'read by the config package at run time');
   for (const [name, why] of result.packages) {
     if (devDeps[name] !== undefined && deps[name] === undefined && (pkg?.dependencies ?? {})[name] === undefined)
       result.devPackages.push({ name, why });
