@@ -224,7 +224,17 @@ function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type
         facts,
         opt(w, ['-p', '--path']) ?? (facts.read('tsconfig.build.json') !== null ? 'tsconfig.build.json' : 'tsconfig.json'),
       );
-      return dir(ts.outDir ?? 'dist');
+      const outs = dir(ts.outDir ?? 'dist')!;
+      // nest-cli.json assets land in the outDir, unless an asset names its own outDir.
+      try {
+        const cli = parseJsonc(facts.read('nest-cli.json') ?? '{}') as { compilerOptions?: { assets?: unknown } };
+        const assets = Array.isArray(cli?.compilerOptions?.assets) ? cli.compilerOptions.assets : [];
+        for (const a of assets as { outDir?: unknown }[])
+          if (a && typeof a.outDir === 'string') outs.push({ path: normalizePosix(`/${a.outDir}`).slice(1), type: 'dir' });
+      } catch {
+        // An unreadable nest-cli.json names no extra output.
+      }
+      return outs;
     }
     case 'babel':
     case 'swc':
@@ -261,10 +271,7 @@ function prismaGenerated(facts: ProjectFacts, w: string[]): { path: string; type
     'prisma.config.js',
     'prisma.config.mjs',
   ]);
-  const named =
-    opt(w, ['--schema']) ??
-    (facts.packageJson as { prisma?: { schema?: unknown } } | null)?.prisma?.schema ??
-    (config ? quoted('schema', config)[0] : undefined);
+  const named = opt(w, ['--schema']) ?? facts.packageJson?.prismaSchema ?? (config ? quoted('schema', config)[0] : undefined);
   const base = typeof named === 'string' ? normalizePosix(`/${named}`).slice(1) : 'prisma/schema.prisma';
   // A schema folder (multi-file schema) or a file.
   const schemaFiles = (facts.files ?? []).filter(

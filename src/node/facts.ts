@@ -21,6 +21,8 @@ export interface PackageJson {
   optionalDependencies: Record<string, string>;
   workspaces?: unknown;
   packageManager?: string;
+  /** `prisma.schema`: where the Prisma CLI finds the schema when no --schema or prisma.config.* says. */
+  prismaSchema?: string;
 }
 
 export interface ProjectFacts {
@@ -308,6 +310,10 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
         optionalDependencies: obj(raw.optionalDependencies),
         workspaces: raw.workspaces,
         packageManager: typeof raw.packageManager === 'string' ? raw.packageManager : undefined,
+        prismaSchema:
+          typeof (raw.prisma as { schema?: unknown } | undefined)?.schema === 'string'
+            ? (raw.prisma as { schema: string }).schema
+            : undefined,
       };
       rawPackageJson = raw;
     } catch (e) {

@@ -422,7 +422,15 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
     }
     if (bin === 'prisma' && (w[1] === 'migrate' || (w[1] === 'db' && w[2] !== 'seed'))) {
       need('prisma', line);
-      for (const f of prismaFiles(facts, w)) file(f, `read by \`prisma ${w[1]}\` at start-up`);
+      for (const f of prismaFiles(facts, w)) {
+        file(f, `read by \`prisma ${w[1]}\` at start-up`);
+        // prisma.config.ts loads what it imports (dotenv/config, an adapter) when the CLI starts.
+        if (/^prisma\.config\.[cm]?[jt]s$/.test(f))
+          for (const m of (facts.read(f) ?? '').matchAll(/(?:\bfrom|\bimport|\brequire\s*\()\s*["']([^"']+)["']/g)) {
+            const p = packageOfModule(m[1]);
+            if (p && p !== 'prisma') need(p, `${f} imports ${m[1]}`);
+          }
+      }
       return;
     }
     // A script file run directly (./start.sh): its commands are on the start path too.
@@ -463,7 +471,7 @@ export function prismaFiles(facts: ProjectFacts, w: readonly string[]): string[]
   else
     for (const f of ['prisma.config.ts', 'prisma.config.mts', 'prisma.config.js', 'prisma.config.mjs', 'prisma.config.cjs'])
       if (facts.topLevel.has(f)) add(f);
-  const schema = opt(w, ['--schema']) ?? (facts.packageJson as { prisma?: { schema?: unknown } } | null)?.prisma?.schema;
+  const schema = opt(w, ['--schema']) ?? facts.packageJson?.prismaSchema;
   if (typeof schema === 'string') {
     const dir = schema.includes('/') ? schema.slice(0, schema.lastIndexOf('/')) : '';
     // The schema's folder holds its migrations/ too: keep the folder, not only the file.
