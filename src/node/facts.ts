@@ -401,6 +401,13 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
   for (const f of ['.npmrc', '.yarnrc', '.yarnrc.yml', 'pnpm-workspace.yaml', 'bunfig.toml']) if (exists(f)) installFiles.push(f);
   if (topLevel.get('patches') === 'dir' && manager === 'pnpm') installFiles.push('patches');
   if (topLevel.get('.yarn') === 'dir' && manager === 'yarn-berry') installFiles.push('.yarn');
+  // @prisma/client before Prisma 7 runs `prisma generate` when it is installed: without the schema
+  // it writes a stub client that fails at run time ("did not initialize yet").
+  const prismaClient = packageJson?.dependencies['@prisma/client'] ?? packageJson?.devDependencies['@prisma/client'];
+  if (prismaClient !== undefined && !/^[\^~>=]*\s*([7-9]|\d\d)\./.test(prismaClient)) {
+    const schemaTop = (packageJson?.prismaSchema ?? 'prisma/schema.prisma').replace(/^\.\//, '').split('/')[0];
+    if (topLevel.has(schemaTop) && !installFiles.includes(schemaTop)) installFiles.push(schemaTop);
+  }
 
   const scripts = packageJson?.scripts ?? {};
   const installScripts = ['preinstall', 'install', 'postinstall', 'prepare'].filter((s) => typeof scripts[s] === 'string');
