@@ -106,6 +106,8 @@ export const startProd: Transform = {
       'start-script-not-plain': 'left the start as it is: the start script does more than `nest start`, or has pre/post hooks',
       'app-reads-npm-env':
         "left the start as it is: the app reads npm's script environment (npm_package_*), which `node` alone does not set",
+      'start-through-pnp':
+        "left the start as it is: yarn's Plug'n'Play loader resolves the packages, and plain `node` would not load it",
       'start-not-rewritable': 'left the start as it is: a script file or `sh -c` runs it, not CMD/ENTRYPOINT itself',
     },
   },
@@ -158,6 +160,12 @@ export const startProd: Transform = {
       return keep(
         'start-prod-not-built',
         `the build does not create ${prod.entry} (no \`nest build\` in the Dockerfile), so \`nest start\` is what builds it`,
+      );
+    // Yarn Plug'n'Play: `yarn start` loads .pnp.cjs, plain node would not find a single package.
+    if (viaScript && facts.manager === 'yarn-berry' && !/nodeLinker:\s*["']?node-modules/.test(facts.read('.yarnrc.yml') ?? ''))
+      return keep(
+        'start-through-pnp',
+        "yarn starts the app with Plug'n'Play's loader (.pnp.cjs), which plain `node` would not load",
       );
     const npmEnv = readsNpmEnv(facts);
     if (npmEnv && viaScript)
