@@ -118,7 +118,13 @@ const APPS = [
     expect: { codes: ['split-stages/prune-unknown'], skip: ['no-devdeps', 'smaller'] },
   },
   { name: 'stale-lockfile', port: 4011, paths: ['/health', '/format/93784000'], edit: 'index.js' },
-  { name: 'npm-start-sigterm', port: 4021, paths: ['/health', '/remind/90m'], edit: 'server.js', sigterm: true },
+  {
+    name: 'nest-app',
+    port: 4021,
+    paths: ['/health', '/orders', '/orders/3?lang=fr', '/static/site.css'],
+    edit: 'src/orders/orders.service.ts',
+  },
+  { name: 'npm-start-sigterm', port: 4031, paths: ['/health', '/remind/90m'], edit: 'server.js', sigterm: true },
 ];
 
 // ---------------------------------------------------------------------------------------------

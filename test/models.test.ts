@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { appDirModel } from '../src/node/app-dir.js';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { gatherFacts, memorySource } from '../src/node/facts.js';
-import { analyzeStart } from '../src/node/start-path.js';
+import { analyzeStart, plainNodeCall } from '../src/node/start-path.js';
 import { tsconfigChain, tsconfigOutDir } from '../src/node/tsconfig.js';
 
 const facts = (files: Record<string, string>, pkg: object = {}) =>
@@ -110,7 +110,90 @@ describe('start path', () => {
   });
 });
 
+describe('NestJS and Prisma on the start path', () => {
+  it('finds `nest start` behind npm start, and a plain node start:prod', () => {
+    const s = start('FROM node:20\nCMD ["npm", "start"]\n', {
+      scripts: { start: 'nest start', 'start:prod': 'node dist/main' },
+      devDependencies: { '@nestjs/cli': '11' },
+    });
+    expect(s.nestStart).toEqual({ words: ['nest', 'start'], line: 'start: nest start' });
+    expect(s.devPackages.map((p) => p.name)).toEqual(['@nestjs/cli']);
+    expect(plainNodeCall('node dist/main')).toEqual({ entry: 'dist/main' });
+    expect(plainNodeCall('node ./dist/src/main.js')).toEqual({ entry: 'dist/src/main.js' });
+    expect(plainNodeCall('cross-env NODE_ENV=production node dist/main')).toHaveProperty('why');
+    expect(plainNodeCall('node --enable-source-maps dist/main')).toHaveProperty('why');
+    expect(plainNodeCall('prisma migrate deploy && node dist/main')).toHaveProperty('why');
+    expect(plainNodeCall(undefined)).toHaveProperty('why');
+  });
+
+  it('prisma migrate at start needs the CLI, the schema folder, prisma.config.ts and what that config imports', () => {
+    const s = start(
+      'FROM node:22\nCMD ["npm", "run", "start:migrate"]\n',
+      {
+        scripts: { 'start:migrate': 'prisma migrate deploy && node dist/main' },
+        dependencies: { '@prisma/client': '7' },
+        devDependencies: { prisma: '7', dotenv: '16' },
+      },
+      {
+        'prisma.config.ts':
+          "import 'dotenv/config';\nimport { defineConfig } from 'prisma/config';\nexport default defineConfig({});\n",
+        'prisma/schema.prisma': 'x',
+      },
+    );
+    expect(s.devPackages.map((p) => p.name).sort()).toEqual(['dotenv', 'prisma']);
+    expect(s.runtimeFiles.map((f) => f.path)).toEqual(['prisma.config.ts', 'prisma']);
+  });
+
+  it('prisma migrate --schema and package.json prisma.schema name the schema folder', () => {
+    expect(
+      start('FROM node:22\nCMD npx prisma migrate deploy --schema=db/schema.prisma && node index.js\n').runtimeFiles,
+    ).toEqual([{ path: 'db', why: 'read by `prisma migrate` at start-up' }]);
+    expect(
+      start('FROM node:22\nCMD npx prisma migrate deploy && node index.js\n', { prisma: { schema: 'database/schema.prisma' } })
+        .runtimeFiles,
+    ).toEqual([{ path: 'database', why: 'read by `prisma migrate` at start-up' }]);
+  });
+});
+
 describe('app directory', () => {
+  it('prisma generate writes where each generator says: its output, or node_modules', () => {
+    const run = 'FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npx prisma generate\n';
+    expect(created(run, {}, { 'prisma/schema.prisma': 'generator client {\n  provider = "prisma-client-js"\n}\n' })).toEqual({
+      paths: [],
+      unknown: null,
+    });
+    expect(
+      created(
+        run,
+        {},
+        { 'prisma/schema.prisma': 'generator client {\n  provider = "prisma-client"\n  output   = "../generated/prisma"\n}\n' },
+      ),
+    ).toEqual({ paths: ['generated/prisma:dir'], unknown: null });
+  });
+
+  it('follows a plain install into postinstall: prisma generate (not with --ignore-scripts)', () => {
+    const files = {
+      'prisma/schema.prisma': 'generator client {\n  provider = "prisma-client"\n  output = "../src/generated/prisma"\n}\n',
+    };
+    const pkg = { scripts: { postinstall: 'prisma generate' } };
+    expect(created('FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\n', pkg, files).paths).toEqual(['src/generated/prisma:dir']);
+    expect(created('FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci --ignore-scripts\n', pkg, files).paths).toEqual([]);
+  });
+
+  it('nest build writes the tsconfig outDir and the outDir of its assets', () => {
+    expect(
+      created(
+        'FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npx nest build\n',
+        {},
+        {
+          'tsconfig.json': '{ "compilerOptions": { "outDir": "./build" } }',
+          'nest-cli.json':
+            '{ "compilerOptions": { "assets": ["**/*.hbs", { "include": "mail/**/*", "outDir": "mail-templates" }] } }',
+        },
+      ).paths,
+    ).toEqual(['build:dir', 'mail-templates:dir']);
+  });
+
   it('knows mkdir, touch, redirects, cp and ln in the app directory, and ignores other directories', () => {
     const r = created(
       'FROM node:20\nWORKDIR /app\nRUN mkdir -p uploads /var/log/app && touch db.json && echo ok > build.txt 2>/dev/null && cp -r assets public && ln -s /data data\n',

@@ -3,6 +3,8 @@
  * the one before, so the order carries meaning:
  * - cache-order: first, while the Dockerfile still has its original single-stage shape to reorder.
  * - npm-ci: after cache-order, so the lockfile it checks for is copied before the install.
+ * - start-prod: before split-stages, which then sees a start that runs the build's output
+ *   (`node dist/main`) instead of one that compiles (`nest start`).
  * - split-stages: after the install is in its final form, which the build stage keeps as it is.
  * - selective-copy: needs the runtime stage split-stages creates (or one that was there).
  * - runtime-base: on the runtime stage split-stages creates; before non-root, which picks the user of the final base.
@@ -13,6 +15,7 @@
 import type { Transform } from '../src/engine/types.js';
 import { cacheOrder } from './cache-order.js';
 import { npmCi } from './npm-ci.js';
+import { startProd } from './start-prod.js';
 import { splitStages } from './split-stages.js';
 import { selectiveCopy } from './selective-copy.js';
 import { runtimeBase } from './runtime-base.js';
@@ -23,6 +26,7 @@ import { dockerignoreTransform } from './dockerignore.js';
 export const transforms: readonly Transform[] = [
   cacheOrder,
   npmCi,
+  startProd,
   splitStages,
   selectiveCopy,
   runtimeBase,

@@ -218,14 +218,25 @@ function needs(doc: ParsedDockerfile, c: Checked, facts: ProjectFacts, kind: Kin
       };
   }
   // Prisma's engines look for OpenSSL (the openssl binary, libssl), which the slim image lacks.
-  const prisma = doc.stages
-    .flatMap((st) => st.instructions)
-    .find((i) => i.keyword === 'RUN' && /(^|[\s/])prisma\s/.test(i.content));
-  if (prisma && !installed.has('openssl'))
-    return {
-      code: 'native-system-library',
-      message: `left \`FROM ${c.image}\` as it is: the build runs prisma (line ${lineNo(doc, prisma)}), whose engines need OpenSSL, which the slim image lacks`,
-    };
+  if (!installed.has('openssl')) {
+    const pkg = facts.packageJson;
+    const prismaDep = ['prisma', '@prisma/client'].find((p) => pkg?.dependencies?.[p] ?? pkg?.devDependencies?.[p]);
+    const prismaRun = doc.stages
+      .flatMap((st) => st.instructions)
+      .find((i) => ['RUN', 'CMD', 'ENTRYPOINT'].includes(i.keyword) && /(^|[\s/"])prisma(\s|")/.test(i.content));
+    const prismaStart = start.commands.some((w) => w.includes('prisma'));
+    if (prismaDep || prismaRun || prismaStart)
+      return {
+        code: 'native-system-library',
+        message: `left \`FROM ${c.image}\` as it is: ${
+          prismaRun
+            ? `prisma runs at line ${lineNo(doc, prismaRun)}`
+            : prismaDep
+              ? `the app uses ${prismaDep}`
+              : 'the start runs prisma'
+        }, and Prisma's engines need OpenSSL, which the slim image lacks`,
+      };
+  }
   // Native code that links libraries only the full image has.
   const [lib] = native.needingLibraries;
   if (lib)

@@ -290,6 +290,10 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, inputs: CopyInputs): S
     if (isFile || isDir) {
       add(sub, 'used by the app');
       if (isDir) subDirs.add(sub);
+    } else if (!/[*?]/.test(p) && !isOutput(p)) {
+      // A path under the sources that neither the context nor the build has: the app may create it
+      // at run time (GraphQL code first: autoSchemaFile 'src/schema.gql'), which needs the folder.
+      add(top, `the app names ${p}, which the image does not hold until the app writes it`);
     }
   }
   if (inputs.runsTypeScript) for (const t of ['tsconfig.json']) if (present.has(t)) add(t, 'read by the TypeScript runner');

@@ -7,7 +7,7 @@
  * runtime stage must receive the whole directory.
  */
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../dockerfile/parse.js';
-import type { ProjectFacts } from './facts.js';
+import { parseJsonc, type ProjectFacts } from './facts.js';
 import { tsconfigOutDir } from './tsconfig.js';
 import { copyDest, isContextCopy, workdirAt } from '../dockerfile/query.js';
 import { classifyRun, stageChain } from './commands.js';
@@ -202,7 +202,17 @@ function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type
         facts,
         opt(w, ['-p', '--path']) ?? (facts.read('tsconfig.build.json') !== null ? 'tsconfig.build.json' : 'tsconfig.json'),
       );
-      return dir(ts.outDir ?? 'dist');
+      const outs = dir(ts.outDir ?? 'dist')!;
+      // nest-cli.json assets land in the outDir, unless an asset names its own outDir.
+      try {
+        const cli = parseJsonc(facts.read('nest-cli.json') ?? '{}') as { compilerOptions?: { assets?: unknown } };
+        const assets = Array.isArray(cli?.compilerOptions?.assets) ? cli.compilerOptions.assets : [];
+        for (const a of assets as { outDir?: unknown }[])
+          if (a && typeof a.outDir === 'string') outs.push({ path: normalizePosix(`/${a.outDir}`).slice(1), type: 'dir' });
+      } catch {
+        // An unreadable nest-cli.json names no extra output.
+      }
+      return outs;
     }
     case 'babel':
     case 'swc':
@@ -212,7 +222,8 @@ function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type
     case 'ncc':
       return w[1] === 'build' ? dir(opt(w, ['-o', '--out']) ?? 'dist') : null;
     case 'prisma':
-      return w[1] === 'generate' || w[1] === 'validate' || w[1] === 'format' ? [] : null;
+      if (w[1] === 'generate') return prismaGenerated(facts, w);
+      return w[1] === 'validate' || w[1] === 'format' ? [] : null;
     case 'copyfiles':
     case 'cpx':
     case 'cpy': {
@@ -222,6 +233,40 @@ function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type
     default:
       return null;
   }
+}
+
+/**
+ * Where `prisma generate` writes: each generator's `output` (relative to its schema file; the
+ * `prisma-client` generator of Prisma 6.6+ and 7 requires one), or node_modules/.prisma and
+ * @prisma/client when a generator has none (then nothing outside node_modules). The schema is the
+ * one `--schema`, package.json's `prisma.schema` or prisma.config.* names, else prisma/.
+ */
+function prismaGenerated(facts: ProjectFacts, w: string[]): { path: string; type: Created['type'] }[] {
+  const config = readConfig(facts, [
+    opt(w, ['--config']) ?? 'prisma.config.ts',
+    'prisma.config.ts',
+    'prisma.config.mts',
+    'prisma.config.js',
+    'prisma.config.mjs',
+  ]);
+  const named = opt(w, ['--schema']) ?? facts.packageJson?.prismaSchema ?? (config ? quoted('schema', config)[0] : undefined);
+  const base = typeof named === 'string' ? normalizePosix(`/${named}`).slice(1) : 'prisma/schema.prisma';
+  // A schema folder (multi-file schema) or a file.
+  const schemaFiles = (facts.files ?? []).filter(
+    (f) => f === base || (f.startsWith(`${base.replace(/\/schema\.prisma$/, '')}/`) && f.endsWith('.prisma')),
+  );
+  const out: { path: string; type: Created['type'] }[] = [];
+  for (const f of schemaFiles) {
+    const text = facts.read(f) ?? '';
+    const dir = f.includes('/') ? f.slice(0, f.lastIndexOf('/')) : '';
+    for (const block of text.matchAll(/^\s*generator\s+\w+\s*\{([^}]*)\}/gm)) {
+      const m = /^\s*output\s*=\s*"([^"]+)"/m.exec(block[1]);
+      if (!m || m[1].startsWith('env(')) continue;
+      const p = normalizePosix(`/${dir ? dir + '/' : ''}${m[1]}`).slice(1);
+      if (p && !p.startsWith('..') && !out.some((o) => o.path === p)) out.push({ path: p, type: 'dir' });
+    }
+  }
+  return out;
 }
 
 function words(s: string): string[][] {
@@ -321,6 +366,18 @@ function command(ctx: Ctx, raw: string[], cwd: string, depth: number): string {
       (bin === 'yarn' && sub === 'global')
     ) {
       if (sub === 'pack') unknown(ctx, `\`${text}\` writes a tarball`);
+      // A plain install runs the project's own lifecycle scripts (`postinstall: prisma generate`).
+      const plainInstall = ['install', 'i', 'ci'].includes(sub) && args.length <= 1;
+      if (plainInstall && !flags.includes('--ignore-scripts') && rel(ctx, cwd, '.') === '.') {
+        const scripts = ctx.facts.packageJson?.scripts ?? {};
+        for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) {
+          const body = scripts[hook];
+          if (typeof body !== 'string' || ctx.seenScripts.has(hook)) continue;
+          ctx.seenScripts.add(hook);
+          let c = cwd;
+          for (const x of words(body)) c = command(ctx, x, c, depth + 1);
+        }
+      }
       return cwd;
     }
     if (sub === 'exec' || sub === 'x') {

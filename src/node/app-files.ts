@@ -121,6 +121,21 @@ export function entryPaths(words: string[], facts: ProjectFacts): string[] {
   return entryInfo(words, facts).paths;
 }
 
+/** A relative path glob (`**` across folders, `*` and `?` within a name) as a regexp over context paths. */
+function pathGlob(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*' && glob[i + 1] === '*') {
+      re += glob[i + 2] === '/' ? '(?:[^/]+/)*' : '.*';
+      i += glob[i + 2] === '/' ? 2 : 1;
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
 /** Paths under top-level entries that string literals in the app's sources name ('views', 'public/css', 'src/views'...). */
 export function namedBySources(facts: ProjectFacts, exclude: ReadonlySet<string>): Set<string> {
   const found = new Set<string>();
@@ -147,12 +162,30 @@ export function namedBySources(facts: ProjectFacts, exclude: ReadonlySet<string>
     budget -= text.length;
     if (budget < 0) break;
     for (const m of text.matchAll(lit)) {
+      // baseUrl-style module specifiers (`from 'src/users/user.entity'`) name modules the build
+      // compiles and rewrites to relative paths (nest build, tsc-alias), not files the app reads;
+      // a relative one (`require('./lib/db')`) or a data file (`require('src/list.json')`) is read
+      // from where it is.
+      if (
+        !/^[./]/.test(m[2]) &&
+        /(\bfrom|\bimport|\brequire\s*\(|\bimport\s*\()\s*$/.test(text.slice(Math.max(0, m.index - 12), m.index)) &&
+        !/\.(json|node|wasm|html?|txt|csv|graphql|gql|ya?ml|hbs|ejs|pug|sql|proto|pem|crt|key)$/.test(m[2])
+      )
+        continue;
       const v = m[2]
         .split('${')[0]
         .replace(/^(\.\.?\/)+/, '')
         .replace(/^\//, '')
         .replace(/\/+$/, '');
       if (!v || /\s/.test(v)) continue;
+      // A glob the app reads files by at run time (GraphQL typePaths './**/*.graphql', i18n
+      // 'locales/*.json'): every context file it matches.
+      if (/\*/.test(v) && /\.[A-Za-z0-9]+$/.test(v) && !/\.(m?[jt]sx?|cjs|cts)$/.test(v)) {
+        const re = pathGlob(v);
+        for (const file of facts.files)
+          if (re.test(file) && !file.startsWith('node_modules/') && !isDevEntry(file.split('/')[0])) found.add(file);
+        continue;
+      }
       const first = v.split('/')[0];
       if (facts.topLevel.has(first) && !(first === top && !v.includes('/'))) found.add(v);
     }

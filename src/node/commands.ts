@@ -550,6 +550,10 @@ export function pruneCommand(
       );
     }
     case 'bun':
+      if (writesPrismaClientIntoNodeModules(doc, facts, stage))
+        return no(
+          '`rm -rf node_modules && bun install --production` deletes the Prisma client that `prisma generate` wrote into node_modules/.prisma, and the prisma CLI that could write it again is a devDependency',
+        );
       if (facts.installScripts.length)
         return no(
           `\`bun install --production\` runs the ${facts.installScripts.join(', ')} script again, which may need the devDependencies it removes`,
@@ -557,6 +561,28 @@ export function pruneCommand(
       return ok('rm -rf node_modules && bun install --production' + (facts.lockfile ? ' --frozen-lockfile' : ''));
   }
   return no('the package manager that installed cannot be told');
+}
+
+/**
+ * The build runs `prisma generate` (in a RUN, or in a package script a RUN names) for a generator
+ * with no `output`: the client then lives in node_modules/.prisma and @prisma/client, outside any
+ * package a reinstall would bring back. npm prune, yarn 1 and pnpm prune leave it where it is;
+ * a prune that deletes node_modules loses it.
+ */
+export function writesPrismaClientIntoNodeModules(doc: ParsedDockerfile, facts: ProjectFacts, stage: Stage): boolean {
+  const scripts = facts.packageJson?.scripts ?? {};
+  const generating = Object.keys(scripts).filter((k) => /\bprisma\s+generate\b/.test(scripts[k]));
+  const runs = stageChain(doc, stage).flatMap((st) => st.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.content));
+  const runsGenerate = runs.some(
+    (t) =>
+      /\bprisma\s+generate\b/.test(t) ||
+      generating.some((k) => new RegExp(`(^|[\\s"'])${k.replace(/[.*+?^${}()|[\]\\:]/g, '\\$&')}($|[\\s"'&;|])`).test(t)),
+  );
+  if (!runsGenerate) return false;
+  const schema = facts.read('prisma/schema.prisma');
+  // A generator with its own output writes outside node_modules (the app-dir model follows it).
+  if (schema !== null && /^\s*generator\b[^}]*^\s*output\s*=/m.test(schema)) return false;
+  return true;
 }
 
 /** Package-manager setup commands (corepack, global installs of a package manager) in a stage and those it builds on. */

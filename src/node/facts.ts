@@ -21,6 +21,8 @@ export interface PackageJson {
   optionalDependencies: Record<string, string>;
   workspaces?: unknown;
   packageManager?: string;
+  /** `prisma.schema`: where the Prisma CLI finds the schema when no --schema or prisma.config.* says. */
+  prismaSchema?: string;
 }
 
 export interface ProjectFacts {
@@ -308,6 +310,10 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
         optionalDependencies: obj(raw.optionalDependencies),
         workspaces: raw.workspaces,
         packageManager: typeof raw.packageManager === 'string' ? raw.packageManager : undefined,
+        prismaSchema:
+          typeof (raw.prisma as { schema?: unknown } | undefined)?.schema === 'string'
+            ? (raw.prisma as { schema: string }).schema
+            : undefined,
       };
       rawPackageJson = raw;
     } catch (e) {
@@ -395,6 +401,13 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
   for (const f of ['.npmrc', '.yarnrc', '.yarnrc.yml', 'pnpm-workspace.yaml', 'bunfig.toml']) if (exists(f)) installFiles.push(f);
   if (topLevel.get('patches') === 'dir' && manager === 'pnpm') installFiles.push('patches');
   if (topLevel.get('.yarn') === 'dir' && manager === 'yarn-berry') installFiles.push('.yarn');
+  // @prisma/client before Prisma 7 runs `prisma generate` when it is installed: without the schema
+  // it writes a stub client that fails at run time ("did not initialize yet").
+  const prismaClient = packageJson?.dependencies['@prisma/client'] ?? packageJson?.devDependencies['@prisma/client'];
+  if (prismaClient !== undefined && !/^[\^~>=]*\s*([7-9]|\d\d)\./.test(prismaClient)) {
+    const schemaTop = (packageJson?.prismaSchema ?? 'prisma/schema.prisma').replace(/^\.\//, '').split('/')[0];
+    if (topLevel.has(schemaTop) && !installFiles.includes(schemaTop)) installFiles.push(schemaTop);
+  }
 
   const scripts = packageJson?.scripts ?? {};
   const installScripts = ['preinstall', 'install', 'postinstall', 'prepare'].filter((s) => typeof scripts[s] === 'string');

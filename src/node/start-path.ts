@@ -10,7 +10,7 @@
  * watcher: then the file is left alone), and does the start install or build (then the runtime
  * needs the whole build environment).
  */
-import type { Instr, ParsedDockerfile, Stage } from '../dockerfile/parse.js';
+import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../dockerfile/parse.js';
 import type { ProjectFacts } from './facts.js';
 import { stageChain } from './commands.js';
 import { tsconfigChain } from './tsconfig.js';
@@ -35,6 +35,11 @@ export interface StartPath {
   managers: Set<string>;
   /** Why the start needs the app's sources and their compiler (TypeScript migrations at start-up), or null. */
   needsSources: string | null;
+  /**
+   * The first `nest start` on the start path (it compiles the app into dist/, then runs it with
+   * node): its words and the line (script or command) that runs it, or null.
+   */
+  nestStart: { words: string[]; line: string } | null;
 }
 
 /** Binaries whose package has another name. */
@@ -192,6 +197,7 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
     runtimeFiles: [],
     managers: new Set(),
     needsSources: null,
+    nestStart: null,
   };
   const need = (name: string, why: string) => {
     if (!result.packages.has(name)) result.packages.set(name, why);
@@ -239,6 +245,7 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
     result.commands.push(w);
     const bin = w[0].replace(/^.*\//, '');
     const joined = [bin, ...w.slice(1)].join(' ');
+    if (bin === 'nest' && w[1] === 'start') result.nestStart ??= { words: w, line };
     for (const [re, why] of DEV_SERVERS) if (re.test(joined)) result.devServer ??= `the start runs ${why} (\`${line}\`)`;
     for (const [re, why] of BUILD_AT_START) if (re.test(joined)) result.buildsAtStart ??= `the start ${why} (\`${line}\`)`;
 
@@ -414,11 +421,17 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
       need('pm2', line);
       return;
     }
-    if (bin === 'prisma' && w[1] === 'migrate') {
+    if (bin === 'prisma' && (w[1] === 'migrate' || (w[1] === 'db' && w[2] !== 'seed'))) {
       need('prisma', line);
-      if (facts.topLevel.has('prisma')) file('prisma', 'read by `prisma migrate` at start-up');
-      for (const f of ['prisma.config.ts', 'prisma.config.js'])
-        if (facts.topLevel.has(f)) file(f, 'read by `prisma migrate` at start-up');
+      for (const f of prismaFiles(facts, w)) {
+        file(f, `read by \`prisma ${w[1]}\` at start-up`);
+        // prisma.config.ts loads what it imports (dotenv/config, an adapter) when the CLI starts.
+        if (/^prisma\.config\.[cm]?[jt]s$/.test(f))
+          for (const m of (facts.read(f) ?? '').matchAll(/(?:\bfrom|\bimport|\brequire\s*\()\s*["']([^"']+)["']/g)) {
+            const p = packageOfModule(m[1]);
+            if (p && p !== 'prisma') need(p, `${f} imports ${m[1]}`);
+          }
+      }
       return;
     }
     // A script file run directly (./start.sh): its commands are on the start path too.
@@ -432,11 +445,65 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
   };
 
   for (const c of start) command(c, c.join(' '), 0);
+  // The config package reads ./config (NODE_CONFIG_DIR) when the app loads it.
+  if ((deps.config !== undefined || deps['node-config'] !== undefined) && facts.topLevel.get('config') === 'dir')
+    file('config', 'read by the config package at run time');
   for (const [name, why] of result.packages) {
     if (devDeps[name] !== undefined && deps[name] === undefined && (pkg?.dependencies ?? {})[name] === undefined)
       result.devPackages.push({ name, why });
   }
   return result;
+}
+
+/**
+ * What the prisma CLI reads when it runs: the schema (`--schema`, package.json's `prisma.schema`,
+ * else prisma/schema.prisma or the prisma/ folder of a multi-file schema) with the migrations
+ * next to it, and the Prisma config file (prisma.config.ts, Prisma 6.6+, required by Prisma 7),
+ * which names the schema and the migrations folder itself.
+ */
+export function prismaFiles(facts: ProjectFacts, w: readonly string[]): string[] {
+  const out: string[] = [];
+  const add = (p: string) => {
+    const clean = normalizePosix(`/${p.replace(/^\.\//, '')}`).slice(1);
+    if (clean && !clean.startsWith('..') && !out.includes(clean)) out.push(clean);
+  };
+  const config = opt(w, ['--config']);
+  if (config) add(config);
+  else
+    for (const f of ['prisma.config.ts', 'prisma.config.mts', 'prisma.config.js', 'prisma.config.mjs', 'prisma.config.cjs'])
+      if (facts.topLevel.has(f)) add(f);
+  const schema = opt(w, ['--schema']) ?? facts.packageJson?.prismaSchema;
+  if (typeof schema === 'string') {
+    const dir = schema.includes('/') ? schema.slice(0, schema.lastIndexOf('/')) : '';
+    // The schema's folder holds its migrations/ too: keep the folder, not only the file.
+    add(dir && dir !== '.' ? dir : schema);
+  } else if (facts.topLevel.has('prisma')) add('prisma');
+  return out;
+}
+
+/** Values of `--name X` / `--name=X`. */
+function opt(w: readonly string[], names: string[]): string | null {
+  for (let i = 1; i < w.length; i++)
+    for (const n of names) {
+      if (w[i] === n) return w[i + 1] ?? null;
+      if (w[i].startsWith(n + '=')) return w[i].slice(n.length + 1);
+    }
+  return null;
+}
+
+/**
+ * A package script that is one plain `node <file>` call (`node dist/main`, `node dist/src/main.js`):
+ * its entry, or why it is not one. The only start that can replace another without changing
+ * what runs besides the file (no environment, flags or other commands).
+ */
+export function plainNodeCall(body: string | undefined): { entry: string } | { why: string } {
+  if (typeof body !== 'string') return { why: 'there is no such script' };
+  const cmds = words(body);
+  if (cmds.length !== 1) return { why: `\`${body}\` runs more than one command` };
+  const w = cmds[0];
+  if (w[0] !== 'node' || w.length !== 2 || w[1].startsWith('-') || /[$`*?]/.test(w[1]))
+    return { why: `\`${body}\` is not a plain \`node <file>\` call` };
+  return { entry: w[1].replace(/^\.\//, '') };
 }
 
 /** npm-run-all's script patterns: `build:*`, `lint:**`. */

@@ -1,0 +1,189 @@
+/**
+ * start-prod: a NestJS image whose start is `nest start` (usually through `npm start`) runs the
+ * project's `start:prod` command instead (`node dist/main`), when that is a plain `node <file>`
+ * call of what the image's build already created.
+ *
+ * `nest start` compiles the app again at every start (deleting and rewriting dist/), so it needs
+ * @nestjs/cli, TypeScript and the sources at run time: the runtime stage could not leave them
+ * out. `start:prod` is how Nest's own project template runs the built app.
+ */
+import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile/parse.js';
+import { finalWorkdir, lastStage, lineNo } from '../src/dockerfile/query.js';
+import { holdBack } from '../src/engine/findings.js';
+import { tokenizeShell } from '../src/dockerfile/shell.js';
+import { appDirModel } from '../src/node/app-dir.js';
+import { parseJsonc, type ProjectFacts } from '../src/node/facts.js';
+import { isDevEntry } from '../src/node/app-files.js';
+import { analyzeStart, plainNodeCall } from '../src/node/start-path.js';
+import type { Edit, Transform, TransformResult } from '../src/engine/types.js';
+
+const ID = 'start-prod';
+const PROD_SCRIPT = 'start:prod';
+
+/** The ways a CMD names the start script or `nest start` itself. */
+function isStartInvocation(w: readonly string[], scripts: Record<string, string>): 'script' | 'nest' | null {
+  const j = w.join(' ');
+  if (/^(npm|yarn|pnpm) (run |run-script )?start$/.test(j)) return scripts.start !== undefined ? 'script' : null;
+  if (/^((npx|pnpx|pnpm exec|yarn) )?nest start$/.test(j)) return 'nest';
+  return null;
+}
+
+/** Where the app's code reads what npm puts in the environment of a script (`npm_package_version`). */
+function readsNpmEnv(facts: ProjectFacts): string | null {
+  let budget = 4_000_000;
+  for (const f of facts.files ?? []) {
+    if (!/\.(m?[jt]s|cjs|cts)$/.test(f) || f.endsWith('.d.ts') || /(\.spec|\.test)\.[cm]?[jt]s$/.test(f)) continue;
+    if (isDevEntry(f.split('/')[0]) || /(^|\/)(test|tests|__tests__|e2e)\//.test(f)) continue;
+    const t = facts.read(f);
+    if (!t) continue;
+    budget -= t.length;
+    if (budget < 0) return null;
+    if (/\bnpm_(package|lifecycle|config)_/.test(t)) return f;
+  }
+  return null;
+}
+
+/** The file `nest start` runs: `<outDir>/<entryFile>.js` per nest-cli.json (entryFile `main` unless set). */
+function nestEntryFile(facts: ProjectFacts): string | null {
+  const text = facts.read('nest-cli.json');
+  if (text === null) return 'main';
+  try {
+    const cfg = parseJsonc(text) as { entryFile?: unknown; exec?: unknown; monorepo?: unknown };
+    if (cfg.monorepo || (cfg.exec !== undefined && cfg.exec !== 'node')) return null;
+    return typeof cfg.entryFile === 'string' ? cfg.entryFile : 'main';
+  } catch {
+    return null;
+  }
+}
+
+/** The edit that replaces the start invocation in CMD/ENTRYPOINT with `node <entry>`, or why it cannot. */
+function rewrite(
+  doc: ParsedDockerfile,
+  stage: Stage,
+  scripts: Record<string, string>,
+  prod: string[],
+): { edit: Edit; ins: Instr } | { why: string } {
+  const ins = [...stage.instructions].reverse().filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT');
+  for (const i of ins) {
+    if (i.json) {
+      const args = i.jsonArgs;
+      if (!args || !isStartInvocation(args, scripts)) continue;
+      const open = doc.text.indexOf('[', i.start + i.keyword.length);
+      const close = doc.text.lastIndexOf(']', i.end);
+      const sep = /",\s+"/.test(doc.text.slice(open, close + 1)) ? ', ' : ',';
+      const inner = /^\[\s/.test(doc.text.slice(open, close + 1)) ? ' ' : '';
+      return {
+        ins: i,
+        edit: { start: open, end: close + 1, text: `[${inner}${prod.map((x) => JSON.stringify(x)).join(sep)}${inner}]` },
+      };
+    }
+    for (const c of tokenizeShell(doc.text, i.start + i.keyword.length, i.end, doc.escape)) {
+      const w = c.words.map((x) => x.value);
+      if (!isStartInvocation(w, scripts)) continue;
+      return { ins: i, edit: { start: c.start, end: c.end, text: prod.join(' ') } };
+    }
+  }
+  return { why: 'the start command is not written in CMD or ENTRYPOINT itself (a script file or `sh -c` runs it)' };
+}
+
+export const startProd: Transform = {
+  id: ID,
+  summary: "a NestJS start through `nest start` runs start:prod's `node dist/main` instead, the output the build already made",
+  docs: {
+    what: "when the image starts through `nest start` (`npm start` in Nest's project template) and the build already ran `nest build`, CMD/ENTRYPOINT runs the `start:prod` script's command (`node dist/main`) instead, provided it is a plain `node <file>` call of a file the build creates, the script has no pre/post hooks and the app does not read npm's environment",
+    why: '`nest start` compiles the app again at every start: it needs @nestjs/cli, TypeScript and the sources in the running image, so devDependencies and sources could not stay out of it, and every start takes longer',
+    changes: {
+      'start-prod': "the start runs start:prod's `node <file>` instead of `nest start`",
+    },
+    holdsBack: {
+      'nest-start-options': 'left `nest start` as it is: it has options (`--exec`, `--entryFile`, `--debug`, ...)',
+      'no-start-prod': 'left `nest start` as it is: package.json has no start:prod script',
+      'start-prod-not-node':
+        'left `nest start` as it is: start:prod is not a plain `node <file>` call (environment, flags, other commands)',
+      'start-prod-not-built': "left `nest start` as it is: the image's build does not create start:prod's file",
+      'start-prod-other-entry':
+        'left `nest start` as it is: it runs another entry file than start:prod (nest-cli.json entryFile, exec, monorepo)',
+      'start-script-not-plain': 'left the start as it is: the start script does more than `nest start`, or has pre/post hooks',
+      'app-reads-npm-env':
+        "left the start as it is: the app reads npm's script environment (npm_package_*), which `node` alone does not set",
+      'start-through-pnp':
+        "left the start as it is: yarn's Plug'n'Play loader resolves the packages, and plain `node` would not load it",
+      'start-not-rewritable': 'left the start as it is: a script file or `sh -c` runs it, not CMD/ENTRYPOINT itself',
+    },
+  },
+  apply({ doc, facts }): TransformResult | null {
+    const stage = lastStage(doc);
+    const pkg = facts.packageJson;
+    if (!stage || !pkg) return null;
+    const start = analyzeStart(doc, stage, facts);
+    if (!start.nestStart || start.devServer) return null;
+    const scripts = pkg.scripts ?? {};
+    const keep = (code: string, why: string, line?: number): TransformResult =>
+      holdBack(code, `left the start as it is: ${why}`, line);
+    if (start.nestStart.words.length > 2)
+      return keep('nest-start-options', `\`${start.nestStart.words.join(' ')}\` has options that start:prod may not match`);
+    // Through the start script: it must be `nest start` and nothing else, with no hooks around it.
+    const viaScript = start.scripts.length > 0;
+    if (viaScript) {
+      const hooks = ['prestart', 'poststart'].filter((h) => scripts[h] !== undefined);
+      if (scripts.start?.trim() !== 'nest start' || hooks.length || start.scripts.some((s) => s !== 'start'))
+        return keep(
+          'start-script-not-plain',
+          hooks.length
+            ? `npm runs the ${hooks.join(' and ')} script${hooks.length > 1 ? 's' : ''} around \`nest start\``
+            : `the start runs \`${start.nestStart.line}\`, more than \`nest start\` alone`,
+        );
+    }
+    const prod = plainNodeCall(scripts[PROD_SCRIPT]);
+    if ('why' in prod) {
+      if (scripts[PROD_SCRIPT] === undefined)
+        return keep(
+          'no-start-prod',
+          '`nest start` compiles the app at every start, and package.json has no start:prod script to run the build instead',
+        );
+      return keep('start-prod-not-node', `start:prod ${prod.why}, so it may not start the app the way \`nest start\` does`);
+    }
+    const entryFile = nestEntryFile(facts);
+    const base = prod.entry.replace(/\.js$/, '').split('/').pop();
+    if (entryFile === null || entryFile.split('/').pop() !== base)
+      return keep(
+        'start-prod-other-entry',
+        `\`nest start\` runs ${entryFile === null ? 'an entry nest-cli.json sets up in its own way (exec, monorepo)' : `dist/…/${entryFile}.js`}, start:prod runs ${prod.entry}`,
+      );
+    // start:prod's file must be an output of the build this image runs (nest build, tsc into dist/).
+    const appDir = finalWorkdir(doc, stage);
+    const model = appDir && appDir !== '/' ? appDirModel(doc, stage, facts, normalizePosix(appDir)) : null;
+    const out = model?.created.find(
+      (c) => (c.type === 'dir' || c.type === 'any') && (prod.entry === c.path || prod.entry.startsWith(c.path + '/')),
+    );
+    if (!model || !out)
+      return keep(
+        'start-prod-not-built',
+        `the build does not create ${prod.entry} (no \`nest build\` in the Dockerfile), so \`nest start\` is what builds it`,
+      );
+    // Yarn Plug'n'Play: `yarn start` loads .pnp.cjs, plain node would not find a single package.
+    if (viaScript && facts.manager === 'yarn-berry' && !/nodeLinker:\s*["']?node-modules/.test(facts.read('.yarnrc.yml') ?? ''))
+      return keep(
+        'start-through-pnp',
+        "yarn starts the app with Plug'n'Play's loader (.pnp.cjs), which plain `node` would not load",
+      );
+    const npmEnv = readsNpmEnv(facts);
+    if (npmEnv && viaScript)
+      return keep(
+        'app-reads-npm-env',
+        `${npmEnv} reads npm's script environment (npm_package_*), which \`node\` alone does not set`,
+      );
+    const r = rewrite(doc, stage, scripts, ['node', prod.entry]);
+    if ('why' in r) return keep('start-not-rewritable', r.why);
+    return {
+      edits: [r.edit],
+      changes: [
+        {
+          code: 'start-prod',
+          line: lineNo(doc, r.ins),
+          message: `the start runs start:prod's \`node ${prod.entry}\` instead of \`nest start\`: the build already made ${out.path}/ (${out.why}), and \`nest start\` would compile it again at every start with @nestjs/cli and TypeScript, which the runtime image then needs; node now runs as PID 1`,
+        },
+      ],
+    };
+  },
+};
