@@ -88,12 +88,14 @@ function rewrite(
 
 export const startProd: Transform = {
   id: ID,
-  summary: "a NestJS start through `nest start` runs start:prod's `node dist/main` instead, the output the build already made",
+  summary:
+    "the start runs node directly: `npm start` whose script is `node <file>` becomes `node <file>`, and `nest start` runs start:prod's `node dist/main`",
   docs: {
-    what: "when the image starts through `nest start` (`npm start` in Nest's project template) and the build already ran `nest build`, CMD/ENTRYPOINT runs the `start:prod` script's command (`node dist/main`) instead, provided it is a plain `node <file>` call of a file the build creates, the script has no pre/post hooks and the app does not read npm's environment",
-    why: '`nest start` compiles the app again at every start: it needs @nestjs/cli, TypeScript and the sources in the running image, so devDependencies and sources could not stay out of it, and every start takes longer',
+    what: '`CMD ["npm", "start"]` (or yarn/pnpm, exec or shell form) whose start script is a plain `node <file>` becomes `CMD ["node", "<file>"]` when the app handles SIGTERM itself (as PID 1, node ignores it otherwise); when the image starts through `nest start` (`npm start` in Nest\'s project template) and the build already ran `nest build`, CMD/ENTRYPOINT runs the `start:prod` script\'s command (`node dist/main`) instead, provided it is a plain `node <file>` call of a file the build creates, the script has no pre/post hooks and the app does not read npm\'s environment',
+    why: '`nest start` compiles the app again at every start: it needs @nestjs/cli, TypeScript and the sources in the running image, so devDependencies and sources could not stay out of it, and every start takes longer; a start through npm, yarn or pnpm keeps a package manager between Docker and node, which must pass the stop signal on (yarn 1 does not) and which corepack may fetch at start',
     changes: {
       'start-prod': "the start runs start:prod's `node <file>` instead of `nest start`",
+      'start-node': "the start runs the start script's `node <file>` itself instead of through npm, yarn or pnpm",
     },
     holdsBack: {
       'nest-start-options': 'left `nest start` as it is: it has options (`--exec`, `--entryFile`, `--debug`, ...)',
@@ -109,6 +111,8 @@ export const startProd: Transform = {
       'start-through-pnp':
         "left the start as it is: yarn's Plug'n'Play loader resolves the packages, and plain `node` would not load it",
       'start-not-rewritable': 'left the start as it is: a script file or `sh -c` runs it, not CMD/ENTRYPOINT itself',
+      'no-signal-handler':
+        'left `npm start` as it is: the app does not handle SIGTERM, which node as PID 1 then ignores (npm passes it on to the app)',
     },
   },
   apply({ doc, facts }): TransformResult | null {
@@ -116,10 +120,11 @@ export const startProd: Transform = {
     const pkg = facts.packageJson;
     if (!stage || !pkg) return null;
     const start = analyzeStart(doc, stage, facts);
-    if (!start.nestStart || start.devServer) return null;
+    if (start.devServer) return null;
     const scripts = pkg.scripts ?? {};
     const keep = (code: string, why: string, line?: number): TransformResult =>
       holdBack(code, `left the start as it is: ${why}`, line);
+    if (!start.nestStart) return plainStart(doc, stage, facts, scripts, start.scripts, keep);
     if (start.nestStart.words.length > 2)
       return keep('nest-start-options', `\`${start.nestStart.words.join(' ')}\` has options that start:prod may not match`);
     // Through the start script: it must be `nest start` and nothing else, with no hooks around it.
@@ -187,3 +192,76 @@ export const startProd: Transform = {
     };
   },
 };
+
+/** Where the app's code handles SIGTERM itself (a graceful shutdown), or null. */
+function handlesSigterm(facts: ProjectFacts): string | null {
+  let budget = 4_000_000;
+  for (const f of facts.files ?? []) {
+    if (!/\.(m?[jt]s|cjs|cts)$/.test(f) || f.endsWith('.d.ts') || /(\.spec|\.test)\.[cm]?[jt]s$/.test(f)) continue;
+    if (isDevEntry(f.split('/')[0]) || /(^|\/)(node_modules|test|tests|__tests__|e2e)\//.test(f)) continue;
+    const t = facts.read(f);
+    if (!t) continue;
+    budget -= t.length;
+    if (budget < 0) return null;
+    if (/\b(process|proc)\s*\.\s*(on|once|addListener)\s*\(\s*["'`]SIGTERM["'`]/.test(t)) return f;
+  }
+  return null;
+}
+
+/**
+ * `npm start` (yarn, pnpm) whose start script is `node <file>`: the start runs that directly, so the
+ * stop signal reaches node without a package manager in between and the runtime needs none.
+ */
+function plainStart(
+  doc: ParsedDockerfile,
+  stage: Stage,
+  facts: ProjectFacts,
+  scripts: Record<string, string>,
+  ran: readonly string[],
+  keep: (code: string, why: string, line?: number) => TransformResult,
+): TransformResult | null {
+  if (ran.length !== 1 || ran[0] !== 'start') return null;
+  const call = plainNodeCall(scripts.start);
+  if ('why' in call) return null;
+  const found = rewrite(doc, stage, scripts, ['node', call.entry]);
+  if ('why' in found) return null;
+  const hooks = ['prestart', 'poststart'].filter((h) => scripts[h] !== undefined);
+  if (hooks.length) return null; // the start runs more than node: analyzeStart lists the hook scripts too
+  if (facts.manager === 'yarn-berry' && !/nodeLinker:\s*["']?node-modules/.test(facts.read('.yarnrc.yml') ?? ''))
+    return keep(
+      'start-through-pnp',
+      "yarn starts the app with Plug'n'Play's loader (.pnp.cjs), which plain `node` would not load",
+    );
+  const npmEnv = readsNpmEnv(facts);
+  if (npmEnv)
+    return keep(
+      'app-reads-npm-env',
+      `${npmEnv} reads npm's script environment (npm_package_*), which \`node\` alone does not set`,
+    );
+  const handler = handlesSigterm(facts);
+  if (!handler)
+    return holdBack(
+      'no-signal-handler',
+      `left \`${found.ins.text.split(/\r?\n/)[0]}\` as it is: as PID 1, node ignores the SIGTERM of \`docker stop\` unless the app handles it, and ${/\byarn\b/.test(found.ins.text) ? 'yarn' : /\bpnpm\b/.test(found.ins.text) ? 'pnpm' : 'npm'} stands in between today; with a SIGTERM handler (or \`docker run --init\`), \`CMD ["node", "${call.entry}"]\` would start it without a package manager`,
+      lineNo(doc, found.ins),
+    );
+  // A shell-form CMD that is only the start becomes exec form: node itself receives the signal.
+  const ins = found.ins;
+  const whole =
+    !ins.json &&
+    ins.argRanges.length &&
+    tokenizeShell(doc.text, ins.start + ins.keyword.length, ins.end, doc.escape).length === 1;
+  const edit = whole
+    ? { start: ins.argRanges[0][0], end: ins.end, text: JSON.stringify(['node', call.entry]).replace(/","/g, '", "') }
+    : found.edit;
+  return {
+    edits: [edit],
+    changes: [
+      {
+        code: 'start-node',
+        line: lineNo(doc, found.ins),
+        message: `the start runs \`node ${call.entry}\` itself instead of through the start script: SIGTERM reaches node (${handler} handles it) with no package manager in between, and the image needs none to start`,
+      },
+    ],
+  };
+}
