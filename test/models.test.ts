@@ -107,6 +107,36 @@ describe('start path', () => {
     );
     expect(s.devPackages.map((p) => p.name)).toEqual(['@acme/serve-cli']);
   });
+
+  const nextPkg = {
+    scripts: { build: 'next build', start: 'next start' },
+    dependencies: { next: '15.5.4' },
+    devDependencies: { typescript: '5.9.2' },
+  };
+  it('next start with a next.config.ts needs typescript, a devDependency, and reads the config, what it imports and public/', () => {
+    const s = start('FROM node:22\nCMD ["npm", "start"]\n', nextPkg, {
+      'next.config.ts': "import { rewrites } from './config/rewrites';\nexport default { rewrites };\n",
+      'config/rewrites.ts': 'export const rewrites = async () => [];\n',
+      'public/robots.txt': 'User-agent: *\n',
+    });
+    expect(s.next?.kind).toBe('next-start');
+    expect(s.devPackages.map((p) => p.name)).toEqual(['typescript']);
+    expect(s.runtimeFiles.map((f) => f.path)).toEqual(['next.config.ts', 'config/rewrites.ts', 'public']);
+  });
+  it('next start with a next.config.js or .mjs needs no devDependency', () => {
+    for (const cfg of ['next.config.js', 'next.config.mjs']) {
+      const s = start('FROM node:22\nCMD ["npx", "next", "start", "-p", "3001"]\n', nextPkg, { [cfg]: 'export default {};\n' });
+      expect(s.devPackages).toEqual([]);
+      expect(s.runtimeFiles.map((f) => f.path)).toEqual([cfg]);
+    }
+  });
+  it("node .next/standalone/server.js is the standalone server only when the config says output: 'standalone'", () => {
+    const cmd = 'FROM node:22\nWORKDIR /app\nCMD ["node", ".next/standalone/server.js"]\n';
+    const on = start(cmd, nextPkg, { 'next.config.mjs': "export default { output: 'standalone' };\n" });
+    expect(on.next).toEqual({ kind: 'standalone', line: 'node .next/standalone/server.js', dir: '.next/standalone' });
+    expect(on.devPackages).toEqual([]);
+    expect(start(cmd, nextPkg, { 'next.config.mjs': 'export default {};\n' }).next).toBeNull();
+  });
 });
 
 describe('app directory', () => {
