@@ -3,7 +3,7 @@
  * runs when it starts (start-path) and what its build creates in the app directory (app-dir).
  */
 import { describe, expect, it } from 'vitest';
-import { appDirModel } from '../src/node/app-dir.js';
+import { appDirModel, runEffect } from '../src/node/app-dir.js';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { gatherFacts, memorySource } from '../src/node/facts.js';
 import { analyzeStart } from '../src/node/start-path.js';
@@ -187,5 +187,45 @@ describe('app directory', () => {
     );
     expect(r.unknown).toBeNull();
     expect(r.paths).toEqual(['bin/tool:any', 'geo:dir']);
+  });
+
+  const standalone = {
+    pkg: { scripts: { build: 'next build', start: 'next start' }, dependencies: { next: '15.5.4' } },
+    files: { 'next.config.mjs': "export default { output: 'standalone' };\n", 'public/robots.txt': 'x' },
+  };
+  it("knows next build's output and cache, and the cp steps that complete a standalone server", () => {
+    const doc = parseDockerfile(
+      'FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\n' +
+        'RUN cp -r .next/static .next/standalone/.next/static\n' +
+        'RUN if [ -d public ]; then cp -r public .next/standalone/public; fi\n',
+    );
+    const m = appDirModel(doc, doc.stages[0], facts(standalone.files, standalone.pkg), '/app');
+    expect(m.unknown).toBeNull();
+    expect(m.created.map((c) => `${c.path}:${c.type}`)).toEqual([
+      '.next:dir',
+      '.next/standalone/.next/static:any',
+      '.next/standalone/public:any',
+    ]);
+    expect(m.caches.map((c) => c.path)).toEqual(['.next/cache']);
+  });
+
+  it('tells the effect of one RUN: known inside the app directory, unknown when it writes elsewhere', () => {
+    const doc = parseDockerfile(
+      'FROM node:22\nWORKDIR /app\nRUN cp -r public .next/standalone/ && cp -r .next/static .next/standalone/.next/\n' +
+        'RUN cp config.json /etc/app/\nRUN node scripts/gen.js\n',
+    );
+    const f = facts(standalone.files, standalone.pkg);
+    const [a, b, c] = doc.stages[0].instructions
+      .filter((i) => i.keyword === 'RUN')
+      .map((i) => runEffect(doc, doc.stages[0], i, f, '/app'));
+    expect(a).toEqual({
+      created: [
+        { path: '.next/standalone', type: 'any', why: '`cp -r public .next/standalone/`' },
+        { path: '.next/standalone/.next', type: 'any', why: '`cp -r .next/static .next/standalone/.next/`' },
+      ],
+      unknown: null,
+    });
+    expect(b.unknown).toMatch(/writes outside \/app \(\/etc\/app\/\)/);
+    expect(c.unknown).toMatch(/node scripts\/gen\.js/);
   });
 });
