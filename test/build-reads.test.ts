@@ -186,6 +186,36 @@ describe('envFiles', () => {
     );
   });
 
+  it("Next.js: .env.local and .env.production.local are machine-local, whether or not they exist; the standalone server reads next build's copies of .env and .env.production", () => {
+    const scripts = { build: 'next build', start: 'next start' };
+    const plain = project(pkg({ scripts, dependencies: { next: '15.5.4' } }), { 'next.config.mjs': 'export default {};\n' });
+    const local = (facts: ReturnType<typeof project>, cmd: string) =>
+      envFiles(dockerfile('npm run build', cmd), facts)
+        .filter((u) => u.machineLocal)
+        .map((u) => u.file);
+    expect(local(plain, '["npm", "start"]')).toEqual(['.env.local', '.env.production.local']);
+    const withFile = project(pkg({ scripts, dependencies: { next: '15.5.4' } }), {
+      'next.config.mjs': 'export default {};\n',
+      '.env.local': 'SECRET=1\n',
+    });
+    expect(local(withFile, '["npm", "start"]')).toEqual(local(plain, '["npm", "start"]'));
+    expect(envFileUse(envFiles(dockerfile('npm run build', '["npm", "start"]'), plain), '.env.local').machineLocal).toMatch(
+      /^`next build` \(script `build`\), `next start` \(script `start`\) would read it when present/,
+    );
+    const standalone = project(pkg({ scripts, dependencies: { next: '15.5.4' } }), {
+      'next.config.mjs': "export default { output: 'standalone' };\n",
+    });
+    expect(readEnv(dockerfile('npm run build', '["node", ".next/standalone/server.js"]'), standalone)).toEqual([
+      '.env: `next build` (script `build`) | `node .next/standalone/server.js`',
+      '.env.local: `next build` (script `build`) | -',
+      '.env.production: `next build` (script `build`) | `node .next/standalone/server.js`',
+      '.env.production.local: `next build` (script `build`) | -',
+    ]);
+    // vite's .local files are not Next.js': they stay a build input.
+    const vite = project(pkg({ scripts: { build: 'vite build' } }));
+    expect(local(vite, '["node", "server.js"]')).toEqual([]);
+  });
+
   it('dotenv-safe reads .env and .env.example when the app runs; dotenv in devDependencies only reads nothing', () => {
     const safe = project(pkg({ dependencies: { 'dotenv-safe': '^9.0.0' } }));
     expect(readEnv(dockerfile(''), safe)).toEqual(['.env: - | dotenv-safe', '.env.example: - | dotenv-safe']);

@@ -118,10 +118,18 @@ describe('start path', () => {
       'next.config.ts': "import { rewrites } from './config/rewrites';\nexport default { rewrites };\n",
       'config/rewrites.ts': 'export const rewrites = async () => [];\n',
       'public/robots.txt': 'User-agent: *\n',
+      'tsconfig.json': '{ "extends": "./tsconfig.base.json" }',
+      'tsconfig.base.json': '{}',
     });
     expect(s.next?.kind).toBe('next-start');
     expect(s.devPackages.map((p) => p.name)).toEqual(['typescript']);
-    expect(s.runtimeFiles.map((f) => f.path)).toEqual(['next.config.ts', 'config/rewrites.ts', 'public']);
+    expect(s.runtimeFiles.map((f) => f.path)).toEqual([
+      'next.config.ts',
+      'tsconfig.json',
+      'tsconfig.base.json',
+      'config/rewrites.ts',
+      'public',
+    ]);
   });
   it('next start with a next.config.js or .mjs needs no devDependency', () => {
     for (const cfg of ['next.config.js', 'next.config.mjs']) {

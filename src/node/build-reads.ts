@@ -14,6 +14,7 @@ import type { ParsedDockerfile, Stage } from '../dockerfile/parse.js';
 import type { ProjectFacts } from './facts.js';
 import { classifyCommand, classifyRun } from './commands.js';
 import { tokenizeShell, type Word } from '../dockerfile/shell.js';
+import { nextStandalone } from './start-path.js';
 
 export type ReadReason = 'tests' | 'git' | 'env';
 
@@ -42,6 +43,14 @@ export interface EnvFileUse {
   build: string[];
   /** What reads it when the app runs (the runtime command and the scripts it reaches, env-loading dependencies). Empty: the app does not. */
   run: string[];
+  /**
+   * Why the file stays out of the build context although a reader would load it when present: Next.js'
+   * `.env.local` and `.env.production.local` hold one machine's overrides and secrets, are not committed
+   * (create-next-app ignores them), and so exist on one machine and not another; an image built from them
+   * would depend on where it was built. Their values belong in build secrets, build arguments or the
+   * container's environment.
+   */
+  machineLocal?: string;
 }
 
 /** The env files every decision covers, read or not, in this order (tools may name more). */
@@ -409,7 +418,11 @@ const clean = (p: string) => p.replace(/^\.\//, '');
  * The env files one command reads, with the tool's name. `time` is when the command runs:
  * `next start` reads env files only as the app's command, `next build` only in the build.
  */
-function envReadsOf(words: string[], time: 'build' | 'run'): { files: string[]; tool: string } | null {
+function envReadsOf(
+  words: string[],
+  time: 'build' | 'run',
+  standaloneServer: string | null = null,
+): { files: string[]; tool: string } | null {
   const bin = words[0]?.replace(/^.*\//, '') ?? '';
   const sub = words[1] ?? '';
   const mode = (fallback: string) => flagValue(words, ['--mode', '-m']) ?? fallback;
@@ -427,6 +440,13 @@ function envReadsOf(words: string[], time: 'build' | 'run'): { files: string[]; 
       return { files: [clean(flagValue(words, ['--dotenv']) ?? '.env')], tool: `${bin} ${sub}` };
   } else if (bin === 'next' && sub === 'start') {
     return { files: modeFiles('production'), tool: 'next start' };
+  } else if (
+    (bin === 'node' || bin === 'nodejs') &&
+    standaloneServer &&
+    words.slice(1).find((x) => !x.startsWith('-')) === standaloneServer
+  ) {
+    // The server of output: 'standalone' loads the copies of .env and .env.production that next build put next to it.
+    return { files: ['.env', '.env.production'], tool: `node ${standaloneServer}` };
   }
   if (bin === 'dotenv') {
     const named = flagValues(words.slice(0, words.includes('--') ? words.indexOf('--') : words.length), ['-e']).map(clean);
@@ -656,14 +676,22 @@ export function envFiles(doc: ParsedDockerfile, facts: ProjectFacts): EnvFileUse
   if (last) {
     const w = newWalk(facts);
     for (const c of runtimeCommands(doc, last)) walkCommand(w, c, null, 0);
+    const standalone = nextStandalone(facts) ? '.next/standalone/server.js' : null;
     for (const l of w.leaves) {
-      const r = envReadsOf(l.words, 'run');
+      const r = envReadsOf(l.words, 'run', standalone && l.words[1]?.replace(/^\.\//, '') === standalone ? l.words[1] : null);
       if (!r) continue;
       for (const f of r.files) add(use(f).run, `\`${r.tool}\`` + (l.via ? ` (script \`${l.via}\`)` : ''));
     }
   }
   const deps = facts.packageJson?.dependencies ?? {};
   for (const [dep, files] of ENV_LIBRARIES) if (deps[dep]) for (const f of files) add(use(f).run, dep);
+  // Next.js' machine-local files: out of the build context, whoever would read them.
+  for (const u of uses.values()) {
+    if (!/^\.env(\.[\w-]+)?\.local$/.test(u.file)) continue;
+    const next = [...u.build, ...u.run].filter((r) => /`(next (build|start)|node \S*standalone\/server\.js)`/.test(r));
+    if (next.length)
+      u.machineLocal = `${next.join(', ')} would read it when present, but Next.js keeps \`.env*.local\` for one machine's settings, which are not committed: an image built with it would depend on the machine it was built on`;
+  }
   const order = (f: string) => {
     const i = ENV_FILES.indexOf(f);
     return i < 0 ? ENV_FILES.length : i;

@@ -470,7 +470,12 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
       const cfg = nextConfigFile(facts);
       if (cfg) {
         file(cfg, '`next start` loads it');
-        if (/\.m?ts$/.test(cfg)) need('typescript', `${line}, which compiles ${cfg} at start-up`);
+        if (/\.m?ts$/.test(cfg)) {
+          // Next.js resolves typescript (installing it when missing) and reads tsconfig.json's paths to compile it.
+          need('typescript', `${line}, which compiles ${cfg} at start-up`);
+          for (const t of tsconfigChain(facts))
+            if (facts.topLevel.has(t.split('/')[0])) file(t, `read by \`next start\` to compile ${cfg}`);
+        }
         for (const f of nextConfigImports(facts)) file(f, `imported by ${cfg}, which \`next start\` loads`);
       }
       if (facts.topLevel.get('public') === 'dir') file('public', '`next start` serves it');
