@@ -3,7 +3,7 @@
  * runs when it starts (start-path) and what its build creates in the app directory (app-dir).
  */
 import { describe, expect, it } from 'vitest';
-import { appDirModel, runEffect } from '../src/node/app-dir.js';
+import { appDirModel, runEffect, standaloneRuntime } from '../src/node/app-dir.js';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { gatherFacts, memorySource } from '../src/node/facts.js';
 import { analyzeStart } from '../src/node/start-path.js';
@@ -215,6 +215,23 @@ describe('app directory', () => {
       '.next/standalone/public:any',
     ]);
     expect(m.caches.map((c) => c.path)).toEqual(['.next/cache']);
+  });
+
+  it('the standalone runtime: the folder next build writes, when the start runs its server.js and every step is known', () => {
+    const f = facts(standalone.files, standalone.pkg);
+    const runtime = (runs: string) => {
+      const doc = parseDockerfile(
+        `FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\n${runs}CMD ["node", ".next/standalone/server.js"]\n`,
+      );
+      const st = doc.stages[0];
+      return standaloneRuntime(doc, st, analyzeStart(doc, st, f), f, '/app');
+    };
+    expect(runtime('RUN npm run build\nRUN cp -r .next/static .next/standalone/.next/static\n')?.dir).toBe('.next/standalone');
+    expect(runtime('RUN npm run build\nRUN node scripts/post.js\n')).toBeNull();
+    expect(runtime('')).toBeNull();
+    const plain = facts({ 'next.config.mjs': 'export default {};\n' }, standalone.pkg);
+    const doc = parseDockerfile('FROM node:22\nWORKDIR /app\nRUN npm run build\nCMD ["node", ".next/standalone/server.js"]\n');
+    expect(standaloneRuntime(doc, doc.stages[0], analyzeStart(doc, doc.stages[0], plain), plain, '/app')).toBeNull();
   });
 
   it('tells the effect of one RUN: known inside the app directory, unknown when it writes elsewhere', () => {

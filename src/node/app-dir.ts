@@ -11,6 +11,7 @@ import { parseJsonc, type ProjectFacts } from './facts.js';
 import { copyDest, isContextCopy, workdirAt } from '../dockerfile/query.js';
 import { classifyRun, stageChain } from './commands.js';
 import { tokenizeShell } from '../dockerfile/shell.js';
+import type { StartPath } from './start-path.js';
 
 export interface Created {
   /** Path relative to the app directory (may be nested: server/dist). */
@@ -582,4 +583,32 @@ export function runEffect(
   run(ctx, doc, stage, ins);
   const unknownWhy = ctx.unknown?.why ?? (ctx.outside.length ? `it writes outside ${ctx.appDir} (${ctx.outside[0]})` : null);
   return { created: ctx.created, unknown: unknownWhy };
+}
+
+/**
+ * The runtime of Next.js' `output: 'standalone'`: when the start runs the standalone server
+ * (`node .next/standalone/server.js`) from the app directory and the build stage makes that folder with
+ * `next build` (every other step's effect known), the running image needs that folder only: it holds the
+ * server, the traced node_modules, package.json, and whatever the build copied into it (`.next/static`,
+ * `public/`). Returns the folder (relative to the app directory) and why, or null.
+ */
+export function standaloneRuntime(
+  doc: ParsedDockerfile,
+  buildStage: Stage,
+  start: StartPath,
+  facts: ProjectFacts,
+  appDir: string,
+): { dir: string; why: string } | null {
+  if (start.next?.kind !== 'standalone') return null;
+  const dir = start.next.dir;
+  const model = appDirModel(doc, buildStage, facts, appDir);
+  if (model.unknown) return null;
+  const madeByNext = model.created.some(
+    (c) => (dir === c.path || dir.startsWith(c.path + '/')) && /^the output of `.*\bnext build\b/.test(c.why),
+  );
+  if (!madeByNext) return null;
+  return {
+    dir,
+    why: `\`${start.next.line}\` runs the standalone server next build writes to ${dir}, with the node_modules it needs`,
+  };
 }
