@@ -205,11 +205,13 @@ describe('envFiles', () => {
     const standalone = project(pkg({ scripts, dependencies: { next: '15.5.4' } }), {
       'next.config.mjs': "export default { output: 'standalone' };\n",
     });
-    expect(readEnv(dockerfile('npm run build', '["node", ".next/standalone/server.js"]'), standalone)).toEqual([
-      '.env: `next build` (script `build`) | `node .next/standalone/server.js`',
-      '.env.local: `next build` (script `build`) | -',
-      '.env.production: `next build` (script `build`) | `node .next/standalone/server.js`',
-      '.env.production.local: `next build` (script `build`) | -',
+    const uses = envFiles(dockerfile('npm run build', '["node", ".next/standalone/server.js"]'), standalone);
+    expect(readEnv(dockerfile('npm run build', '["node", ".next/standalone/server.js"]'), standalone)).toEqual(
+      standard.map((f) => `${f}: \`next build\` (script \`build\`) | -`),
+    );
+    expect(uses.filter((u) => u.copiedByBuild).map((u) => `${u.file}: ${u.copiedByBuild}`)).toEqual([
+      '.env: next build copies it into .next/standalone, where `node .next/standalone/server.js` reads it at run time',
+      '.env.production: next build copies it into .next/standalone, where `node .next/standalone/server.js` reads it at run time',
     ]);
     // vite's .local files are not Next.js': they stay a build input.
     const vite = project(pkg({ scripts: { build: 'vite build' } }));

@@ -51,6 +51,12 @@ export interface EnvFileUse {
    * container's environment.
    */
   machineLocal?: string;
+  /**
+   * The build copies it into its output, where the app reads the copy at run time (next build puts `.env`
+   * and `.env.production` next to the standalone server): it reaches the image inside the build output,
+   * not as a file of the app directory.
+   */
+  copiedByBuild?: string;
 }
 
 /** The env files every decision covers, read or not, in this order (tools may name more). */
@@ -418,11 +424,7 @@ const clean = (p: string) => p.replace(/^\.\//, '');
  * The env files one command reads, with the tool's name. `time` is when the command runs:
  * `next start` reads env files only as the app's command, `next build` only in the build.
  */
-function envReadsOf(
-  words: string[],
-  time: 'build' | 'run',
-  standaloneServer: string | null = null,
-): { files: string[]; tool: string } | null {
+function envReadsOf(words: string[], time: 'build' | 'run'): { files: string[]; tool: string } | null {
   const bin = words[0]?.replace(/^.*\//, '') ?? '';
   const sub = words[1] ?? '';
   const mode = (fallback: string) => flagValue(words, ['--mode', '-m']) ?? fallback;
@@ -440,13 +442,6 @@ function envReadsOf(
       return { files: [clean(flagValue(words, ['--dotenv']) ?? '.env')], tool: `${bin} ${sub}` };
   } else if (bin === 'next' && sub === 'start') {
     return { files: modeFiles('production'), tool: 'next start' };
-  } else if (
-    (bin === 'node' || bin === 'nodejs') &&
-    standaloneServer &&
-    words.slice(1).find((x) => !x.startsWith('-')) === standaloneServer
-  ) {
-    // The server of output: 'standalone' loads the copies of .env and .env.production that next build put next to it.
-    return { files: ['.env', '.env.production'], tool: `node ${standaloneServer}` };
   }
   if (bin === 'dotenv') {
     const named = flagValues(words.slice(0, words.includes('--') ? words.indexOf('--') : words.length), ['-e']).map(clean);
@@ -676,9 +671,15 @@ export function envFiles(doc: ParsedDockerfile, facts: ProjectFacts): EnvFileUse
   if (last) {
     const w = newWalk(facts);
     for (const c of runtimeCommands(doc, last)) walkCommand(w, c, null, 0);
-    const standalone = nextStandalone(facts) ? '.next/standalone/server.js' : null;
+    const standalone = nextStandalone(facts);
     for (const l of w.leaves) {
-      const r = envReadsOf(l.words, 'run', standalone && l.words[1]?.replace(/^\.\//, '') === standalone ? l.words[1] : null);
+      // The server of output: 'standalone' loads the copies of .env and .env.production next build put next to it.
+      const server = l.words[1]?.replace(/^\.\//, '');
+      if (standalone && /^(node|nodejs)$/.test(l.words[0] ?? '') && server && /(^|\/)standalone\/server\.js$/.test(server))
+        for (const f of ['.env', '.env.production'])
+          use(f).copiedByBuild ??=
+            `next build copies it into ${server.slice(0, -'/server.js'.length)}, where \`node ${server}\` reads it at run time`;
+      const r = envReadsOf(l.words, 'run');
       if (!r) continue;
       for (const f of r.files) add(use(f).run, `\`${r.tool}\`` + (l.via ? ` (script \`${l.via}\`)` : ''));
     }
@@ -688,7 +689,7 @@ export function envFiles(doc: ParsedDockerfile, facts: ProjectFacts): EnvFileUse
   // Next.js' machine-local files: out of the build context, whoever would read them.
   for (const u of uses.values()) {
     if (!/^\.env(\.[\w-]+)?\.local$/.test(u.file)) continue;
-    const next = [...u.build, ...u.run].filter((r) => /`(next (build|start)|node \S*standalone\/server\.js)`/.test(r));
+    const next = [...u.build, ...u.run].filter((r) => /`next (build|start)`/.test(r));
     if (next.length)
       u.machineLocal = `${next.join(', ')} would read it when present, but Next.js keeps \`.env*.local\` for one machine's settings, which are not committed: an image built with it would depend on the machine it was built on`;
   }
