@@ -117,6 +117,14 @@ const APPS = [
     expect: { codes: ['split-stages/prune-unknown'], skip: ['no-devdeps', 'smaller'] },
   },
   { name: 'stale-lockfile', port: 4011, paths: ['/health', '/format/93784000'], edit: 'index.js' },
+  {
+    name: 'next-config-ts',
+    port: 4021,
+    paths: ['/health', '/api/items', '/', '/robots.txt'],
+    edit: 'lib/items.ts',
+    expect: { codes: ['split-stages/start-needs-dev-dependency'], skip: ['no-devdeps'] },
+  },
+  { name: 'next-standalone', port: 4031, paths: ['/health', '/api/items', '/', '/robots.txt'], edit: 'lib/items.ts' },
 ];
 
 // ---------------------------------------------------------------------------------------------
