@@ -165,10 +165,16 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
     if (has('global')) {
       // A global tool is repeated only when the running app uses it (pm2-runtime, serve).
       const pkgs = cmds.filter((c) => c.kind === 'global').flatMap(globalPackages);
+      // The start's commands (through package scripts) name their binaries: `start: ts-node dist/server.js`
+      // runs a global ts-node, which loads typescript from where it was installed.
+      const startBins = new Set(sc.start.commands.map((c) => c[0]?.replace(/^.*\//, '') ?? ''));
+      const runsTsNode = [...startBins].some((b) => /^(ts-node|ts-node-dev|tsnd)$/.test(b));
       const used = pkgs.filter(
         (p) =>
           RUNTIME_GLOBALS.has(p) ||
           sc.start.packages.has(p) ||
+          startBins.has(p.replace(/^@[^/]+\//, '')) ||
+          (p === 'typescript' && runsTsNode) ||
           new RegExp(`(^|[\\s"'/])${escapeRegExp(p.replace(/^@[^/]+\//, ''))}(["'\\s]|$)`, 'm').test(sc.runtimeCommands),
       );
       if (!used.length) return { ins, role: 'build', commands: cmds, globals: pkgs };
