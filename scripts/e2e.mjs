@@ -124,7 +124,15 @@ const APPS = [
     paths: ['/health', '/orders', '/orders/3?lang=fr', '/static/site.css'],
     edit: 'src/orders/orders.service.ts',
   },
-  { name: 'npm-start-sigterm', port: 4031, paths: ['/health', '/remind/90m'], edit: 'server.js', sigterm: true },
+  { name: 'npm-start-sigterm', port: 4061, paths: ['/health', '/remind/90m'], edit: 'server.js', sigterm: true },
+  {
+    name: 'next-config-ts',
+    port: 4041,
+    paths: ['/health', '/api/items', '/', '/robots.txt'],
+    edit: 'lib/items.ts',
+    expect: { codes: ['split-stages/start-needs-dev-dependency'], skip: ['no-devdeps'] },
+  },
+  { name: 'next-standalone', port: 4051, paths: ['/health', '/api/items', '/', '/robots.txt'], edit: 'lib/items.ts' },
 ];
 
 // ---------------------------------------------------------------------------------------------

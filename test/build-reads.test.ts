@@ -186,6 +186,38 @@ describe('envFiles', () => {
     );
   });
 
+  it("Next.js: .env.local and .env.production.local are machine-local, whether or not they exist; the standalone server reads next build's copies of .env and .env.production", () => {
+    const scripts = { build: 'next build', start: 'next start' };
+    const plain = project(pkg({ scripts, dependencies: { next: '15.5.4' } }), { 'next.config.mjs': 'export default {};\n' });
+    const local = (facts: ReturnType<typeof project>, cmd: string) =>
+      envFiles(dockerfile('npm run build', cmd), facts)
+        .filter((u) => u.machineLocal)
+        .map((u) => u.file);
+    expect(local(plain, '["npm", "start"]')).toEqual(['.env.local', '.env.production.local']);
+    const withFile = project(pkg({ scripts, dependencies: { next: '15.5.4' } }), {
+      'next.config.mjs': 'export default {};\n',
+      '.env.local': 'SECRET=1\n',
+    });
+    expect(local(withFile, '["npm", "start"]')).toEqual(local(plain, '["npm", "start"]'));
+    expect(envFileUse(envFiles(dockerfile('npm run build', '["npm", "start"]'), plain), '.env.local').machineLocal).toMatch(
+      /^`next build` \(script `build`\), `next start` \(script `start`\) would read it when present/,
+    );
+    const standalone = project(pkg({ scripts, dependencies: { next: '15.5.4' } }), {
+      'next.config.mjs': "export default { output: 'standalone' };\n",
+    });
+    const uses = envFiles(dockerfile('npm run build', '["node", ".next/standalone/server.js"]'), standalone);
+    expect(readEnv(dockerfile('npm run build', '["node", ".next/standalone/server.js"]'), standalone)).toEqual(
+      standard.map((f) => `${f}: \`next build\` (script \`build\`) | -`),
+    );
+    expect(uses.filter((u) => u.copiedByBuild).map((u) => `${u.file}: ${u.copiedByBuild}`)).toEqual([
+      '.env: next build copies it into .next/standalone, where `node .next/standalone/server.js` reads it at run time',
+      '.env.production: next build copies it into .next/standalone, where `node .next/standalone/server.js` reads it at run time',
+    ]);
+    // vite's .local files are not Next.js': they stay a build input.
+    const vite = project(pkg({ scripts: { build: 'vite build' } }));
+    expect(local(vite, '["node", "server.js"]')).toEqual([]);
+  });
+
   it('dotenv-safe reads .env and .env.example when the app runs; dotenv in devDependencies only reads nothing', () => {
     const safe = project(pkg({ dependencies: { 'dotenv-safe': '^9.0.0' } }));
     expect(readEnv(dockerfile(''), safe)).toEqual(['.env: - | dotenv-safe', '.env.example: - | dotenv-safe']);

@@ -3,7 +3,7 @@
  * runs when it starts (start-path) and what its build creates in the app directory (app-dir).
  */
 import { describe, expect, it } from 'vitest';
-import { appDirModel } from '../src/node/app-dir.js';
+import { appDirModel, runEffect, standaloneRuntime } from '../src/node/app-dir.js';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { gatherFacts, memorySource } from '../src/node/facts.js';
 import { analyzeStart, plainNodeCall } from '../src/node/start-path.js';
@@ -107,6 +107,44 @@ describe('start path', () => {
       { 'package-lock.json': lock },
     );
     expect(s.devPackages.map((p) => p.name)).toEqual(['@acme/serve-cli']);
+  });
+
+  const nextPkg = {
+    scripts: { build: 'next build', start: 'next start' },
+    dependencies: { next: '15.5.4' },
+    devDependencies: { typescript: '5.9.2' },
+  };
+  it('next start with a next.config.ts needs typescript, a devDependency, and reads the config, what it imports and public/', () => {
+    const s = start('FROM node:22\nCMD ["npm", "start"]\n', nextPkg, {
+      'next.config.ts': "import { rewrites } from './config/rewrites';\nexport default { rewrites };\n",
+      'config/rewrites.ts': 'export const rewrites = async () => [];\n',
+      'public/robots.txt': 'User-agent: *\n',
+      'tsconfig.json': '{ "extends": "./tsconfig.base.json" }',
+      'tsconfig.base.json': '{}',
+    });
+    expect(s.next?.kind).toBe('next-start');
+    expect(s.devPackages.map((p) => p.name)).toEqual(['typescript']);
+    expect(s.runtimeFiles.map((f) => f.path)).toEqual([
+      'next.config.ts',
+      'tsconfig.json',
+      'tsconfig.base.json',
+      'config/rewrites.ts',
+      'public',
+    ]);
+  });
+  it('next start with a next.config.js or .mjs needs no devDependency', () => {
+    for (const cfg of ['next.config.js', 'next.config.mjs']) {
+      const s = start('FROM node:22\nCMD ["npx", "next", "start", "-p", "3001"]\n', nextPkg, { [cfg]: 'export default {};\n' });
+      expect(s.devPackages).toEqual([]);
+      expect(s.runtimeFiles.map((f) => f.path)).toEqual([cfg]);
+    }
+  });
+  it("node .next/standalone/server.js is the standalone server only when the config says output: 'standalone'", () => {
+    const cmd = 'FROM node:22\nWORKDIR /app\nCMD ["node", ".next/standalone/server.js"]\n';
+    const on = start(cmd, nextPkg, { 'next.config.mjs': "export default { output: 'standalone' };\n" });
+    expect(on.next).toEqual({ kind: 'standalone', line: 'node .next/standalone/server.js', dir: '.next/standalone' });
+    expect(on.devPackages).toEqual([]);
+    expect(start(cmd, nextPkg, { 'next.config.mjs': 'export default {};\n' }).next).toBeNull();
   });
 });
 
@@ -241,6 +279,63 @@ describe('app directory', () => {
     );
     expect(r.unknown).toBeNull();
     expect(r.paths).toEqual(['bin/tool:any', 'geo:dir']);
+  });
+
+  const standalone = {
+    pkg: { scripts: { build: 'next build', start: 'next start' }, dependencies: { next: '15.5.4' } },
+    files: { 'next.config.mjs': "export default { output: 'standalone' };\n", 'public/robots.txt': 'x' },
+  };
+  it("knows next build's output and cache, and the cp steps that complete a standalone server", () => {
+    const doc = parseDockerfile(
+      'FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\n' +
+        'RUN cp -r .next/static .next/standalone/.next/static\n' +
+        'RUN if [ -d public ]; then cp -r public .next/standalone/public; fi\n',
+    );
+    const m = appDirModel(doc, doc.stages[0], facts(standalone.files, standalone.pkg), '/app');
+    expect(m.unknown).toBeNull();
+    expect(m.created.map((c) => `${c.path}:${c.type}`)).toEqual([
+      '.next:dir',
+      '.next/standalone/.next/static:any',
+      '.next/standalone/public:any',
+    ]);
+    expect(m.caches.map((c) => c.path)).toEqual(['.next/cache']);
+  });
+
+  it('the standalone runtime: the folder next build writes, when the start runs its server.js and every step is known', () => {
+    const f = facts(standalone.files, standalone.pkg);
+    const runtime = (runs: string) => {
+      const doc = parseDockerfile(
+        `FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\n${runs}CMD ["node", ".next/standalone/server.js"]\n`,
+      );
+      const st = doc.stages[0];
+      return standaloneRuntime(doc, st, analyzeStart(doc, st, f), f, '/app');
+    };
+    expect(runtime('RUN npm run build\nRUN cp -r .next/static .next/standalone/.next/static\n')?.dir).toBe('.next/standalone');
+    expect(runtime('RUN npm run build\nRUN node scripts/post.js\n')).toBeNull();
+    expect(runtime('')).toBeNull();
+    const plain = facts({ 'next.config.mjs': 'export default {};\n' }, standalone.pkg);
+    const doc = parseDockerfile('FROM node:22\nWORKDIR /app\nRUN npm run build\nCMD ["node", ".next/standalone/server.js"]\n');
+    expect(standaloneRuntime(doc, doc.stages[0], analyzeStart(doc, doc.stages[0], plain), plain, '/app')).toBeNull();
+  });
+
+  it('tells the effect of one RUN: known inside the app directory, unknown when it writes elsewhere', () => {
+    const doc = parseDockerfile(
+      'FROM node:22\nWORKDIR /app\nRUN cp -r public .next/standalone/ && cp -r .next/static .next/standalone/.next/\n' +
+        'RUN cp config.json /etc/app/\nRUN node scripts/gen.js\n',
+    );
+    const f = facts(standalone.files, standalone.pkg);
+    const [a, b, c] = doc.stages[0].instructions
+      .filter((i) => i.keyword === 'RUN')
+      .map((i) => runEffect(doc, doc.stages[0], i, f, '/app'));
+    expect(a).toEqual({
+      created: [
+        { path: '.next/standalone', type: 'any', why: '`cp -r public .next/standalone/`' },
+        { path: '.next/standalone/.next', type: 'any', why: '`cp -r .next/static .next/standalone/.next/`' },
+      ],
+      unknown: null,
+    });
+    expect(b.unknown).toMatch(/writes outside \/app \(\/etc\/app\/\)/);
+    expect(c.unknown).toMatch(/node scripts\/gen\.js/);
   });
 });
 

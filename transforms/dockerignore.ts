@@ -66,7 +66,7 @@ const list = (files: string[]) => files.map((f) => `\`${f}\``).join(', ');
 function envWarnings(kept: EnvFileUse[]): Finding[] {
   const groups = new Map<string, EnvFileUse[]>();
   for (const u of kept) {
-    const key = `${u.build.join(', ')}\u0000${u.run.join(', ')}`;
+    const key = `${u.build.join(', ')}\u0000${u.run.join(', ')}\u0000${u.copiedByBuild ? 'copied' : ''}`;
     groups.set(key, [...(groups.get(key) ?? []), u]);
   }
   const out: Finding[] = [];
@@ -80,6 +80,7 @@ function envWarnings(kept: EnvFileUse[]): Finding[] {
     const deps = run.filter((r) => !r.startsWith('`') && !(r === 'dotenv' && cmds.some((c) => c.includes('dotenv/config'))));
     const runWho = [
       ...cmds.map((c) => `${c} reads ${it} when the app runs`),
+      ...(us[0].copiedByBuild ? [us[0].copiedByBuild.replace(/\bit\b/g, it)] : []),
       ...(deps.length ? [`the app depends on ${deps.join(', ')} and may read ${it} at run time`] : []),
     ].join('; ');
     if (build.length) {
@@ -118,6 +119,8 @@ export const dockerignoreTransform: Transform = {
       'env-read-at-build':
         'env files not ignored: a build step reads them (vite build, next build, react-scripts build, dotenv -e, ...)',
       'copied-by-dockerfile': 'a pattern not added: the Dockerfile copies what it would hide',
+      'env-machine-local':
+        "Next.js' `.env.local` / `.env.production.local` stay out of the build context although next build would read them: they hold one machine's settings; pass them as build secrets or build arguments",
     },
   },
   apply({ doc, facts, files, options }): TransformResult | null {
@@ -224,13 +227,15 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, options: Options, inpu
           ) ?? hit,
         ]
       : [];
-    if (needed.length) {
+    if (needed.length && !(pattern.startsWith('.env') && envUses.some((u) => re.test(u.file) && !u.machineLocal))) {
       warnings.push({ code: 'copied-by-dockerfile', message: `\`${pattern}\` not added: the Dockerfile copies ${needed[0]}` });
       return;
     }
     if (pattern.startsWith('.env')) {
-      // Never hide an env file the build or the app reads: ignore only the others, by name.
-      const readHere = envUses.filter((u) => re.test(u.file));
+      // Never hide an env file the build or the app reads: ignore only the others, by name. (Decided from
+      // what reads them, before what the Dockerfile copies: a copy of an env file that exists on this
+      // machine must not change the answer.) Machine-local files are ignored by name below.
+      const readHere = envUses.filter((u) => re.test(u.file) && !u.machineLocal);
       if (readHere.length) {
         readHere.forEach(keepEnv);
         if (pattern === '.env.*')
@@ -248,6 +253,18 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, options: Options, inpu
     consider(c.pattern);
   }
   warnings.push(...envWarnings(keptEnv));
+  // Next.js' machine-local env files: out of the build context, so the image does not depend on where it is built.
+  const local = envUses.filter((u) => u.machineLocal);
+  if (local.length) {
+    const before = add.length;
+    for (const u of local) consider(u.file);
+    const out = local.filter((u) => add.slice(before).includes(u.file) || matcher.ignores(u.file)).map((u) => u.file);
+    if (out.length)
+      warnings.push({
+        code: 'env-machine-local',
+        message: `${list(out)} ${out.length === 1 ? 'is' : 'are'} excluded from the build context: ${local[0].machineLocal!.replace(/\bit\b/g, out.length === 1 ? 'it' : 'them')}; pass ${out.length === 1 ? 'its' : 'their'} values as build secrets or build arguments (run-time values as the container's environment)`,
+      });
+  }
   // The build output is rebuilt in the image: a local copy only slows the context down or goes stale.
   if (builtOut) {
     const out = builtOut;

@@ -6,7 +6,7 @@
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile/parse.js';
 import type { PackageJson, ProjectFacts } from '../src/node/facts.js';
 import { entryInfo, isDevEntry, namedBySources, runtimeCommandWords } from '../src/node/app-files.js';
-import { appDirModel, ARCHIVE, type AppDirModel, type Created } from '../src/node/app-dir.js';
+import { appDirModel, ARCHIVE, standaloneRuntime, type AppDirModel, type Created } from '../src/node/app-dir.js';
 import { analyzeStart, type StartPath } from '../src/node/start-path.js';
 import { envFiles } from '../src/node/build-reads.js';
 import {
@@ -27,6 +27,9 @@ import type { Transform, TransformResult } from '../src/engine/types.js';
 
 const ID = 'selective-copy';
 const BUILD_INPUTS = /^(src|source|app|client|server|lib|tsconfig.*\.json|.*\.ts)$/;
+/** What next build compiles (pages, components, styles, its CSS and lint configs): `next start` reads none of it. */
+const NEXT_BUILD_INPUTS =
+  /^(pages|components|styles|hooks|utils|types|middleware\.[jt]s|instrumentation\.[jt]s|next-env\.d\.ts|(tailwind|postcss)\.config\.[cm]?[jt]s|eslint\.config\.[cm]?js|\.eslintrc(\.\w+)?)$/;
 
 /** `COPY --from=<stage> <its app dir> <our app dir>`. */
 function wholeStageCopy(doc: ParsedDockerfile, stage: Stage): { ins: Instr; src: Stage; appDir: string } | null {
@@ -133,6 +136,10 @@ interface CopyInputs {
   runsTypeScript: boolean;
   /** Entry files, relative to the app directory. */
   entries: string[];
+  /** Next.js' standalone server: the folder that is all the runtime stage needs, or null. */
+  standalone: { dir: string; why: string } | null;
+  /** The start runs `next start`: its runtime is the build output, public/, the config and node_modules. */
+  nextStart: boolean;
   pkg: PackageJson;
   files: readonly string[];
 }
@@ -196,7 +203,14 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<CopyInputs> {
     .map((e) => (e.startsWith(appDir + '/') ? e.slice(appDir.length + 1) : e))
     .filter((e) => !e.startsWith('/'));
   if (!entries.length && facts.packageJson.main) entries = [facts.packageJson.main.replace(/^\.\//, '')];
-  if (!entries.length) return keep('no-entry', 'the entry file cannot be told from CMD, ENTRYPOINT, the start script or main');
+  // Next.js: the standalone server needs its folder only; `next start` needs what next build wrote and
+  // what the start path names (config, public/), not an entry file.
+  const wd = workdirAt(stage, ins, doc);
+  const standalone = wd && normalizePosix(wd) === appDir ? standaloneRuntime(doc, src, start, facts, appDir) : null;
+  const nextStart = start.next?.kind === 'next-start' && model.created.some((c) => /`next build\b/.test(c.why));
+  if (standalone) entries = [standalone.dir];
+  if (!entries.length && !nextStart)
+    return keep('no-entry', 'the entry file cannot be told from CMD, ENTRYPOINT, the start script or main');
   return go({
     stage,
     ins,
@@ -208,6 +222,8 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<CopyInputs> {
     start,
     runsTypeScript: entry.runsTypeScript,
     entries,
+    standalone,
+    nextStart,
     pkg: facts.packageJson,
     files: facts.files,
   });
@@ -216,6 +232,7 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<CopyInputs> {
 /** What the app runs: dependencies, package.json, what the build created, the entry, and what the app and the start path read. */
 function plan(doc: ParsedDockerfile, facts: ProjectFacts, inputs: CopyInputs): Step<CopyPlan> {
   const { stage, ins, appDir, present, model, start, pkg, files } = inputs;
+  if (inputs.standalone) return standalonePlan(inputs, inputs.standalone);
   const subDirs = new Set<string>();
   const need = new Map<string, string>();
   const add = (name: string, why: string) => {
@@ -252,6 +269,8 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, inputs: CopyInputs): S
   const buildOnly = new Set<string>();
   if (inputs.builds) {
     for (const n of present) if (BUILD_INPUTS.test(n) && !created.has(n) && !need.has(n)) buildOnly.add(n);
+    // What next build compiles into .next: the server reads none of it.
+    if (inputs.nextStart) for (const n of present) if (NEXT_BUILD_INPUTS.test(n) && !need.has(n)) buildOnly.add(n);
     if (facts.tsRootDir) buildOnly.add(facts.tsRootDir.split('/')[0]);
   }
   // Files that loaders on the start path read at run time (tsconfig.json for tsconfig-paths, ...).
@@ -261,8 +280,9 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, inputs: CopyInputs): S
   }
   // Env files the app reads when it runs (dotenv, dotenv-safe's .env.example, --env-file, next start):
   // the same decision the dockerignore transform takes for the build context.
+  // Machine-local files (Next.js' .env.local) stay out of the build context, so out of the image.
   for (const u of envFiles(doc, facts))
-    if (u.run.length && present.has(u.file)) add(u.file, `read at run time by ${u.run.join(', ')}`);
+    if (u.run.length && !u.machineLocal && present.has(u.file)) add(u.file, `read at run time by ${u.run.join(', ')}`);
   // Started through yarn 2+: yarn needs its settings and release to run at all.
   if (facts.manager === 'yarn-berry' && start.managers.has('yarn')) {
     if (present.has('.yarnrc.yml')) add('.yarnrc.yml', 'read by yarn, which starts the app');
@@ -339,6 +359,28 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, inputs: CopyInputs): S
     created.get(n)?.type === 'any' ||
     facts.topLevel.get(n) === 'dir';
   return go({ stage, ins, appDir, copied: need, dirs: new Set([...need.keys()].filter(isDir)), leftOut, unknownKept });
+}
+
+/**
+ * Next.js' standalone server: the runtime stage receives its folder (server.js, the node_modules next build
+ * traced, package.json, and what the build copied into it) and what the runtime stage's own instructions name.
+ */
+function standalonePlan(inputs: CopyInputs, standalone: { dir: string; why: string }): Step<CopyPlan> {
+  const { stage, ins, appDir, present } = inputs;
+  const copied = new Map<string, string>([[standalone.dir, standalone.why]]);
+  const runtimeText = stage.instructions
+    .filter((i) => i !== ins && !isContextCopy(i) && i.keyword !== 'CMD' && i.keyword !== 'ENTRYPOINT' && i.keyword !== 'FROM')
+    .map((i) => i.text)
+    .join('\n');
+  for (const n of present)
+    if (new RegExp(`(^|[\\s"'=])(\\./|${escapeRegExp(appDir)}/)?${escapeRegExp(n)}($|[\\s"'/])`, 'm').test(runtimeText))
+      copied.set(n, 'named by the runtime stage');
+  const leftOut = [...present].filter((n) => !copied.has(n)).sort();
+  const dirs = new Set([
+    standalone.dir,
+    ...[...copied.keys()].filter((n) => n !== standalone.dir && inputs.files.some((f) => f.startsWith(n + '/'))),
+  ]);
+  return go({ stage, ins, appDir, copied, dirs, leftOut, unknownKept: [] });
 }
 
 /** The whole-directory copy becomes one COPY of node_modules, one of the top-level files, then one per nested file and directory. */

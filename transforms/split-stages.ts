@@ -25,6 +25,13 @@ import { escapeRegExp } from '../src/dockerfile/query.js';
 import { go, NOTHING_TO_DO, stop, stopped, type Step } from '../src/engine/findings.js';
 import type { ProjectFacts } from '../src/node/facts.js';
 import { analyzeStart, unpinnedCorepackStart, type StartPath } from '../src/node/start-path.js';
+import { appDirModel, runEffect, standaloneRuntime } from '../src/node/app-dir.js';
+
+/** The build caches to remove after the build, when what the build writes is known. */
+function buildCaches(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts, appDir: string): string[] {
+  const model = appDirModel(doc, stage, facts, appDir);
+  return model.unknown ? [] : model.caches.map((c) => c.path);
+}
 import type { Edit, Finding, Transform, TransformResult } from '../src/engine/types.js';
 
 const ID = 'split-stages';
@@ -69,6 +76,7 @@ const RUNTIME_GLOBALS = new Set([
 
 interface StageContext {
   start: StartPath;
+  facts: ProjectFacts;
   /** CMD, ENTRYPOINT and HEALTHCHECK text of the stage: what runs in the runtime image. */
   runtimeCommands: string;
 }
@@ -126,7 +134,12 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
       return { ins, role: 'unknown', why: ins.heredoc ? 'a heredoc cannot be read' : 'a shell run in exec form cannot be read' };
     const kinds = new Set(cmds.map((c) => c.kind));
     const has = (...ks: string[]) => ks.some((x) => kinds.has(x as never));
+    // Commands whose effect lies inside the app directory (`cp -r .next/static .next/standalone/.next/static`
+    // after a Next.js build, a mkdir): the runtime stage receives that directory, so the build stage keeps them.
+    const knownInApp = () =>
+      !has('user', 'global', 'system', 'start') && runEffect(doc, stage, ins, sc.facts, appDir).unknown === null;
     if (has('install', 'add', 'build', 'prune', 'test')) {
+      if (has('other') && knownInApp()) return { ins, role: 'build', commands: cmds };
       if (has('other', 'user', 'global'))
         return {
           ins,
@@ -148,14 +161,21 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
         warn: `runs in both stages: ${runtimePkgs.join(', ')} may be needed at run time${pkgs.length > runtimePkgs.length ? `; drop the build-only packages (${pkgs.filter((p) => !runtimePkgs.includes(p)).join(', ')}) from the runtime copy by hand` : ''}`,
       };
     }
+    if (has('other') && knownInApp()) return { ins, role: 'build', commands: cmds };
     if (has('other', 'start')) return { ins, role: 'unknown', why: 'its effect on the image is unknown', commands: cmds };
     if (has('global')) {
       // A global tool is repeated only when the running app uses it (pm2-runtime, serve).
       const pkgs = cmds.filter((c) => c.kind === 'global').flatMap(globalPackages);
+      // The start's commands (through package scripts) name their binaries: `start: ts-node dist/server.js`
+      // runs a global ts-node, which loads typescript from where it was installed.
+      const startBins = new Set(sc.start.commands.map((c) => c[0]?.replace(/^.*\//, '') ?? ''));
+      const runsTsNode = [...startBins].some((b) => /^(ts-node|ts-node-dev|tsnd)$/.test(b));
       const used = pkgs.filter(
         (p) =>
           RUNTIME_GLOBALS.has(p) ||
           sc.start.packages.has(p) ||
+          startBins.has(p.replace(/^@[^/]+\//, '')) ||
+          (p === 'typescript' && runsTsNode) ||
           new RegExp(`(^|[\\s"'/])${escapeRegExp(p.replace(/^@[^/]+\//, ''))}(["'\\s]|$)`, 'm').test(sc.runtimeCommands),
       );
       if (!used.length) return { ins, role: 'build', commands: cmds, globals: pkgs };
@@ -202,6 +222,10 @@ export const splitStages: Transform = {
     changes: {
       split: 'the single stage became a build stage and a runtime stage',
       prune: 'a prune after the build: the runtime stage receives production dependencies only',
+      'build-cache':
+        "the build's cache (next build's .next/cache) is removed after the build: the runtime stage does not receive it",
+      standalone:
+        "no prune for Next.js' standalone server: the runtime stage receives its folder, with the node_modules next build traced",
       moved: 'runtime-only instructions moved to the runtime stage, unchanged',
       repeated: 'settings both stages need repeated in the runtime stage, unchanged',
       'app-owner': 'the app directory keeps its owner in the runtime stage',
@@ -269,6 +293,10 @@ interface SplitPlan {
   owner: string | undefined;
   /** The prune of devDependencies after the build, or null. */
   prune: string | null;
+  /** The folder of Next.js' standalone server, which is all the runtime stage receives: no prune. */
+  standalone: string | null;
+  /** Build caches removed after the build (next build's .next/cache), relative to the app directory. */
+  caches: string[];
   /** Credentials kept in the build stage only. */
   keptSecrets: Instr[];
   /** Global build tools kept in the build stage only. */
@@ -343,7 +371,7 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<SplitInputs> {
 
 /** Where the stage splits, what the runtime stage repeats or receives, and what the build prunes. */
 function plan(doc: ParsedDockerfile, facts: ProjectFacts, { stage, appDir, start }: SplitInputs): Step<SplitPlan> {
-  const split = splitPoint(doc, stage, appDir, start);
+  const split = splitPoint(doc, facts, stage, appDir, start);
   if ('stop' in split) return split;
   const { head, tail } = split.go;
   const warnings: Finding[] = [];
@@ -358,9 +386,11 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, { stage, appDir, start
   const installs = head.flatMap((c) => (c.commands ?? []).filter((x) => x.kind === 'install'));
   const pruneWanted =
     installs.length > 0 && !installs.every(installOmitsDev) && !head.some((c) => c.commands?.some((x) => x.kind === 'prune'));
+  // Next.js' standalone server: the runtime stage receives its folder only, with the node_modules it traced.
+  const standalone = standaloneRuntime(doc, stage, start, facts, appDir);
   // The start needs a devDependency (tsx, ts-node, nodemon, cross-env...): devDependencies stay.
-  const needsPrune = pruneWanted && !start.devPackages.length;
-  if (pruneWanted && start.devPackages.length) {
+  const needsPrune = pruneWanted && !start.devPackages.length && !standalone;
+  if (pruneWanted && start.devPackages.length && !standalone) {
     const list = start.devPackages.map((p) => `${p.name} (\`${p.why}\`)`).join(', ');
     warnings.push({
       code: 'start-needs-dev-dependency',
@@ -380,6 +410,8 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, { stage, appDir, start
     runtime: runtimeItems(doc, stage, head),
     owner,
     prune: prune ? prune.command : null,
+    standalone: standalone?.dir ?? null,
+    caches: standalone ? [] : buildCaches(doc, stage, facts, appDir),
     keptSecrets: head.filter((c) => c.secret).map((c) => c.ins),
     buildGlobals: head.filter((c) => c.role === 'build' && c.globals?.length).flatMap((c) => c.globals!),
     warnings,
@@ -393,6 +425,7 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, { stage, appDir, start
  */
 function splitPoint(
   doc: ParsedDockerfile,
+  facts: ProjectFacts,
   stage: Stage,
   appDir: string,
   start: StartPath,
@@ -401,7 +434,7 @@ function splitPoint(
     .filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT' || i.keyword === 'HEALTHCHECK')
     .map((i) => i.content)
     .join('\n');
-  const cls = stage.instructions.map((i) => classify(doc, stage, i, appDir, { start, runtimeCommands }));
+  const cls = stage.instructions.map((i) => classify(doc, stage, i, appDir, { start, facts, runtimeCommands }));
   // The install must run in the app directory, or the runtime copy would miss node_modules.
   for (const c of cls) {
     if (c.commands?.some((x) => x.kind === 'install') && workdirAt(stage, c.ins, doc) !== appDir) {
@@ -542,6 +575,7 @@ function emit(doc: ParsedDockerfile, p: SplitPlan): TransformResult {
   const fromFlags = stage.from.flags.map((f) => doc.text.slice(f.start, f.end));
   const out: string[] = [];
   if (prune) out.push(`RUN ${prune}`);
+  if (p.caches.length) out.push(`RUN rm -rf ${p.caches.join(' ')}`);
   out.push('');
   out.push(['FROM', ...fromFlags, stage.image, 'AS', p.runtimeName].join(' '));
   const copy = `COPY --from=${p.buildName}${owner ? ` --chown=${owner}` : ''} ${appDir} ${appDir}${eol}`;
@@ -591,6 +625,18 @@ function emit(doc: ParsedDockerfile, p: SplitPlan): TransformResult {
       code: 'prune',
       line: lineNo(doc, p.last) + 1,
       message: `\`${prune}\` after the build: the runtime stage receives production dependencies only`,
+    });
+  if (p.caches.length)
+    changes.push({
+      code: 'build-cache',
+      line: lineNo(doc, p.last) + 1,
+      message: `\`RUN rm -rf ${p.caches.join(' ')}\` after the build: the build's cache stays out of the runtime stage (the server recreates what it caches)`,
+    });
+  if (p.standalone)
+    changes.push({
+      code: 'standalone',
+      line: lineNo(doc, p.last),
+      message: `no prune: the start runs Next.js' standalone server, so the runtime stage needs only ${p.standalone}, which next build fills with the node_modules the server uses`,
     });
   if (p.keptSecrets.length)
     changes.push({

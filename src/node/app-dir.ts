@@ -12,6 +12,7 @@ import { tsconfigOutDir } from './tsconfig.js';
 import { copyDest, isContextCopy, workdirAt } from '../dockerfile/query.js';
 import { classifyRun, stageChain } from './commands.js';
 import { tokenizeShell } from '../dockerfile/shell.js';
+import type { StartPath } from './start-path.js';
 
 export interface Created {
   /** Path relative to the app directory (may be nested: server/dist). */
@@ -23,6 +24,11 @@ export interface Created {
 
 export interface AppDirModel {
   created: Created[];
+  /**
+   * Created paths the running app never needs: build caches (`.next/cache`, the cache of `next build`).
+   * Each lies inside a created path.
+   */
+  caches: Created[];
   /** Why the effect of some step on the app directory is unknown, or null. */
   unknown: { why: string; line?: number } | null;
   /** The build runs a known build tool (its outputs are among `created`). */
@@ -47,6 +53,9 @@ interface Ctx {
   facts: ProjectFacts;
   appDir: string;
   created: Created[];
+  caches: Created[];
+  /** Paths outside the app directory that commands write (or a command with an unknown effect there). */
+  outside: string[];
   unknown: AppDirModel['unknown'];
   builds: boolean;
   line?: number;
@@ -63,7 +72,10 @@ function rel(ctx: Ctx, cwd: string, p: string): string | null {
 
 function create(ctx: Ctx, cwd: string, p: string, type: Created['type'], why: string) {
   const r = rel(ctx, cwd, p.replace(/\/+$/, ''));
-  if (r === null) return;
+  if (r === null) {
+    if (p !== '/dev/null' && !p.startsWith('&')) ctx.outside.push(p);
+    return;
+  }
   if (r === '.') {
     if (type !== 'dir') unknown(ctx, `${why} writes into the app directory itself`);
     return;
@@ -99,7 +111,7 @@ const quoted = (key: string, text: string): string[] =>
   [...text.matchAll(new RegExp(`\\b${key}\\s*:\\s*["'\`]([^"'\`$]+)["'\`]`, 'g'))].map((m) => m[1].replace(/^\.\//, ''));
 
 /** What one build tool invocation writes, relative to cwd; null when unknown. */
-function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type'] }[] | null {
+function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type']; cache?: boolean }[] | null {
   const facts = ctx.facts;
   const bin = w[0].replace(/^.*\//, '');
   const dir = (p: string | null) => (p ? [{ path: p.replace(/^\.\//, ''), type: 'dir' as const }] : null);
@@ -193,8 +205,10 @@ function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type
       const cfg = readConfig(facts, ['next.config.js', 'next.config.mjs', 'next.config.ts', 'next.config.cjs']);
       const dirs = cfg ? quoted('distDir', cfg) : [];
       const outs = dirs.length ? dirs : ['.next'];
+      // next build keeps its compiler and fetch cache in <distDir>/cache: the running server does not need it.
+      const caches = outs.map((d) => ({ path: `${d}/cache`, type: 'dir' as const, cache: true }));
       if (cfg && /output\s*:\s*["']export["']/.test(cfg)) outs.push('out');
-      return outs.map((d) => ({ path: d, type: 'dir' as const }));
+      return [...outs.map((d) => ({ path: d, type: 'dir' as const })), ...caches];
     }
     case 'nest': {
       if (w[1] !== 'build') return null;
@@ -306,6 +320,10 @@ function command(ctx: Ctx, raw: string[], cwd: string, depth: number): string {
   const { words: w0, targets } = redirects(raw);
   for (const t of targets) create(ctx, cwd, t, 'file', `a redirect to ${t}`);
   let w = w0;
+  // Compound commands as the tokenizer splits them: `if [ -d public ]`, `then cp -r public x`, `fi`. A
+  // command run under a condition may create its paths: counted as creating them.
+  while (w.length && /^(if|then|else|elif|do|while|until|!)$/.test(w[0])) w = w.slice(1);
+  if (w.length === 1 && /^(fi|done)$/.test(w[0])) return cwd;
   while (w.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w[0])) w = w.slice(1);
   if (w[0] === 'sudo' || w[0] === 'env' || w[0] === 'exec') w = w.slice(1);
   while (w.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w[0])) w = w.slice(1);
@@ -476,12 +494,23 @@ function command(ctx: Ctx, raw: string[], cwd: string, depth: number): string {
   if (NO_APP_WRITES.has(bin) || NO_APP_WRITES.has(text)) return cwd;
   const outs = toolOutputs(ctx, w);
   if (outs === null) {
-    if (rel(ctx, cwd, '.') === null) return cwd; // runs outside the app directory
+    if (rel(ctx, cwd, '.') === null) {
+      ctx.outside.push(cwd); // runs outside the app directory
+      return cwd;
+    }
     unknown(ctx, `\`${text}\` runs in the app directory, and what it writes there cannot be told`);
     return cwd;
   }
   ctx.builds = true;
-  for (const o of outs) create(ctx, cwd, o.path, o.type, `the output of \`${text}\``);
+  for (const o of outs) {
+    if (!o.cache) {
+      create(ctx, cwd, o.path, o.type, `the output of \`${text}\``);
+      continue;
+    }
+    const r = rel(ctx, cwd, o.path);
+    if (r && r !== '.' && !ctx.caches.some((c) => c.path === r))
+      ctx.caches.push({ path: r, type: o.type, why: `the cache of \`${text}\`` });
+  }
   return cwd;
 }
 
@@ -490,7 +519,16 @@ function command(ctx: Ctx, raw: string[], cwd: string, depth: number): string {
  * files of the build context and node_modules.
  */
 export function appDirModel(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts, appDir: string): AppDirModel {
-  const ctx: Ctx = { facts, appDir: normalizePosix(appDir), created: [], unknown: null, builds: false, seenScripts: new Set() };
+  const ctx: Ctx = {
+    facts,
+    appDir: normalizePosix(appDir),
+    created: [],
+    caches: [],
+    outside: [],
+    unknown: null,
+    builds: false,
+    seenScripts: new Set(),
+  };
   for (const st of [...stageChain(doc, stage)].reverse()) {
     for (const ins of st.instructions) {
       ctx.line = doc.lineOf(ins.start) + 1;
@@ -498,7 +536,7 @@ export function appDirModel(doc: ParsedDockerfile, stage: Stage, facts: ProjectF
       else if (ins.keyword === 'ADD' || (ins.keyword === 'COPY' && !isContextCopy(ins))) addOrCopy(ctx, doc, st, ins);
     }
   }
-  return { created: ctx.created, unknown: ctx.unknown, builds: ctx.builds };
+  return { created: ctx.created, caches: ctx.caches, unknown: ctx.unknown, builds: ctx.builds };
 }
 
 function run(ctx: Ctx, doc: ParsedDockerfile, st: Stage, ins: Instr) {
@@ -552,4 +590,60 @@ function addOrCopy(ctx: Ctx, doc: ParsedDockerfile, st: Stage, ins: Instr) {
     }
     // Other ADD sources are context files, known to the selective copy.
   }
+}
+
+/**
+ * What one RUN instruction of `stage` does to `appDir`, on its own: the paths it creates there, or why
+ * that cannot be told. A RUN whose every command has a known effect inside the app directory (a `cp` of
+ * the build output, a `mkdir`) leaves nothing behind outside it, so the build stage may keep it.
+ */
+export function runEffect(
+  doc: ParsedDockerfile,
+  stage: Stage,
+  ins: Instr,
+  facts: ProjectFacts,
+  appDir: string,
+): { created: Created[]; unknown: string | null } {
+  const ctx: Ctx = {
+    facts,
+    appDir: normalizePosix(appDir),
+    created: [],
+    caches: [],
+    outside: [],
+    unknown: null,
+    builds: false,
+    seenScripts: new Set(),
+    line: doc.lineOf(ins.start) + 1,
+  };
+  run(ctx, doc, stage, ins);
+  const unknownWhy = ctx.unknown?.why ?? (ctx.outside.length ? `it writes outside ${ctx.appDir} (${ctx.outside[0]})` : null);
+  return { created: ctx.created, unknown: unknownWhy };
+}
+
+/**
+ * The runtime of Next.js' `output: 'standalone'`: when the start runs the standalone server
+ * (`node .next/standalone/server.js`) from the app directory and the build stage makes that folder with
+ * `next build` (every other step's effect known), the running image needs that folder only: it holds the
+ * server, the traced node_modules, package.json, and whatever the build copied into it (`.next/static`,
+ * `public/`). Returns the folder (relative to the app directory) and why, or null.
+ */
+export function standaloneRuntime(
+  doc: ParsedDockerfile,
+  buildStage: Stage,
+  start: StartPath,
+  facts: ProjectFacts,
+  appDir: string,
+): { dir: string; why: string } | null {
+  if (start.next?.kind !== 'standalone') return null;
+  const dir = start.next.dir;
+  const model = appDirModel(doc, buildStage, facts, appDir);
+  if (model.unknown) return null;
+  const madeByNext = model.created.some(
+    (c) => (dir === c.path || dir.startsWith(c.path + '/')) && /^the output of `.*\bnext build\b/.test(c.why),
+  );
+  if (!madeByNext) return null;
+  return {
+    dir,
+    why: `\`${start.next.line}\` runs the standalone server next build writes to ${dir}, with the node_modules it needs`,
+  };
 }

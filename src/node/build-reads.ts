@@ -14,6 +14,7 @@ import type { ParsedDockerfile, Stage } from '../dockerfile/parse.js';
 import type { ProjectFacts } from './facts.js';
 import { classifyCommand, classifyRun } from './commands.js';
 import { tokenizeShell, type Word } from '../dockerfile/shell.js';
+import { nextStandalone } from './start-path.js';
 
 export type ReadReason = 'tests' | 'git' | 'env';
 
@@ -42,6 +43,20 @@ export interface EnvFileUse {
   build: string[];
   /** What reads it when the app runs (the runtime command and the scripts it reaches, env-loading dependencies). Empty: the app does not. */
   run: string[];
+  /**
+   * Why the file stays out of the build context although a reader would load it when present: Next.js'
+   * `.env.local` and `.env.production.local` hold one machine's overrides and secrets, are not committed
+   * (create-next-app ignores them), and so exist on one machine and not another; an image built from them
+   * would depend on where it was built. Their values belong in build secrets, build arguments or the
+   * container's environment.
+   */
+  machineLocal?: string;
+  /**
+   * The build copies it into its output, where the app reads the copy at run time (next build puts `.env`
+   * and `.env.production` next to the standalone server): it reaches the image inside the build output,
+   * not as a file of the app directory.
+   */
+  copiedByBuild?: string;
 }
 
 /** The env files every decision covers, read or not, in this order (tools may name more). */
@@ -656,7 +671,14 @@ export function envFiles(doc: ParsedDockerfile, facts: ProjectFacts): EnvFileUse
   if (last) {
     const w = newWalk(facts);
     for (const c of runtimeCommands(doc, last)) walkCommand(w, c, null, 0);
+    const standalone = nextStandalone(facts);
     for (const l of w.leaves) {
+      // The server of output: 'standalone' loads the copies of .env and .env.production next build put next to it.
+      const server = l.words[1]?.replace(/^\.\//, '');
+      if (standalone && /^(node|nodejs)$/.test(l.words[0] ?? '') && server && /(^|\/)standalone\/server\.js$/.test(server))
+        for (const f of ['.env', '.env.production'])
+          use(f).copiedByBuild ??=
+            `next build copies it into ${server.slice(0, -'/server.js'.length)}, where \`node ${server}\` reads it at run time`;
       const r = envReadsOf(l.words, 'run');
       if (!r) continue;
       for (const f of r.files) add(use(f).run, `\`${r.tool}\`` + (l.via ? ` (script \`${l.via}\`)` : ''));
@@ -664,6 +686,13 @@ export function envFiles(doc: ParsedDockerfile, facts: ProjectFacts): EnvFileUse
   }
   const deps = facts.packageJson?.dependencies ?? {};
   for (const [dep, files] of ENV_LIBRARIES) if (deps[dep]) for (const f of files) add(use(f).run, dep);
+  // Next.js' machine-local files: out of the build context, whoever would read them.
+  for (const u of uses.values()) {
+    if (!/^\.env(\.[\w-]+)?\.local$/.test(u.file)) continue;
+    const next = [...u.build, ...u.run].filter((r) => /`next (build|start)`/.test(r));
+    if (next.length)
+      u.machineLocal = `${next.join(', ')} would read it when present, but Next.js keeps \`.env*.local\` for one machine's settings, which are not committed: an image built with it would depend on the machine it was built on`;
+  }
   const order = (f: string) => {
     const i = ENV_FILES.indexOf(f);
     return i < 0 ? ENV_FILES.length : i;

@@ -40,6 +40,52 @@ export interface StartPath {
    * node): its words and the line (script or command) that runs it, or null.
    */
   nestStart: { words: string[]; line: string } | null;
+  /**
+   * The start runs a Next.js production server: `next start` (it needs `.next`, `public/`, `next.config.*`,
+   * package.json and node_modules), or the server of `output: 'standalone'`
+   * (`node .next/standalone/server.js`: it needs that folder only, which holds its own node_modules).
+   */
+  next: NextStart | null;
+}
+
+export type NextStart =
+  | { kind: 'next-start'; line: string }
+  | {
+      kind: 'standalone';
+      line: string;
+      /** The standalone folder, relative to the directory the start runs in (`.next/standalone`). */
+      dir: string;
+    };
+
+/** Next.js config files, in the order Next.js looks for them. */
+export const NEXT_CONFIGS = ['next.config.js', 'next.config.mjs', 'next.config.ts', 'next.config.mts', 'next.config.cjs'];
+
+/** The Next.js config file of the context, or null. */
+export function nextConfigFile(facts: ProjectFacts): string | null {
+  return NEXT_CONFIGS.find((f) => facts.topLevel.has(f)) ?? null;
+}
+
+/** `output: 'standalone'` in the context's Next.js config. */
+export function nextStandalone(facts: ProjectFacts): boolean {
+  const cfg = nextConfigFile(facts);
+  const text = cfg ? facts.read(cfg) : null;
+  return text !== null && /\boutput\s*:\s*["'`]standalone["'`]/.test(text);
+}
+
+/** The local modules a Next.js config imports (`import x from './setup.js'`, `require('./x')`): read whenever the config is. */
+export function nextConfigImports(facts: ProjectFacts): string[] {
+  const cfg = nextConfigFile(facts);
+  const text = cfg ? facts.read(cfg) : null;
+  if (!text) return [];
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["'](\.{1,2}\/[^"']+)["']/gm)) {
+    const p = normalizePosix(`/${m[1]}`).slice(1);
+    const hit = [p, `${p}.js`, `${p}.mjs`, `${p}.cjs`, `${p}.ts`, `${p}/index.js`].find(
+      (c) => facts.topLevel.has(c.split('/')[0]) && (facts.files ? facts.files.includes(c) : facts.read(c) !== null),
+    );
+    if (hit && !out.includes(hit)) out.push(hit);
+  }
+  return out;
 }
 
 /** Binaries whose package has another name. */
@@ -198,6 +244,7 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
     managers: new Set(),
     needsSources: null,
     nestStart: null,
+    next: null,
   };
   const need = (name: string, why: string) => {
     if (!result.packages.has(name)) result.packages.set(name, why);
@@ -403,7 +450,12 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
           if (v) file(v.replace(/^\.\//, ''), `read by node ${name} at start-up`);
           continue;
         }
-        if (!a.startsWith('-')) break;
+        if (!a.startsWith('-')) {
+          const m = /^(?:\.\/)?((?:[^/]+\/)*standalone)\/server\.js$/.exec(a);
+          if (m && (bin === 'node' || bin === 'nodejs') && nextStandalone(facts))
+            result.next ??= { kind: 'standalone', line, dir: normalizePosix(`/${m[1]}`).slice(1) };
+          break;
+        }
       }
       return;
     }
@@ -415,6 +467,26 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
         w.slice(1).find((x) => /\.[cm]?ts$/.test(x) && !x.endsWith('.d.ts')) ??
         (bin === 'knex' && !w.includes('--knexfile') && facts.topLevel.has('knexfile.ts') ? 'knexfile.ts' : null);
       if (ts) result.needsSources ??= `\`${line}\` loads ${ts} through ts-node at start-up`;
+      return;
+    }
+    // The Next.js production server reads the build output, public/ and its config when it starts. Since
+    // Next.js 15 it compiles a next.config.ts at start-up with the typescript package, which is most
+    // often a devDependency: then devDependencies stay.
+    if (bin === 'next' && w[1] === 'start') {
+      need('next', line);
+      result.next ??= { kind: 'next-start', line };
+      const cfg = nextConfigFile(facts);
+      if (cfg) {
+        file(cfg, '`next start` loads it');
+        if (/\.m?ts$/.test(cfg)) {
+          // Next.js resolves typescript (installing it when missing) and reads tsconfig.json's paths to compile it.
+          need('typescript', `${line}, which compiles ${cfg} at start-up`);
+          for (const t of tsconfigChain(facts))
+            if (facts.topLevel.has(t.path.split('/')[0])) file(t.path, `read by \`next start\` to compile ${cfg}`);
+        }
+        for (const f of nextConfigImports(facts)) file(f, `imported by ${cfg}, which \`next start\` loads`);
+      }
+      if (facts.topLevel.get('public') === 'dir') file('public', '`next start` serves it');
       return;
     }
     if (bin === 'pm2-runtime' || bin === 'pm2' || bin === 'pm2-docker') {
