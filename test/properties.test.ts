@@ -241,7 +241,8 @@ const ADDITIONS: { transform: string[]; test: (b: Item) => boolean }[] = [
       b.keyword === 'COPY' &&
       tokens(b.text)
         .slice(1, -1)
-        .every((w) => w.startsWith('--') || INSTALL_FILES.test(w)),
+        // A workspace package's manifest comes at its own path: packages/shared/package.json.
+        .every((w) => w.startsWith('--') || INSTALL_FILES.test(w) || /^[\w.@-]+(\/[\w.@-]+)*\/package\.json$/.test(w)),
   },
   { transform: ['node-env'], test: (b) => b.text === 'ENV NODE_ENV=production' },
   {
