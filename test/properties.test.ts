@@ -230,7 +230,7 @@ const ADDITIONS: { transform: string[]; test: (b: Item) => boolean }[] = [
     transform: ['split-stages'],
     test: (b) =>
       b.keyword === 'RUN' &&
-      /^RUN (npm prune|yarn install --production|yarn workspaces focus|pnpm prune|rm -rf node_modules && bun install)/.test(
+      /^RUN (npm prune|yarn install --production|yarn workspaces focus|pnpm prune|rm -rf node_modules && bun install|rm -rf node_modules( \S+\/node_modules)* && pnpm install --prod)/.test(
         b.text,
       ),
   },

@@ -61,14 +61,32 @@ describe('pruneCommand: the prune of the installer that ran, or none', () => {
     expect(prune(df('pnpm install'), { 'package.json': withScript, 'pnpm-lock.yaml': '' }).command).toBeNull();
   });
 
-  it('pnpm workspace: no prune; a pnpm-workspace.yaml with settings only is no workspace', () => {
-    expect(
-      prune(df('pnpm install'), {
-        'package.json': pkg({}),
-        'pnpm-lock.yaml': '',
-        'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
-      }).command,
-    ).toBeNull();
+  it('pnpm workspace: a fresh production install of every node_modules; a pnpm-workspace.yaml with settings only is no workspace', () => {
+    const ws = {
+      'package.json': pkg({}),
+      'pnpm-lock.yaml': '',
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - "!apps/old"\n',
+      'apps/api/package.json': JSON.stringify({ name: 'api', dependencies: { fastify: '^5' } }),
+      'apps/old/package.json': JSON.stringify({ name: 'old' }),
+    };
+    expect(prune(df('pnpm install'), ws).command).toBe(
+      'rm -rf node_modules apps/api/node_modules && pnpm install --prod --frozen-lockfile --prefer-offline',
+    );
+    // The install's --filter is kept: the reinstall installs what the first install did.
+    expect(prune(df('pnpm install --frozen-lockfile --filter "api..."'), ws).command).toBe(
+      'rm -rf node_modules apps/api/node_modules && pnpm install --prod --frozen-lockfile --prefer-offline --filter api...',
+    );
+    // A workspace package's install script would run again without the devDependencies.
+    const scripted = { ...ws, 'apps/api/package.json': JSON.stringify({ name: 'api', scripts: { postinstall: 'tsc' } }) };
+    expect(prune(df('pnpm install'), scripted)).toEqual({
+      command: null,
+      why: "`pnpm prune` does not prune a pnpm workspace, and the production reinstall that does would run apps/api's postinstall again, which may need the devDependencies it leaves out",
+    });
+    // The Prisma client generated into node_modules would be lost.
+    const prisma = { ...ws, 'apps/api/package.json': JSON.stringify({ name: 'api', dependencies: { '@prisma/client': '^6' } }) };
+    expect(prune(df('pnpm install'), prisma).why).toMatch(
+      /would drop the Prisma client the build generated into node_modules \(@prisma\/client\)$/,
+    );
     expect(
       prune(df('pnpm install'), {
         'package.json': pkg({}),
