@@ -511,6 +511,13 @@ export function pruneCommand(
           `yarn ${yb.version} has \`yarn workspaces focus\` only with the workspace-tools plugin (built in from yarn 4), and .yarnrc.yml does not load it`,
         );
       }
+      // Plug'n'Play with the global cache (yarn 4's default) reads the packages from ~/.yarn/berry/cache,
+      // outside the app directory that the runtime stage receives.
+      const globalCache = yb.enableGlobalCache ?? major >= 4;
+      if (yb.nodeLinker === 'pnp' && globalCache)
+        return no(
+          `yarn ${yb.version} runs Plug'n'Play from its global cache (${yb.enableGlobalCache === null ? 'enableGlobalCache is on by default from yarn 4' : 'enableGlobalCache: true'}), outside the app directory the runtime stage receives; set \`enableGlobalCache: false\` or \`nodeLinker: node-modules\` in .yarnrc.yml to keep the packages in the project`,
+        );
       const scripts = berryInstallScripts(facts);
       if (scripts.length) {
         return no(

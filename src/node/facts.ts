@@ -64,7 +64,15 @@ export interface ProjectFacts {
    * packageManager field), where it comes from, and whether .yarnrc.yml loads the workspace-tools
    * plugin (built into yarn 4, a plugin on 2 and 3). Null unless the project uses yarn 2+.
    */
-  yarnBerry: { version: string | null; yarnPath: string | null; workspaceToolsPlugin: boolean } | null;
+  yarnBerry: {
+    version: string | null;
+    yarnPath: string | null;
+    workspaceToolsPlugin: boolean;
+    /** nodeLinker of .yarnrc.yml: pnp unless it says node-modules or pnpm. */
+    nodeLinker: 'pnp' | 'node-modules' | 'pnpm';
+    /** enableGlobalCache as .yarnrc.yml sets it, or null when it does not (the default: true from yarn 4, false before). */
+    enableGlobalCache: boolean | null;
+  } | null;
   hasNpmrc: boolean;
   /** Extra files the package manager reads at install time (pnpm-workspace.yaml, .yarnrc.yml, patches/...). */
   installFiles: readonly string[];
@@ -410,6 +418,8 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
       version: yarnPath ? fromPath : fromField,
       yarnPath,
       workspaceToolsPlugin: /plugin-workspace-tools/.test(rc),
+      nodeLinker: (/^nodeLinker:\s*["']?(node-modules|pnpm)\b/m.exec(rc)?.[1] as 'node-modules' | 'pnpm' | undefined) ?? 'pnp',
+      enableGlobalCache: ((v) => (v ? v === 'true' : null))(/^enableGlobalCache:\s*["']?(true|false)\b/m.exec(rc)?.[1]),
     };
   }
 
