@@ -217,6 +217,16 @@ function reorderBlocker(
       return `workspace package ${bins[0].dir} declares \`bin\`, which the install links to files that only its sources bring`;
     const local = ws.find((p) => p.localDeps.length);
     if (local) return `workspace package ${local.dir} has dependencies from local paths (${local.localDeps.join(', ')})`;
+    // @prisma/client generates the client during the install when the schema is there; without the
+    // sources only a later `prisma generate` (or db push / migrate) makes it.
+    const prismaAt = ['package.json', ...ws.map((p) => `${p.dir}/package.json`)].find((f) =>
+      /"@prisma\/client"\s*:/.test(facts.read(f) ?? ''),
+    );
+    const regenerates = (t: string) => /\bprisma\s+(generate|db\s+push|migrate)\b/.test(t);
+    const later = all.filter((i) => i.index > install.index && i.keyword === 'RUN').some((i) => regenerates(i.text));
+    const scripts = ['package.json', ...ws.map((p) => `${p.dir}/package.json`)].some((f) => regenerates(facts.read(f) ?? ''));
+    if (prismaAt && !later && !scripts)
+      return `${prismaAt} depends on @prisma/client, whose install generates the client from a schema that only the sources bring, and nothing runs \`prisma generate\` later`;
   }
   const localDeps = Object.entries({ ...facts.packageJson.dependencies, ...facts.packageJson.devDependencies }).filter(([, v]) =>
     /^(file|link|portal):/.test(String(v)),
