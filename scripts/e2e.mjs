@@ -117,6 +117,7 @@ const APPS = [
     expect: { codes: ['split-stages/prune-unknown'], skip: ['no-devdeps', 'smaller'] },
   },
   { name: 'stale-lockfile', port: 4011, paths: ['/health', '/format/93784000'], edit: 'index.js' },
+  { name: 'pnpm-workspace', port: 4021, paths: ['/health', '/vehicles'], edit: 'apps/api/src/server.ts' },
 ];
 
 // ---------------------------------------------------------------------------------------------
