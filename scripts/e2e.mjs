@@ -133,6 +133,7 @@ const APPS = [
     expect: { codes: ['split-stages/start-needs-dev-dependency'], skip: ['no-devdeps'] },
   },
   { name: 'next-standalone', port: 4051, paths: ['/health', '/api/items', '/', '/robots.txt'], edit: 'lib/items.ts' },
+  { name: 'pnpm-workspace', port: 4071, paths: ['/health', '/vehicles'], edit: 'apps/api/src/server.ts' },
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -243,7 +243,7 @@ const ADDITIONS: { transform: string[]; test: (b: Item) => boolean }[] = [
     transform: ['split-stages'],
     test: (b) =>
       b.keyword === 'RUN' &&
-      /^RUN (npm prune|yarn install --production|yarn workspaces focus|pnpm prune|rm -rf node_modules && bun install)/.test(
+      /^RUN (npm prune|yarn install --production|yarn workspaces focus|pnpm prune|rm -rf node_modules && bun install|rm -rf node_modules( \S+\/node_modules)* && pnpm install --prod)/.test(
         b.text,
       ),
   },
@@ -254,7 +254,8 @@ const ADDITIONS: { transform: string[]; test: (b: Item) => boolean }[] = [
       b.keyword === 'COPY' &&
       tokens(b.text)
         .slice(1, -1)
-        .every((w) => w.startsWith('--') || INSTALL_FILES.test(w)),
+        // A workspace package's manifest comes at its own path: packages/shared/package.json.
+        .every((w) => w.startsWith('--') || INSTALL_FILES.test(w) || /^[\w.@-]+(\/[\w.@-]+)*\/package\.json$/.test(w)),
   },
   { transform: ['node-env'], test: (b) => b.text === 'ENV NODE_ENV=production' },
   {

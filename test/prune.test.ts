@@ -61,14 +61,32 @@ describe('pruneCommand: the prune of the installer that ran, or none', () => {
     expect(prune(df('pnpm install'), { 'package.json': withScript, 'pnpm-lock.yaml': '' }).command).toBeNull();
   });
 
-  it('pnpm workspace: no prune; a pnpm-workspace.yaml with settings only is no workspace', () => {
-    expect(
-      prune(df('pnpm install'), {
-        'package.json': pkg({}),
-        'pnpm-lock.yaml': '',
-        'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
-      }).command,
-    ).toBeNull();
+  it('pnpm workspace: a fresh production install of every node_modules; a pnpm-workspace.yaml with settings only is no workspace', () => {
+    const ws = {
+      'package.json': pkg({}),
+      'pnpm-lock.yaml': '',
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - "!apps/old"\n',
+      'apps/api/package.json': JSON.stringify({ name: 'api', dependencies: { fastify: '^5' } }),
+      'apps/old/package.json': JSON.stringify({ name: 'old' }),
+    };
+    expect(prune(df('pnpm install'), ws).command).toBe(
+      'rm -rf node_modules apps/api/node_modules && pnpm install --prod --frozen-lockfile --prefer-offline',
+    );
+    // The install's --filter is kept: the reinstall installs what the first install did.
+    expect(prune(df('pnpm install --frozen-lockfile --filter "api..."'), ws).command).toBe(
+      'rm -rf node_modules apps/api/node_modules && pnpm install --prod --frozen-lockfile --prefer-offline --filter api...',
+    );
+    // A workspace package's install script would run again without the devDependencies.
+    const scripted = { ...ws, 'apps/api/package.json': JSON.stringify({ name: 'api', scripts: { postinstall: 'tsc' } }) };
+    expect(prune(df('pnpm install'), scripted)).toEqual({
+      command: null,
+      why: "`pnpm prune` does not prune a pnpm workspace, and the production reinstall that does would run apps/api's postinstall again, which may need the devDependencies it leaves out",
+    });
+    // The Prisma client generated into node_modules would be lost.
+    const prisma = { ...ws, 'apps/api/package.json': JSON.stringify({ name: 'api', dependencies: { '@prisma/client': '^6' } }) };
+    expect(prune(df('pnpm install'), prisma).why).toMatch(
+      /would drop the Prisma client the build generated into node_modules \(@prisma\/client\)$/,
+    );
     expect(
       prune(df('pnpm install'), {
         'package.json': pkg({}),
@@ -104,7 +122,7 @@ describe('pruneCommand: the prune of the installer that ran, or none', () => {
     expect(
       prune(df('yarn install'), {
         ...berry,
-        '.yarnrc.yml': 'yarnPath: .yarn/releases/yarn-4.1.1.cjs\n',
+        '.yarnrc.yml': 'yarnPath: .yarn/releases/yarn-4.1.1.cjs\nnodeLinker: node-modules\n',
         'package.json': pkg({ packageManager: 'yarn@3.8.7' }),
       }).command,
     ).toBe(focus);
@@ -114,8 +132,26 @@ describe('pruneCommand: the prune of the installer that ran, or none', () => {
     expect(prune(df('corepack enable', 'yarn install'), { ...berry, 'package.json': pkg({}) }).command).toBeNull();
   });
 
+  it("yarn 2+ Plug'n'Play: no prune when the packages live in the global cache, outside the app directory", () => {
+    const run = (rc: string, pm: string) =>
+      prune(df('corepack enable', 'yarn install'), {
+        'yarn.lock': '__metadata:\n  version: 8\n',
+        '.yarnrc.yml': rc,
+        'package.json': pkg({ packageManager: pm }),
+      });
+    // yarn 4: enableGlobalCache is on by default.
+    expect(run('', 'yarn@4.5.3').why).toMatch(
+      /^yarn 4\.5\.3 runs Plug'n'Play from its global cache \(enableGlobalCache is on by default/,
+    );
+    expect(run('enableGlobalCache: false\n', 'yarn@4.5.3').command).toBe('yarn workspaces focus --all --production');
+    // yarn 3: the cache is the project's .yarn/cache unless told otherwise.
+    const plugin = 'plugins:\n  - path: .yarn/plugins/@yarnpkg/plugin-workspace-tools.cjs\n';
+    expect(run(plugin, 'yarn@3.8.7').command).toBe('yarn workspaces focus --all --production');
+    expect(run(plugin + 'enableGlobalCache: true\n', 'yarn@3.8.7').why).toMatch(/\(enableGlobalCache: true\)/);
+  });
+
   it('yarn 2+: install scripts of the root or any workspace mean no prune (focus re-runs them); prepare does not count', () => {
-    const files = { 'yarn.lock': '__metadata:\n  version: 8\n', '.yarnrc.yml': '' };
+    const files = { 'yarn.lock': '__metadata:\n  version: 8\n', '.yarnrc.yml': 'nodeLinker: node-modules\n' };
     const run = (extra: Record<string, string>) => prune(df('corepack enable', 'yarn install'), { ...files, ...extra }).command;
     expect(run({ 'package.json': pkg({ packageManager: 'yarn@4.5.3', scripts: { postinstall: 'husky' } }) })).toBeNull();
     expect(run({ 'package.json': pkg({ packageManager: 'yarn@4.5.3', scripts: { prepare: 'husky' } }) })).toBe(

@@ -26,7 +26,7 @@ export const cacheOrder: Transform = {
   id: ID,
   summary: 'copy package.json and the lockfile and install before copying the sources, so source edits keep the install cached',
   docs: {
-    what: 'copies `package.json`, the lockfile (and the install settings the install saw: `.npmrc`, `.yarnrc.yml`, `pnpm-workspace.yaml`, `patches/`) and installs before `COPY . .`; an install chained with the build in one RUN is split so the sources land between them',
+    what: "copies `package.json`, the lockfile (and the install settings the install saw: `.npmrc`, `.yarnrc.yml`, `pnpm-workspace.yaml`, `patches/`), every workspace package's `package.json` at its own path, and installs before `COPY . .`; an install chained with the build in one RUN is split so the sources land between them",
     why: 'a source edit no longer re-runs the dependency install',
     changes: {
       reorder: 'the broad COPY moved after the install, with the manifests copied first',
@@ -140,11 +140,21 @@ export const cacheOrder: Transform = {
         const head = ['COPY', ...flagText(doc, broad, ['checksum', 'keep-git-dir', 'unpack'])].join(' ');
         const out = [`${head} ${needed.files.join(' ')} ${dest}`];
         for (const d of needed.dirs) out.push(`${head} ${d} ${dest}${d}/`);
+        for (const m of needed.manifests) out.push(`${head} ${m} ${dest}${m.slice(0, -'package.json'.length)}`);
         const indent = doc.text.slice(broad.lineStart, broad.start);
         edits.push({ start: broad.blockStart, end: broad.end, text: out.map((l) => indent + l).join(doc.eol) });
         for (const other of broads.slice(1)) edits.push(removeBlock(doc, other));
       } else {
         extend(narrow, missingFrom(broads));
+        const manifests = needed.manifests.filter((m) => !copies.some((c) => !broads.includes(c) && covers(c, m)));
+        if (manifests.length) {
+          const parts = copyParts(narrow)!;
+          const dest = narrow.json ? './' : parts.dest.endsWith('/') ? parts.dest : parts.dest + '/';
+          const head = ['COPY', ...flagText(doc, narrow, ['checksum', 'keep-git-dir', 'unpack'])].join(' ');
+          const indent = doc.text.slice(narrow.lineStart, narrow.start);
+          const lines = manifests.map((m) => `${indent}${head} ${m} ${dest}${m.slice(0, -'package.json'.length)}${doc.eol}`);
+          edits.push(insertAfter(doc, narrow, lines.join('')));
+        }
         for (const b2 of broads) edits.push(removeBlock(doc, b2));
       }
       if (split) {
@@ -161,7 +171,11 @@ export const cacheOrder: Transform = {
           message: `\`RUN ${split.all}\` split after the install: the install runs on the manifests alone, \`${split.rest}\` after the sources are copied`,
         });
       } else edits.push(insertAfter(doc, install, gap + broads.map((b2) => blockText(doc, b2)).join('')));
-      const copied = [...needed.files, ...needed.dirs].join(', ');
+      const copied =
+        [...needed.files, ...needed.dirs].join(', ') +
+        (needed.manifests.length
+          ? ` and the package.json of ${needed.manifests.length === 1 ? 'the workspace package' : `the ${needed.manifests.length} workspace packages`} (${needed.manifests.map((m) => m.slice(0, -'/package.json'.length)).join(', ')})`
+          : '');
       changes.push({
         code: 'reorder',
         line: lineNo(doc, broad),
@@ -178,16 +192,22 @@ function nextBlockStart(all: Instr[], ins: Instr): number {
   return next ? next.blockStart : ins.blockEnd;
 }
 
-function neededFiles(facts: import('../src/node/facts.js').ProjectFacts): { files: string[]; dirs: string[] } {
+function neededFiles(facts: import('../src/node/facts.js').ProjectFacts): {
+  files: string[];
+  dirs: string[];
+  manifests: string[];
+} {
   const files = ['package.json'];
   const dirs: string[] = [];
+  // Each workspace package's package.json, at its own path: the install reads them all.
+  const manifests = (facts.workspacePackages ?? []).map((p) => `${p.dir}/package.json`).filter((f) => !facts.ignored(f));
   if (facts.lockfile && !facts.ignored(facts.lockfile)) files.push(facts.lockfile);
   for (const f of facts.installFiles) {
     if (facts.ignored(f)) continue;
     if (facts.topLevel.get(f) === 'dir') dirs.push(f);
     else files.push(f);
   }
-  return { files, dirs };
+  return { files, dirs, manifests };
 }
 
 /**
@@ -223,7 +243,31 @@ function reorderBlocker(
 ): string | null {
   if (!facts.packageJson)
     return facts.files ? 'there is no readable package.json in the build context' : 'the build context is unknown';
-  if (facts.workspaces) return 'the project uses workspaces, whose package.json files the install needs too';
+  if (facts.workspaces) {
+    const ws = facts.workspacePackages;
+    if (!ws)
+      return `the project uses workspaces, whose package.json files the install needs too, and they cannot be listed (${facts.workspacesUnknown ?? 'unknown'})`;
+    const run0 = classifyRun(doc, install);
+    const ignores = run0.commands.some((c) => c.words.some((w) => w.value === '--ignore-scripts'));
+    const scripted = ws.filter((p) => p.installScripts.length && !facts.ignored(`${p.dir}/package.json`));
+    if (scripted.length && !ignores)
+      return `workspace package ${scripted[0].dir} has ${scripted[0].installScripts.join(', ')} script(s) that run during the install and may need its sources`;
+    const bins = ws.filter((p) => p.hasBin && !facts.ignored(`${p.dir}/package.json`));
+    if (bins.length)
+      return `workspace package ${bins[0].dir} declares \`bin\`, which the install links to files that only its sources bring`;
+    const local = ws.find((p) => p.localDeps.length);
+    if (local) return `workspace package ${local.dir} has dependencies from local paths (${local.localDeps.join(', ')})`;
+    // @prisma/client generates the client during the install when the schema is there; without the
+    // sources only a later `prisma generate` (or db push / migrate) makes it.
+    const prismaAt = ['package.json', ...ws.map((p) => `${p.dir}/package.json`)].find((f) =>
+      /"@prisma\/client"\s*:/.test(facts.read(f) ?? ''),
+    );
+    const regenerates = (t: string) => /\bprisma\s+(generate|db\s+push|migrate)\b/.test(t);
+    const later = all.filter((i) => i.index > install.index && i.keyword === 'RUN').some((i) => regenerates(i.text));
+    const scripts = ['package.json', ...ws.map((p) => `${p.dir}/package.json`)].some((f) => regenerates(facts.read(f) ?? ''));
+    if (prismaAt && !later && !scripts)
+      return `${prismaAt} depends on @prisma/client, whose install generates the client from a schema that only the sources bring, and nothing runs \`prisma generate\` later`;
+  }
   const localDeps = Object.entries({ ...facts.packageJson.dependencies, ...facts.packageJson.devDependencies }).filter(([, v]) =>
     /^(file|link|portal):/.test(String(v)),
   );

@@ -249,7 +249,7 @@ export const splitStages: Transform = {
       'start-needs-dev-dependency': 'devDependencies stay: the start runs a devDependency',
       'build-tools-repeated': 'a global install the app uses runs in both stages, with build tools in it',
       'prune-unknown':
-        'not split: no prune of devDependencies is safe for the installer that ran (another binary, a pnpm workspace, install scripts it would re-run)',
+        "not split: no prune of devDependencies is safe for the installer that ran (another binary, install scripts it would re-run, a Prisma client a pnpm workspace's reinstall would drop, yarn Plug'n'Play in the global cache)",
     },
   },
   apply({ doc, facts }): TransformResult | null {

@@ -484,7 +484,8 @@ const YARN_CLASSIC_PRUNE = 'yarn install --production --frozen-lockfile --ignore
  *   dependencies change, which a prune always does, and enableScripts does not stop that (it only
  *   covers dependencies' builds): a project with such scripts gets no prune.
  * - pnpm: `pnpm prune --prod`, which re-runs the root's lifecycle scripts: with `--ignore-scripts`
- *   (pnpm 8.15.6+) when there are some. Not in a pnpm workspace, where pnpm prune does not work.
+ *   (pnpm 8.15.6+) when there are some. In a pnpm workspace, where pnpm prune does not work, a fresh
+ *   production install (`pnpmWorkspacePrune`).
  * - bun: a production reinstall, which runs the root's lifecycle scripts again.
  */
 export function pruneCommand(
@@ -532,6 +533,13 @@ export function pruneCommand(
           `yarn ${yb.version} has \`yarn workspaces focus\` only with the workspace-tools plugin (built in from yarn 4), and .yarnrc.yml does not load it`,
         );
       }
+      // Plug'n'Play with the global cache (yarn 4's default) reads the packages from ~/.yarn/berry/cache,
+      // outside the app directory that the runtime stage receives.
+      const globalCache = yb.enableGlobalCache ?? major >= 4;
+      if (yb.nodeLinker === 'pnp' && globalCache)
+        return no(
+          `yarn ${yb.version} runs Plug'n'Play from its global cache (${yb.enableGlobalCache === null ? 'enableGlobalCache is on by default from yarn 4' : 'enableGlobalCache: true'}), outside the app directory the runtime stage receives; set \`enableGlobalCache: false\` or \`nodeLinker: node-modules\` in .yarnrc.yml to keep the packages in the project`,
+        );
       const scripts = berryInstallScripts(facts);
       if (scripts.length) {
         return no(
@@ -541,7 +549,7 @@ export function pruneCommand(
       return ok('yarn workspaces focus --all --production');
     }
     case 'pnpm': {
-      if (facts.workspaces) return no('pnpm prune does not support a pnpm workspace (monorepo)');
+      if (facts.workspaces) return pnpmWorkspacePrune(facts, installs);
       if (!facts.installScripts.length) return ok('pnpm prune --prod');
       const version = pnpmVersion(setup, pmField);
       if (version === 'latest' || (version && semver.gte(version, '8.15.6'))) return ok('pnpm prune --prod --ignore-scripts');
@@ -583,6 +591,70 @@ export function writesPrismaClientIntoNodeModules(doc: ParsedDockerfile, facts: 
   // A generator with its own output writes outside node_modules (the app-dir model follows it).
   if (schema !== null && /^\s*generator\b[^}]*^\s*output\s*=/m.test(schema)) return false;
   return true;
+}
+
+/** Packages whose install writes generated code into node_modules that a reinstall without the devDependencies cannot write again. */
+const GENERATES_INTO_NODE_MODULES = ['@prisma/client', 'prisma'];
+
+/**
+ * A pnpm workspace: `pnpm prune` does nothing useful there (pnpm says it does not support recursive
+ * prune), and `pnpm install --prod` over an installed tree unlinks the devDependencies but leaves
+ * them in node_modules/.pnpm, so the image does not shrink. A fresh production install does: remove
+ * every node_modules of the workspace (the root's and each workspace package's) and install again
+ * with `--prod`, from the store the first install filled (`--prefer-offline`: the registry only for
+ * what the store lacks, as when the store is a cache mount). The layout stays as the build left it,
+ * so every path the app uses is where it was. It re-runs the root's and the workspace packages'
+ * lifecycle scripts and the dependencies' builds: not when a workspace package has install scripts,
+ * nor when a dependency generates code into node_modules (Prisma) that needs a devDependency. A
+ * `--filter` of the original install is kept, so the reinstall installs what the first one did.
+ */
+function pnpmWorkspacePrune(facts: ProjectFacts, installs: readonly ClassifiedCommand[]): Prune {
+  const no = (why: string): Prune => ({ command: null, why });
+  const ws = facts.workspacePackages;
+  if (!ws) return no(`the pnpm workspace's packages cannot be listed (${facts.workspacesUnknown ?? 'unknown'})`);
+  const scripted = [
+    ...(facts.installScripts.length ? [`the root's ${facts.installScripts.join(', ')}`] : []),
+    ...ws.filter((p) => p.installScripts.length).map((p) => `${p.dir}'s ${p.installScripts.join(', ')}`),
+  ];
+  if (scripted.length)
+    return no(
+      `\`pnpm prune\` does not prune a pnpm workspace, and the production reinstall that does would run ${scripted.join('; ')} again, which may need the devDependencies it leaves out`,
+    );
+  const generators = new Set<string>();
+  const scan = (deps: Record<string, string> | undefined) => {
+    for (const n of Object.keys(deps ?? {})) if (GENERATES_INTO_NODE_MODULES.includes(n)) generators.add(n);
+  };
+  scan(facts.packageJson?.dependencies);
+  scan(facts.packageJson?.devDependencies);
+  for (const p of ws) {
+    try {
+      const raw = JSON.parse(facts.read(`${p.dir}/package.json`) ?? '{}') as Record<string, Record<string, string>>;
+      scan(raw.dependencies);
+      scan(raw.devDependencies);
+    } catch {
+      return no(`${p.dir}/package.json does not parse`);
+    }
+  }
+  if (generators.size)
+    return no(
+      `\`pnpm prune\` does not prune a pnpm workspace, and the production reinstall that does would drop the Prisma client the build generated into node_modules (${[...generators].join(', ')})`,
+    );
+  const filters: string[] = [];
+  for (const c of installs) {
+    const w = c.words.map((x) => x.value);
+    for (let i = 0; i < w.length; i++) {
+      const m = /^(--filter|-F)(=.*)?$/.exec(w[i]);
+      if (!m) continue;
+      const value = m[2] ? m[2].slice(1) : w[++i];
+      if (value === undefined) return no('the install has a --filter without a value');
+      filters.push(`--filter ${/^[\w@./*!{}^-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`}`);
+    }
+  }
+  const dirs = ['node_modules', ...ws.map((p) => `${p.dir}/node_modules`)];
+  return {
+    command: `rm -rf ${dirs.join(' ')} && pnpm install --prod --frozen-lockfile --prefer-offline${filters.length ? ' ' + filters.join(' ') : ''}`,
+    why: '',
+  };
 }
 
 /** Package-manager setup commands (corepack, global installs of a package manager) in a stage and those it builds on. */

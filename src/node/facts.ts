@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ignoreMatcher } from './ignore.js';
 import { checkLockfileSync, type LockfileSync } from './lockfile.js';
+import { parse as parseYaml } from 'yaml';
+import { globToRegExp } from '../dockerfile/query.js';
 
 export type PackageManager = 'npm' | 'yarn' | 'yarn-berry' | 'pnpm' | 'bun';
 
@@ -23,6 +25,18 @@ export interface PackageJson {
   packageManager?: string;
   /** `prisma.schema`: where the Prisma CLI finds the schema when no --schema or prisma.config.* says. */
   prismaSchema?: string;
+}
+
+export interface WorkspacePackage {
+  /** Folder relative to the context, no trailing slash. */
+  dir: string;
+  name: string | null;
+  /** Lifecycle scripts the install runs in this package (preinstall, install, postinstall, prepare). */
+  installScripts: string[];
+  /** Does it declare `bin` (linked into node_modules/.bin at install time)? */
+  hasBin: boolean;
+  /** Dependencies from local paths (file:, link:, portal:) other than the workspace protocol. */
+  localDeps: string[];
 }
 
 export interface ProjectFacts {
@@ -52,13 +66,29 @@ export interface ProjectFacts {
    * packageManager field), where it comes from, and whether .yarnrc.yml loads the workspace-tools
    * plugin (built into yarn 4, a plugin on 2 and 3). Null unless the project uses yarn 2+.
    */
-  yarnBerry: { version: string | null; yarnPath: string | null; workspaceToolsPlugin: boolean } | null;
+  yarnBerry: {
+    version: string | null;
+    yarnPath: string | null;
+    workspaceToolsPlugin: boolean;
+    /** nodeLinker of .yarnrc.yml: pnp unless it says node-modules or pnpm. */
+    nodeLinker: 'pnp' | 'node-modules' | 'pnpm';
+    /** enableGlobalCache as .yarnrc.yml sets it, or null when it does not (the default: true from yarn 4, false before). */
+    enableGlobalCache: boolean | null;
+  } | null;
   hasNpmrc: boolean;
   /** Extra files the package manager reads at install time (pnpm-workspace.yaml, .yarnrc.yml, patches/...). */
   installFiles: readonly string[];
   /** Lifecycle scripts that run during install (preinstall, install, postinstall, prepare). */
   installScripts: readonly string[];
   workspaces: boolean;
+  /**
+   * The workspace packages (npm/yarn `workspaces`, pnpm-workspace.yaml `packages`): each one's folder
+   * and what its package.json says that matters before its sources are there. Null when the project
+   * has no workspaces, or when they cannot be listed (no file list, a pattern that cannot be read,
+   * a package.json that does not parse): `workspacesUnknown` says why.
+   */
+  workspacePackages: readonly WorkspacePackage[] | null;
+  workspacesUnknown: string | null;
   /** compilerOptions.outDir of tsconfig.json, normalised (no ./, no trailing /). */
   tsOutDir: string | null;
   tsRootDir: string | null;
@@ -394,6 +424,8 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
       version: yarnPath ? fromPath : fromField,
       yarnPath,
       workspaceToolsPlugin: /plugin-workspace-tools/.test(rc),
+      nodeLinker: (/^nodeLinker:\s*["']?(node-modules|pnpm)\b/m.exec(rc)?.[1] as 'node-modules' | 'pnpm' | undefined) ?? 'pnp',
+      enableGlobalCache: ((v) => (v ? v === 'true' : null))(/^enableGlobalCache:\s*["']?(true|false)\b/m.exec(rc)?.[1]),
     };
   }
 
@@ -411,6 +443,8 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
 
   const scripts = packageJson?.scripts ?? {};
   const installScripts = ['preinstall', 'install', 'postinstall', 'prepare'].filter((s) => typeof scripts[s] === 'string');
+
+  const wsInfo = workspaceInfo(src, files, packageJson?.workspaces, src.read('pnpm-workspace.yaml'));
 
   let tsOutDir: string | null = null;
   let tsRootDir: string | null = null;
@@ -467,6 +501,8 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
     installScripts: Object.freeze(installScripts),
     // pnpm-workspace.yaml may hold only settings (onlyBuiltDependencies, ...): a workspace lists packages.
     workspaces: Boolean(packageJson?.workspaces) || /^packages\s*:/m.test(src.read('pnpm-workspace.yaml') ?? ''),
+    workspacePackages: wsInfo.packages ? Object.freeze(wsInfo.packages) : null,
+    workspacesUnknown: wsInfo.unknown,
     tsOutDir,
     tsRootDir,
     dockerignore: di,
@@ -475,4 +511,73 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
     read: (rel: string) => src.read(rel),
     notes: Object.freeze(notes),
   });
+}
+
+const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare'];
+
+/**
+ * The workspace packages of a project: the folders matched by the `workspaces` patterns of
+ * package.json (an array, or `{ packages }`) or by `packages` in pnpm-workspace.yaml, that hold a
+ * package.json (node_modules never counts). `!pattern` removes folders, as npm, yarn and pnpm do.
+ */
+function workspaceInfo(
+  src: FileSource,
+  files: string[] | null,
+  field: unknown,
+  pnpmWorkspace: string | null,
+): { packages: WorkspacePackage[] | null; unknown: string | null } {
+  let patterns: unknown[] | null = null;
+  let from = 'package.json workspaces';
+  if (Array.isArray(field)) patterns = field;
+  else if (field && typeof field === 'object' && Array.isArray((field as { packages?: unknown }).packages))
+    patterns = (field as { packages: unknown[] }).packages;
+  else if (field !== undefined) return { packages: null, unknown: 'the workspaces field of package.json is not a list' };
+  if (!patterns && pnpmWorkspace !== null && /^packages\s*:/m.test(pnpmWorkspace)) {
+    from = 'pnpm-workspace.yaml';
+    try {
+      const doc = parseYaml(pnpmWorkspace) as { packages?: unknown } | null;
+      patterns = Array.isArray(doc?.packages) ? doc.packages : null;
+    } catch {
+      patterns = null;
+    }
+    if (!patterns) return { packages: null, unknown: 'pnpm-workspace.yaml does not parse as a list of packages' };
+  }
+  if (!patterns) return { packages: null, unknown: null };
+  if (!files) return { packages: null, unknown: 'the files of the build context are unknown' };
+  const include: RegExp[] = [];
+  const exclude: RegExp[] = [];
+  for (const p of patterns) {
+    if (typeof p !== 'string' || !p.trim()) return { packages: null, unknown: `${from} has a pattern that is not a path` };
+    const neg = p.startsWith('!');
+    const clean = p.replace(/^!/, '').replace(/^\.\//, '').replace(/\/+$/, '');
+    if (/^\.\.\/|\{|\}/.test(clean))
+      return { packages: null, unknown: `${from} pattern ${p} is outside the context or uses braces` };
+    // `apps/**` matches apps/a and apps/a/b; the folder itself holds the package.json.
+    (neg ? exclude : include).push(globToRegExp(clean));
+  }
+  const packages: WorkspacePackage[] = [];
+  for (const f of files) {
+    if (!f.endsWith('/package.json') || f.split('/').includes('node_modules')) continue;
+    const dir = f.slice(0, -'/package.json'.length);
+    if (!include.some((r) => r.test(dir)) || exclude.some((r) => r.test(dir))) continue;
+    let raw: Record<string, unknown>;
+    try {
+      raw = JSON.parse(src.read(f) ?? '') as Record<string, unknown>;
+    } catch {
+      return { packages: null, unknown: `${f}, a workspace package, does not parse` };
+    }
+    const scripts = raw.scripts && typeof raw.scripts === 'object' ? (raw.scripts as Record<string, unknown>) : {};
+    const deps = ['dependencies', 'devDependencies', 'optionalDependencies'].flatMap((k) =>
+      raw[k] && typeof raw[k] === 'object' ? Object.entries(raw[k] as Record<string, unknown>) : [],
+    );
+    packages.push({
+      dir,
+      name: typeof raw.name === 'string' ? raw.name : null,
+      installScripts: INSTALL_SCRIPTS.filter((s) => typeof scripts[s] === 'string'),
+      hasBin: Boolean(raw.bin) || Boolean(raw.directories && typeof raw.directories === 'object' && 'bin' in raw.directories),
+      localDeps: deps.filter(([, v]) => /^(file|link|portal):/.test(String(v))).map(([k]) => k),
+    });
+  }
+  packages.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
+  return { packages, unknown: null };
 }
