@@ -20,7 +20,7 @@
  * With `paths`, both images must answer GET <path> on `port` alike (status, content type, body);
  * without, the first `logLines` (5) lines of their logs must match once times and ids are masked, and
  * `expectLog` (a regexp) must occur in both. `replaceFrom` { "node:14": "node:20" } swaps FROM images
- * that this machine lacks, in both Dockerfiles alike (after the migration, so the tool sees the original).
+ * that this machine lacks (and their variants: node:14-slim -> node:20-slim), in both Dockerfiles alike (after the migration, so the tool sees the original).
  *
  * Needs the CLI built (`npx tsc -p tsconfig.json`). `build` needs podman (or docker) and the base
  * images the Dockerfiles name; an entry whose FROM image is not present locally is reported as
@@ -329,9 +329,16 @@ function baseImages(text) {
 function replaceFrom(file, map) {
   if (!map || !Object.keys(map).length) return;
   const text = fs.readFileSync(file, 'utf8');
-  const out = text.replace(/^(\s*FROM\s+(?:--\S+\s+)*)(\S+)/gim, (all, head, image) =>
-    Object.hasOwn(map, image) ? `${head}${map[image]}` : all,
-  );
+  // A variant of a swapped tag is swapped alike: node:14-slim -> node:20-slim (the migration's runtime base).
+  const swap = (image) => {
+    if (Object.hasOwn(map, image)) return map[image];
+    const key = Object.keys(map).find((k) => image.startsWith(`${k}-`));
+    return key ? map[key] + image.slice(key.length) : null;
+  };
+  const out = text.replace(/^(\s*FROM\s+(?:--\S+\s+)*)(\S+)/gim, (all, head, image) => {
+    const to = swap(image);
+    return to ? `${head}${to}` : all;
+  });
   if (out !== text) fs.writeFileSync(file, out);
 }
 function imagePresent(image) {
