@@ -1,0 +1,268 @@
+/**
+ * System packages in a Node.js image: which ones only compile native modules (compilers, headers,
+ * `-dev` packages) and which ones the compiled modules load at run time, for Debian (apt) and
+ * Alpine (apk) bases.
+ *
+ * A native module built in the build stage (`node-gyp` through `npm ci`) is a `.node` file linked
+ * against the system's libraries: the runtime stage needs those libraries (libcairo2 for canvas),
+ * not the compiler nor the headers (build-essential, libcairo2-dev). A package this module does not
+ * know is never dropped: it stays in the runtime stage, and the caller says so.
+ */
+import { baseImageInfo, BUILD_TOOL_PACKAGES } from './commands.js';
+import type { Word } from '../dockerfile/shell.js';
+
+export type SystemFamily = 'debian' | 'alpine';
+/** Debian releases whose package names differ (the 64-bit time_t transition renamed libraries in trixie). */
+export type DebianRelease = 'buster' | 'bullseye' | 'bookworm' | 'trixie';
+
+export interface NativeModulePackages {
+  /** The npm package. */
+  module: string;
+  /** When the system packages are needed at all. */
+  when: string;
+  debian: { build: readonly string[]; runtime: readonly string[] };
+  alpine: { build: readonly string[]; runtime: readonly string[] };
+}
+
+/**
+ * The common native modules: what their build from source needs, and what the built module loads
+ * at run time. Rendered in the README (`npm run docs`).
+ */
+export const NATIVE_MODULES: readonly NativeModulePackages[] = [
+  {
+    module: 'canvas',
+    when: 'built from source (no prebuilt binary for the platform or Node.js version)',
+    debian: {
+      build: [
+        'build-essential',
+        'python3',
+        'pkg-config',
+        'libcairo2-dev',
+        'libpango1.0-dev',
+        'libjpeg-dev',
+        'libgif-dev',
+        'librsvg2-dev',
+      ],
+      runtime: ['libcairo2', 'libpango-1.0-0', 'libpangocairo-1.0-0', 'libjpeg62-turbo', 'libgif7', 'librsvg2-2'],
+    },
+    alpine: {
+      build: ['build-base', 'python3', 'pkgconf', 'cairo-dev', 'pango-dev', 'jpeg-dev', 'giflib-dev', 'librsvg-dev'],
+      runtime: ['cairo', 'pango', 'libjpeg-turbo', 'giflib', 'librsvg'],
+    },
+  },
+  {
+    module: 'sharp',
+    when: 'built against a global libvips (the prebuilt binaries bundle libvips and need no system package)',
+    debian: { build: ['build-essential', 'python3', 'pkg-config', 'libvips-dev'], runtime: ['libvips42 (trixie: libvips42t64)'] },
+    alpine: { build: ['build-base', 'python3', 'pkgconf', 'vips-dev'], runtime: ['vips', 'vips-cpp'] },
+  },
+  {
+    module: 'sqlite3',
+    when: 'built from source; it bundles SQLite unless built with `--sqlite=/usr`',
+    debian: { build: ['build-essential', 'python3'], runtime: [] },
+    alpine: { build: ['build-base', 'python3'], runtime: [] },
+  },
+  {
+    module: 'sqlite3 (`--sqlite=/usr`)',
+    when: 'built against the system SQLite',
+    debian: { build: ['build-essential', 'python3', 'libsqlite3-dev'], runtime: ['libsqlite3-0'] },
+    alpine: { build: ['build-base', 'python3', 'sqlite-dev'], runtime: ['sqlite-libs'] },
+  },
+  {
+    module: 'better-sqlite3',
+    when: 'built from source; it bundles SQLite',
+    debian: { build: ['python3', 'make', 'g++'], runtime: [] },
+    alpine: { build: ['python3', 'make', 'g++'], runtime: [] },
+  },
+  {
+    module: 'bcrypt',
+    when: 'built from source (`npm rebuild bcrypt --build-from-source`, or no prebuilt binary)',
+    debian: { build: ['python3', 'make', 'g++'], runtime: [] },
+    alpine: { build: ['python3', 'make', 'g++'], runtime: [] },
+  },
+  {
+    module: 'argon2',
+    when: 'built from source (no prebuilt binary)',
+    debian: { build: ['python3', 'make', 'g++'], runtime: [] },
+    alpine: { build: ['python3', 'make', 'g++'], runtime: [] },
+  },
+  {
+    module: 'any node-gyp build',
+    when: 'a module with a `binding.gyp` and no prebuilt binary; the C++ runtime (libstdc++) is in every node image',
+    debian: { build: ['build-essential (or make, g++)', 'python3'], runtime: [] },
+    alpine: { build: ['build-base (or make, g++)', 'python3'], runtime: [] },
+  },
+];
+
+/** Runtime names of a `-dev` package: one list, or one per release when the name depends on it. */
+type RuntimeNames = readonly string[] | Readonly<Record<DebianRelease, readonly string[]>>;
+
+const NO_T64 = (names: string[], t64: string[]): Record<DebianRelease, string[]> => ({
+  buster: names,
+  bullseye: names,
+  bookworm: names,
+  trixie: t64,
+});
+
+/** Debian `-dev` packages and the libraries a module built against them loads. */
+const DEBIAN_DEV: Readonly<Record<string, RuntimeNames>> = {
+  'libcairo2-dev': ['libcairo2'],
+  'libpango1.0-dev': ['libpango-1.0-0', 'libpangocairo-1.0-0'],
+  'libjpeg-dev': ['libjpeg62-turbo'],
+  'libjpeg62-turbo-dev': ['libjpeg62-turbo'],
+  'libgif-dev': ['libgif7'],
+  'librsvg2-dev': ['librsvg2-2'],
+  'libpixman-1-dev': ['libpixman-1-0'],
+  'libfreetype6-dev': ['libfreetype6'],
+  'libfontconfig1-dev': ['libfontconfig1'],
+  'libsqlite3-dev': ['libsqlite3-0'],
+  'libpng-dev': NO_T64(['libpng16-16'], ['libpng16-16t64']),
+  'libvips-dev': NO_T64(['libvips42'], ['libvips42t64']),
+  'libssl-dev': { buster: ['libssl1.1'], bullseye: ['libssl1.1'], bookworm: ['libssl3'], trixie: ['libssl3t64'] },
+};
+
+/** Alpine `-dev` packages and the libraries a module built against them loads. */
+const ALPINE_DEV: Readonly<Record<string, RuntimeNames>> = {
+  'cairo-dev': ['cairo'],
+  'pango-dev': ['pango'],
+  'jpeg-dev': ['libjpeg-turbo'],
+  'libjpeg-turbo-dev': ['libjpeg-turbo'],
+  'giflib-dev': ['giflib'],
+  'librsvg-dev': ['librsvg'],
+  'libpng-dev': ['libpng'],
+  'pixman-dev': ['pixman'],
+  'freetype-dev': ['freetype'],
+  'fontconfig-dev': ['fontconfig'],
+  'vips-dev': ['vips', 'vips-cpp'],
+  'sqlite-dev': ['sqlite-libs'],
+};
+
+/** Packages that are only headers or build tools, beyond BUILD_TOOL_PACKAGES. */
+const BUILD_ONLY = new Set(['libc6-dev', 'g++-multilib', 'gcc-multilib', 'clang', 'ccache']);
+
+/** Runtime libraries and tools the table knows: they go to the runtime stage without a word. */
+const KNOWN_RUNTIME = new Set([
+  ...Object.values(DEBIAN_DEV).flatMap((v) => (Array.isArray(v) ? v : Object.values(v).flat())),
+  ...Object.values(ALPINE_DEV).flatMap((v) => (Array.isArray(v) ? v : Object.values(v).flat())),
+  'libvips',
+  'libvips42',
+  'libvips42t64',
+  'libstdc++',
+  'libstdc++6',
+  'libgcc',
+  'libc6-compat',
+  'gcompat',
+  'ca-certificates',
+  'tini',
+  'dumb-init',
+  'tzdata',
+]);
+
+/** The package manager family of a base image: the names in this module are Debian's or Alpine's. Ubuntu's differ. */
+export function systemFamily(image: string): SystemFamily | null {
+  const info = baseImageInfo(image);
+  if (info.unresolved || info.distroless) return null;
+  if (info.alpine) return 'alpine';
+  const lower = image.toLowerCase();
+  if (/(^|\/)ubuntu(:|$)|jammy|noble|focal|bionic/.test(lower)) return null;
+  if (info.debian) return 'debian';
+  // oven/bun images are Debian unless tagged alpine or distroless.
+  if (/(^|\/)oven\/bun(:|@|$)/.test(lower) && !/distroless/.test(lower)) return 'debian';
+  return null;
+}
+
+/** The Debian release a tag names (node:20-bookworm-slim), or null when the tag does not say. */
+export function debianRelease(image: string): DebianRelease | null {
+  const m = /\b(buster|bullseye|bookworm|trixie)\b/.exec(image.toLowerCase().split('@')[0]);
+  return m ? (m[1] as DebianRelease) : null;
+}
+
+export type PackageRole =
+  | { role: 'build' }
+  | { role: 'runtime' }
+  /** A `-dev` package: the runtime stage installs these libraries instead. */
+  | { role: 'dev'; runtime: readonly string[] }
+  /** A `-dev` package whose library name depends on the release, which the tag does not name. */
+  | { role: 'release-dependent' }
+  | { role: 'unknown' };
+
+/** What one system package is for, on this family and release. Version pins (`pkg=1.2`) are ignored. */
+export function classifyPackage(name: string, family: SystemFamily, release: DebianRelease | null): PackageRole {
+  const bare = name.replace(/[=<>~].*$/, '');
+  if (BUILD_TOOL_PACKAGES.has(bare) || BUILD_ONLY.has(bare)) return { role: 'build' };
+  const dev = (family === 'debian' ? DEBIAN_DEV : ALPINE_DEV)[bare];
+  if (dev) {
+    if (Array.isArray(dev)) return { role: 'dev', runtime: dev };
+    const byRelease = dev as Readonly<Record<DebianRelease, readonly string[]>>;
+    return release ? { role: 'dev', runtime: byRelease[release] } : { role: 'release-dependent' };
+  }
+  if (KNOWN_RUNTIME.has(bare)) return { role: 'runtime' };
+  return { role: 'unknown' };
+}
+
+/** Flags of apt-get/apt/apk install that take a separate value (never a package name). */
+const VALUE_FLAGS = new Set(['-o', '-t', '--target-release', '--option', '--virtual', '--repository', '-X', '--root', '-p']);
+
+/** The package words of a system install (`apt-get install -y a b`, `apk add --no-cache a b`), or null when it is none. */
+export function systemInstallWords(words: readonly Word[]): Word[] | null {
+  const bin = words[0]?.value.replace(/^.*\//, '');
+  let at = -1;
+  if (bin === 'apk') at = words.findIndex((w) => w.value === 'add');
+  else if (bin === 'apt-get' || bin === 'apt') at = words.findIndex((w) => w.value === 'install');
+  if (at < 0) return null;
+  const out: Word[] = [];
+  for (let i = at + 1; i < words.length; i++) {
+    const v = words[i].value;
+    if (v.startsWith('-')) {
+      if (VALUE_FLAGS.has(v)) i++;
+      continue;
+    }
+    out.push(words[i]);
+  }
+  return out;
+}
+
+export interface SystemPackageSplit {
+  /** Build tools and headers: build stage only. */
+  build: string[];
+  /** Packages the runtime stage installs as they are (known runtime libraries). */
+  runtime: string[];
+  /** `-dev` packages replaced by their runtime libraries: dev package -> libraries. */
+  replaced: { dev: string; runtime: readonly string[] }[];
+  /** Packages kept in the runtime stage because the tool does not know them. */
+  unknown: string[];
+  /** `-dev` packages kept in the runtime stage because their library's name depends on the release. */
+  releaseDependent: string[];
+}
+
+/** Split a list of system packages into what the build needs and what the runtime stage installs. */
+export function splitPackages(
+  packages: readonly string[],
+  family: SystemFamily,
+  release: DebianRelease | null,
+): SystemPackageSplit {
+  const out: SystemPackageSplit = { build: [], runtime: [], replaced: [], unknown: [], releaseDependent: [] };
+  for (const p of packages) {
+    const c = classifyPackage(p, family, release);
+    if (c.role === 'build') out.build.push(p);
+    else if (c.role === 'runtime') out.runtime.push(p);
+    else if (c.role === 'dev') out.replaced.push({ dev: p, runtime: c.runtime });
+    else if (c.role === 'release-dependent') out.releaseDependent.push(p);
+    else out.unknown.push(p);
+  }
+  return out;
+}
+
+/** The README's table of native modules and their system packages. */
+export function nativeModulesTable(): string {
+  const cell = (xs: readonly string[]) => (xs.length ? xs.map((x) => x.replace(/^([^ ]+)/, '`$1`')).join(', ') : 'none');
+  const rows = NATIVE_MODULES.map(
+    (m) =>
+      `| ${m.module.replace(/^([^ ]+)/, '`$1`')} | ${m.when} | ${cell(m.debian.build)} | ${cell(m.debian.runtime)} | ${cell(m.alpine.build)} | ${cell(m.alpine.runtime)} |`,
+  );
+  return [
+    '| module | needs system packages when | Debian: build stage | Debian: runtime stage | Alpine: build stage | Alpine: runtime stage |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}

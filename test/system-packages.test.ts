@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { classifyPackage, debianRelease, splitPackages, systemFamily, systemInstallWords } from '../src/node/system-packages.js';
+import { tokenizeShell } from '../src/dockerfile/shell.js';
+
+const words = (cmd: string) => tokenizeShell(cmd, 0, cmd.length)[0].words;
+
+describe('system packages: build tools and headers vs the libraries a native module loads', () => {
+  it('tells the family from the base image; Ubuntu, distroless and unresolved bases have none', () => {
+    expect(systemFamily('node:20-alpine')).toBe('alpine');
+    expect(systemFamily('node:20')).toBe('debian');
+    expect(systemFamily('node:20-bookworm-slim')).toBe('debian');
+    expect(systemFamily('oven/bun:1')).toBe('debian');
+    expect(systemFamily('oven/bun:1-alpine')).toBe('alpine');
+    expect(systemFamily('oven/bun:distroless')).toBeNull();
+    expect(systemFamily('ubuntu:24.04')).toBeNull();
+    expect(systemFamily('gcr.io/distroless/nodejs20-debian12')).toBeNull();
+    expect(systemFamily('node:${NODE_VERSION}')).toBeNull();
+  });
+
+  it('reads the Debian release only where the tag names it', () => {
+    expect(debianRelease('node:20-bookworm-slim')).toBe('bookworm');
+    expect(debianRelease('node:22-trixie')).toBe('trixie');
+    expect(debianRelease('node:20')).toBeNull();
+  });
+
+  it('compilers and headers are build-only; -dev packages become their libraries', () => {
+    expect(classifyPackage('build-essential', 'debian', null)).toEqual({ role: 'build' });
+    expect(classifyPackage('g++', 'alpine', null)).toEqual({ role: 'build' });
+    expect(classifyPackage('pkg-config', 'debian', null)).toEqual({ role: 'build' });
+    expect(classifyPackage('libcairo2-dev', 'debian', null)).toEqual({ role: 'dev', runtime: ['libcairo2'] });
+    expect(classifyPackage('libpango1.0-dev', 'debian', null)).toEqual({
+      role: 'dev',
+      runtime: ['libpango-1.0-0', 'libpangocairo-1.0-0'],
+    });
+    expect(classifyPackage('cairo-dev', 'alpine', null)).toEqual({ role: 'dev', runtime: ['cairo'] });
+    expect(classifyPackage('vips-dev', 'alpine', null)).toEqual({ role: 'dev', runtime: ['vips', 'vips-cpp'] });
+    expect(classifyPackage('libcairo2', 'debian', null)).toEqual({ role: 'runtime' });
+    expect(classifyPackage('libvips', 'debian', null)).toEqual({ role: 'runtime' });
+  });
+
+  it('a library renamed between Debian releases is resolved only when the tag names the release', () => {
+    expect(classifyPackage('libpng-dev', 'debian', null)).toEqual({ role: 'release-dependent' });
+    expect(classifyPackage('libpng-dev', 'debian', 'bookworm')).toEqual({ role: 'dev', runtime: ['libpng16-16'] });
+    expect(classifyPackage('libvips-dev', 'debian', 'trixie')).toEqual({ role: 'dev', runtime: ['libvips42t64'] });
+  });
+
+  it('a package it does not know is unknown, never build-only (the runtime may need it)', () => {
+    expect(classifyPackage('ffmpeg', 'debian', null)).toEqual({ role: 'unknown' });
+    expect(classifyPackage('sqlite3', 'debian', null)).toEqual({ role: 'unknown' });
+    expect(classifyPackage('libfoo-dev', 'debian', null)).toEqual({ role: 'unknown' });
+    // The Debian name on Alpine is not Alpine's
+    expect(classifyPackage('libcairo2-dev', 'alpine', null)).toEqual({ role: 'unknown' });
+  });
+
+  it('splits an install list', () => {
+    expect(
+      splitPackages(['libcairo2-dev', 'libpng-dev', 'build-essential', 'g++', 'curl', 'ca-certificates'], 'debian', null),
+    ).toEqual({
+      build: ['build-essential', 'g++'],
+      runtime: ['ca-certificates'],
+      replaced: [{ dev: 'libcairo2-dev', runtime: ['libcairo2'] }],
+      unknown: ['curl'],
+      releaseDependent: ['libpng-dev'],
+    });
+  });
+
+  it('reads the package words of apt-get and apk installs, not the values of their flags', () => {
+    const names = (cmd: string) => systemInstallWords(words(cmd))?.map((w) => w.value) ?? null;
+    expect(names('apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confold libcairo2 g++')).toEqual([
+      'libcairo2',
+      'g++',
+    ]);
+    expect(names('apk add --no-cache --virtual .build-deps build-base python3')).toEqual(['build-base', 'python3']);
+    expect(names('apk del .build-deps')).toBeNull();
+    expect(names('apt-get update')).toBeNull();
+  });
+});
