@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { classifyPackage, debianRelease, splitPackages, systemFamily, systemInstallWords } from '../src/node/system-packages.js';
+import {
+  classifyPackage,
+  debianRelease,
+  runtimeSystemInstall,
+  splitPackages,
+  systemFamily,
+  systemInstallWords,
+} from '../src/node/system-packages.js';
 import { tokenizeShell } from '../src/dockerfile/shell.js';
+import { parseDockerfile } from '../src/dockerfile/parse.js';
+import { classifyRun } from '../src/node/commands.js';
 
 const words = (cmd: string) => tokenizeShell(cmd, 0, cmd.length)[0].words;
 
@@ -73,5 +82,93 @@ describe('system packages: build tools and headers vs the libraries a native mod
     expect(names('apk add --no-cache --virtual .build-deps build-base python3')).toEqual(['build-base', 'python3']);
     expect(names('apk del .build-deps')).toBeNull();
     expect(names('apt-get update')).toBeNull();
+  });
+});
+
+describe('runtimeSystemInstall: the runtime stage installs the libraries, not the build tools', () => {
+  const runtime = (dockerfile: string, image?: string) => {
+    const doc = parseDockerfile(dockerfile);
+    const ins = doc.instructions.find((i) => i.keyword === 'RUN')!;
+    const r = runtimeSystemInstall(
+      doc.text,
+      ins.lineStart,
+      ins.end,
+      classifyRun(doc, ins).commands,
+      image ?? doc.stages[0].image,
+      doc.escape,
+    );
+    return r.install ? r.install.text : `(${r.why})`;
+  };
+
+  it('one package a line: build tools go with their lines, -dev packages become libraries, the last continuation goes', () => {
+    const df = [
+      'FROM node:18',
+      'RUN apt-get update && apt-get install -y \\',
+      '    libcairo2-dev \\',
+      '    libjpeg-dev \\',
+      '    libpango1.0-dev \\',
+      '    libgif-dev \\',
+      '    build-essential \\',
+      '    g++',
+      'WORKDIR /app',
+      '',
+    ].join('\n');
+    expect(runtime(df)).toBe(
+      [
+        'RUN apt-get update && apt-get install -y \\',
+        '    libcairo2 \\',
+        '    libjpeg62-turbo \\',
+        '    libpango-1.0-0 libpangocairo-1.0-0 \\',
+        '    libgif7',
+      ].join('\n'),
+    );
+  });
+
+  it('a cleanup after the install stays, and so does a package it does not know', () => {
+    const df = [
+      'FROM node:20-slim',
+      'RUN apt-get update && apt-get install -y --no-install-recommends \\',
+      '    python3 make g++ curl libvips-dev \\',
+      '    && rm -rf /var/lib/apt/lists/*',
+      '',
+    ].join('\n');
+    expect(runtime(df)).toBe(
+      [
+        'RUN apt-get update && apt-get install -y --no-install-recommends \\',
+        '    curl libvips-dev \\',
+        '    && rm -rf /var/lib/apt/lists/*',
+      ].join('\n'),
+    );
+    expect(runtime(df.replace('node:20-slim', 'node:20-bookworm-slim'))).toContain('    curl libvips42 \\');
+  });
+
+  it('Alpine: apk add with --virtual; a library already listed is not added twice', () => {
+    const df = 'FROM node:20-alpine\nRUN apk add --no-cache --virtual .gyp build-base python3 cairo cairo-dev pango-dev\n';
+    expect(runtime(df)).toBe('RUN apk add --no-cache --virtual .gyp cairo pango');
+  });
+
+  it('build tools only: nothing for the runtime stage', () => {
+    const doc = parseDockerfile('FROM node:20-alpine\nRUN apk add --no-cache python3 make g++\n');
+    const ins = doc.instructions[1];
+    const r = runtimeSystemInstall(doc.text, ins.lineStart, ins.end, classifyRun(doc, ins).commands, 'node:20-alpine', '\\');
+    expect(r.install).toEqual({
+      text: null,
+      split: { build: ['python3', 'make', 'g++'], runtime: [], replaced: [], unknown: [], releaseDependent: [] },
+    });
+  });
+
+  it('no runtime version where the names are not known or an install would be left empty', () => {
+    expect(runtime('FROM ubuntu:24.04\nRUN apt-get install -y libcairo2-dev g++\n')).toBe(
+      '(the package names of ubuntu:24.04 are not known (neither Debian nor Alpine))',
+    );
+    expect(runtime('FROM node:20\nRUN apt-get install -y g++ && apt-get install -y libcairo2\n')).toBe(
+      '(`apt-get install -y g++` installs build tools only, next to packages the runtime needs)',
+    );
+  });
+
+  it('keeps CRLF line endings', () => {
+    expect(runtime('FROM node:20\r\nRUN apt-get install -y \\\r\n  libgif-dev \\\r\n  g++\r\n')).toBe(
+      'RUN apt-get install -y \\\r\n  libgif7',
+    );
   });
 });

@@ -266,3 +266,94 @@ export function nativeModulesTable(): string {
     ...rows,
   ].join('\n');
 }
+
+/** A system install as the runtime stage runs it. */
+export interface RuntimeInstall {
+  /**
+   * The instruction for the runtime stage (line start to end, no line break): the original with
+   * build tools removed and `-dev` packages replaced by their libraries; null when the runtime
+   * stage needs no system package from it.
+   */
+  text: string | null;
+  split: SystemPackageSplit;
+}
+
+/**
+ * The runtime stage's version of a RUN that installs system packages (`apt-get install`, `apk add`,
+ * with `apt-get update`, cleanups and the like around them), or why there is none: the base image's
+ * family is not one whose names this module knows, or removing the build tools would leave an
+ * install command with nothing to install.
+ *
+ * `text` is the file text, `lineStart`/`end` the instruction's span, `commands` its simple
+ * commands (offsets into `text`).
+ */
+export function runtimeSystemInstall(
+  text: string,
+  lineStart: number,
+  end: number,
+  commands: readonly { words: readonly Word[] }[],
+  image: string,
+  escape: string,
+): { install: RuntimeInstall; why: '' } | { install: null; why: string } {
+  const family = systemFamily(image);
+  if (!family) return { install: null, why: `the package names of ${image} are not known (neither Debian nor Alpine)` };
+  const release = family === 'debian' ? debianRelease(image) : null;
+  const split: SystemPackageSplit = { build: [], runtime: [], replaced: [], unknown: [], releaseDependent: [] };
+  const edits: { start: number; end: number; text: string }[] = [];
+  let kept = 0;
+  const emptied: string[] = [];
+  for (const c of commands) {
+    const pkgs = systemInstallWords(c.words);
+    if (!pkgs) continue;
+    const seen = new Set<string>();
+    let left = 0;
+    for (const w of pkgs) {
+      const role = classifyPackage(w.value, family, release);
+      if (role.role === 'build') {
+        split.build.push(w.value);
+        edits.push({ start: w.start, end: w.end, text: '' });
+      } else if (role.role === 'dev') {
+        split.replaced.push({ dev: w.value, runtime: role.runtime });
+        const names = role.runtime.filter((n) => !seen.has(n) && !pkgs.some((p) => p.value === n));
+        names.forEach((n) => seen.add(n));
+        edits.push({ start: w.start, end: w.end, text: names.join(' ') });
+        left += names.length;
+      } else {
+        if (role.role === 'runtime') split.runtime.push(w.value);
+        else if (role.role === 'release-dependent') split.releaseDependent.push(w.value);
+        else split.unknown.push(w.value);
+        left++;
+      }
+    }
+    if (left === 0 && pkgs.length) emptied.push(c.words.map((w) => w.value).join(' '));
+    kept += left;
+  }
+  if (!kept) return { install: { text: null, split }, why: '' };
+  if (emptied.length)
+    return { install: null, why: `\`${emptied[0]}\` installs build tools only, next to packages the runtime needs` };
+  // A removed word takes the blanks after it along (or, at the end of a line, the blanks before it);
+  // then a continued line left empty goes, and so does a line continuation left at the very end.
+  let out = '';
+  let at = lineStart;
+  for (const e of [...edits].sort((a, b) => a.start - b.start)) {
+    let { start, end: stop } = e;
+    if (!e.text) {
+      const after = /^[ \t]*/.exec(text.slice(stop, end))![0].length;
+      const next = text[stop + after];
+      if (after && next !== undefined && next !== '\n' && next !== '\r') stop += after;
+      else while (start > at && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
+    }
+    out += text.slice(at, start) + e.text;
+    at = stop;
+  }
+  out += text.slice(at, end);
+  const cont = new RegExp(`[ \\t]*${escapeForRegExp(escape)}[ \\t]*$`);
+  const eol = /\r\n/.test(out) ? '\r\n' : '\n';
+  const lines = out.split(/\r?\n/).filter((l, i) => i === 0 || !/^[ \t]*$/.test(l.replace(cont, '')));
+  if (cont.test(lines[lines.length - 1])) lines[lines.length - 1] = lines[lines.length - 1].replace(cont, '');
+  return { install: { text: lines.join(eol), split }, why: '' };
+}
+
+function escapeForRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
