@@ -10,6 +10,7 @@
  */
 import { baseImageInfo, BUILD_TOOL_PACKAGES } from './commands.js';
 import type { Word } from '../dockerfile/shell.js';
+import type { Finding } from '../engine/types.js';
 
 export type SystemFamily = 'debian' | 'alpine';
 /** Debian releases whose package names differ (the 64-bit time_t transition renamed libraries in trixie). */
@@ -356,4 +357,74 @@ export function runtimeSystemInstall(
 
 function escapeForRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** What the runtime stage does with a RUN that installs system packages, and what to tell the reader. */
+export type SystemInstallPlan =
+  /** Build tools only: the install stays in the build stage. */
+  | { role: 'build'; changes: Finding[]; warnings: Finding[] }
+  /** The runtime stage runs `text` (the original when it could not be split). */
+  | { role: 'shared'; text: string; changes: Finding[]; warnings: Finding[] };
+
+const list = (xs: readonly string[]) => xs.join(', ');
+
+/**
+ * The plan for a RUN of system installs (and update/cleanup commands around them) in a stage from
+ * `image`: what the runtime stage installs, with the findings (codes `system-packages-split`,
+ * `system-package-unknown`, `system-package-release-dependent`, `system-packages-shared`) at `line`.
+ * `original` is the instruction's text as the runtime stage would repeat it unchanged.
+ */
+export function systemInstallPlan(
+  text: string,
+  span: { lineStart: number; end: number },
+  commands: readonly { words: readonly Word[] }[],
+  image: string,
+  escape: string,
+  original: string,
+  line: number,
+): SystemInstallPlan {
+  const r = runtimeSystemInstall(text, span.lineStart, span.end, commands, image, escape);
+  if (!r.install) {
+    const pkgs = commands.flatMap((c) => systemInstallWords(c.words) ?? []).map((w) => w.value);
+    return {
+      role: 'shared',
+      text: original,
+      changes: [],
+      warnings: [
+        {
+          code: 'system-packages-shared',
+          line,
+          message: `runs in both stages as it is: ${r.why}; ${list(pkgs)} may be needed at run time, drop the build-only ones from the runtime copy by hand`,
+        },
+      ],
+    };
+  }
+  const { split } = r.install;
+  const changes: Finding[] = [];
+  const warnings: Finding[] = [];
+  if (r.install.text === null) return { role: 'build', changes, warnings };
+  const eol = original.endsWith('\r\n') ? '\r\n' : original.endsWith('\n') ? '\n' : '';
+  const runtimeText = r.install.text + eol;
+  if (split.build.length || split.replaced.length) {
+    const parts: string[] = [];
+    if (split.build.length) parts.push(`without the build tools and headers (${list(split.build)})`);
+    if (split.replaced.length)
+      parts.push(
+        `with the libraries in place of the -dev packages (${split.replaced.map((x) => `${x.dev} → ${list(x.runtime)}`).join('; ')})`,
+      );
+    changes.push({ code: 'system-packages-split', line, message: `the runtime stage runs this install ${parts.join(', ')}` });
+  }
+  if (split.unknown.length)
+    warnings.push({
+      code: 'system-package-unknown',
+      line,
+      message: `runs in the runtime stage too with ${list(split.unknown)}: not known to be build-only, so kept; drop ${split.unknown.length === 1 ? 'it' : 'them'} from the runtime copy by hand if the app does not use ${split.unknown.length === 1 ? 'it' : 'them'}`,
+    });
+  if (split.releaseDependent.length)
+    warnings.push({
+      code: 'system-package-release-dependent',
+      line,
+      message: `kept ${list(split.releaseDependent)} in the runtime stage: the name of the library ${split.releaseDependent.length === 1 ? 'it provides' : 'they provide'} changes between Debian releases, and ${image} does not name one (a tag such as -bookworm does)`,
+    });
+  return { role: 'shared', text: runtimeText, changes, warnings };
 }
