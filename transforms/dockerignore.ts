@@ -7,11 +7,13 @@
  */
 import { ignoreMatcher } from '../src/node/ignore.js';
 import { covering, finalWorkdir, globToRegExp, sourceCovers, stageNamed } from '../src/dockerfile/query.js';
-import { holdBack } from '../src/engine/findings.js';
+import { go, NOTHING_TO_DO, stop, stopped, type Step } from '../src/engine/findings.js';
 import { buildOutputDir, entryPaths, runtimeCommandWords } from '../src/node/app-files.js';
 import { classifyRun, copySourcesBefore } from '../src/node/commands.js';
 import { appReads, buildReads, envFiles, type EnvFileUse } from '../src/node/build-reads.js';
-import type { Finding, Transform, TransformResult } from '../src/engine/types.js';
+import type { Finding, GeneratedFile, Options, Transform, TransformResult } from '../src/engine/types.js';
+import type { ParsedDockerfile } from '../src/dockerfile/parse.js';
+import type { ProjectFacts } from '../src/node/facts.js';
 import { composeRunsTests } from '../src/node/compose.js';
 
 const ID = 'dockerignore';
@@ -119,148 +121,188 @@ export const dockerignoreTransform: Transform = {
     },
   },
   apply({ doc, facts, files, options }): TransformResult | null {
-    if (!facts.files) return null;
-    if (facts.dockerignoreProblem)
-      return holdBack('ignore-unreadable', `left the ignore file alone: ${facts.dockerignoreProblem}`);
-    const target = facts.dockerignore?.path ?? '.dockerignore';
-    const existing = files.get(target)?.content ?? facts.dockerignore?.content ?? null;
-    const existingLines = existing ? existing.split(/\r?\n/) : [];
-    const matcher = ignoreMatcher(existingLines);
-    const existingPatterns = new Set(
-      existingLines.map((l) =>
-        l
-          .trim()
-          .replace(/^\/+|\/+$/g, '')
-          .replace(/^\*\*\//, ''),
-      ),
-    );
-    const negations = existingLines
-      .map((l) => l.trim())
-      .filter((l) => l.startsWith('!'))
-      .map((l) => l.slice(1).replace(/^\/+/, ''));
-
-    // What the Dockerfile names explicitly, and what its build runs.
-    const named: string[] = [];
-    const fromBuild: string[] = [];
-    for (const stage of doc.stages) {
-      const last = stage.instructions[stage.instructions.length - 1];
-      if (!last) continue;
-      const after = { index: last.index + 1 };
-      // Sources with ARG/ENV defaults substituted (COPY ${ENV_FILE} ./.env).
-      for (const s of copySourcesBefore(doc, stage, after)) {
-        if (!s.fromStage) {
-          if (!/^\.?\/?$/.test(s.source)) named.push(s.source);
-          continue;
-        }
-        // COPY --from=build /app/.env: the build stage got it from the context, so it must stay in.
-        const src = stageNamed(doc, s.fromStage);
-        const wd = src ? finalWorkdir(doc, src) : null;
-        // (node_modules and the build output are made there, not copied from the context).
-        const rel = wd && wd !== '/' && s.source.startsWith(wd + '/') ? s.source.slice(wd.length + 1) : null;
-        if (rel && !/^node_modules(\/|$)/.test(rel) && facts.topLevel.has(rel.split('/')[0])) fromBuild.push(rel);
-      }
-    }
-    const runWords = doc.instructions.filter((i) => i.keyword === 'RUN').flatMap((i) => classifyRun(doc, i).commands);
-    // What the build's commands, the scripts they reach and the app read besides the COPY sources.
-    const reads = [...buildReads(doc, facts), ...appReads(doc, facts)];
-    const runsGit = reads.some((r) => r.reason === 'git');
-    // A compose service that runs tests in this image reads the test folders too.
-    const runsTests = reads.some((r) => r.reason === 'tests') || composeRunsTests(facts, options.dockerfileName ?? 'Dockerfile');
-    const envUses = envFiles(doc, facts).filter((u) => u.build.length || u.run.length);
-    const has = (n: string) => facts.topLevel.has(n);
-    const warnings: Finding[] = [];
-    // Env files kept in the context because something reads them, reported together at the end.
-    const keptEnv: EnvFileUse[] = [];
-    const keepEnv = (u: EnvFileUse) => {
-      if (!keptEnv.includes(u)) keptEnv.push(u);
-    };
-
-    const builtOut = runWords.some((c) => c.kind === 'build' && c.manager)
-      ? buildOutputDir(
-          facts,
-          doc.stages.length ? entryPaths(runtimeCommandWords(doc, doc.stages[doc.stages.length - 1]), facts) : [],
-        )
-      : null;
-    for (const rel of fromBuild) if (!builtOut || !(rel === builtOut || rel.startsWith(builtOut + '/'))) named.push(rel);
-
-    // Every path a named source brings in, with its parent folders, worked out once.
-    const namedPaths = new Set<string>();
-    for (const src of named) {
-      const covers = covering(src);
-      for (const p of [src.replace(/^\.\//, ''), ...(facts.files ?? []).filter(covers)]) {
-        for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) namedPaths.add(p.slice(0, i));
-        namedPaths.add(p);
-      }
-    }
-    const namedList = [...namedPaths];
-    const hiddenBy = (re: RegExp) => {
-      for (let i = 0; i < namedList.length; i++) if (re.test(namedList[i])) return namedList[i];
-      return null;
-    };
-
-    const add: string[] = [];
-    /** Add the pattern unless the ignore file already has it, or it would hide what a COPY names. */
-    const consider = (pattern: string): void => {
-      const re = globToRegExp(pattern);
-      if (matcher.ignores(pattern.replace(/\*/g, 'x'))) return;
-      if (existingPatterns.has(pattern)) return;
-      if (negations.some((n) => re.test(n) || re.test(n.split('/')[0]))) return;
-      // Never hide a file that a COPY names.
-      const hit = hiddenBy(re);
-      const needed = hit
-        ? [
-            named.find(
-              (n) => hit === n.replace(/^\.\//, '') || sourceCovers(n, hit) || hit.startsWith(n.replace(/^\.\//, '') + '/'),
-            ) ?? hit,
-          ]
-        : [];
-      if (needed.length) {
-        warnings.push({ code: 'copied-by-dockerfile', message: `\`${pattern}\` not added: the Dockerfile copies ${needed[0]}` });
-        return;
-      }
-      if (pattern.startsWith('.env')) {
-        // Never hide an env file the build or the app reads: ignore only the others, by name.
-        const readHere = envUses.filter((u) => re.test(u.file));
-        if (readHere.length) {
-          readHere.forEach(keepEnv);
-          if (pattern === '.env.*')
-            for (const p of ENV_NARROW)
-              if (!envUses.some((u) => globToRegExp(p).test(u.file)) && !add.some((a) => globToRegExp(a).test(p))) consider(p);
-          return;
-        }
-      }
-      add.push(pattern);
-    };
-    for (const c of CANDIDATES) {
-      if (c.when && !c.when(has)) continue;
-      if (c.pattern === '.git' && runsGit) continue;
-      if (/^(test|tests|__tests__)$/.test(c.pattern) && runsTests) continue;
-      consider(c.pattern);
-    }
-    warnings.push(...envWarnings(keptEnv));
-    // The build output is rebuilt in the image: a local copy only slows the context down or goes stale.
-    if (builtOut) {
-      const out = builtOut;
-      // Whether or not a local build left it there: the result must not depend on the working tree's state.
-      if (out && !matcher.ignores(out) && !named.some((s) => sourceCovers(s, out) || sourceCovers(out, s.replace(/^\.\//, ''))))
-        add.push(out);
-    }
-    if (!add.length) return warnings.length ? { edits: [], changes: [], warnings } : null;
-
-    const eol = existing !== null ? (existing.includes('\r\n') ? '\r\n' : '\n') : doc.eol;
-    let content = existing ?? '';
-    if (content && !content.endsWith('\n')) content += eol;
-    if (content && content.trim() !== '' && !/\n\s*\n$/.test(content)) content += eol;
-    content += [HEADER, ...add].join(eol) + eol;
-    const message =
-      existing === null
-        ? `new ${target}: ${add.join(', ')} stay out of the build context (smaller, faster builds; no local secrets or node_modules in the image)`
-        : `${target}: added ${add.join(', ')}; its existing lines are kept`;
-    return {
-      edits: [],
-      files: [{ path: target, content, before: existing }],
-      changes: [{ code: existing === null ? 'created' : 'extended', message }],
-      warnings,
-    };
+    const checked = check(facts, files);
+    if ('stop' in checked) return stopped(checked);
+    return emit(doc, plan(doc, facts, options, checked.go));
   },
 };
+
+/** The ignore file to write or extend. */
+interface IgnoreInputs {
+  /** Its path in the build context. */
+  target: string;
+  /** Its content (as an earlier transform of this run left it), or null when there is none. */
+  existing: string | null;
+}
+
+/** What the ignore file gets, as data: `emit` writes it. */
+interface IgnorePlan extends IgnoreInputs {
+  /** Patterns to append, in order. */
+  patterns: string[];
+  /** Patterns left out, and env files kept, and why. */
+  warnings: Finding[];
+}
+
+/** Can the build context and its ignore file be read? */
+function check(facts: ProjectFacts, files: ReadonlyMap<string, GeneratedFile>): Step<IgnoreInputs> {
+  if (!facts.files) return NOTHING_TO_DO;
+  if (facts.dockerignoreProblem) return stop('ignore-unreadable', `left the ignore file alone: ${facts.dockerignoreProblem}`);
+  const target = facts.dockerignore?.path ?? '.dockerignore';
+  return go({ target, existing: files.get(target)?.content ?? facts.dockerignore?.content ?? null });
+}
+
+/**
+ * The patterns to add: each candidate the ignore file lacks, unless it would hide what a COPY names,
+ * what the build or the app reads, or what the file re-includes; then the build output.
+ */
+function plan(doc: ParsedDockerfile, facts: ProjectFacts, options: Options, inputs: IgnoreInputs): IgnorePlan {
+  const existingLines = inputs.existing ? inputs.existing.split(/\r?\n/) : [];
+  const matcher = ignoreMatcher(existingLines);
+  const existingPatterns = new Set(
+    existingLines.map((l) =>
+      l
+        .trim()
+        .replace(/^\/+|\/+$/g, '')
+        .replace(/^\*\*\//, ''),
+    ),
+  );
+  const negations = existingLines
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('!'))
+    .map((l) => l.slice(1).replace(/^\/+/, ''));
+
+  const runWords = doc.instructions.filter((i) => i.keyword === 'RUN').flatMap((i) => classifyRun(doc, i).commands);
+  const builtOut = runWords.some((c) => c.kind === 'build' && c.manager)
+    ? buildOutputDir(
+        facts,
+        doc.stages.length ? entryPaths(runtimeCommandWords(doc, doc.stages[doc.stages.length - 1]), facts) : [],
+      )
+    : null;
+  const named = namedByDockerfile(doc, facts, builtOut);
+  // What the build's commands, the scripts they reach and the app read besides the COPY sources.
+  const reads = [...buildReads(doc, facts), ...appReads(doc, facts)];
+  const runsGit = reads.some((r) => r.reason === 'git');
+  // A compose service that runs tests in this image reads the test folders too.
+  const runsTests = reads.some((r) => r.reason === 'tests') || composeRunsTests(facts, options.dockerfileName ?? 'Dockerfile');
+  const envUses = envFiles(doc, facts).filter((u) => u.build.length || u.run.length);
+  const has = (n: string) => facts.topLevel.has(n);
+  const warnings: Finding[] = [];
+  // Env files kept in the context because something reads them, reported together at the end.
+  const keptEnv: EnvFileUse[] = [];
+  const keepEnv = (u: EnvFileUse) => {
+    if (!keptEnv.includes(u)) keptEnv.push(u);
+  };
+
+  // Every path a named source brings in, with its parent folders, worked out once.
+  const namedPaths = new Set<string>();
+  for (const src of named) {
+    const covers = covering(src);
+    for (const p of [src.replace(/^\.\//, ''), ...(facts.files ?? []).filter(covers)]) {
+      for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) namedPaths.add(p.slice(0, i));
+      namedPaths.add(p);
+    }
+  }
+  const namedList = [...namedPaths];
+  const hiddenBy = (re: RegExp) => {
+    for (let i = 0; i < namedList.length; i++) if (re.test(namedList[i])) return namedList[i];
+    return null;
+  };
+
+  const add: string[] = [];
+  /** Add the pattern unless the ignore file already has it, or it would hide what a COPY names. */
+  const consider = (pattern: string): void => {
+    const re = globToRegExp(pattern);
+    if (matcher.ignores(pattern.replace(/\*/g, 'x'))) return;
+    if (existingPatterns.has(pattern)) return;
+    if (negations.some((n) => re.test(n) || re.test(n.split('/')[0]))) return;
+    // Never hide a file that a COPY names.
+    const hit = hiddenBy(re);
+    const needed = hit
+      ? [
+          named.find(
+            (n) => hit === n.replace(/^\.\//, '') || sourceCovers(n, hit) || hit.startsWith(n.replace(/^\.\//, '') + '/'),
+          ) ?? hit,
+        ]
+      : [];
+    if (needed.length) {
+      warnings.push({ code: 'copied-by-dockerfile', message: `\`${pattern}\` not added: the Dockerfile copies ${needed[0]}` });
+      return;
+    }
+    if (pattern.startsWith('.env')) {
+      // Never hide an env file the build or the app reads: ignore only the others, by name.
+      const readHere = envUses.filter((u) => re.test(u.file));
+      if (readHere.length) {
+        readHere.forEach(keepEnv);
+        if (pattern === '.env.*')
+          for (const p of ENV_NARROW)
+            if (!envUses.some((u) => globToRegExp(p).test(u.file)) && !add.some((a) => globToRegExp(a).test(p))) consider(p);
+        return;
+      }
+    }
+    add.push(pattern);
+  };
+  for (const c of CANDIDATES) {
+    if (c.when && !c.when(has)) continue;
+    if (c.pattern === '.git' && runsGit) continue;
+    if (/^(test|tests|__tests__)$/.test(c.pattern) && runsTests) continue;
+    consider(c.pattern);
+  }
+  warnings.push(...envWarnings(keptEnv));
+  // The build output is rebuilt in the image: a local copy only slows the context down or goes stale.
+  if (builtOut) {
+    const out = builtOut;
+    // Whether or not a local build left it there: the result must not depend on the working tree's state.
+    if (out && !matcher.ignores(out) && !named.some((s) => sourceCovers(s, out) || sourceCovers(out, s.replace(/^\.\//, ''))))
+      add.push(out);
+  }
+  return { ...inputs, patterns: add, warnings };
+}
+
+/**
+ * What the Dockerfile names explicitly: the context sources of its copies (ARG/ENV defaults
+ * substituted: COPY ${ENV_FILE} ./.env), then what copies from a build stage take that the build
+ * stage got from the context (not node_modules, not the build output, which are made there).
+ */
+function namedByDockerfile(doc: ParsedDockerfile, facts: ProjectFacts, builtOut: string | null): string[] {
+  const named: string[] = [];
+  const fromBuild: string[] = [];
+  for (const stage of doc.stages) {
+    const last = stage.instructions[stage.instructions.length - 1];
+    if (!last) continue;
+    const after = { index: last.index + 1 };
+    for (const s of copySourcesBefore(doc, stage, after)) {
+      if (!s.fromStage) {
+        if (!/^\.?\/?$/.test(s.source)) named.push(s.source);
+        continue;
+      }
+      // COPY --from=build /app/.env: the build stage got it from the context, so it must stay in.
+      const src = stageNamed(doc, s.fromStage);
+      const wd = src ? finalWorkdir(doc, src) : null;
+      const rel = wd && wd !== '/' && s.source.startsWith(wd + '/') ? s.source.slice(wd.length + 1) : null;
+      if (rel && !/^node_modules(\/|$)/.test(rel) && facts.topLevel.has(rel.split('/')[0])) fromBuild.push(rel);
+    }
+  }
+  for (const rel of fromBuild) if (!builtOut || !(rel === builtOut || rel.startsWith(builtOut + '/'))) named.push(rel);
+  return named;
+}
+
+/** The ignore file with the patterns appended under a header; its own lines and line endings stay. */
+function emit(doc: ParsedDockerfile, p: IgnorePlan): TransformResult | null {
+  const { target, existing, patterns, warnings } = p;
+  if (!patterns.length) return warnings.length ? { edits: [], changes: [], warnings } : null;
+  const eol = existing !== null ? (existing.includes('\r\n') ? '\r\n' : '\n') : doc.eol;
+  let content = existing ?? '';
+  if (content && !content.endsWith('\n')) content += eol;
+  if (content && content.trim() !== '' && !/\n\s*\n$/.test(content)) content += eol;
+  content += [HEADER, ...patterns].join(eol) + eol;
+  const message =
+    existing === null
+      ? `new ${target}: ${patterns.join(', ')} stay out of the build context (smaller, faster builds; no local secrets or node_modules in the image)`
+      : `${target}: added ${patterns.join(', ')}; its existing lines are kept`;
+  return {
+    edits: [],
+    files: [{ path: target, content, before: existing }],
+    changes: [{ code: existing === null ? 'created' : 'extended', message }],
+    warnings,
+  };
+}

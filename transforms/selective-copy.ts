@@ -4,10 +4,10 @@
  * instead of the whole app directory of the build stage.
  */
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile/parse.js';
-import type { ProjectFacts } from '../src/node/facts.js';
+import type { PackageJson, ProjectFacts } from '../src/node/facts.js';
 import { entryInfo, isDevEntry, namedBySources, runtimeCommandWords } from '../src/node/app-files.js';
-import { appDirModel, ARCHIVE, type Created } from '../src/node/app-dir.js';
-import { analyzeStart } from '../src/node/start-path.js';
+import { appDirModel, ARCHIVE, type AppDirModel, type Created } from '../src/node/app-dir.js';
+import { analyzeStart, type StartPath } from '../src/node/start-path.js';
 import { envFiles } from '../src/node/build-reads.js';
 import {
   copyDest,
@@ -21,7 +21,7 @@ import {
   stageNamed,
   workdirAt,
 } from '../src/dockerfile/query.js';
-import { holdBack } from '../src/engine/findings.js';
+import { go, NOTHING_TO_DO, stop, stopped, type Step, type Stop } from '../src/engine/findings.js';
 import { classifyRun, stageChain } from '../src/node/commands.js';
 import type { Transform, TransformResult } from '../src/engine/types.js';
 
@@ -106,212 +106,280 @@ export const selectiveCopy: Transform = {
     },
   },
   apply({ doc, facts }): TransformResult | null {
-    const stage = lastStage(doc);
-    if (!stage || doc.stages.length < 2) return null;
-    const whole = wholeStageCopy(doc, stage);
-    if (!whole) return null;
-    const { ins, src, appDir } = whole;
-    const line = lineNo(doc, ins);
-    const keep = (code: string, why: string): TransformResult => holdBack(code, `kept \`${ins.text}\`: ${why}`, line);
-    if (
-      ins.flags.some((f) => f.name === 'chown') &&
-      !stage.instructions.some((i) => i.index < ins.index && i.keyword === 'WORKDIR')
-    ) {
-      return keep(
-        'chown-creates-dir',
-        `this copy creates ${appDir} owned by ${ins.flags.find((f) => f.name === 'chown')!.value}; copies of its parts would leave the directory itself owned by root`,
-      );
-    }
-    if (!facts.files || !facts.packageJson)
-      return keep('no-context', 'the build context could not be read, so what the app needs is unknown');
-    if (facts.manager === 'yarn-berry' && !/nodeLinker:\s*["']?node-modules/.test(facts.read('.yarnrc.yml') ?? ''))
-      return keep('yarn-pnp', "Yarn Plug'n'Play keeps dependencies outside node_modules");
-
-    const present = presentIn(doc, src, facts, appDir);
-    if (!present) return keep('copies-unfollowable', 'the build stage copies files in ways that cannot be followed');
-    const chain = stageChain(doc, src);
-    const runs = chain.flatMap((st) => st.instructions.filter((i) => i.keyword === 'RUN').map((i) => classifyRun(doc, i)));
-    const installs = runs.some((r) => r.commands.some((c) => c.kind === 'install' || c.kind === 'add'));
-    // What the build creates in the app directory besides the context's files and node_modules.
-    const model = appDirModel(doc, src, facts, appDir);
-    if (model.unknown) {
-      return keep(
-        'unknown-writer',
-        `${model.unknown.why}${model.unknown.line ? ` (line ${model.unknown.line})` : ''}; the runtime stage receives the whole directory`,
-      );
-    }
-    const builds = model.builds || runs.some((r) => r.commands.some((c) => c.kind === 'build' && c.manager));
-    const start = analyzeStart(doc, stage, facts);
-    const words = runtimeCommandWords(doc, stage);
-    const entry = entryInfo(words, facts);
-    const subDirs = new Set<string>();
-    // Absolute paths inside the app directory count like relative ones; other absolute paths are not the app's.
-    let entries = entry.paths
-      .map((e) => (e.startsWith(appDir + '/') ? e.slice(appDir.length + 1) : e))
-      .filter((e) => !e.startsWith('/'));
-    if (!entries.length && facts.packageJson.main) entries = [facts.packageJson.main.replace(/^\.\//, '')];
-    if (!entries.length) return keep('no-entry', 'the entry file cannot be told from CMD, ENTRYPOINT, the start script or main');
-
-    const need = new Set<string>();
-    const reasons = new Map<string, string>();
-    const add = (name: string, why: string) => {
-      if (!need.has(name)) reasons.set(name, why);
-      need.add(name);
-    };
-    // An app without dependencies gets no node_modules from its install.
-    const pkg = facts.packageJson;
-    const hasProdDeps =
-      Object.keys(pkg.dependencies).length > 0 ||
-      Object.keys(pkg.optionalDependencies ?? {}).length > 0 ||
-      Boolean(pkg.workspaces);
-    if (installs && (hasProdDeps || (start.devPackages.length > 0 && Object.keys(pkg.devDependencies).length > 0)))
-      add('node_modules', 'production dependencies');
-    add('package.json', 'read by Node.js and npm');
-    const created = new Map<string, Created>(model.created.map((c) => [c.path, c]));
-    const outs = [...created.keys()];
-    const isOutput = (e: string) => outs.some((o) => e === o || e.startsWith(o + '/'));
-    // Created at the top level: copied as they are. Created inside a context folder: see below.
-    for (const c of model.created) {
-      const top = c.path.split('/')[0];
-      if (c.path.includes('/') && present.has(top)) continue;
-      add(top, c.why);
-      if (c.path.includes('/')) subDirs.add(top);
-    }
-    for (const e of entries) {
-      const top = e.split('/')[0];
-      if (isOutput(e)) continue;
-      if (!present.has(top)) return keep('entry-missing', `the entry ${e} is not in the build stage's ${appDir}`);
-      add(top, 'entry point');
-    }
-    // What the app's sources, and the runtime stage's own instructions, name.
-    const buildOnly = new Set<string>();
-    if (builds) {
-      for (const n of present) if (BUILD_INPUTS.test(n) && !created.has(n) && !need.has(n)) buildOnly.add(n);
-      if (facts.tsRootDir) buildOnly.add(facts.tsRootDir.split('/')[0]);
-    }
-    // Files that loaders on the start path read at run time (tsconfig.json for tsconfig-paths, ...).
-    for (const f of start.runtimeFiles) {
-      const top = f.path.split('/')[0];
-      if (present.has(top)) add(top, f.why);
-    }
-    // Env files the app reads when it runs (dotenv, dotenv-safe's .env.example, --env-file, next start):
-    // the same decision the dockerignore transform takes for the build context.
-    for (const u of envFiles(doc, facts))
-      if (u.run.length && present.has(u.file)) add(u.file, `read at run time by ${u.run.join(', ')}`);
-    // Started through yarn 2+: yarn needs its settings and release to run at all.
-    if (facts.manager === 'yarn-berry' && start.managers.has('yarn')) {
-      if (present.has('.yarnrc.yml')) add('.yarnrc.yml', 'read by yarn, which starts the app');
-      for (const sub of ['.yarn/releases', '.yarn/plugins']) {
-        if (present.has('.yarn') && facts.files.some((f) => f.startsWith(sub + '/'))) {
-          add(sub, "yarn's release and plugins, which start the app");
-          subDirs.add(sub);
-        }
-      }
-    }
-    // What the sources name is kept even when its name looks like a development folder (docs/ served as pages).
-    for (const p of namedBySources(facts, need)) {
-      const parts = p.split('/');
-      const top = parts[0];
-      if (!present.has(top) || top === 'node_modules' || (isDevEntry(top) && /^(\.git|coverage|\.nyc_output)$/.test(top)))
-        continue;
-      if (!buildOnly.has(top)) {
-        add(top, 'used by the app');
-        continue;
-      }
-      // A path inside the sources of a build (src/views): copy just that folder or file.
-      if (parts.length < 2) continue;
-      const sub = parts.slice(0, 2).join('/');
-      const isFile = facts.files.includes(sub);
-      const isDir = facts.files.some((f) => f.startsWith(sub + '/'));
-      if (isFile || isDir) {
-        add(sub, 'used by the app');
-        if (isDir) subDirs.add(sub);
-      }
-    }
-    if (entry.runsTypeScript) for (const t of ['tsconfig.json']) if (present.has(t)) add(t, 'read by the TypeScript runner');
-    // Paths other runtime instructions use (a context COPY brings its own files; CMD/ENTRYPOINT were read above).
-    const runtimeText = stage.instructions
-      .filter((i) => i !== ins && !isContextCopy(i) && i.keyword !== 'CMD' && i.keyword !== 'ENTRYPOINT' && i.keyword !== 'FROM')
-      .map((i) => i.text)
-      .join('\n');
-    for (const n of present)
-      if (
-        !need.has(n) &&
-        runtimeText.includes(n) &&
-        new RegExp(`(^|[\\s"'=])(\\./|${escapeRegExp(appDir)}/)?${escapeRegExp(n)}($|[\\s"'/])`, 'm').test(runtimeText)
-      )
-        add(n, 'named by the runtime stage');
-    // Keep anything that is neither a known development file nor a build input: it may be read at run time.
-    // Files the runtime stage copies from the context itself need no second copy.
-    const ownCopies = new Set(
-      stage.instructions
-        .filter(isContextCopy)
-        .flatMap((i) => copyParts(i)?.sources.map((src) => normalizePosix(src.replace(/^\/+/, '')).split('/')[0]) ?? []),
-    );
-    const unknownKept: string[] = [];
-    for (const n of present) {
-      if (need.has(n) || isDevEntry(n) || buildOnly.has(n) || facts.ignored(n) || ownCopies.has(n)) continue;
-      add(n, 'may be read at run time');
-      unknownKept.push(n);
-    }
-    // Created inside a context folder that stays behind (server/dist while server/ holds sources):
-    // the created path on its own.
-    for (const c of model.created) {
-      const top = c.path.split('/')[0];
-      if (!c.path.includes('/') || !present.has(top) || need.has(top)) continue;
-      add(c.path, c.why);
-      if (c.type !== 'file') subDirs.add(c.path);
-    }
-    const leftOut = [...present].filter((n) => !need.has(n)).sort();
-    if (!leftOut.length) return null;
-
-    const isDir = (n: string) =>
-      n === 'node_modules' ||
-      subDirs.has(n) ||
-      created.get(n)?.type === 'dir' ||
-      created.get(n)?.type === 'any' ||
-      facts.topLevel.get(n) === 'dir';
-    const flags = flagText(doc, ins, ['from']);
-    const fromFlag = doc.text.slice(
-      ins.flags.find((f) => f.name === 'from')!.start,
-      ins.flags.find((f) => f.name === 'from')!.end,
-    );
-    const head = ['COPY', fromFlag, ...flags].join(' ');
-    const wd = workdirAt(stage, ins, doc);
-    const destBase = wd && normalizePosix(wd) === appDir ? '.' : appDir;
-    const files = [...need].filter((n) => !isDir(n));
-    const dirs = [...need].filter(isDir);
-    const order = (a: string, b: string) => (a === 'node_modules' ? -1 : b === 'node_modules' ? 1 : a.localeCompare(b));
-    files.sort((a, b) => (a === 'package.json' ? -1 : b === 'package.json' ? 1 : a.localeCompare(b)));
-    dirs.sort(order);
-    const out2: string[] = [];
-    const dirLine = (d: string) => `${head} ${appDir}/${d} ${destBase}/${d}`;
-    if (dirs[0] === 'node_modules') out2.push(dirLine(dirs.shift()!));
-    // Top-level files share one COPY; a nested file (src/schema.graphql) goes to its own directory.
-    const topFiles = files.filter((f) => !f.includes('/'));
-    if (topFiles.length) out2.push(`${head} ${topFiles.map((f) => `${appDir}/${f}`).join(' ')} ${destBase}/`);
-    for (const f of files.filter((x) => x.includes('/')))
-      out2.push(`${head} ${appDir}/${f} ${destBase}/${f.slice(0, f.lastIndexOf('/') + 1)}`);
-    for (const d of dirs) out2.push(dirLine(d));
-    const indent = doc.text.slice(ins.lineStart, ins.start);
-    const replacement = out2.map((l, i) => (i === 0 ? l : indent + l)).join(doc.eol);
-
-    const changes = [
-      {
-        code: 'selective',
-        line,
-        message: `\`${ins.text}\` → copies of ${[...need].map((n) => (isDir(n) ? n + '/' : n)).join(', ')}; left out: ${leftOut.slice(0, 12).join(', ')}${leftOut.length > 12 ? ` and ${leftOut.length - 12} more` : ''}`,
-      },
-    ];
-    const warnings = unknownKept.length
-      ? [
-          {
-            code: 'kept-unknown',
-            line,
-            message: `kept ${unknownKept.join(', ')} in the runtime image because the app may read ${unknownKept.length === 1 ? 'it' : 'them'} at run time; drop what it does not need`,
-          },
-        ]
-      : [];
-    return { edits: [{ start: ins.start, end: ins.end, text: replacement }], changes, warnings };
+    const checked = check(doc, facts);
+    if ('stop' in checked) return stopped(checked);
+    const planned = plan(doc, facts, checked.go);
+    if ('stop' in planned) return stopped(planned);
+    return emit(doc, planned.go);
   },
 };
+
+/** What the plan needs once the whole-directory copy is known to be replaceable. */
+interface CopyInputs {
+  stage: Stage;
+  /** The whole-directory copy. */
+  ins: Instr;
+  appDir: string;
+  /** Top-level entries of the build stage's app directory that come from the context. */
+  present: Set<string>;
+  /** The build stage installs dependencies. */
+  installs: boolean;
+  /** What the build creates in the app directory. */
+  model: AppDirModel;
+  /** The build runs a build tool. */
+  builds: boolean;
+  start: StartPath;
+  /** The start runs TypeScript directly (ts-node, tsx). */
+  runsTypeScript: boolean;
+  /** Entry files, relative to the app directory. */
+  entries: string[];
+  pkg: PackageJson;
+  files: readonly string[];
+}
+
+/** What the runtime stage receives, as data: `emit` writes the copies. */
+interface CopyPlan {
+  stage: Stage;
+  ins: Instr;
+  appDir: string;
+  /** Paths (relative to the app directory) copied, in the order they were found, with why. */
+  copied: Map<string, string>;
+  /** Those of them that are directories. */
+  dirs: Set<string>;
+  /** Top-level entries left out, sorted. */
+  leftOut: string[];
+  /** Entries kept only because the app may read them. */
+  unknownKept: string[];
+}
+
+/** Is there a whole-directory copy from a build stage, and can what the app needs be told? */
+function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<CopyInputs> {
+  const stage = lastStage(doc);
+  if (!stage || doc.stages.length < 2) return NOTHING_TO_DO;
+  const whole = wholeStageCopy(doc, stage);
+  if (!whole) return NOTHING_TO_DO;
+  const { ins, src, appDir } = whole;
+  const keep = (code: string, why: string): Stop => stop(code, `kept \`${ins.text}\`: ${why}`, lineNo(doc, ins));
+  if (
+    ins.flags.some((f) => f.name === 'chown') &&
+    !stage.instructions.some((i) => i.index < ins.index && i.keyword === 'WORKDIR')
+  ) {
+    return keep(
+      'chown-creates-dir',
+      `this copy creates ${appDir} owned by ${ins.flags.find((f) => f.name === 'chown')!.value}; copies of its parts would leave the directory itself owned by root`,
+    );
+  }
+  if (!facts.files || !facts.packageJson)
+    return keep('no-context', 'the build context could not be read, so what the app needs is unknown');
+  if (facts.manager === 'yarn-berry' && !/nodeLinker:\s*["']?node-modules/.test(facts.read('.yarnrc.yml') ?? ''))
+    return keep('yarn-pnp', "Yarn Plug'n'Play keeps dependencies outside node_modules");
+
+  const present = presentIn(doc, src, facts, appDir);
+  if (!present) return keep('copies-unfollowable', 'the build stage copies files in ways that cannot be followed');
+  const chain = stageChain(doc, src);
+  const runs = chain.flatMap((st) => st.instructions.filter((i) => i.keyword === 'RUN').map((i) => classifyRun(doc, i)));
+  const installs = runs.some((r) => r.commands.some((c) => c.kind === 'install' || c.kind === 'add'));
+  // What the build creates in the app directory besides the context's files and node_modules.
+  const model = appDirModel(doc, src, facts, appDir);
+  if (model.unknown) {
+    return keep(
+      'unknown-writer',
+      `${model.unknown.why}${model.unknown.line ? ` (line ${model.unknown.line})` : ''}; the runtime stage receives the whole directory`,
+    );
+  }
+  const builds = model.builds || runs.some((r) => r.commands.some((c) => c.kind === 'build' && c.manager));
+  const start = analyzeStart(doc, stage, facts);
+  const words = runtimeCommandWords(doc, stage);
+  const entry = entryInfo(words, facts);
+  // Absolute paths inside the app directory count like relative ones; other absolute paths are not the app's.
+  let entries = entry.paths
+    .map((e) => (e.startsWith(appDir + '/') ? e.slice(appDir.length + 1) : e))
+    .filter((e) => !e.startsWith('/'));
+  if (!entries.length && facts.packageJson.main) entries = [facts.packageJson.main.replace(/^\.\//, '')];
+  if (!entries.length) return keep('no-entry', 'the entry file cannot be told from CMD, ENTRYPOINT, the start script or main');
+  return go({
+    stage,
+    ins,
+    appDir,
+    present,
+    installs,
+    model,
+    builds,
+    start,
+    runsTypeScript: entry.runsTypeScript,
+    entries,
+    pkg: facts.packageJson,
+    files: facts.files,
+  });
+}
+
+/** What the app runs: dependencies, package.json, what the build created, the entry, and what the app and the start path read. */
+function plan(doc: ParsedDockerfile, facts: ProjectFacts, inputs: CopyInputs): Step<CopyPlan> {
+  const { stage, ins, appDir, present, model, start, pkg, files } = inputs;
+  const subDirs = new Set<string>();
+  const need = new Map<string, string>();
+  const add = (name: string, why: string) => {
+    if (!need.has(name)) need.set(name, why);
+  };
+  // An app without dependencies gets no node_modules from its install.
+  const hasProdDeps =
+    Object.keys(pkg.dependencies).length > 0 || Object.keys(pkg.optionalDependencies ?? {}).length > 0 || Boolean(pkg.workspaces);
+  if (inputs.installs && (hasProdDeps || (start.devPackages.length > 0 && Object.keys(pkg.devDependencies).length > 0)))
+    add('node_modules', 'production dependencies');
+  add('package.json', 'read by Node.js and npm');
+  const created = new Map<string, Created>(model.created.map((c) => [c.path, c]));
+  const outs = [...created.keys()];
+  const isOutput = (e: string) => outs.some((o) => e === o || e.startsWith(o + '/'));
+  // Created at the top level: copied as they are. Created inside a context folder: see below.
+  for (const c of model.created) {
+    const top = c.path.split('/')[0];
+    if (c.path.includes('/') && present.has(top)) continue;
+    add(top, c.why);
+    if (c.path.includes('/')) subDirs.add(top);
+  }
+  for (const e of inputs.entries) {
+    const top = e.split('/')[0];
+    if (isOutput(e)) continue;
+    if (!present.has(top))
+      return stop(
+        'entry-missing',
+        `kept \`${ins.text}\`: the entry ${e} is not in the build stage's ${appDir}`,
+        lineNo(doc, ins),
+      );
+    add(top, 'entry point');
+  }
+  // What the app's sources, and the runtime stage's own instructions, name.
+  const buildOnly = new Set<string>();
+  if (inputs.builds) {
+    for (const n of present) if (BUILD_INPUTS.test(n) && !created.has(n) && !need.has(n)) buildOnly.add(n);
+    if (facts.tsRootDir) buildOnly.add(facts.tsRootDir.split('/')[0]);
+  }
+  // Files that loaders on the start path read at run time (tsconfig.json for tsconfig-paths, ...).
+  for (const f of start.runtimeFiles) {
+    const top = f.path.split('/')[0];
+    if (present.has(top)) add(top, f.why);
+  }
+  // Env files the app reads when it runs (dotenv, dotenv-safe's .env.example, --env-file, next start):
+  // the same decision the dockerignore transform takes for the build context.
+  for (const u of envFiles(doc, facts))
+    if (u.run.length && present.has(u.file)) add(u.file, `read at run time by ${u.run.join(', ')}`);
+  // Started through yarn 2+: yarn needs its settings and release to run at all.
+  if (facts.manager === 'yarn-berry' && start.managers.has('yarn')) {
+    if (present.has('.yarnrc.yml')) add('.yarnrc.yml', 'read by yarn, which starts the app');
+    for (const sub of ['.yarn/releases', '.yarn/plugins']) {
+      if (present.has('.yarn') && files.some((f) => f.startsWith(sub + '/'))) {
+        add(sub, "yarn's release and plugins, which start the app");
+        subDirs.add(sub);
+      }
+    }
+  }
+  // What the sources name is kept even when its name looks like a development folder (docs/ served as pages).
+  for (const p of namedBySources(facts, new Set(need.keys()))) {
+    const parts = p.split('/');
+    const top = parts[0];
+    if (!present.has(top) || top === 'node_modules' || (isDevEntry(top) && /^(\.git|coverage|\.nyc_output)$/.test(top))) continue;
+    if (!buildOnly.has(top)) {
+      add(top, 'used by the app');
+      continue;
+    }
+    // A path inside the sources of a build (src/views): copy just that folder or file.
+    if (parts.length < 2) continue;
+    const sub = parts.slice(0, 2).join('/');
+    const isFile = files.includes(sub);
+    const isDir = files.some((f) => f.startsWith(sub + '/'));
+    if (isFile || isDir) {
+      add(sub, 'used by the app');
+      if (isDir) subDirs.add(sub);
+    }
+  }
+  if (inputs.runsTypeScript) for (const t of ['tsconfig.json']) if (present.has(t)) add(t, 'read by the TypeScript runner');
+  // Paths other runtime instructions use (a context COPY brings its own files; CMD/ENTRYPOINT were read above).
+  const runtimeText = stage.instructions
+    .filter((i) => i !== ins && !isContextCopy(i) && i.keyword !== 'CMD' && i.keyword !== 'ENTRYPOINT' && i.keyword !== 'FROM')
+    .map((i) => i.text)
+    .join('\n');
+  for (const n of present)
+    if (
+      !need.has(n) &&
+      runtimeText.includes(n) &&
+      new RegExp(`(^|[\\s"'=])(\\./|${escapeRegExp(appDir)}/)?${escapeRegExp(n)}($|[\\s"'/])`, 'm').test(runtimeText)
+    )
+      add(n, 'named by the runtime stage');
+  // Keep anything that is neither a known development file nor a build input: it may be read at run time.
+  // Files the runtime stage copies from the context itself need no second copy.
+  const ownCopies = new Set(
+    stage.instructions
+      .filter(isContextCopy)
+      .flatMap((i) => copyParts(i)?.sources.map((src) => normalizePosix(src.replace(/^\/+/, '')).split('/')[0]) ?? []),
+  );
+  const unknownKept: string[] = [];
+  for (const n of present) {
+    if (need.has(n) || isDevEntry(n) || buildOnly.has(n) || facts.ignored(n) || ownCopies.has(n)) continue;
+    add(n, 'may be read at run time');
+    unknownKept.push(n);
+  }
+  // Created inside a context folder that stays behind (server/dist while server/ holds sources):
+  // the created path on its own.
+  for (const c of model.created) {
+    const top = c.path.split('/')[0];
+    if (!c.path.includes('/') || !present.has(top) || need.has(top)) continue;
+    add(c.path, c.why);
+    if (c.type !== 'file') subDirs.add(c.path);
+  }
+  const leftOut = [...present].filter((n) => !need.has(n)).sort();
+  if (!leftOut.length) return NOTHING_TO_DO;
+  const isDir = (n: string) =>
+    n === 'node_modules' ||
+    subDirs.has(n) ||
+    created.get(n)?.type === 'dir' ||
+    created.get(n)?.type === 'any' ||
+    facts.topLevel.get(n) === 'dir';
+  return go({ stage, ins, appDir, copied: need, dirs: new Set([...need.keys()].filter(isDir)), leftOut, unknownKept });
+}
+
+/** The whole-directory copy becomes one COPY of node_modules, one of the top-level files, then one per nested file and directory. */
+function emit(doc: ParsedDockerfile, p: CopyPlan): TransformResult {
+  const { stage, ins, appDir, dirs: isDir } = p;
+  const need = [...p.copied.keys()];
+  const flags = flagText(doc, ins, ['from']);
+  const fromFlag = doc.text.slice(ins.flags.find((f) => f.name === 'from')!.start, ins.flags.find((f) => f.name === 'from')!.end);
+  const head = ['COPY', fromFlag, ...flags].join(' ');
+  const wd = workdirAt(stage, ins, doc);
+  const destBase = wd && normalizePosix(wd) === appDir ? '.' : appDir;
+  const files = need.filter((n) => !isDir.has(n));
+  const dirs = need.filter((n) => isDir.has(n));
+  const order = (a: string, b: string) => (a === 'node_modules' ? -1 : b === 'node_modules' ? 1 : a.localeCompare(b));
+  files.sort((a, b) => (a === 'package.json' ? -1 : b === 'package.json' ? 1 : a.localeCompare(b)));
+  dirs.sort(order);
+  const copies: string[] = [];
+  const dirLine = (d: string) => `${head} ${appDir}/${d} ${destBase}/${d}`;
+  if (dirs[0] === 'node_modules') copies.push(dirLine(dirs.shift()!));
+  // Top-level files share one COPY; a nested file (src/schema.graphql) goes to its own directory.
+  const topFiles = files.filter((f) => !f.includes('/'));
+  if (topFiles.length) copies.push(`${head} ${topFiles.map((f) => `${appDir}/${f}`).join(' ')} ${destBase}/`);
+  for (const f of files.filter((x) => x.includes('/')))
+    copies.push(`${head} ${appDir}/${f} ${destBase}/${f.slice(0, f.lastIndexOf('/') + 1)}`);
+  for (const d of dirs) copies.push(dirLine(d));
+  const indent = doc.text.slice(ins.lineStart, ins.start);
+  const replacement = copies.map((l, i) => (i === 0 ? l : indent + l)).join(doc.eol);
+
+  const line = lineNo(doc, ins);
+  const { leftOut, unknownKept } = p;
+  const changes = [
+    {
+      code: 'selective',
+      line,
+      message: `\`${ins.text}\` → copies of ${need.map((n) => (isDir.has(n) ? n + '/' : n)).join(', ')}; left out: ${leftOut.slice(0, 12).join(', ')}${leftOut.length > 12 ? ` and ${leftOut.length - 12} more` : ''}`,
+    },
+  ];
+  const warnings = unknownKept.length
+    ? [
+        {
+          code: 'kept-unknown',
+          line,
+          message: `kept ${unknownKept.join(', ')} in the runtime image because the app may read ${unknownKept.length === 1 ? 'it' : 'them'} at run time; drop what it does not need`,
+        },
+      ]
+    : [];
+  return { edits: [{ start: ins.start, end: ins.end, text: replacement }], changes, warnings };
+}

@@ -21,7 +21,8 @@ import {
   type ClassifiedCommand,
 } from '../src/node/commands.js';
 import { escapeRegExp } from '../src/dockerfile/query.js';
-import { holdBack } from '../src/engine/findings.js';
+import { go, NOTHING_TO_DO, stop, stopped, type Step } from '../src/engine/findings.js';
+import type { ProjectFacts } from '../src/node/facts.js';
 import { analyzeStart, unpinnedCorepackStart, type StartPath } from '../src/node/start-path.js';
 import type { Edit, Finding, Transform, TransformResult } from '../src/engine/types.js';
 
@@ -234,292 +235,383 @@ export const splitStages: Transform = {
     },
   },
   apply({ doc, facts }): TransformResult | null {
-    if (doc.stages.length !== 1) return null;
-    const stage = doc.stages[0];
-    const ins = stage.instructions;
-    const appDir = stage.workdir ? normalizePosix(stage.workdir) : null;
-    const hasInstallOrBuild = ins.some(
-      (i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => ['install', 'build', 'add'].includes(c.kind)),
-    );
-    if (!hasInstallOrBuild) {
-      const hidden = ins.find(
-        (i) => i.keyword === 'RUN' && !classifyRun(doc, i).commands.length && /\b(npm|yarn|pnpm|bun)\b/.test(i.content),
-      );
-      return hidden
-        ? holdBack(
-            'install-unreadable',
-            `not split: the install at line ${lineNo(doc, hidden)} is in a form that cannot be read (heredoc or sh -c)`,
-            lineNo(doc, hidden),
-          )
-        : null;
-    }
-    if (!appDir || appDir === '/')
-      return holdBack(
-        'no-workdir',
-        'not split: there is no WORKDIR, so the app directory to hand to the runtime stage is unknown',
-      );
-    if (appDir.includes('$'))
-      return holdBack('workdir-variable', `not split: the WORKDIR ${stage.workdir} depends on a variable`);
-    if (stage.instructions.filter((i) => i.keyword === 'WORKDIR').length > 1) {
-      const wds = new Set(
-        stage.instructions.filter((i) => i.keyword === 'WORKDIR').map((i) => workdirAt(stage, { index: i.index + 1 }, doc)),
-      );
-      if (wds.size > 1)
-        return holdBack(
-          'workdir-ambiguous',
-          'not split: the stage changes WORKDIR between directories, so the app directory is ambiguous',
-        );
-    }
-
-    const start = analyzeStart(doc, stage, facts);
-    // A start that installs or builds needs the whole build environment at run time.
-    if (start.buildsAtStart)
-      return holdBack(
-        'start-runs-build',
-        `not split: ${start.buildsAtStart}, so the running image needs the sources, the build tools and devDependencies`,
-      );
-    if (start.needsSources)
-      return holdBack(
-        'start-needs-sources',
-        `not split: ${start.needsSources}, so the running image needs the sources and devDependencies`,
-      );
-    const corepack = unpinnedCorepackStart(doc, stage, facts, start);
-    if (corepack) return holdBack('start-through-corepack', `not split: ${corepack}`);
-    // Browsers that puppeteer/playwright download at install time live in the build user's home, not in the app directory.
-    const browsers = browserDownloaders(facts);
-    if (
-      browsers.length &&
-      !ins.some(
-        (i) => i.keyword === 'ENV' && /PUPPETEER_SKIP_(CHROMIUM_)?DOWNLOAD|PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD/.test(i.content),
-      )
-    ) {
-      return holdBack(
-        'browser-download',
-        `not split: ${browsers.join(', ')} download${browsers.length === 1 ? 's' : ''} a browser into the build user's home directory at install time, which the runtime stage would not receive`,
-      );
-    }
-    const runtimeCommands = ins
-      .filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT' || i.keyword === 'HEALTHCHECK')
-      .map((i) => i.content)
-      .join('\n');
-    const cls = ins.map((i) => classify(doc, stage, i, appDir, { start, runtimeCommands }));
-    // The install must run in the app directory, or the runtime copy would miss node_modules.
-    for (const c of cls) {
-      if (c.commands?.some((x) => x.kind === 'install') && workdirAt(stage, c.ins, doc) !== appDir) {
-        return holdBack(
-          'install-outside-app',
-          `not split: the install at line ${lineNo(doc, c.ins)} runs outside ${appDir}`,
-          lineNo(doc, c.ins),
-        );
-      }
-    }
-    let lastBuild = -1;
-    cls.forEach((c, i) => {
-      if (c.role === 'build' || c.role === 'unknown') lastBuild = i;
-    });
-    const unknown = cls.find((c, i) => c.role === 'unknown' && i <= lastBuild);
-    if (unknown) {
-      return holdBack(
-        'unknown-effect',
-        `not split: \`${unknown.ins.text.split(/\r?\n/)[0]}\` at line ${lineNo(doc, unknown.ins)} runs in the build, and ${unknown.why}; the runtime stage might need what it leaves behind`,
-        lineNo(doc, unknown.ins),
-      );
-    }
-    // lastBuild points at a build instruction now; unknown ones after it simply run in the runtime stage.
-    while (lastBuild >= 0 && cls[lastBuild].role !== 'build') lastBuild--;
-    const tail = cls.slice(lastBuild + 1);
-    const head = cls.slice(0, lastBuild + 1);
-
-    // ARGs the runtime stage uses are repeated there.
-    const runtimeText = [...head.filter((c) => c.role !== 'build').map((c) => c.ins.text), ...tail.map((c) => c.ins.text)].join(
-      '\n',
-    );
-    for (const c of head) {
-      if (c.ins.keyword !== 'ARG') continue;
-      const names = varNames(c.ins);
-      const used = names.filter((n) => usesVariable(runtimeText, n));
-      if (!used.length) continue;
-      const secret = used.filter((n) => SECRET_NAME.test(n));
-      if (secret.length) {
-        return holdBack(
-          'secret-needed-at-runtime',
-          `not split: the runtime instructions use ${secret.join(', ')}, a credential that must not be repeated into the runtime image`,
-          lineNo(doc, c.ins),
-        );
-      }
-      c.role = 'shared';
-    }
-    // Credentials set by ENV in the build stage stay there; an instruction left for the runtime stage must not need them.
-    for (const c of head) {
-      if (!c.secret || c.ins.keyword !== 'ENV') continue;
-      const used = varNames(c.ins).filter((n) => usesVariable(runtimeText, n));
-      if (used.length)
-        return holdBack(
-          'secret-needed-at-runtime',
-          `not split: the runtime instructions use ${used.join(', ')}, a credential that must not be repeated into the runtime image`,
-          lineNo(doc, c.ins),
-        );
-    }
-
-    const edits: Edit[] = [];
-    const changes: Finding[] = [];
-    const warnings: Finding[] = [];
-    const fromLine = lineNo(doc, stage.from);
-    // `docker build --target <name>` must keep giving the image that runs the app: an existing
-    // stage name goes to the runtime stage (unless it says "build"), and the build stage is renamed.
-    let buildName: string;
-    let runtimeName: string;
-    if (!stage.name) {
-      buildName = BUILD_STAGE;
-      runtimeName = RUNTIME_STAGE;
-      const imageEnd = stage.from.argRanges.length ? stage.from.argRanges[stage.from.argRanges.length - 1][1] : stage.from.end;
-      edits.push({ start: imageEnd, end: imageEnd, text: ` AS ${BUILD_STAGE}` });
-    } else if (/^(build|builder|building|compile|deps)$/i.test(stage.name)) {
-      buildName = stage.name;
-      runtimeName = RUNTIME_STAGE;
-    } else {
-      buildName = stage.name.toLowerCase() === BUILD_STAGE ? `${BUILD_STAGE}-stage` : BUILD_STAGE;
-      runtimeName = stage.name;
-      const nameArg = stage.from.argRanges[stage.from.argRanges.length - 1];
-      edits.push({ start: nameArg[0], end: nameArg[1], text: buildName });
-    }
-    interface PrefixItem {
-      text: string;
-      workdir?: boolean;
-      user?: boolean;
-    }
-    const prefix: PrefixItem[] = [];
-    const moved: string[] = [];
-    const repeated: string[] = [];
-    for (const c of head) {
-      if (c.role === 'runtime') {
-        edits.push(removeBlock(doc, c.ins));
-        prefix.push({ text: blockText(doc, c.ins) });
-        moved.push(`${c.ins.keyword} (line ${lineNo(doc, c.ins)})`);
-      } else if (c.role === 'shared') {
-        prefix.push({
-          text: instructionText(doc, c.ins),
-          workdir: c.ins.keyword === 'WORKDIR',
-          user: c.commands?.some((x) => x.kind === 'user'),
-        });
-        repeated.push(`${c.ins.keyword} (line ${lineNo(doc, c.ins)})`);
-      }
-      if (c.warn) warnings.push({ code: c.warnCode ?? 'system-packages-shared', line: lineNo(doc, c.ins), message: c.warn });
-    }
-    for (const c of tail)
-      if (c.warn) warnings.push({ code: c.warnCode ?? 'system-packages-shared', line: lineNo(doc, c.ins), message: c.warn });
-    // The start command runs a package manager that a build RUN set up (npm i -g pnpm, corepack enable):
-    // the runtime stage needs the same setup.
-    const pm = /^\s*(yarn|pnpm|bun)\b/.exec(runtimeCommand(doc, stage))?.[1];
-    if (pm) {
-      for (const c of head) {
-        if (c.role !== 'build' || !c.commands) continue;
-        for (const x of c.commands) {
-          if (x.kind !== 'pm-setup' && x.kind !== 'global') continue;
-          const cmdText = doc.text.slice(x.cmd.start, x.cmd.end);
-          if (!new RegExp(`\\b(${pm}|corepack)\\b`).test(cmdText)) continue;
-          prefix.push({ text: `RUN ${cmdText.replace(/\\\r?\n\s*/g, '')}${doc.eol}` });
-          repeated.push(`\`${cmdText}\` (line ${lineNo(doc, c.ins)}), which sets up ${pm} for the start command`);
-        }
-      }
-    }
-
-    // The app directory's owner: a `chown -R` of it, or the --chown every copy into it uses.
-    const appCopies = head.filter((c) => (c.ins.keyword === 'COPY' || c.ins.keyword === 'ADD') && c.role === 'build');
-    const copyOwners = new Set(appCopies.map((c) => c.ins.flags.find((f) => f.name === 'chown')?.value ?? ''));
-    const copyOwner = copyOwners.size === 1 ? [...copyOwners][0] || undefined : undefined;
-    const owner =
-      head
-        .map((c) => c.owner)
-        .filter(Boolean)
-        .pop() ?? copyOwner;
-    if (copyOwners.size > 1)
-      warnings.push({
-        code: 'mixed-owners',
-        message: `the copies into ${appDir} use different owners (${[...copyOwners].map((o) => o || 'root').join(', ')}); the runtime stage receives the directory owned by ${owner ?? 'root'}`,
-      });
-    const installs = head.flatMap((c) => (c.commands ?? []).filter((x) => x.kind === 'install'));
-    const pruneWanted =
-      installs.length > 0 && !installs.every(installOmitsDev) && !head.some((c) => c.commands?.some((x) => x.kind === 'prune'));
-    // The start needs a devDependency (tsx, ts-node, nodemon, cross-env...): devDependencies stay.
-    const needsPrune = pruneWanted && !start.devPackages.length;
-    if (pruneWanted && start.devPackages.length) {
-      const list = start.devPackages.map((p) => `${p.name} (\`${p.why}\`)`).join(', ');
-      warnings.push({
-        code: 'start-needs-dev-dependency',
-        message: `devDependencies stay in the runtime stage: the start runs ${list}, ${start.devPackages.length === 1 ? 'a devDependency' : 'devDependencies'}; move ${start.devPackages.length === 1 ? 'it' : 'them'} to dependencies (or start the built output) to leave devDependencies out`,
-      });
-    }
-    const keptSecrets = head.filter((c) => c.secret);
-    const later: Finding[] = [];
-    if (keptSecrets.length)
-      later.push({
-        code: 'secrets-build-only',
-        message: `credentials stay in the build stage, not repeated in the runtime image: ${keptSecrets.map((c) => `${c.ins.keyword} (line ${lineNo(doc, c.ins)})`).join(', ')}`,
-      });
-    const buildGlobals = head.filter((c) => c.role === 'build' && c.globals?.length);
-    if (buildGlobals.length)
-      later.push({
-        code: 'build-tools-build-only',
-        message: `global build tools stay in the build stage: ${buildGlobals.flatMap((c) => c.globals!).join(', ')}`,
-      });
-    const prune = needsPrune ? pruneCommand(doc, facts, stage, installs) : null;
-    if (prune && prune.command === null) {
-      const at = head.find((c) => c.commands?.includes(installs[0]))!.ins;
-      return holdBack('prune-unknown', `not split: no prune of devDependencies is safe here: ${prune.why}`, lineNo(doc, at));
-    }
-    const last = head[head.length - 1].ins;
-    const fromFlags = stage.from.flags.map((f) => doc.text.slice(f.start, f.end));
-    const out: string[] = [];
-    if (prune) out.push(`RUN ${prune.command}`);
-    out.push('');
-    out.push(['FROM', ...fromFlags, stage.image, 'AS', runtimeName].join(' '));
-    const eol = doc.eol;
-    const chown = owner ? ` --chown=${owner}` : '';
-    const copy = `COPY --from=${buildName}${chown} ${appDir} ${appDir}${eol}`;
-    let body: string;
-    if (owner) {
-      // COPY --chown gives a directory it creates to the owner, but leaves one that WORKDIR already
-      // created owned by root: copy first (after the user exists), then set WORKDIR.
-      const lastUser = prefix.map((p) => Boolean(p.user)).lastIndexOf(true);
-      const early = prefix.slice(0, lastUser + 1);
-      body =
-        early
-          .filter((p) => !p.workdir)
-          .map((p) => p.text)
-          .join('') +
-        copy +
-        early
-          .filter((p) => p.workdir)
-          .map((p) => p.text)
-          .join('') +
-        prefix
-          .slice(lastUser + 1)
-          .map((p) => p.text)
-          .join('');
-    } else {
-      body = prefix.map((p) => p.text).join('') + copy;
-    }
-    const text = out.map((l) => l + eol).join('') + body;
-    edits.push(insertAfter(doc, last, text));
-
-    changes.push({
-      code: 'split',
-      line: fromLine,
-      message: `split into a \`${buildName}\` stage and a \`${runtimeName}\` stage from ${stage.image}: build tools, devDependencies and build-only files stay out of the final image`,
-    });
-    if (prune)
-      changes.push({
-        code: 'prune',
-        line: lineNo(doc, last) + 1,
-        message: `\`${prune.command}\` after the build: the runtime stage receives production dependencies only`,
-      });
-    changes.push(...later);
-    if (moved.length) changes.push({ code: 'moved', message: `moved to the runtime stage, unchanged: ${moved.join(', ')}` });
-    if (repeated.length)
-      changes.push({ code: 'repeated', message: `repeated in the runtime stage, unchanged: ${repeated.join(', ')}` });
-    if (owner)
-      changes.push({ code: 'app-owner', message: `the app directory keeps its owner ${owner} in the runtime stage (--chown)` });
-    return { edits, changes, warnings };
+    const checked = check(doc, facts);
+    if ('stop' in checked) return stopped(checked);
+    const planned = plan(doc, facts, checked.go);
+    if ('stop' in planned) return stopped(planned);
+    return emit(doc, planned.go);
   },
 };
+
+/** What the plan needs once the Dockerfile is known to be splittable. */
+interface SplitInputs {
+  stage: Stage;
+  /** The WORKDIR: the directory the runtime stage receives. */
+  appDir: string;
+  start: StartPath;
+}
+
+/** An instruction of the runtime stage written before the copy of the app directory. */
+type RuntimeItem =
+  /** A runtime-only instruction that moves down, with its comments. */
+  | { kind: 'moved'; ins: Instr }
+  /** A setting both stages need, repeated. */
+  | { kind: 'repeated'; ins: Instr; createsUser: boolean }
+  /** The setup of the package manager the start command runs (corepack enable, npm i -g pnpm). */
+  | { kind: 'pm-setup'; ins: Instr; command: string; pm: string };
+
+/** What the split does, as data: `emit` turns it into edits and findings. */
+interface SplitPlan {
+  stage: Stage;
+  appDir: string;
+  /** How the FROM line names the build stage: add ` AS build`, replace its name, or keep it. */
+  naming: 'add' | 'rename' | 'keep';
+  buildName: string;
+  runtimeName: string;
+  /** The last build instruction: the runtime stage starts after it. */
+  last: Instr;
+  runtime: RuntimeItem[];
+  /** The owner the app directory keeps (--chown of the runtime copy). */
+  owner: string | undefined;
+  /** The prune of devDependencies after the build, or null. */
+  prune: string | null;
+  /** Credentials kept in the build stage only. */
+  keptSecrets: Instr[];
+  /** Global build tools kept in the build stage only. */
+  buildGlobals: string[];
+  warnings: Finding[];
+}
+
+/** Is this a single stage that builds, with one app directory and a start that runs without the build environment? */
+function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<SplitInputs> {
+  if (doc.stages.length !== 1) return NOTHING_TO_DO;
+  const stage = doc.stages[0];
+  const ins = stage.instructions;
+  const appDir = stage.workdir ? normalizePosix(stage.workdir) : null;
+  const hasInstallOrBuild = ins.some(
+    (i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => ['install', 'build', 'add'].includes(c.kind)),
+  );
+  if (!hasInstallOrBuild) {
+    const hidden = ins.find(
+      (i) => i.keyword === 'RUN' && !classifyRun(doc, i).commands.length && /\b(npm|yarn|pnpm|bun)\b/.test(i.content),
+    );
+    return hidden
+      ? stop(
+          'install-unreadable',
+          `not split: the install at line ${lineNo(doc, hidden)} is in a form that cannot be read (heredoc or sh -c)`,
+          lineNo(doc, hidden),
+        )
+      : NOTHING_TO_DO;
+  }
+  if (!appDir || appDir === '/')
+    return stop('no-workdir', 'not split: there is no WORKDIR, so the app directory to hand to the runtime stage is unknown');
+  if (appDir.includes('$')) return stop('workdir-variable', `not split: the WORKDIR ${stage.workdir} depends on a variable`);
+  if (stage.instructions.filter((i) => i.keyword === 'WORKDIR').length > 1) {
+    const wds = new Set(
+      stage.instructions.filter((i) => i.keyword === 'WORKDIR').map((i) => workdirAt(stage, { index: i.index + 1 }, doc)),
+    );
+    if (wds.size > 1)
+      return stop(
+        'workdir-ambiguous',
+        'not split: the stage changes WORKDIR between directories, so the app directory is ambiguous',
+      );
+  }
+
+  const start = analyzeStart(doc, stage, facts);
+  // A start that installs or builds needs the whole build environment at run time.
+  if (start.buildsAtStart)
+    return stop(
+      'start-runs-build',
+      `not split: ${start.buildsAtStart}, so the running image needs the sources, the build tools and devDependencies`,
+    );
+  if (start.needsSources)
+    return stop(
+      'start-needs-sources',
+      `not split: ${start.needsSources}, so the running image needs the sources and devDependencies`,
+    );
+  const corepack = unpinnedCorepackStart(doc, stage, facts, start);
+  if (corepack) return stop('start-through-corepack', `not split: ${corepack}`);
+  // Browsers that puppeteer/playwright download at install time live in the build user's home, not in the app directory.
+  const browsers = browserDownloaders(facts);
+  if (
+    browsers.length &&
+    !ins.some(
+      (i) => i.keyword === 'ENV' && /PUPPETEER_SKIP_(CHROMIUM_)?DOWNLOAD|PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD/.test(i.content),
+    )
+  ) {
+    return stop(
+      'browser-download',
+      `not split: ${browsers.join(', ')} download${browsers.length === 1 ? 's' : ''} a browser into the build user's home directory at install time, which the runtime stage would not receive`,
+    );
+  }
+  return go({ stage, appDir, start });
+}
+
+/** Where the stage splits, what the runtime stage repeats or receives, and what the build prunes. */
+function plan(doc: ParsedDockerfile, facts: ProjectFacts, { stage, appDir, start }: SplitInputs): Step<SplitPlan> {
+  const split = splitPoint(doc, stage, appDir, start);
+  if ('stop' in split) return split;
+  const { head, tail } = split.go;
+  const warnings: Finding[] = [];
+  for (const c of [...head, ...tail])
+    if (c.warn) warnings.push({ code: c.warnCode ?? 'system-packages-shared', line: lineNo(doc, c.ins), message: c.warn });
+  const { owner, copyOwners } = appOwner(head);
+  if (copyOwners.length > 1)
+    warnings.push({
+      code: 'mixed-owners',
+      message: `the copies into ${appDir} use different owners (${copyOwners.map((o) => o || 'root').join(', ')}); the runtime stage receives the directory owned by ${owner ?? 'root'}`,
+    });
+  const installs = head.flatMap((c) => (c.commands ?? []).filter((x) => x.kind === 'install'));
+  const pruneWanted =
+    installs.length > 0 && !installs.every(installOmitsDev) && !head.some((c) => c.commands?.some((x) => x.kind === 'prune'));
+  // The start needs a devDependency (tsx, ts-node, nodemon, cross-env...): devDependencies stay.
+  const needsPrune = pruneWanted && !start.devPackages.length;
+  if (pruneWanted && start.devPackages.length) {
+    const list = start.devPackages.map((p) => `${p.name} (\`${p.why}\`)`).join(', ');
+    warnings.push({
+      code: 'start-needs-dev-dependency',
+      message: `devDependencies stay in the runtime stage: the start runs ${list}, ${start.devPackages.length === 1 ? 'a devDependency' : 'devDependencies'}; move ${start.devPackages.length === 1 ? 'it' : 'them'} to dependencies (or start the built output) to leave devDependencies out`,
+    });
+  }
+  const prune = needsPrune ? pruneCommand(doc, facts, stage, installs) : null;
+  if (prune && prune.command === null) {
+    const at = head.find((c) => c.commands?.includes(installs[0]))!.ins;
+    return stop('prune-unknown', `not split: no prune of devDependencies is safe here: ${prune.why}`, lineNo(doc, at));
+  }
+  return go({
+    stage,
+    appDir,
+    ...stageNames(stage),
+    last: head[head.length - 1].ins,
+    runtime: runtimeItems(doc, stage, head),
+    owner,
+    prune: prune ? prune.command : null,
+    keptSecrets: head.filter((c) => c.secret).map((c) => c.ins),
+    buildGlobals: head.filter((c) => c.role === 'build' && c.globals?.length).flatMap((c) => c.globals!),
+    warnings,
+  });
+}
+
+/**
+ * The instructions of the build (head) and those that follow the last build step (tail), with
+ * the ARGs the runtime stage uses promoted to shared; stops when a build step's effect is unknown
+ * or the runtime stage would need a credential.
+ */
+function splitPoint(
+  doc: ParsedDockerfile,
+  stage: Stage,
+  appDir: string,
+  start: StartPath,
+): Step<{ head: Classified[]; tail: Classified[] }> {
+  const runtimeCommands = stage.instructions
+    .filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT' || i.keyword === 'HEALTHCHECK')
+    .map((i) => i.content)
+    .join('\n');
+  const cls = stage.instructions.map((i) => classify(doc, stage, i, appDir, { start, runtimeCommands }));
+  // The install must run in the app directory, or the runtime copy would miss node_modules.
+  for (const c of cls) {
+    if (c.commands?.some((x) => x.kind === 'install') && workdirAt(stage, c.ins, doc) !== appDir) {
+      return stop(
+        'install-outside-app',
+        `not split: the install at line ${lineNo(doc, c.ins)} runs outside ${appDir}`,
+        lineNo(doc, c.ins),
+      );
+    }
+  }
+  let lastBuild = -1;
+  cls.forEach((c, i) => {
+    if (c.role === 'build' || c.role === 'unknown') lastBuild = i;
+  });
+  const unknown = cls.find((c, i) => c.role === 'unknown' && i <= lastBuild);
+  if (unknown) {
+    return stop(
+      'unknown-effect',
+      `not split: \`${unknown.ins.text.split(/\r?\n/)[0]}\` at line ${lineNo(doc, unknown.ins)} runs in the build, and ${unknown.why}; the runtime stage might need what it leaves behind`,
+      lineNo(doc, unknown.ins),
+    );
+  }
+  // lastBuild points at a build instruction now; unknown ones after it simply run in the runtime stage.
+  while (lastBuild >= 0 && cls[lastBuild].role !== 'build') lastBuild--;
+  const tail = cls.slice(lastBuild + 1);
+  const head = cls.slice(0, lastBuild + 1);
+
+  // ARGs the runtime stage uses are repeated there.
+  const runtimeText = [...head.filter((c) => c.role !== 'build').map((c) => c.ins.text), ...tail.map((c) => c.ins.text)].join(
+    '\n',
+  );
+  for (const c of head) {
+    if (c.ins.keyword !== 'ARG') continue;
+    const names = varNames(c.ins);
+    const used = names.filter((n) => usesVariable(runtimeText, n));
+    if (!used.length) continue;
+    const secret = used.filter((n) => SECRET_NAME.test(n));
+    if (secret.length) {
+      return stop(
+        'secret-needed-at-runtime',
+        `not split: the runtime instructions use ${secret.join(', ')}, a credential that must not be repeated into the runtime image`,
+        lineNo(doc, c.ins),
+      );
+    }
+    c.role = 'shared';
+  }
+  // Credentials set by ENV in the build stage stay there; an instruction left for the runtime stage must not need them.
+  for (const c of head) {
+    if (!c.secret || c.ins.keyword !== 'ENV') continue;
+    const used = varNames(c.ins).filter((n) => usesVariable(runtimeText, n));
+    if (used.length)
+      return stop(
+        'secret-needed-at-runtime',
+        `not split: the runtime instructions use ${used.join(', ')}, a credential that must not be repeated into the runtime image`,
+        lineNo(doc, c.ins),
+      );
+  }
+  return go({ head, tail });
+}
+
+/**
+ * The stage names. `docker build --target <name>` must keep giving the image that runs the app: an
+ * existing stage name goes to the runtime stage (unless it says "build"), and the build stage is renamed.
+ */
+function stageNames(stage: Stage): Pick<SplitPlan, 'naming' | 'buildName' | 'runtimeName'> {
+  if (!stage.name) return { naming: 'add', buildName: BUILD_STAGE, runtimeName: RUNTIME_STAGE };
+  if (/^(build|builder|building|compile|deps)$/i.test(stage.name))
+    return { naming: 'keep', buildName: stage.name, runtimeName: RUNTIME_STAGE };
+  return {
+    naming: 'rename',
+    buildName: stage.name.toLowerCase() === BUILD_STAGE ? `${BUILD_STAGE}-stage` : BUILD_STAGE,
+    runtimeName: stage.name,
+  };
+}
+
+/** What the runtime stage holds before the app copy: moved and repeated instructions, in order, then the package manager's setup. */
+function runtimeItems(doc: ParsedDockerfile, stage: Stage, head: Classified[]): RuntimeItem[] {
+  const items: RuntimeItem[] = [];
+  for (const c of head) {
+    if (c.role === 'runtime') items.push({ kind: 'moved', ins: c.ins });
+    else if (c.role === 'shared')
+      items.push({ kind: 'repeated', ins: c.ins, createsUser: Boolean(c.commands?.some((x) => x.kind === 'user')) });
+  }
+  // The start command runs a package manager that a build RUN set up (npm i -g pnpm, corepack enable):
+  // the runtime stage needs the same setup.
+  const pm = /^\s*(yarn|pnpm|bun)\b/.exec(runtimeCommand(doc, stage))?.[1];
+  if (pm) {
+    for (const c of head) {
+      if (c.role !== 'build' || !c.commands) continue;
+      for (const x of c.commands) {
+        if (x.kind !== 'pm-setup' && x.kind !== 'global') continue;
+        const command = doc.text.slice(x.cmd.start, x.cmd.end);
+        if (!new RegExp(`\\b(${pm}|corepack)\\b`).test(command)) continue;
+        items.push({ kind: 'pm-setup', ins: c.ins, command, pm });
+      }
+    }
+  }
+  return items;
+}
+
+/** The app directory's owner: a `chown -R` of it, or the --chown every copy into it uses; and the owners those copies use. */
+function appOwner(head: Classified[]): { owner: string | undefined; copyOwners: string[] } {
+  const appCopies = head.filter((c) => (c.ins.keyword === 'COPY' || c.ins.keyword === 'ADD') && c.role === 'build');
+  const copyOwners = new Set(appCopies.map((c) => c.ins.flags.find((f) => f.name === 'chown')?.value ?? ''));
+  const copyOwner = copyOwners.size === 1 ? [...copyOwners][0] || undefined : undefined;
+  const owner =
+    head
+      .map((c) => c.owner)
+      .filter(Boolean)
+      .pop() ?? copyOwner;
+  return { owner, copyOwners: [...copyOwners] };
+}
+
+/** The FROM rename, the moved instructions taken out, and the runtime stage inserted after the last build step. */
+function emit(doc: ParsedDockerfile, p: SplitPlan): TransformResult {
+  const { stage, appDir, owner, prune } = p;
+  const eol = doc.eol;
+  const edits: Edit[] = [];
+  if (p.naming === 'add') {
+    const imageEnd = stage.from.argRanges.length ? stage.from.argRanges[stage.from.argRanges.length - 1][1] : stage.from.end;
+    edits.push({ start: imageEnd, end: imageEnd, text: ` AS ${BUILD_STAGE}` });
+  } else if (p.naming === 'rename') {
+    const nameArg = stage.from.argRanges[stage.from.argRanges.length - 1];
+    edits.push({ start: nameArg[0], end: nameArg[1], text: p.buildName });
+  }
+  const prefix = p.runtime.map((r) => ({
+    text:
+      r.kind === 'moved'
+        ? blockText(doc, r.ins)
+        : r.kind === 'repeated'
+          ? instructionText(doc, r.ins)
+          : `RUN ${r.command.replace(/\\\r?\n\s*/g, '')}${eol}`,
+    workdir: r.kind === 'repeated' && r.ins.keyword === 'WORKDIR',
+    user: r.kind === 'repeated' && r.createsUser,
+  }));
+  for (const r of p.runtime) if (r.kind === 'moved') edits.push(removeBlock(doc, r.ins));
+
+  const fromFlags = stage.from.flags.map((f) => doc.text.slice(f.start, f.end));
+  const out: string[] = [];
+  if (prune) out.push(`RUN ${prune}`);
+  out.push('');
+  out.push(['FROM', ...fromFlags, stage.image, 'AS', p.runtimeName].join(' '));
+  const copy = `COPY --from=${p.buildName}${owner ? ` --chown=${owner}` : ''} ${appDir} ${appDir}${eol}`;
+  let body: string;
+  if (owner) {
+    // COPY --chown gives a directory it creates to the owner, but leaves one that WORKDIR already
+    // created owned by root: copy first (after the user exists), then set WORKDIR.
+    const lastUser = prefix.map((x) => x.user).lastIndexOf(true);
+    const early = prefix.slice(0, lastUser + 1);
+    body =
+      early
+        .filter((x) => !x.workdir)
+        .map((x) => x.text)
+        .join('') +
+      copy +
+      early
+        .filter((x) => x.workdir)
+        .map((x) => x.text)
+        .join('') +
+      prefix
+        .slice(lastUser + 1)
+        .map((x) => x.text)
+        .join('');
+  } else {
+    body = prefix.map((x) => x.text).join('') + copy;
+  }
+  edits.push(insertAfter(doc, p.last, out.map((l) => l + eol).join('') + body));
+
+  const at = (ins: Instr) => `${ins.keyword} (line ${lineNo(doc, ins)})`;
+  const moved = p.runtime.flatMap((r) => (r.kind === 'moved' ? [at(r.ins)] : []));
+  const repeated = p.runtime.flatMap((r) =>
+    r.kind === 'repeated'
+      ? [at(r.ins)]
+      : r.kind === 'pm-setup'
+        ? [`\`${r.command}\` (line ${lineNo(doc, r.ins)}), which sets up ${r.pm} for the start command`]
+        : [],
+  );
+  const changes: Finding[] = [
+    {
+      code: 'split',
+      line: lineNo(doc, stage.from),
+      message: `split into a \`${p.buildName}\` stage and a \`${p.runtimeName}\` stage from ${stage.image}: build tools, devDependencies and build-only files stay out of the final image`,
+    },
+  ];
+  if (prune)
+    changes.push({
+      code: 'prune',
+      line: lineNo(doc, p.last) + 1,
+      message: `\`${prune}\` after the build: the runtime stage receives production dependencies only`,
+    });
+  if (p.keptSecrets.length)
+    changes.push({
+      code: 'secrets-build-only',
+      message: `credentials stay in the build stage, not repeated in the runtime image: ${p.keptSecrets.map(at).join(', ')}`,
+    });
+  if (p.buildGlobals.length)
+    changes.push({
+      code: 'build-tools-build-only',
+      message: `global build tools stay in the build stage: ${p.buildGlobals.join(', ')}`,
+    });
+  if (moved.length) changes.push({ code: 'moved', message: `moved to the runtime stage, unchanged: ${moved.join(', ')}` });
+  if (repeated.length)
+    changes.push({ code: 'repeated', message: `repeated in the runtime stage, unchanged: ${repeated.join(', ')}` });
+  if (owner)
+    changes.push({ code: 'app-owner', message: `the app directory keeps its owner ${owner} in the runtime stage (--chown)` });
+  return { edits, changes, warnings: p.warnings };
+}
