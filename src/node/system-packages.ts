@@ -371,6 +371,7 @@ const list = (xs: readonly string[]) => xs.join(', ');
 /**
  * The plan for a RUN of system installs (and update/cleanup commands around them) in a stage from
  * `image`: what the runtime stage installs, with the findings (codes `system-packages-split`,
+ * `system-packages-build-only`,
  * `system-package-unknown`, `system-package-release-dependent`, `system-packages-shared`) at `line`.
  * `original` is the instruction's text as the runtime stage would repeat it unchanged.
  */
@@ -402,7 +403,14 @@ export function systemInstallPlan(
   const { split } = r.install;
   const changes: Finding[] = [];
   const warnings: Finding[] = [];
-  if (r.install.text === null) return { role: 'build', changes, warnings };
+  if (r.install.text === null) {
+    changes.push({
+      code: 'system-packages-build-only',
+      line,
+      message: `stays in the build stage: ${list(split.build)} only ${split.build.length === 1 ? 'serves' : 'serve'} the build (compiling native modules, fetching git dependencies), and the runtime stage receives what it built`,
+    });
+    return { role: 'build', changes, warnings };
+  }
   const eol = original.endsWith('\r\n') ? '\r\n' : original.endsWith('\n') ? '\n' : '';
   const runtimeText = r.install.text + eol;
   if (split.build.length || split.replaced.length) {
