@@ -172,3 +172,22 @@ describe('runtimeSystemInstall: the runtime stage installs the libraries, not th
     );
   });
 });
+
+describe('runtimeSystemInstall keeps what it does not edit', () => {
+  it('an install with nothing to drop comes out byte for byte, blank continued lines included', () => {
+    const df =
+      'FROM node:20\r\nRUN apt-get update \\\r\n\r\n    && apt-get install -y curl ca-certificates \\\r\n\r\n    && rm -rf /var/lib/apt/lists/*\r\n';
+    const doc = parseDockerfile(df);
+    const ins = doc.instructions[1];
+    const r = runtimeSystemInstall(doc.text, ins.lineStart, ins.end, classifyRun(doc, ins).commands, 'node:20', '\\');
+    expect(r.install?.text).toBe(doc.text.slice(ins.lineStart, ins.end));
+  });
+
+  it('a last line that goes takes the comment lines before it along', () => {
+    const df = 'FROM node:20\nRUN apt-get install -y libgif-dev \\\n    # compilers\n    g++\nWORKDIR /app\n';
+    const doc = parseDockerfile(df);
+    const ins = doc.instructions[1];
+    const r = runtimeSystemInstall(doc.text, ins.lineStart, ins.end, classifyRun(doc, ins).commands, 'node:20', '\\');
+    expect(r.install?.text).toBe('RUN apt-get install -y libgif7');
+  });
+});

@@ -350,8 +350,19 @@ export function runtimeSystemInstall(
   out += text.slice(at, end);
   const cont = new RegExp(`[ \\t]*${escapeForRegExp(escape)}[ \\t]*$`);
   const eol = /\r\n/.test(out) ? '\r\n' : '\n';
-  const lines = out.split(/\r?\n/).filter((l, i) => i === 0 || !/^[ \t]*$/.test(l.replace(cont, '')));
-  if (cont.test(lines[lines.length - 1])) lines[lines.length - 1] = lines[lines.length - 1].replace(cont, '');
+  const blank = (l: string) => /^[ \t]*$/.test(l.replace(cont, ''));
+  const before = text.slice(lineStart, end).split(/\r?\n/);
+  let lines = out.split(/\r?\n/);
+  // Only the lines the edits emptied go (a blank continued line the author wrote stays).
+  if (lines.length === before.length) {
+    const keep = lines.map((l, i) => i === 0 || !blank(l) || blank(before[i]));
+    lines = lines.filter((_, i) => keep[i]);
+    if (!keep[keep.length - 1]) {
+      // The last line went: so do the blank and comment lines before it, and the continuation that led to it.
+      while (lines.length > 1 && (blank(lines[lines.length - 1]) || /^[ \t]*#/.test(lines[lines.length - 1]))) lines.pop();
+      lines[lines.length - 1] = lines[lines.length - 1].replace(cont, '');
+    }
+  }
   return { install: { text: lines.join(eol), split }, why: '' };
 }
 
