@@ -137,8 +137,8 @@ describe('pruneCommand: the prune of the installer that ran, or none', () => {
     expect(bun(pkg({}), 'bun install --frozen-lockfile', 'bun.lockb')).toBe(
       'rm -rf node_modules && bun install --frozen-lockfile --production',
     );
-    // An install that may have updated the lockfile: the prune must not hold to it either.
-    expect(bun(pkg({}), 'bun install')).toBe('rm -rf node_modules && bun install --production');
+    // `bun install --production` holds to the lockfile: after an install that did not, no prune.
+    expect(bun(pkg({}), 'bun install')).toBeNull();
     expect(bun(pkg({ scripts: { prepare: 'husky' } }))).toBeNull();
   });
 });

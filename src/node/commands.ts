@@ -463,8 +463,8 @@ const YARN_CLASSIC_PRUNE = 'yarn install --production --frozen-lockfile --ignore
  *   covers dependencies' builds): a project with such scripts gets no prune.
  * - pnpm: `pnpm prune --prod`, which re-runs the root's lifecycle scripts: with `--ignore-scripts`
  *   (pnpm 8.15.6+) when there are some. Not in a pnpm workspace, where pnpm prune does not work.
- * - bun: a production reinstall (`bun install --production`, `--frozen-lockfile` when the install was), which
- *   runs the root's lifecycle scripts again.
+ * - bun: a production reinstall, which runs the root's lifecycle scripts again and holds to the lockfile:
+ *   only after an install with --frozen-lockfile.
  */
 export function pruneCommand(
   doc: ParsedDockerfile,
@@ -533,13 +533,13 @@ export function pruneCommand(
         return no(
           `\`bun install --production\` runs the ${facts.installScripts.join(', ')} script again, which may need the devDependencies it removes`,
         );
-      // The same lockfile the build's install held to (bun.lock or bun.lockb): frozen only where that
-      // install was, as a lockfile the build let bun update may not match package.json.
-      return ok(
-        installs.every((c) => c.words.some((w) => w.value === '--frozen-lockfile'))
-          ? 'rm -rf node_modules && bun install --frozen-lockfile --production'
-          : 'rm -rf node_modules && bun install --production',
-      );
+      // `bun install --production` holds to the lockfile as --frozen-lockfile does: safe only after an
+      // install that held to the same lockfile (bun.lock or bun.lockb), else a stale one fails the build.
+      if (!installs.every((c) => c.words.some((w) => w.value === '--frozen-lockfile')))
+        return no(
+          "`bun install --production` fails on a lockfile out of date with package.json (it holds to the lockfile as --frozen-lockfile does), and the build's install did not hold to it",
+        );
+      return ok('rm -rf node_modules && bun install --frozen-lockfile --production');
   }
   return no('the package manager that installed cannot be told');
 }
