@@ -457,7 +457,7 @@ function comparable(r) {
   return `${r.status} ${r.type} ${r.body}`;
 }
 
-const INSTALL = /^RUN\b.*(\bnpm (ci|install|i)\b|\byarn install\b|\byarn\s*$|\bpnpm (install|i)\b)/;
+const INSTALL = /^RUN\b.*(\bnpm (ci|install|i)\b|\byarn install\b|\byarn\s*$|\bpnpm (install|i)\b|\bbun (install|i)\b)/;
 /** The dependency installs of a build (not the production-only ones), each with whether it was cached. */
 const installs = (steps) => steps.filter((s) => INSTALL.test(s.instr) && !/--production|--prod\b|prune/.test(s.instr));
 
