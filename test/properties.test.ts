@@ -261,10 +261,12 @@ const ADDITIONS: { transform: string[]; test: (b: Item) => boolean }[] = [
   {
     transform: ['non-root'],
     test: (b) =>
-      /^USER (node|nonroot|app)$/.test(b.text) ||
+      /^USER (node|nonroot|app|bun)$/.test(b.text) ||
       /^RUN (addgroup|groupadd)\b/.test(b.text) ||
-      /^RUN chown (node|nonroot|app):(node|nonroot|app) /.test(b.text),
+      /^RUN chown (node|nonroot|app|bun):(node|nonroot|app|bun) /.test(b.text),
   },
+  // A system install repeated without its build tools (and with libraries for -dev packages).
+  { transform: ['split-stages'], test: (b) => b.keyword === 'RUN' && /\b(apt-get|apt|apk)\b/.test(b.text) },
 ];
 
 export function accounting(input: string, res: MigrateResult): string[] {

@@ -167,9 +167,14 @@ describe('pruneCommand: the prune of the installer that ran, or none', () => {
   });
 
   it('bun: the production reinstall, unless it would run the root lifecycle scripts again', () => {
-    const bun = (p: string) =>
-      prune(df('bun install').replace('node:22-alpine', 'oven/bun:1'), { 'package.json': p, 'bun.lock': '{}' }).command;
-    expect(bun(pkg({}))).toBe('rm -rf node_modules && bun install --production --frozen-lockfile');
+    const bun = (p: string, install = 'bun install --frozen-lockfile', lockfile = 'bun.lock') =>
+      prune(df(install).replace('node:22-alpine', 'oven/bun:1'), { 'package.json': p, [lockfile]: '{}' }).command;
+    expect(bun(pkg({}))).toBe('rm -rf node_modules && bun install --frozen-lockfile --production');
+    expect(bun(pkg({}), 'bun install --frozen-lockfile', 'bun.lockb')).toBe(
+      'rm -rf node_modules && bun install --frozen-lockfile --production',
+    );
+    // `bun install --production` holds to the lockfile: after an install that did not, no prune.
+    expect(bun(pkg({}), 'bun install')).toBeNull();
     expect(bun(pkg({ scripts: { prepare: 'husky' } }))).toBeNull();
   });
 });

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { transformsTable } from '../src/cli/report.js';
+import { nativeModulesTable } from '../src/node/system-packages.js';
 import { transforms } from '../transforms/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -33,6 +34,13 @@ describe('transform registry', () => {
     const start = '<!-- transforms-table:start -->\n';
     const table = readme.slice(readme.indexOf(start) + start.length, readme.indexOf('<!-- transforms-table:end -->'));
     expect(table).toBe(transformsTable(transforms));
+  });
+
+  it('the README native modules table is the one src/node/system-packages.ts holds (run `npm run docs` after changing it)', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const start = '<!-- native-modules-table:start -->\n';
+    const table = readme.slice(readme.indexOf(start) + start.length, readme.indexOf('<!-- native-modules-table:end -->'));
+    expect(table).toBe(nativeModulesTable() + '\n');
   });
 
   it('transforms/index.ts says for each transform why it runs where it does', () => {

@@ -1,6 +1,6 @@
 /**
  * non-root: the final stage runs as an unprivileged user. Official node images have `node`
- * (uid 1000); distroless has `nonroot`; on other Alpine or Debian bases a system user is
+ * (uid 1000), oven/bun images `bun` (uid 1000); distroless has `nonroot`; on other Alpine or Debian bases a system user is
  * created. Copies into the app directory get --chown so the app owns its files.
  */
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile/parse.js';
@@ -21,7 +21,7 @@ export const nonRoot: Transform = {
   id: ID,
   summary: 'the final stage runs as a non-root user (USER node on official images) and owns its files via --chown',
   docs: {
-    what: '`USER node` on official node images (uid 1000), `USER nonroot` on distroless, a created system user on other Alpine or Debian bases; `--chown` on copies into the app directory, and the app directory itself (and folders RUN made in it) given to that user',
+    what: '`USER node` on official node images (uid 1000), `USER bun` on oven/bun images (uid 1000), `USER nonroot` on distroless, a created system user on other Alpine or Debian bases; `--chown` on copies into the app directory, and the app directory itself (and folders RUN made in it) given to that user',
     why: 'the app does not run as root, and can still create files where it could before',
     changes: {
       'create-user': 'a system user is created: the base image has none',
@@ -66,12 +66,17 @@ export const nonRoot: Transform = {
     const base = baseImageInfo(baseStage.resolvedImage);
     let user: string;
     let create: string | null = null;
+    // oven/bun images (Debian, slim, Alpine) ship user bun, uid 1000; the distroless one has no shell for the chown below.
+    const ovenBun =
+      /^((docker\.io|index\.docker\.io)\/)?oven\/bun(:|@|$)/i.test(baseStage.resolvedImage) &&
+      !/distroless/i.test(baseStage.resolvedImage);
     if (base.unresolved)
       return holdBack(
         'base-unresolved',
         `no USER added: the base image ${baseStage.image} cannot be resolved, so its users are unknown`,
       );
     if (base.officialNode || /chainguard\/node/.test(baseStage.resolvedImage)) user = 'node';
+    else if (ovenBun) user = 'bun';
     else if (base.distroless) user = 'nonroot';
     else if (base.alpine) {
       user = 'app';
@@ -216,7 +221,7 @@ export const nonRoot: Transform = {
     changes.push({
       code: 'user',
       line: lineNo(doc, anchor) + 1,
-      message: `\`USER ${user}\`: the app no longer runs as root${base.officialNode ? ' (the node image ships this user, uid 1000)' : ''}`,
+      message: `\`USER ${user}\`: the app no longer runs as root${base.officialNode ? ' (the node image ships this user, uid 1000)' : ovenBun ? ' (the oven/bun image ships this user, uid 1000)' : ''}`,
     });
     return { edits, changes, warnings };
   },

@@ -398,13 +398,19 @@ function emit(doc: ParsedDockerfile, p: CopyPlan): TransformResult {
   files.sort((a, b) => (a === 'package.json' ? -1 : b === 'package.json' ? 1 : a.localeCompare(b)));
   dirs.sort(order);
   const copies: string[] = [];
-  const dirLine = (d: string) => `${head} ${appDir}/${d} ${destBase}/${d}`;
+  // A name with a blank or a quote (`index copy.ts`) would split into several sources in the
+  // shell form: such a COPY takes the JSON form.
+  const copyLine = (paths: string[]) =>
+    paths.some((x) => /[\s"'\\]/.test(x))
+      ? `${head} [${paths.map((x) => JSON.stringify(x)).join(', ')}]`
+      : `${head} ${paths.join(' ')}`;
+  const dirLine = (d: string) => copyLine([`${appDir}/${d}`, `${destBase}/${d}`]);
   if (dirs[0] === 'node_modules') copies.push(dirLine(dirs.shift()!));
   // Top-level files share one COPY; a nested file (src/schema.graphql) goes to its own directory.
   const topFiles = files.filter((f) => !f.includes('/'));
-  if (topFiles.length) copies.push(`${head} ${topFiles.map((f) => `${appDir}/${f}`).join(' ')} ${destBase}/`);
+  if (topFiles.length) copies.push(copyLine([...topFiles.map((f) => `${appDir}/${f}`), `${destBase}/`]));
   for (const f of files.filter((x) => x.includes('/')))
-    copies.push(`${head} ${appDir}/${f} ${destBase}/${f.slice(0, f.lastIndexOf('/') + 1)}`);
+    copies.push(copyLine([`${appDir}/${f}`, `${destBase}/${f.slice(0, f.lastIndexOf('/') + 1)}`]));
   for (const d of dirs) copies.push(dirLine(d));
   const indent = doc.text.slice(ins.lineStart, ins.start);
   const replacement = copies.map((l, i) => (i === 0 ? l : indent + l)).join(doc.eol);

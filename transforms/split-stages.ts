@@ -7,13 +7,13 @@
  * after the last build step, so the instructions that follow it (EXPOSE, CMD, ...) simply
  * end up in the runtime stage. Runtime-only instructions written earlier (LABEL, EXPOSE, ...)
  * move down verbatim with their comments; settings both stages need (WORKDIR, ENV, ARG,
- * USER, SHELL, user creation, system packages the app may use) are repeated verbatim.
+ * USER, SHELL, user creation) are repeated verbatim; a system package install is repeated without
+ * its compilers and headers, with the libraries a -dev package stands for (src/node/system-packages.ts).
  */
 import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile/parse.js';
 import { blockText, copyDest, instructionText, isInside, lineNo, usesVariable, workdirAt } from '../src/dockerfile/query.js';
 import { insertAfter, removeBlock } from '../src/dockerfile/edit.js';
 import {
-  BUILD_TOOL_PACKAGES,
   browserDownloaders,
   chownOfDir,
   classifyRun,
@@ -32,6 +32,7 @@ function buildCaches(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts, a
   const model = appDirModel(doc, stage, facts, appDir);
   return model.unknown ? [] : model.caches.map((c) => c.path);
 }
+import { systemInstallPlan } from '../src/node/system-packages.js';
 import type { Edit, Finding, Transform, TransformResult } from '../src/engine/types.js';
 
 const ID = 'split-stages';
@@ -52,6 +53,8 @@ interface Classified {
   commands?: ClassifiedCommand[];
   warn?: string;
   warnCode?: string;
+  /** A system install as the runtime stage runs it (build tools out, libraries for -dev packages), with what to report. */
+  system?: { text: string; changes: Finding[]; warnings: Finding[] };
   /** chown -R of the app directory: the runtime copy needs the same owner. */
   owner?: string;
   /** Sets or writes credentials: never repeated in the runtime stage. */
@@ -150,16 +153,20 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
       return { ins, role: 'build', commands: cmds };
     }
     if (has('system')) {
-      const pkgs = cmds.flatMap((c) => c.packages ?? []).filter((p) => !p.startsWith('$'));
-      const runtimePkgs = pkgs.filter((p) => !BUILD_TOOL_PACKAGES.has(p.replace(/[=<>~].*$/, '')));
       if (has('other')) return { ins, role: 'unknown', why: 'it mixes system packages with other commands', commands: cmds };
-      if (!runtimePkgs.length) return { ins, role: 'build', commands: cmds };
-      return {
+      // Compilers and headers stay in the build stage; the runtime stage installs the libraries the
+      // compiled modules load, and every package it cannot classify (src/node/system-packages.ts).
+      const system = systemInstallPlan(
+        doc.text,
         ins,
-        role: 'shared',
-        commands: cmds,
-        warn: `runs in both stages: ${runtimePkgs.join(', ')} may be needed at run time${pkgs.length > runtimePkgs.length ? `; drop the build-only packages (${pkgs.filter((p) => !runtimePkgs.includes(p)).join(', ')}) from the runtime copy by hand` : ''}`,
-      };
+        cmds,
+        stage.resolvedImage,
+        doc.escape,
+        instructionText(doc, ins),
+        lineNo(doc, ins),
+      );
+      if (system.role === 'build') return { ins, role: 'build', commands: cmds, system: { text: '', ...system } };
+      return { ins, role: 'shared', commands: cmds, system };
     }
     if (has('other') && knownInApp()) return { ins, role: 'build', commands: cmds };
     if (has('other', 'start')) return { ins, role: 'unknown', why: 'its effect on the image is unknown', commands: cmds };
@@ -231,6 +238,9 @@ export const splitStages: Transform = {
       'app-owner': 'the app directory keeps its owner in the runtime stage',
       'secrets-build-only': 'credentials (ARG/ENV/registry auth) stay in the build stage',
       'build-tools-build-only': 'global build tools stay in the build stage',
+      'system-packages-build-only': 'a system install of build tools only (compilers, python3, make) stays in the build stage',
+      'system-packages-split':
+        'the runtime stage installs the system libraries native modules load, without the compilers, headers and -dev packages that built them',
     },
     holdsBack: {
       'install-unreadable': 'not split: the install is in a form that cannot be read (heredoc, sh -c)',
@@ -240,7 +250,11 @@ export const splitStages: Transform = {
       'install-outside-app': 'not split: the install runs outside the app directory',
       'unknown-effect': 'not split: a build step leaves behind something the runtime may need',
       'mixed-owners': 'the copies into the app directory use different owners',
-      'system-packages-shared': 'a system package install runs in both stages',
+      'system-packages-shared':
+        'a system package install runs in both stages as it is: the package names of the base image are not known (Ubuntu, ...), or an install would be left with nothing to install',
+      'system-package-unknown': 'a system package the tool does not know is installed in the runtime stage too',
+      'system-package-release-dependent':
+        "a -dev package stays in the runtime stage: its library's name changes between Debian releases, and the tag names none",
       'start-runs-build': 'not split: the start installs or builds, so it needs the build environment',
       'start-needs-sources': 'not split: the start loads TypeScript sources (knexfile.ts, TypeScript migrations) through ts-node',
       'start-through-corepack': 'not split: the start runs a package manager corepack fetches, with no version pinned',
@@ -274,7 +288,7 @@ type RuntimeItem =
   /** A runtime-only instruction that moves down, with its comments. */
   | { kind: 'moved'; ins: Instr }
   /** A setting both stages need, repeated. */
-  | { kind: 'repeated'; ins: Instr; createsUser: boolean }
+  | { kind: 'repeated'; ins: Instr; createsUser: boolean; text?: string }
   /** The setup of the package manager the start command runs (corepack enable, npm i -g pnpm). */
   | { kind: 'pm-setup'; ins: Instr; command: string; pm: string };
 
@@ -301,6 +315,8 @@ interface SplitPlan {
   keptSecrets: Instr[];
   /** Global build tools kept in the build stage only. */
   buildGlobals: string[];
+  /** System installs the runtime stage runs without build tools. */
+  systemChanges: Finding[];
   warnings: Finding[];
 }
 
@@ -377,6 +393,9 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, { stage, appDir, start
   const warnings: Finding[] = [];
   for (const c of [...head, ...tail])
     if (c.warn) warnings.push({ code: c.warnCode ?? 'system-packages-shared', line: lineNo(doc, c.ins), message: c.warn });
+  // A system install before the split runs in both stages; one after it only in the runtime stage, as it is.
+  const systemChanges = head.flatMap((c) => c.system?.changes ?? []);
+  warnings.push(...head.flatMap((c) => c.system?.warnings ?? []));
   const { owner, copyOwners } = appOwner(head);
   if (copyOwners.length > 1)
     warnings.push({
@@ -414,6 +433,7 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, { stage, appDir, start
     caches: standalone ? [] : buildCaches(doc, stage, facts, appDir),
     keptSecrets: head.filter((c) => c.secret).map((c) => c.ins),
     buildGlobals: head.filter((c) => c.role === 'build' && c.globals?.length).flatMap((c) => c.globals!),
+    systemChanges,
     warnings,
   });
 }
@@ -516,7 +536,12 @@ function runtimeItems(doc: ParsedDockerfile, stage: Stage, head: Classified[]): 
   for (const c of head) {
     if (c.role === 'runtime') items.push({ kind: 'moved', ins: c.ins });
     else if (c.role === 'shared')
-      items.push({ kind: 'repeated', ins: c.ins, createsUser: Boolean(c.commands?.some((x) => x.kind === 'user')) });
+      items.push({
+        kind: 'repeated',
+        ins: c.ins,
+        createsUser: Boolean(c.commands?.some((x) => x.kind === 'user')),
+        text: c.system && c.system.text !== instructionText(doc, c.ins) ? c.system.text : undefined,
+      });
   }
   // The start command runs a package manager that a build RUN set up (npm i -g pnpm, corepack enable):
   // the runtime stage needs the same setup.
@@ -565,7 +590,7 @@ function emit(doc: ParsedDockerfile, p: SplitPlan): TransformResult {
       r.kind === 'moved'
         ? blockText(doc, r.ins)
         : r.kind === 'repeated'
-          ? instructionText(doc, r.ins)
+          ? (r.text ?? instructionText(doc, r.ins))
           : `RUN ${r.command.replace(/\\\r?\n\s*/g, '')}${eol}`,
     workdir: r.kind === 'repeated' && r.ins.keyword === 'WORKDIR',
     user: r.kind === 'repeated' && r.createsUser,
@@ -607,7 +632,7 @@ function emit(doc: ParsedDockerfile, p: SplitPlan): TransformResult {
   const at = (ins: Instr) => `${ins.keyword} (line ${lineNo(doc, ins)})`;
   const moved = p.runtime.flatMap((r) => (r.kind === 'moved' ? [at(r.ins)] : []));
   const repeated = p.runtime.flatMap((r) =>
-    r.kind === 'repeated'
+    r.kind === 'repeated' && !r.text
       ? [at(r.ins)]
       : r.kind === 'pm-setup'
         ? [`\`${r.command}\` (line ${lineNo(doc, r.ins)}), which sets up ${r.pm} for the start command`]
@@ -651,6 +676,7 @@ function emit(doc: ParsedDockerfile, p: SplitPlan): TransformResult {
   if (moved.length) changes.push({ code: 'moved', message: `moved to the runtime stage, unchanged: ${moved.join(', ')}` });
   if (repeated.length)
     changes.push({ code: 'repeated', message: `repeated in the runtime stage, unchanged: ${repeated.join(', ')}` });
+  changes.push(...p.systemChanges);
   if (owner)
     changes.push({ code: 'app-owner', message: `the app directory keeps its owner ${owner} in the runtime stage (--chown)` });
   return { edits, changes, warnings: p.warnings };

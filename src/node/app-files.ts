@@ -80,7 +80,16 @@ export function entryInfo(words: string[], facts: ProjectFacts, depth = 0): Entr
   let afterRunner = false;
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
-    if (/^(npm|yarn|pnpm|bun)$/.test(w) && depth < 2 && !(w === 'bun' && /\.[cm]?[jt]sx?$/.test(words[i + 1] ?? ''))) {
+    // `bun server.ts` and `bun run server.ts` run a file (bun reads tsconfig.json's paths as it does);
+    // `bun run start` runs a script.
+    const bunFile = w === 'bun' && (isSourceFile(words[i + 1]) || (words[i + 1] === 'run' && isSourceFile(words[i + 2])));
+    if (bunFile) {
+      if (words[i + 1] === 'run') i++;
+      if (/\.[cm]?tsx?$/.test(words[i + 1])) runsTypeScript = true;
+      afterRunner = true;
+      continue;
+    }
+    if (/^(npm|yarn|pnpm|bun)$/.test(w) && depth < 2) {
       const rest = words.slice(i + 1).filter((x) => !x.startsWith('-'));
       const script = rest[0] === 'run' || rest[0] === 'run-script' ? rest[1] : rest[0];
       if (script && pkg?.scripts[script]) {
@@ -115,6 +124,10 @@ export function entryInfo(words: string[], facts: ProjectFacts, depth = 0): Entr
     afterRunner = false;
   }
   return { paths: out, runsTypeScript };
+}
+
+function isSourceFile(w: string | undefined): boolean {
+  return w !== undefined && /\.[cm]?[jt]sx?$/.test(w);
 }
 
 export function entryPaths(words: string[], facts: ProjectFacts): string[] {

@@ -683,6 +683,20 @@ export function envFiles(doc: ParsedDockerfile, facts: ProjectFacts): EnvFileUse
       if (!r) continue;
       for (const f of r.files) add(use(f).run, `\`${r.tool}\`` + (l.via ? ` (script \`${l.via}\`)` : ''));
     }
+    // bun loads .env, .env.<NODE_ENV> (development when unset; production, test) and .env.local itself, whatever it runs.
+    const cmd = last.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT');
+    if (cmd.some((i) => /^\s*(\[\s*")?(\S*\/)?bunx?(["\s]|$)/.test(i.content)))
+      for (const f of [
+        '.env',
+        '.env.local',
+        '.env.development',
+        '.env.development.local',
+        '.env.production',
+        '.env.production.local',
+        '.env.test',
+        '.env.test.local',
+      ])
+        add(use(f).run, '`bun`');
   }
   const deps = facts.packageJson?.dependencies ?? {};
   for (const [dep, files] of ENV_LIBRARIES) if (deps[dep]) for (const f of files) add(use(f).run, dep);

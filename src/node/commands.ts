@@ -486,7 +486,8 @@ const YARN_CLASSIC_PRUNE = 'yarn install --production --frozen-lockfile --ignore
  * - pnpm: `pnpm prune --prod`, which re-runs the root's lifecycle scripts: with `--ignore-scripts`
  *   (pnpm 8.15.6+) when there are some. In a pnpm workspace, where pnpm prune does not work, a fresh
  *   production install (`pnpmWorkspacePrune`).
- * - bun: a production reinstall, which runs the root's lifecycle scripts again.
+ * - bun: a production reinstall, which runs the root's lifecycle scripts again and holds to the lockfile:
+ *   only after an install with --frozen-lockfile.
  */
 export function pruneCommand(
   doc: ParsedDockerfile,
@@ -566,7 +567,13 @@ export function pruneCommand(
         return no(
           `\`bun install --production\` runs the ${facts.installScripts.join(', ')} script again, which may need the devDependencies it removes`,
         );
-      return ok('rm -rf node_modules && bun install --production' + (facts.lockfile ? ' --frozen-lockfile' : ''));
+      // `bun install --production` holds to the lockfile as --frozen-lockfile does: safe only after an
+      // install that held to the same lockfile (bun.lock or bun.lockb), else a stale one fails the build.
+      if (!installs.every((c) => c.words.some((w) => w.value === '--frozen-lockfile')))
+        return no(
+          "`bun install --production` fails on a lockfile out of date with package.json (it holds to the lockfile as --frozen-lockfile does), and the build's install did not hold to it",
+        );
+      return ok('rm -rf node_modules && bun install --frozen-lockfile --production');
   }
   return no('the package manager that installed cannot be told');
 }
