@@ -410,10 +410,12 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, { stage, appDir, start
   // The start needs a devDependency (tsx, ts-node, nodemon, cross-env...): devDependencies stay.
   const needsPrune = pruneWanted && !start.devPackages.length && !standalone;
   if (pruneWanted && start.devPackages.length && !standalone) {
-    const list = start.devPackages.map((p) => `${p.name} (\`${p.why}\`)`).join(', ');
+    const list = start.devPackages
+      .map((p) => (p.why.startsWith('imported by ') ? `${p.name} (${p.why})` : `${p.name} (\`${p.why}\`)`))
+      .join(', ');
     warnings.push({
       code: 'start-needs-dev-dependency',
-      message: `devDependencies stay in the runtime stage: the start runs ${list}, ${start.devPackages.length === 1 ? 'a devDependency' : 'devDependencies'}; move ${start.devPackages.length === 1 ? 'it' : 'them'} to dependencies (or start the built output) to leave devDependencies out`,
+      message: `devDependencies stay in the runtime stage: the start needs ${list}, ${start.devPackages.length === 1 ? 'a devDependency' : 'devDependencies'}; move ${start.devPackages.length === 1 ? 'it' : 'them'} to dependencies (or start the built output) to leave devDependencies out`,
     });
   }
   const prune = needsPrune ? pruneCommand(doc, facts, stage, installs) : null;

@@ -14,6 +14,7 @@ import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '.
 import type { ProjectFacts } from './facts.js';
 import { stageChain } from './commands.js';
 import { tsconfigChain } from './tsconfig.js';
+import { importedPackages } from './imports.js';
 import { tokenizeShell } from '../dockerfile/shell.js';
 
 export interface StartPath {
@@ -451,6 +452,11 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
           continue;
         }
         if (!a.startsWith('-')) {
+          // Packages the app's code imports: a devDependency among them is needed at run time too.
+          const manifest = facts.packageJson;
+          for (const [p, from] of importedPackages(facts, a))
+            if (manifest?.devDependencies?.[p] !== undefined && manifest.dependencies?.[p] === undefined)
+              need(p, `imported by ${from}, which \`${line}\` loads`);
           const m = /^(?:\.\/)?((?:[^/]+\/)*standalone)\/server\.js$/.exec(a);
           if (m && (bin === 'node' || bin === 'nodejs') && nextStandalone(facts))
             result.next ??= { kind: 'standalone', line, dir: normalizePosix(`/${m[1]}`).slice(1) };
