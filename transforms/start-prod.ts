@@ -111,6 +111,8 @@ export const startProd: Transform = {
       'start-through-pnp':
         "left the start as it is: yarn's Plug'n'Play loader resolves the packages, and plain `node` would not load it",
       'start-not-rewritable': 'left the start as it is: a script file or `sh -c` runs it, not CMD/ENTRYPOINT itself',
+      'stop-waits-timeout':
+        'the switch is made, with a warning: node runs as PID 1 and the app does not handle SIGTERM, so `docker stop` waits its timeout',
       'no-signal-handler':
         'left `npm start` as it is: the app does not handle SIGTERM, which node as PID 1 then ignores (npm passes it on to the app)',
     },
@@ -189,6 +191,19 @@ export const startProd: Transform = {
           message: `the start runs start:prod's \`node ${prod.entry}\` instead of \`nest start\`: the build already made ${out.path}/ (${out.why}), and \`nest start\` would compile it again at every start with @nestjs/cli and TypeScript, which the runtime image then needs; node now runs as PID 1`,
         },
       ],
+      // As PID 1, node ignores SIGTERM unless the app handles it (the package manager passed it on before).
+      ...(handlesSigterm(facts)
+        ? {}
+        : {
+            warnings: [
+              {
+                code: 'stop-waits-timeout',
+                line: lineNo(doc, r.ins),
+                message:
+                  'node now runs as PID 1, and the app does not handle SIGTERM: `docker stop` waits its timeout (10 s) before it kills the app; call `app.enableShutdownHooks()` in main.ts (or run the container with `--init`)',
+              },
+            ],
+          }),
     };
   },
 };
@@ -204,6 +219,8 @@ function handlesSigterm(facts: ProjectFacts): string | null {
     budget -= t.length;
     if (budget < 0) return null;
     if (/\b(process|proc)\s*\.\s*(on|once|addListener)\s*\(\s*["'`]SIGTERM["'`]/.test(t)) return f;
+    // NestJS: enableShutdownHooks() listens for the termination signals.
+    if (/\.enableShutdownHooks\s*\(/.test(t)) return f;
   }
   return null;
 }
