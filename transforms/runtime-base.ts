@@ -191,6 +191,11 @@ function needs(doc: ParsedDockerfile, c: Checked, facts: ProjectFacts, kind: Kin
     }
   }
   // Tools the runtime stage or the start runs.
+  const missingTool = (bin: string, who: string, line?: number): Finding => ({
+    code: kind === 'alpine' && NOT_IN_ALPINE.has(bin) ? 'alpine-shell' : 'needs-tool',
+    message: `left \`FROM ${c.image}\` as it is: ${who} runs \`${bin}\`, which the ${kind === 'alpine' ? 'Alpine' : 'slim'} image does not have`,
+    ...(line !== undefined ? { line } : {}),
+  });
   const installed = packagesInstalled(doc, stage);
   const missing = kind === 'alpine' ? new Set([...FULL_IMAGE_ONLY_TOOLS, ...NOT_IN_ALPINE]) : FULL_IMAGE_ONLY_TOOLS;
   const alpineHas = new Set(['wget', 'ps', 'pgrep', 'pkill', 'top', 'free', 'unzip', 'bzip2', 'xz', 'unxz', 'patch']);
@@ -198,24 +203,14 @@ function needs(doc: ParsedDockerfile, c: Checked, facts: ProjectFacts, kind: Kin
   for (const ins of stage.instructions) {
     if (!['RUN', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK'].includes(ins.keyword)) continue;
     for (const words of commandWords(doc, ins)) {
-      const tool = words.find((w, i) => i === 0 || ['sh', 'bash', 'exec', 'env'].includes(words[i - 1]));
-      const bin = tool?.split('/').pop() ?? '';
-      if (lacks(bin))
-        return {
-          code: kind === 'alpine' && NOT_IN_ALPINE.has(bin) ? 'alpine-shell' : 'needs-tool',
-          message: `left \`FROM ${c.image}\` as it is: ${ins.keyword} runs \`${bin}\`, which the ${kind === 'alpine' ? 'Alpine' : 'slim'} image does not have`,
-          line: lineNo(doc, ins),
-        };
+      const bin = words[0]?.split('/').pop() ?? '';
+      if (lacks(bin)) return missingTool(bin, ins.keyword, lineNo(doc, ins));
     }
   }
   const start = analyzeStart(doc, stage, facts);
   for (const words of start.commands) {
     const bin = words[0]?.split('/').pop() ?? '';
-    if (lacks(bin))
-      return {
-        code: kind === 'alpine' && NOT_IN_ALPINE.has(bin) ? 'alpine-shell' : 'needs-tool',
-        message: `left \`FROM ${c.image}\` as it is: the start runs \`${bin}\`, which the ${kind === 'alpine' ? 'Alpine' : 'slim'} image does not have`,
-      };
+    if (lacks(bin)) return missingTool(bin, 'the start');
   }
   // Prisma's engines look for OpenSSL (the openssl binary, libssl), which the slim image lacks.
   if (!installed.has('openssl')) {

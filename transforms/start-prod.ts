@@ -30,6 +30,14 @@ function isStartInvocation(w: readonly string[], scripts: Record<string, string>
 
 /** Where the app's code reads what npm puts in the environment of a script (`npm_package_version`). */
 function readsNpmEnv(facts: ProjectFacts): string | null {
+  return firstAppSource(facts, /\bnpm_(package|lifecycle|config)_/);
+}
+
+/**
+ * The first of the app's own source files (no tests, no dev-only entries; 4 MB read at most) whose
+ * text matches, or null.
+ */
+function firstAppSource(facts: ProjectFacts, match: RegExp): string | null {
   let budget = 4_000_000;
   for (const f of facts.files ?? []) {
     if (!/\.(m?[jt]s|cjs|cts)$/.test(f) || f.endsWith('.d.ts') || /(\.spec|\.test)\.[cm]?[jt]s$/.test(f)) continue;
@@ -38,7 +46,7 @@ function readsNpmEnv(facts: ProjectFacts): string | null {
     if (!t) continue;
     budget -= t.length;
     if (budget < 0) return null;
-    if (/\bnpm_(package|lifecycle|config)_/.test(t)) return f;
+    if (match.test(t)) return f;
   }
   return null;
 }
@@ -210,19 +218,11 @@ export const startProd: Transform = {
 
 /** Where the app's code handles SIGTERM itself (a graceful shutdown), or null. */
 function handlesSigterm(facts: ProjectFacts): string | null {
-  let budget = 4_000_000;
-  for (const f of facts.files ?? []) {
-    if (!/\.(m?[jt]s|cjs|cts)$/.test(f) || f.endsWith('.d.ts') || /(\.spec|\.test)\.[cm]?[jt]s$/.test(f)) continue;
-    if (isDevEntry(f.split('/')[0]) || /(^|\/)(node_modules|test|tests|__tests__|e2e)\//.test(f)) continue;
-    const t = facts.read(f);
-    if (!t) continue;
-    budget -= t.length;
-    if (budget < 0) return null;
-    if (/\b(process|proc)\s*\.\s*(on|once|addListener)\s*\(\s*["'`]SIGTERM["'`]/.test(t)) return f;
-    // NestJS: enableShutdownHooks() listens for the termination signals.
-    if (/\.enableShutdownHooks\s*\(/.test(t)) return f;
-  }
-  return null;
+  // process.on('SIGTERM', ...), or NestJS' enableShutdownHooks(), which listens for the termination signals.
+  return firstAppSource(
+    facts,
+    /\b(process|proc)\s*\.\s*(on|once|addListener)\s*\(\s*["'`]SIGTERM["'`]|\.enableShutdownHooks\s*\(/,
+  );
 }
 
 /**

@@ -31,9 +31,19 @@ function packageName(spec: string): string | null {
   return BUILTIN.has(name) ? null : name;
 }
 
+const fileSets = new WeakMap<ProjectFacts, ReadonlySet<string>>();
+
+/** Is `rel` a file of the context? A set lookup where the listing is known (built once per context). */
+export function hasContextFile(facts: ProjectFacts, rel: string): boolean {
+  if (!facts.files) return facts.read(rel) !== null;
+  let set = fileSets.get(facts);
+  if (!set) fileSets.set(facts, (set = new Set(facts.files)));
+  return set.has(rel);
+}
+
 /** The context file an import or an entry names, trying Node's and TypeScript's extensions. */
 function resolveFile(facts: ProjectFacts, base: string): string | null {
-  const exists = (p: string) => (facts.files ? facts.files.includes(p) : facts.read(p) !== null);
+  const exists = (p: string) => hasContextFile(facts, p);
   const stem = base.replace(/\.(c|m)?js$/, '');
   for (const ext of EXTENSIONS) {
     if (exists(base + ext)) return base + ext;

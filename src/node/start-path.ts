@@ -14,7 +14,7 @@ import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '.
 import type { ProjectFacts } from './facts.js';
 import { stageChain } from './commands.js';
 import { tsconfigChain } from './tsconfig.js';
-import { importedPackages } from './imports.js';
+import { hasContextFile, importedPackages } from './imports.js';
 import { tokenizeShell } from '../dockerfile/shell.js';
 
 export interface StartPath {
@@ -82,7 +82,7 @@ export function nextConfigImports(facts: ProjectFacts): string[] {
   for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["'](\.{1,2}\/[^"']+)["']/gm)) {
     const p = normalizePosix(`/${m[1]}`).slice(1);
     const hit = [p, `${p}.js`, `${p}.mjs`, `${p}.cjs`, `${p}.ts`, `${p}/index.js`].find(
-      (c) => facts.topLevel.has(c.split('/')[0]) && (facts.files ? facts.files.includes(c) : facts.read(c) !== null),
+      (c) => facts.topLevel.has(c.split('/')[0]) && hasContextFile(facts, c),
     );
     if (hit && !out.includes(hit)) out.push(hit);
   }
