@@ -74,6 +74,8 @@ export const productionDeps: Transform = {
         'the prune stays in the build stage: the runtime stage receives the whole app directory, node_modules with it',
       'install-env-after-install':
         'the prune stays in the build stage: an ENV set after the install changes what the package manager does',
+      'local-dependency':
+        "the prune stays in the build stage: a production dependency is installed from the project's own files (file:, link:), which only the build stage has",
       'build-effect-unknown': 'the prune stays in the build stage: what the build does to node_modules cannot be told',
     },
   },
@@ -165,6 +167,15 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<Plan> {
     return stop(
       'workspace',
       `\`${prune.text}\` stays in the ${build.name} stage: in a workspace the packages' node_modules and links to them need the packages' sources, which only the build has`,
+      lineNo(doc, prune),
+    );
+  // A file:/link: dependency is a link into the app directory, whose target only the build stage has.
+  const pkg = facts.packageJson;
+  const local = pkg ? Object.entries(pkg.dependencies).find(([, v]) => /^(file|link|portal|workspace):/.test(v)) : undefined;
+  if (local)
+    return stop(
+      'local-dependency',
+      `\`${prune.text}\` stays in the ${build.name} stage: the dependency ${local[0]} (\`${local[1]}\`) is installed from the project's own files, which only the build stage has`,
       lineNo(doc, prune),
     );
   const sources = build.instructions.find(
