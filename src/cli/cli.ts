@@ -165,7 +165,8 @@ async function fullParse(argv: string[]): Promise<Args | 'exit' | Error> {
     .example('$0 --write services/', 'migrate every Dockerfile under services/ in place')
     .example('$0 --check .', 'fail CI while a migration is pending')
     .epilog(
-      'Exit codes: 0 success, 1 --check found changes, 2 an error (bad path, unreadable or invalid Dockerfile, bad or conflicting options).',
+      'Exit codes: 0 success (also: no path given and no Dockerfile under the current directory), 1 --check found changes, ' +
+        '2 an error (bad path, unreadable or invalid Dockerfile, bad or conflicting options).',
     )
     .strictOptions()
     .help()
@@ -256,6 +257,12 @@ async function main(argv: string[]): Promise<number> {
   const found = lib.discover(paths.length ? paths : ['.'], cwd, {
     keepListingsUpTo: mode === 'write' || lib.defaultWorkers(1) > 0 ? 0 : lib.PARALLEL_FROM - 1,
   });
+  // Run with no path in a directory without any Dockerfile (a batch engine runs the command in
+  // every repository, with or without one): nothing to do, which is not an error. A path given
+  // on the command line that holds no Dockerfile still is.
+  const nothingHere =
+    !paths.length && !found.files.length && found.errors.length === 1 && found.errors[0].reason === lib.NO_DOCKERFILE;
+  if (nothingHere) found.errors.length = 0;
   const reports: import('./report.js').FileReport[] = [];
   for (const e of found.errors) {
     reports.push({ path: e.path, status: 'error', reason: e.reason, changes: [], warnings: [], diff: '', files: [] });
@@ -265,6 +272,7 @@ async function main(argv: string[]): Promise<number> {
   const say = (s: string) => {
     if (!quiet && !args.json) process.stderr.write(s + '\n');
   };
+  if (nothingHere) say(errPaint.dim('no Dockerfile found under the current directory: nothing to do'));
   // --verify: find the engine before anything is written.
   const verifier = args.verify
     ? (await import('./verify.js')).startVerifier({
