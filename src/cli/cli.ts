@@ -38,7 +38,11 @@ const OPTIONS: Record<string, OptionSpec> = {
     type: 'boolean',
     describe: 'print a unified diff (git apply accepts it); write nothing (the default; not with --write or --check)',
   },
-  write: { type: 'boolean', describe: 'apply the changes in place (atomic writes, file mode kept)' },
+  write: {
+    type: 'boolean',
+    describe:
+      'apply the changes in place (atomic writes, file mode kept); with DRY_RUN=true and REPOSITORY set (multi-gitter run --dry-run), print the diff instead and write nothing',
+  },
   check: { type: 'boolean', describe: 'print the diff and exit 1 if anything would change' },
   json: { type: 'boolean', describe: 'print one JSON document: per file path, status, changes, warnings, diff; and a summary' },
   markdown: { type: 'boolean', describe: 'print a markdown report (for pull request bodies)' },
@@ -245,7 +249,10 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const paths = ((args._ as (string | number)[]) ?? []).map(String);
-  const mode = args.write ? 'write' : args.check ? 'check' : 'dry-run';
+  // multi-gitter runs its script with REPOSITORY set, and DRY_RUN=true under its --dry-run: there
+  // --write prints the diff and writes nothing. DRY_RUN alone, or with --check, changes nothing.
+  const engineDryRun = Boolean(args.write && process.env.DRY_RUN === 'true' && process.env.REPOSITORY);
+  const mode = args.write && !engineDryRun ? 'write' : args.check ? 'check' : 'dry-run';
   const noColor = Boolean(process.env.NO_COLOR);
   const color = args.color ?? (Boolean(process.stdout.isTTY) && !noColor);
   const paint = lib.painter(color && !args.json && !args.markdown);
@@ -273,6 +280,7 @@ async function main(argv: string[]): Promise<number> {
     if (!quiet && !args.json) process.stderr.write(s + '\n');
   };
   if (nothingHere) say(errPaint.dim('no Dockerfile found under the current directory: nothing to do'));
+  if (engineDryRun) say(errPaint.dim('DRY_RUN=true (multi-gitter --dry-run): --write writes nothing, the diff goes to stdout'));
   // --verify: find the engine before anything is written.
   const verifier = args.verify
     ? (await import('./verify.js')).startVerifier({
