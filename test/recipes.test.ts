@@ -22,12 +22,26 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, NODE_DOCKERFILE, ROOT, app, baseEnv, read, useCliHarness } from './cli-harness.js';
 
-const { tmp } = useCliHarness('dfm-recipes-');
+useCliHarness('dfm-recipes-');
+// Every directory of this file under one root, removed by this file's own afterAll: the clones and
+// repositories are many small files, slow to remove on a loaded machine.
+let root = '';
+let dirs = 0;
+const tmp = () => {
+  if (!root) root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dfm-recipes-')));
+  const d = path.join(root, String(dirs++));
+  fs.mkdirSync(d);
+  return d;
+};
+afterAll(() => {
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+}, 120_000);
 const PKG = JSON.parse(read(ROOT, 'package.json')) as { version: string };
 const README = read(ROOT, 'README.md');
 const TIMEOUT = 240_000;
