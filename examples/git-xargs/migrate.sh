@@ -3,7 +3,8 @@
 # git-xargs runs it by absolute path, with no shell: `"$PWD/examples/git-xargs/migrate.sh"`.
 #
 # git-xargs commits every file the command leaves changed or new: the tool writes only the
-# Dockerfiles it migrates and their .dockerignore files, never a backup or a temporary file.
+# Dockerfiles it migrates and their .dockerignore files; no backup, and a temporary file is left
+# only by a process killed mid-write, which exits non-zero: nothing is committed then.
 # Exit 0 with no change: no commit, no pull request. Non-zero: an error for that repository,
 # nothing committed. XARGS_DRY_RUN is not read: git-xargs --dry-run already pushes nothing.
 set -eu
