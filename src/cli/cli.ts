@@ -38,7 +38,11 @@ const OPTIONS: Record<string, OptionSpec> = {
     type: 'boolean',
     describe: 'print a unified diff (git apply accepts it); write nothing (the default; not with --write or --check)',
   },
-  write: { type: 'boolean', describe: 'apply the changes in place (atomic writes, file mode kept)' },
+  write: {
+    type: 'boolean',
+    describe:
+      'apply the changes in place (atomic writes, file mode kept); with DRY_RUN=true and REPOSITORY set (multi-gitter run --dry-run), print the diff instead and write nothing',
+  },
   check: { type: 'boolean', describe: 'print the diff and exit 1 if anything would change' },
   json: { type: 'boolean', describe: 'print one JSON document: per file path, status, changes, warnings, diff; and a summary' },
   markdown: { type: 'boolean', describe: 'print a markdown report (for pull request bodies)' },
@@ -165,7 +169,8 @@ async function fullParse(argv: string[]): Promise<Args | 'exit' | Error> {
     .example('$0 --write services/', 'migrate every Dockerfile under services/ in place')
     .example('$0 --check .', 'fail CI while a migration is pending')
     .epilog(
-      'Exit codes: 0 success, 1 --check found changes, 2 an error (bad path, unreadable or invalid Dockerfile, bad or conflicting options).',
+      'Exit codes: 0 success (also: no path given and no Dockerfile under the current directory), 1 --check found changes, ' +
+        '2 an error (bad path, unreadable or invalid Dockerfile, bad or conflicting options).',
     )
     .strictOptions()
     .help()
@@ -244,7 +249,10 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const paths = ((args._ as (string | number)[]) ?? []).map(String);
-  const mode = args.write ? 'write' : args.check ? 'check' : 'dry-run';
+  // multi-gitter runs its script with REPOSITORY set, and DRY_RUN=true under its --dry-run: there
+  // --write prints the diff and writes nothing. DRY_RUN alone, or with --check, changes nothing.
+  const engineDryRun = Boolean(args.write && process.env.DRY_RUN === 'true' && process.env.REPOSITORY);
+  const mode = args.write && !engineDryRun ? 'write' : args.check ? 'check' : 'dry-run';
   const noColor = Boolean(process.env.NO_COLOR);
   const color = args.color ?? (Boolean(process.stdout.isTTY) && !noColor);
   const paint = lib.painter(color && !args.json && !args.markdown);
@@ -256,6 +264,12 @@ async function main(argv: string[]): Promise<number> {
   const found = lib.discover(paths.length ? paths : ['.'], cwd, {
     keepListingsUpTo: mode === 'write' || lib.defaultWorkers(1) > 0 ? 0 : lib.PARALLEL_FROM - 1,
   });
+  // Run with no path in a directory without any Dockerfile (a batch engine runs the command in
+  // every repository, with or without one): nothing to do, which is not an error. A path given
+  // on the command line that holds no Dockerfile still is.
+  const nothingHere =
+    !paths.length && !found.files.length && found.errors.length === 1 && found.errors[0].reason === lib.NO_DOCKERFILE;
+  if (nothingHere) found.errors.length = 0;
   const reports: import('./report.js').FileReport[] = [];
   for (const e of found.errors) {
     reports.push({ path: e.path, status: 'error', reason: e.reason, changes: [], warnings: [], diff: '', files: [] });
@@ -265,6 +279,8 @@ async function main(argv: string[]): Promise<number> {
   const say = (s: string) => {
     if (!quiet && !args.json) process.stderr.write(s + '\n');
   };
+  if (nothingHere) say(errPaint.dim('no Dockerfile found under the current directory: nothing to do'));
+  if (engineDryRun) say(errPaint.dim('DRY_RUN=true (multi-gitter --dry-run): --write writes nothing, the diff goes to stdout'));
   // --verify: find the engine before anything is written.
   const verifier = args.verify
     ? (await import('./verify.js')).startVerifier({

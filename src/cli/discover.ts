@@ -20,6 +20,9 @@ const NAME = /^(dockerfile(\.[^/]+)?|[^/]+\.dockerfile)$/i;
 const NOT_DOCKERFILE = /\.(dockerignore|md|orig|rej|bak|swp|expected)$|~$/;
 const SKIP = new Set(['node_modules', '.git', DEVCONTAINER_DIR]);
 
+/** The reason given for a directory searched without finding a Dockerfile. */
+export const NO_DOCKERFILE = 'no Dockerfile found in this directory';
+
 function isDockerfileName(name: string): boolean {
   return NAME.test(name) && !NOT_DOCKERFILE.test(name);
 }
@@ -100,7 +103,7 @@ export function discover(paths: string[], cwd: string, opts: DiscoverOptions = {
       }
     };
     walk(abs, 0);
-    if (!found.length) errors.push({ path: p, reason: 'no Dockerfile found in this directory' });
+    if (!found.length) errors.push({ path: p, reason: NO_DOCKERFILE });
     for (const f of found) push(path.relative(cwd, f) || f);
   }
   return { files, errors, listings };
