@@ -143,6 +143,13 @@ const APPS = [
     runtime: 'bun',
   },
   { name: 'native-sqlite', port: 4091, paths: ['/health', '/notes', '/notes/2', '/stats'], edit: 'db.js' },
+  {
+    name: 'husky-native',
+    port: 4101,
+    paths: ['/health', '/bookmarks', '/bookmarks/3', '/tags'],
+    edit: 'src/db.ts',
+    sigterm: true,
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
