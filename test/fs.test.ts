@@ -433,7 +433,7 @@ describe.concurrent('bad input and the file system (built binary)', () => {
       expect(r).toMatchObject({ code: 0, stderr: '' });
       expect(fs.readlinkSync(path.join(dir, 'Dockerfile'))).toBe('Dockerfile.link');
       expect(fs.readlinkSync(path.join(dir, 'Dockerfile.link'))).toBe(target);
-      expect(read(target)).toMatch(/^FROM node:22-alpine AS build\n/);
+      expect(read(target)).toMatch(/^FROM node:22-alpine AS deps\n/);
       expect(fs.statSync(target).mode & 0o7777).toBe(0o600);
       expect(fs.readdirSync(outside)).toEqual(['Dockerfile.shared']);
       expect(exists(dir, '.dockerignore')).toBe(true);
@@ -516,7 +516,7 @@ describe.concurrent('bad input and the file system (built binary)', () => {
 
       const w = await run(['--write', '-q', file], root);
       expect(w).toMatchObject({ code: 0, stderr: '' });
-      expect(read(root, 'サービス', 'Dockerfile')).toMatch(/^FROM node:22-alpine AS build\n/);
+      expect(read(root, 'サービス', 'Dockerfile')).toMatch(/^FROM node:22-alpine AS deps\n/);
       expect(exists(root, 'サービス', '.dockerignore')).toBe(true);
       expect(read(root, 'my app', 'Dockerfile')).toBe(NODE_DOCKERFILE);
       expect((await run(['--check', '-q', file], root)).code).toBe(0);

@@ -311,6 +311,27 @@ describe('app directory', () => {
     ).toEqual({ paths: ['generated/prisma:dir'], unknown: null });
   });
 
+  it('records what writes into node_modules, with the line: installs, prisma generate without output, patch-package', () => {
+    const writes = (dockerfile: string, pkg: object = {}, files: Record<string, string> = {}) => {
+      const doc = parseDockerfile(dockerfile);
+      return appDirModel(doc, doc.stages[0], facts(files, pkg), '/app').nodeModules.map((w) => `${w.line}: ${w.why}`);
+    };
+    const df = (...runs: string[]) => ['FROM node:22', 'WORKDIR /app', 'COPY . .', ...runs.map((r) => `RUN ${r}`), ''].join('\n');
+    const schema = { 'prisma/schema.prisma': 'generator client {\n  provider = "prisma-client-js"\n}\n' };
+    expect(writes(df('npm ci', 'npm run build'), { scripts: { build: 'prisma generate && tsc' } }, schema)).toEqual([
+      '4: `npm ci`',
+      '5: the output of `prisma generate`',
+    ]);
+    expect(writes(df('npm ci', 'npx patch-package', 'npm rebuild bcrypt'))).toEqual([
+      '4: `npm ci`',
+      '5: `patch-package` patches packages in node_modules',
+      '6: `npm rebuild bcrypt`',
+    ]);
+    // A generator with its own output writes outside node_modules; tsc writes none.
+    const own = { 'prisma/schema.prisma': 'generator client {\n  provider = "prisma-client"\n  output = "../gen"\n}\n' };
+    expect(writes(df('npm ci', 'npx prisma generate', 'npx tsc'), {}, own)).toEqual(['4: `npm ci`']);
+  });
+
   it('follows a plain install into postinstall: prisma generate (not with --ignore-scripts)', () => {
     const files = {
       'prisma/schema.prisma': 'generator client {\n  provider = "prisma-client"\n  output = "../src/generated/prisma"\n}\n',

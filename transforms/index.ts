@@ -8,6 +8,8 @@
  * - split-stages: after the install is in its final form, which the build stage keeps as it is.
  * - selective-copy: needs the runtime stage split-stages creates (or one that was there).
  * - runtime-base: on the runtime stage split-stages creates; before non-root, which picks the user of the final base.
+ * - production-deps: after selective-copy, whose COPY of node_modules it points at its stage, and after
+ *   runtime-base, which reads the build stage's install where the runtime receives node_modules from.
  * - non-root: after the runtime stage's copies exist, to give them and the app directory an owner.
  * - node-env: after the split, so it lands in the runtime stage and never before an install.
  * - dockerignore: last, because it must know every COPY the final Dockerfile makes.
@@ -19,6 +21,7 @@ import { startProd } from './start-prod.js';
 import { splitStages } from './split-stages.js';
 import { selectiveCopy } from './selective-copy.js';
 import { runtimeBase } from './runtime-base.js';
+import { productionDeps } from './production-deps.js';
 import { nonRoot } from './non-root.js';
 import { nodeEnv } from './node-env.js';
 import { dockerignoreTransform } from './dockerignore.js';
@@ -30,6 +33,7 @@ export const transforms: readonly Transform[] = [
   splitStages,
   selectiveCopy,
   runtimeBase,
+  productionDeps,
   nonRoot,
   nodeEnv,
   dockerignoreTransform,

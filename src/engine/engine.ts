@@ -77,6 +77,25 @@ function mapSorted(offset: number, edits: Edit[]): number {
   return offset + delta;
 }
 
+/**
+ * Where an offset inside a removed block lands when the same edit set inserts that block's text
+ * elsewhere (a block moved, not deleted): the same place in the inserted copy. Null otherwise.
+ */
+function movedTo(offset: number, text: string, edits: Edit[]): number | null {
+  const removal = edits.find((e) => e.text === '' && e.start <= offset && offset < e.end);
+  if (!removal) return null;
+  const removed = text.slice(removal.start, removal.end).replace(/^(\r?\n)+|(\r?\n)+$/g, '');
+  if (!removed) return null;
+  for (const e of edits) {
+    if (e.start !== e.end) continue;
+    const i = e.text.indexOf(removed);
+    if (i < 0) continue;
+    const inRemoved = offset - removal.start - text.slice(removal.start, removal.end).indexOf(removed);
+    return mapSorted(e.start, edits) + i + Math.max(0, inRemoved);
+  }
+  return null;
+}
+
 export interface PipelineResult {
   output: string;
   doc: ParsedDockerfile;
@@ -129,7 +148,8 @@ export function runPipeline(
         const sorted = [...res.edits].sort(byPosition);
         for (const item of [...changes, ...warnings]) {
           if (item.line === undefined) continue;
-          const off = mapSorted(before.offsetOf(item.line - 1, 0), sorted);
+          const at = before.offsetOf(item.line - 1, 0);
+          const off = movedTo(at, before.text, sorted) ?? mapSorted(at, sorted);
           item.line = doc.lineOf(off) + 1;
         }
       }

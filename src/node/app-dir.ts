@@ -33,6 +33,13 @@ export interface AppDirModel {
   unknown: { why: string; line?: number } | null;
   /** The build runs a known build tool (its outputs are among `created`). */
   builds: boolean;
+  /** Writes into node_modules (installs, `prisma generate`, patch-package, npm rebuild), with the line of their instruction. */
+  nodeModules: NodeModulesWrite[];
+}
+
+export interface NodeModulesWrite {
+  why: string;
+  line?: number;
 }
 
 /** Commands that never write into the app directory (beyond node_modules). */
@@ -48,6 +55,11 @@ const NO_APP_WRITES = new Set([
 ]);
 export const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$/i;
 const MAX_DEPTH = 6;
+/** Package manager subcommands that change node_modules. */
+// prettier-ignore
+const NODE_MODULES_SUBCOMMANDS = new Set([
+  'install', 'i', 'ci', 'add', 'prune', 'rebuild', 'dedupe', 'link', 'remove', 'uninstall', 'rm', 'update', 'up', 'upgrade',
+]);
 
 interface Ctx {
   facts: ProjectFacts;
@@ -58,6 +70,7 @@ interface Ctx {
   outside: string[];
   unknown: AppDirModel['unknown'];
   builds: boolean;
+  nodeModules: NodeModulesWrite[];
   line?: number;
   seenScripts: Set<string>;
 }
@@ -80,7 +93,10 @@ function create(ctx: Ctx, cwd: string, p: string, type: Created['type'], why: st
     if (type !== 'dir') unknown(ctx, `${why} writes into the app directory itself`);
     return;
   }
-  if (r.split('/')[0] === 'node_modules') return;
+  if (r.split('/')[0] === 'node_modules') {
+    ctx.nodeModules.push({ why, line: ctx.line });
+    return;
+  }
   if (!ctx.created.some((c) => c.path === r)) ctx.created.push({ path: r, type, why });
 }
 
@@ -270,16 +286,20 @@ function prismaGenerated(facts: ProjectFacts, w: string[]): { path: string; type
     (f) => f === base || (f.startsWith(`${base.replace(/\/schema\.prisma$/, '')}/`) && f.endsWith('.prisma')),
   );
   const out: { path: string; type: Created['type'] }[] = [];
+  // Without a schema to read, or for a generator with no output: the client goes into node_modules.
+  let intoNodeModules = schemaFiles.length === 0;
   for (const f of schemaFiles) {
     const text = facts.read(f) ?? '';
     const dir = f.includes('/') ? f.slice(0, f.lastIndexOf('/')) : '';
     for (const block of text.matchAll(/^\s*generator\s+\w+\s*\{([^}]*)\}/gm)) {
       const m = /^\s*output\s*=\s*"([^"]+)"/m.exec(block[1]);
+      if (!m) intoNodeModules = true;
       if (!m || m[1].startsWith('env(')) continue;
       const p = normalizePosix(`/${dir ? dir + '/' : ''}${m[1]}`).slice(1);
       if (p && !p.startsWith('..') && !out.some((o) => o.path === p)) out.push({ path: p, type: 'dir' });
     }
   }
+  if (intoNodeModules) out.push({ path: 'node_modules/.prisma', type: 'dir' });
   return out;
 }
 
@@ -384,6 +404,12 @@ function command(ctx: Ctx, raw: string[], cwd: string, depth: number): string {
       (bin === 'yarn' && sub === 'global')
     ) {
       if (sub === 'pack') unknown(ctx, `\`${text}\` writes a tarball`);
+      if (
+        NODE_MODULES_SUBCOMMANDS.has(sub) ||
+        (bin === 'yarn' && args.length === 0) ||
+        (sub === 'workspaces' && args[1] === 'focus')
+      )
+        ctx.nodeModules.push({ why: `\`${text}\``, line: ctx.line });
       // A plain install runs the project's own lifecycle scripts (`postinstall: prisma generate`).
       const plainInstall = ['install', 'i', 'ci'].includes(sub) && args.length <= 1;
       if (plainInstall && !flags.includes('--ignore-scripts') && rel(ctx, cwd, '.') === '.') {
@@ -491,6 +517,7 @@ function command(ctx: Ctx, raw: string[], cwd: string, depth: number): string {
     else if (rel(ctx, cwd, '.') !== null) unknown(ctx, `\`${text}\` unpacks an archive whose contents cannot be told`);
     return cwd;
   }
+  if (bin === 'patch-package') ctx.nodeModules.push({ why: `\`${text}\` patches packages in node_modules`, line: ctx.line });
   if (NO_APP_WRITES.has(bin) || NO_APP_WRITES.has(text)) return cwd;
   const outs = toolOutputs(ctx, w);
   if (outs === null) {
@@ -527,6 +554,7 @@ export function appDirModel(doc: ParsedDockerfile, stage: Stage, facts: ProjectF
     outside: [],
     unknown: null,
     builds: false,
+    nodeModules: [],
     seenScripts: new Set(),
   };
   for (const st of [...stageChain(doc, stage)].reverse()) {
@@ -536,7 +564,7 @@ export function appDirModel(doc: ParsedDockerfile, stage: Stage, facts: ProjectF
       else if (ins.keyword === 'ADD' || (ins.keyword === 'COPY' && !isContextCopy(ins))) addOrCopy(ctx, doc, st, ins);
     }
   }
-  return { created: ctx.created, caches: ctx.caches, unknown: ctx.unknown, builds: ctx.builds };
+  return { created: ctx.created, caches: ctx.caches, unknown: ctx.unknown, builds: ctx.builds, nodeModules: ctx.nodeModules };
 }
 
 function run(ctx: Ctx, doc: ParsedDockerfile, st: Stage, ins: Instr) {
@@ -612,6 +640,7 @@ export function runEffect(
     outside: [],
     unknown: null,
     builds: false,
+    nodeModules: [],
     seenScripts: new Set(),
     line: doc.lineOf(ins.start) + 1,
   };
