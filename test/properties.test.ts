@@ -305,7 +305,7 @@ export function accounting(input: string, res: MigrateResult): string[] {
     if (keptTexts.has(x.text) && reported('split-stages')) return;
     const slimmed = (y: Item) => slimOf(imageOf(y.text) ?? '') === imageOf(x.text) && reported('runtime-base');
     // production-deps builds two stages on the install's stage: `FROM deps AS production-deps`, `FROM deps AS build`.
-    const onStage = (y: Item) => y.keyword === 'FROM' && new RegExp(`\\sAS ${imageOf(x.text)}$`, 'i').test(y.text);
+    const onStage = (y: Item) => y.keyword === 'FROM' && new RegExp(`\\sAS ${imageOf(x.text)}\\s*$`, 'i').test(y.text);
     if (x.keyword === 'FROM' && reported('production-deps') && after.slice(0, i).some(onStage)) return;
     if (
       x.keyword === 'FROM' &&
