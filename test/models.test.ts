@@ -7,6 +7,7 @@ import { appDirModel, runEffect, standaloneRuntime } from '../src/node/app-dir.j
 import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { gatherFacts, memorySource } from '../src/node/facts.js';
 import { analyzeStart, plainNodeCall } from '../src/node/start-path.js';
+import { entryPaths } from '../src/node/app-files.js';
 import { tsconfigChain, tsconfigOutDir } from '../src/node/tsconfig.js';
 
 const facts = (files: Record<string, string>, pkg: object = {}) =>
@@ -47,6 +48,30 @@ describe('start path', () => {
     expect([...s.packages.keys()].sort()).toEqual(['@opentelemetry/auto', 'tsconfig-paths']);
     expect(s.devPackages).toEqual([]);
     expect(s.runtimeFiles.map((f) => f.path).sort()).toEqual(['.env.prod', 'tsconfig.json']);
+  });
+
+  it("follows a local preload's imports, and skips the values of node's own flags", () => {
+    const s = start(
+      'FROM node:20\nCMD ["node", "--title", "api", "--require", "./tracing.js", "server.js"]\n',
+      { dependencies: { express: '4' }, devDependencies: { 'pino-pretty': '13', debug: '4' } },
+      {
+        'tracing.js': "const pretty = require('pino-pretty');\n",
+        'server.js': "const debug = require('debug');\n",
+        'api.js': "require('never-loaded');\n",
+      },
+    );
+    expect(s.devPackages.map((p) => [p.name, p.why])).toEqual([
+      ['pino-pretty', 'imported by tracing.js, which `node --title api --require ./tracing.js server.js` preloads (--require)'],
+      ['debug', 'imported by server.js, which `node --title api --require ./tracing.js server.js` loads'],
+    ]);
+    expect(s.packages.has('never-loaded')).toBe(false);
+  });
+
+  it("names the files node's flags load and the entry, not the values of its other flags", () => {
+    const f = facts({ 'server.js': '', 'tracing.js': '', '.env': '' });
+    expect(
+      entryPaths(['node', '--title', 'api', '-C', 'production', '-r', './tracing.js', '--env-file', '.env', 'server.js'], f),
+    ).toEqual(['tracing.js', '.env', 'server.js']);
   });
 
   it('marks development servers: a dev script, nodemon, next dev, vite, --watch', () => {
@@ -156,12 +181,89 @@ describe('NestJS and Prisma on the start path', () => {
     });
     expect(s.nestStart).toEqual({ words: ['nest', 'start'], line: 'start: nest start' });
     expect(s.devPackages.map((p) => p.name)).toEqual(['@nestjs/cli']);
-    expect(plainNodeCall('node dist/main')).toEqual({ entry: 'dist/main' });
-    expect(plainNodeCall('node ./dist/src/main.js')).toEqual({ entry: 'dist/src/main.js' });
-    expect(plainNodeCall('cross-env NODE_ENV=production node dist/main')).toHaveProperty('why');
-    expect(plainNodeCall('node --enable-source-maps dist/main')).toHaveProperty('why');
-    expect(plainNodeCall('prisma migrate deploy && node dist/main')).toHaveProperty('why');
+    expect(plainNodeCall('node dist/main')).toEqual({
+      entry: 'dist/main',
+      words: ['node', 'dist/main'],
+      preloads: [],
+      envFiles: [],
+    });
+    expect(plainNodeCall('node ./dist/src/main.js')).toMatchObject({
+      entry: 'dist/src/main.js',
+      words: ['node', 'dist/src/main.js'],
+    });
+    expect(plainNodeCall('cross-env NODE_ENV=production node dist/main')).not.toHaveProperty('nodeCall');
+    expect(plainNodeCall('prisma migrate deploy && node dist/main')).not.toHaveProperty('nodeCall');
     expect(plainNodeCall(undefined)).toHaveProperty('why');
+  });
+
+  it("reads node's own flags before the file: values after `=` or as the next word, preloads and env files", () => {
+    const pkg = {
+      dependencies: { dotenv: '16', '@opentelemetry/auto': '1' },
+      devDependencies: { tsx: '4', 'ts-node': '10' },
+      optionalDependencies: {},
+    };
+    expect(plainNodeCall('node --enable-source-maps dist/main', pkg)).toMatchObject({
+      entry: 'dist/main',
+      words: ['node', '--enable-source-maps', 'dist/main'],
+    });
+    expect(plainNodeCall('node -r dotenv/config --title api -C production ./index.js --port 3000', pkg)).toEqual({
+      entry: 'index.js',
+      words: ['node', '-r', 'dotenv/config', '--title', 'api', '-C', 'production', 'index.js', '--port', '3000'],
+      preloads: ['dotenv/config'],
+      envFiles: [],
+    });
+    expect(
+      plainNodeCall(
+        'node --require ./tracing.js --import=@opentelemetry/auto/register --env-file=.env --env-file-if-exists .env.local -- app.js',
+        pkg,
+      ),
+    ).toEqual({
+      entry: 'app.js',
+      words: [
+        'node',
+        '--require',
+        './tracing.js',
+        '--import=@opentelemetry/auto/register',
+        '--env-file=.env',
+        '--env-file-if-exists',
+        '.env.local',
+        '--',
+        'app.js',
+      ],
+      preloads: ['./tracing.js', '@opentelemetry/auto/register'],
+      envFiles: [
+        { path: '.env', optional: false },
+        { path: '.env.local', optional: true },
+      ],
+    });
+    expect(plainNodeCall('node --max-old-space-size=512 --no-warnings server.js', pkg)).toMatchObject({ entry: 'server.js' });
+    const refused = (body: string) => {
+      const r = plainNodeCall(body, pkg);
+      return 'why' in r && r.nodeCall ? r.why.replace(`\`${body}\` `, '') : r;
+    };
+    expect(refused('node --inspect server.js')).toBe('opens the debugger (`--inspect`)');
+    expect(refused('node --inspect=0.0.0.0:9229 server.js')).toBe('opens the debugger (`--inspect`)');
+    expect(refused('node --watch server.js')).toBe('restarts the app on file changes (a development run) (`--watch`)');
+    expect(refused('node -e 1')).toBe('runs code given on the command line, not a file (`-e`)');
+    expect(refused('node -p process.version')).toBe('runs code given on the command line, not a file (`-p`)');
+    expect(refused('node --loader ts-node/esm src/main.ts')).toBe(
+      'loads ts-node/esm (`--loader`) from ts-node, a devDependency: a development setup',
+    );
+    expect(refused('node --import tsx src/main.ts')).toBe('loads tsx (`--import`), a devDependency: a development setup');
+    expect(refused('node -r pino-debug server.js')).toBe(
+      'loads pino-debug (`-r`), which package.json does not list among its dependencies',
+    );
+    expect(refused('node --max-old-space-size 512 server.js')).toBe(
+      "passes `--max-old-space-size 512`: node takes this flag's value only after `=` (`--max-old-space-size=512`)",
+    );
+    expect(refused('node --frobnicate server.js')).toBe(
+      'passes `--frobnicate`, a flag whose form is not known (it may take the next word as its value)',
+    );
+    expect(refused('node -r')).toBe('passes `-r` without its value');
+    expect(refused('node --enable-source-maps')).toBe('runs no file');
+    expect(refused('node server.js --port $PORT')).toBe(
+      'has words the shell expands or redirects, which exec form would pass to node as they are',
+    );
   });
 
   it('prisma migrate at start needs the CLI, the schema folder, prisma.config.ts and what that config imports', () => {

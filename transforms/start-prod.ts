@@ -1,11 +1,16 @@
 /**
- * start-prod: a NestJS image whose start is `nest start` (usually through `npm start`) runs the
- * project's `start:prod` command instead (`node dist/main`), when that is a plain `node <file>`
- * call of what the image's build already created.
+ * start-prod: the start runs node itself instead of a package manager or a compiler.
  *
- * `nest start` compiles the app again at every start (deleting and rewriting dist/), so it needs
- * @nestjs/cli, TypeScript and the sources at run time: the runtime stage could not leave them
- * out. `start:prod` is how Nest's own project template runs the built app.
+ * - `npm start` (yarn, pnpm) whose start script is one `node [flags] <file> [args]` call runs that
+ *   call directly, so the stop signal reaches node with no package manager in between. node's own
+ *   flags are kept as written (`--enable-source-maps`, `--max-old-space-size=512`, `-r dotenv/config`,
+ *   `--import ./otel.mjs`, `--env-file=.env`); a start with the debugger, a watcher, code on the
+ *   command line, a preload from devDependencies or a flag whose form is not known stays as it is.
+ * - A NestJS image whose start is `nest start` (usually through `npm start`) runs the project's
+ *   `start:prod` command instead (`node dist/main`), when that is such a call of what the image's
+ *   build already created. `nest start` compiles the app again at every start (deleting and
+ *   rewriting dist/), so it needs @nestjs/cli, TypeScript and the sources at run time: the runtime
+ *   stage could not leave them out. `start:prod` is how Nest's own project template runs the built app.
  */
 import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile/parse.js';
 import { finalWorkdir, lastStage, lineNo } from '../src/dockerfile/query.js';
@@ -15,6 +20,7 @@ import { appDirModel } from '../src/node/app-dir.js';
 import { parseJsonc, type ProjectFacts } from '../src/node/facts.js';
 import { isDevEntry } from '../src/node/app-files.js';
 import { analyzeStart, plainNodeCall } from '../src/node/start-path.js';
+import { hasContextFile } from '../src/node/imports.js';
 import type { Edit, Transform, TransformResult } from '../src/engine/types.js';
 
 const ID = 'start-prod';
@@ -99,7 +105,7 @@ export const startProd: Transform = {
   summary:
     "the start runs node directly: `npm start` whose script is `node <file>` becomes `node <file>`, and `nest start` runs start:prod's `node dist/main`",
   docs: {
-    what: '`CMD ["npm", "start"]` (or yarn/pnpm, exec or shell form) whose start script is a plain `node <file>` becomes `CMD ["node", "<file>"]` when the app handles SIGTERM itself (as PID 1, node ignores it otherwise); when the image starts through `nest start` (`npm start` in Nest\'s project template) and the build already ran `nest build`, CMD/ENTRYPOINT runs the `start:prod` script\'s command (`node dist/main`) instead, provided it is a plain `node <file>` call of a file the build creates, the script has no pre/post hooks and the app does not read npm\'s environment',
+    what: '`CMD ["npm", "start"]` (or yarn/pnpm, exec or shell form) whose start script is one `node [flags] <file> [args]` call becomes that call in exec form (`CMD ["node", "--enable-source-maps", "<file>"]`; node\'s flags as written, a preload from the app or its dependencies) when the app handles SIGTERM itself (as PID 1, node ignores it otherwise); when the image starts through `nest start` (`npm start` in Nest\'s project template) and the build already ran `nest build`, CMD/ENTRYPOINT runs the `start:prod` script\'s command (`node dist/main`) instead, provided it is such a `node [flags] <file>` call of a file the build creates (with any `--env-file` in the image), the script has no pre/post hooks and the app does not read npm\'s environment',
     why: '`nest start` compiles the app again at every start: it needs @nestjs/cli, TypeScript and the sources in the running image, so devDependencies and sources could not stay out of it, and every start takes longer; a start through npm, yarn or pnpm keeps a package manager between Docker and node, which must pass the stop signal on (yarn 1 does not) and which corepack may fetch at start',
     changes: {
       'start-prod': "the start runs start:prod's `node <file>` instead of `nest start`",
@@ -109,7 +115,11 @@ export const startProd: Transform = {
       'nest-start-options': 'left `nest start` as it is: it has options (`--exec`, `--entryFile`, `--debug`, ...)',
       'no-start-prod': 'left `nest start` as it is: package.json has no start:prod script',
       'start-prod-not-node':
-        'left `nest start` as it is: start:prod is not a plain `node <file>` call (environment, flags, other commands)',
+        'left `nest start` as it is: start:prod is not one `node [flags] <file>` call (environment, other commands, the debugger, a watcher, a loader from devDependencies, a flag whose form is not known)',
+      'start-prod-env-file-missing':
+        "left `nest start` as it is: start:prod's `--env-file` names a file the build context does not hold (or leaves out), so node would stop at start-up",
+      'start-node-flags':
+        'left the start as it is: the start script is a `node` call whose flags are not those of a production run (`--inspect`, `--watch`, `-e`, a loader or preload from devDependencies, a flag whose form is not known)',
       'start-prod-not-built': "left `nest start` as it is: the image's build does not create start:prod's file",
       'start-prod-other-entry':
         'left `nest start` as it is: it runs another entry file than start:prod (nest-cli.json entryFile, exec, monorepo)',
@@ -149,7 +159,7 @@ export const startProd: Transform = {
             : `the start runs \`${start.nestStart.line}\`, more than \`nest start\` alone`,
         );
     }
-    const prod = plainNodeCall(scripts[PROD_SCRIPT]);
+    const prod = plainNodeCall(scripts[PROD_SCRIPT], pkg);
     if ('why' in prod) {
       if (scripts[PROD_SCRIPT] === undefined)
         return keep(
@@ -188,7 +198,14 @@ export const startProd: Transform = {
         'app-reads-npm-env',
         `${npmEnv} reads npm's script environment (npm_package_*), which \`node\` alone does not set`,
       );
-    const r = rewrite(doc, stage, scripts, ['node', prod.entry]);
+    // An env file node must read (--env-file) has to be in the image: `nest start` did not need it.
+    const missing = prod.envFiles.find((f) => !f.optional && (!hasContextFile(facts, f.path) || facts.ignored(f.path)));
+    if (missing)
+      return keep(
+        'start-prod-env-file-missing',
+        `start:prod's \`--env-file\` names ${missing.path}, which the build context ${hasContextFile(facts, missing.path) ? 'leaves out (.dockerignore)' : 'does not hold'}: node would stop at start-up`,
+      );
+    const r = rewrite(doc, stage, scripts, prod.words);
     if ('why' in r) return keep('start-not-rewritable', r.why);
     return {
       edits: [r.edit],
@@ -196,7 +213,7 @@ export const startProd: Transform = {
         {
           code: 'start-prod',
           line: lineNo(doc, r.ins),
-          message: `the start runs start:prod's \`node ${prod.entry}\` instead of \`nest start\`: the build already made ${out.path}/ (${out.why}), and \`nest start\` would compile it again at every start with @nestjs/cli and TypeScript, which the runtime image then needs; node now runs as PID 1`,
+          message: `the start runs start:prod's \`${prod.words.join(' ')}\` instead of \`nest start\`: the build already made ${out.path}/ (${out.why}), and \`nest start\` would compile it again at every start with @nestjs/cli and TypeScript, which the runtime image then needs; node now runs as PID 1`,
         },
       ],
       // As PID 1, node ignores SIGTERM unless the app handles it (the package manager passed it on before).
@@ -215,6 +232,11 @@ export const startProd: Transform = {
     };
   },
 };
+
+/** Words as an exec-form CMD: `["node", "server.js"]`. */
+function execForm(words: readonly string[]): string {
+  return `[${words.map((x) => JSON.stringify(x)).join(', ')}]`;
+}
 
 /** Where the app's code handles SIGTERM itself (a graceful shutdown), or null. */
 function handlesSigterm(facts: ProjectFacts): string | null {
@@ -238,12 +260,18 @@ function plainStart(
   keep: (code: string, why: string, line?: number) => TransformResult,
 ): TransformResult | null {
   if (ran.length !== 1 || ran[0] !== 'start') return null;
-  const call = plainNodeCall(scripts.start);
-  if ('why' in call) return null;
-  const found = rewrite(doc, stage, scripts, ['node', call.entry]);
+  const call = plainNodeCall(scripts.start, facts.packageJson);
+  if ('why' in call && !call.nodeCall) return null;
+  const found = rewrite(doc, stage, scripts, 'why' in call ? ['node'] : call.words);
   if ('why' in found) return null;
   const hooks = ['prestart', 'poststart'].filter((h) => scripts[h] !== undefined);
   if (hooks.length) return null; // the start runs more than node: analyzeStart lists the hook scripts too
+  if ('why' in call)
+    return holdBack(
+      'start-node-flags',
+      `left \`${found.ins.text.split(/\r?\n/)[0]}\` as it is: the start script ${call.why}`,
+      lineNo(doc, found.ins),
+    );
   if (facts.manager === 'yarn-berry' && !/nodeLinker:\s*["']?node-modules/.test(facts.read('.yarnrc.yml') ?? ''))
     return keep(
       'start-through-pnp',
@@ -259,7 +287,7 @@ function plainStart(
   if (!handler)
     return holdBack(
       'no-signal-handler',
-      `left \`${found.ins.text.split(/\r?\n/)[0]}\` as it is: as PID 1, node ignores the SIGTERM of \`docker stop\` unless the app handles it, and ${/\byarn\b/.test(found.ins.text) ? 'yarn' : /\bpnpm\b/.test(found.ins.text) ? 'pnpm' : 'npm'} stands in between today; with a SIGTERM handler (or \`docker run --init\`), \`CMD ["node", "${call.entry}"]\` would start it without a package manager`,
+      `left \`${found.ins.text.split(/\r?\n/)[0]}\` as it is: as PID 1, node ignores the SIGTERM of \`docker stop\` unless the app handles it, and ${/\byarn\b/.test(found.ins.text) ? 'yarn' : /\bpnpm\b/.test(found.ins.text) ? 'pnpm' : 'npm'} stands in between today; with a SIGTERM handler (or \`docker run --init\`), \`CMD ${execForm(call.words)}\` would start it without a package manager`,
       lineNo(doc, found.ins),
     );
   // A shell-form CMD that is only the start becomes exec form: node itself receives the signal.
@@ -268,16 +296,14 @@ function plainStart(
     !ins.json &&
     ins.argRanges.length &&
     tokenizeShell(doc.text, ins.start + ins.keyword.length, ins.end, doc.escape).length === 1;
-  const edit = whole
-    ? { start: ins.argRanges[0][0], end: ins.end, text: JSON.stringify(['node', call.entry]).replace(/","/g, '", "') }
-    : found.edit;
+  const edit = whole ? { start: ins.argRanges[0][0], end: ins.end, text: execForm(call.words) } : found.edit;
   return {
     edits: [edit],
     changes: [
       {
         code: 'start-node',
         line: lineNo(doc, found.ins),
-        message: `the start runs \`node ${call.entry}\` itself instead of through the start script: SIGTERM reaches node (${handler} handles it) with no package manager in between, and the image needs none to start`,
+        message: `the start runs \`${call.words.join(' ')}\` itself instead of through the start script: SIGTERM reaches node (${handler} handles it) with no package manager in between, and the image needs none to start`,
       },
     ],
   };

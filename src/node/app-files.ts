@@ -6,6 +6,7 @@
 import type { Instr, ParsedDockerfile, Stage } from '../dockerfile/parse.js';
 import type { ProjectFacts } from './facts.js';
 import { tokenizeShell } from '../dockerfile/shell.js';
+import { nodeFlagTakesValue } from './node-flags.js';
 
 /** Top-level names that never belong in a runtime image. */
 const DEV_DIRS =
@@ -78,6 +79,7 @@ export function entryInfo(words: string[], facts: ProjectFacts, depth = 0): Entr
   let runsTypeScript = false;
   const pkg = facts.packageJson;
   let afterRunner = false;
+  let runner = '';
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     // `bun server.ts` and `bun run server.ts` run a file (bun reads tsconfig.json's paths as it does);
@@ -107,11 +109,12 @@ export function entryInfo(words: string[], facts: ProjectFacts, depth = 0): Entr
         const value = eq > 0 ? w.slice(eq + 1) : words[++i];
         if (value && (value.startsWith('.') || value.startsWith('/') || facts.topLevel.has(value.split('/')[0])))
           out.push(value.replace(/^\.\//, ''));
-      }
+      } else if (eq < 0 && (runner === 'node' || runner === 'nodejs') && nodeFlagTakesValue(name)) i++; // --title api
       continue;
     }
     if (SCRIPT_RUNNERS.has(w)) {
       afterRunner = true;
+      runner = w;
       continue;
     }
     if (RUNNERS.has(w)) continue;

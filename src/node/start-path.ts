@@ -11,7 +11,9 @@
  * needs the whole build environment).
  */
 import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../dockerfile/parse.js';
-import type { ProjectFacts } from './facts.js';
+import type { PackageJson, ProjectFacts } from './facts.js';
+import { builtinModules } from 'node:module';
+import { ENV_FILE_FLAGS, MODULE_FLAGS, knownNodeFlag, nodeFlagTakesValue, notAProductionRun, splitFlag } from './node-flags.js';
 import { stageChain } from './commands.js';
 import { tsconfigChain } from './tsconfig.js';
 import { hasContextFile, importedPackages } from './imports.js';
@@ -166,6 +168,7 @@ const WRAPPERS = new Set([
 ]);
 
 const MAX_DEPTH = 6;
+const BUILTIN = new Set(builtinModules);
 
 function words(s: string): string[][] {
   return tokenizeShell(s, 0, s.length).map((c) => c.words.map((w) => w.value));
@@ -426,13 +429,21 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
       if (bin === 'babel-node')
         for (const b of ['.babelrc', 'babel.config.js', 'babel.config.json', '.babelrc.js'])
           if (facts.topLevel.has(b)) file(b, 'read by babel-node at run time');
+      // Packages the app's code imports: a devDependency among them is needed at run time too.
+      const imports = (file: string, loads: string) => {
+        const manifest = facts.packageJson;
+        for (const [p, from] of importedPackages(facts, file))
+          if (manifest?.devDependencies?.[p] !== undefined && manifest.dependencies?.[p] === undefined)
+            need(p, `imported by ${from}, which \`${line}\` ${loads}`);
+      };
       for (let i = 1; i < w.length; i++) {
         const a = w[i];
-        const eq = a.indexOf('=');
-        const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
-        if (/^(-r|--require|--import|--loader|--experimental-loader)$/.test(name)) {
-          const v = eq > 0 && a.startsWith('--') ? a.slice(eq + 1) : w[++i];
+        const { name, value: inline } = splitFlag(a);
+        if (MODULE_FLAGS.test(name)) {
+          const v = inline ?? w[++i];
           const p = v ? packageOfModule(v) : null;
+          // A preload of the app's own (-r ./tracing.js, --import ./otel.mjs): what it imports is loaded too.
+          if (v && !p) imports(v.replace(/^\.\//, ''), `preloads (${name})`);
           if (p) {
             need(p, line);
             if (
@@ -446,17 +457,19 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
           }
           continue;
         }
-        if (/^(--env-file|--env-file-if-exists)$/.test(name)) {
-          const v = eq > 0 ? a.slice(eq + 1) : w[++i];
+        if (ENV_FILE_FLAGS.test(name)) {
+          const v = inline ?? w[++i];
           if (v) file(v.replace(/^\.\//, ''), `read by node ${name} at start-up`);
           continue;
         }
+        // Other flags of node's own that take the next word as their value (--title api, -C production).
+        if ((bin === 'node' || bin === 'nodejs') && inline === null && nodeFlagTakesValue(name)) {
+          i++;
+          continue;
+        }
+        if (a === '--') continue;
         if (!a.startsWith('-')) {
-          // Packages the app's code imports: a devDependency among them is needed at run time too.
-          const manifest = facts.packageJson;
-          for (const [p, from] of importedPackages(facts, a))
-            if (manifest?.devDependencies?.[p] !== undefined && manifest.dependencies?.[p] === undefined)
-              need(p, `imported by ${from}, which \`${line}\` loads`);
+          imports(a, 'loads');
           const m = /^(?:\.\/)?((?:[^/]+\/)*standalone)\/server\.js$/.exec(a);
           if (m && (bin === 'node' || bin === 'nodejs') && nextStandalone(facts))
             result.next ??= { kind: 'standalone', line, dir: normalizePosix(`/${m[1]}`).slice(1) };
@@ -569,19 +582,86 @@ function opt(w: readonly string[], names: string[]): string | null {
   return null;
 }
 
+/** A start script that is one `node [flags] <file> [args]` call, as the start can run it without the script. */
+export interface NodeCall {
+  /** The file node runs, without a leading `./`. */
+  entry: string;
+  /** The whole call as CMD words: `node`, its flags as written, the file, the app's arguments. */
+  words: string[];
+  /** Modules node loads before the app (`-r`, `--require`, `--import`, `--loader`), as written. */
+  preloads: string[];
+  /** Env files node reads at start-up (`--env-file`; `optional` for `--env-file-if-exists`). */
+  envFiles: { path: string; optional: boolean }[];
+}
+
+/** Characters that make sh change a word (expansions, globs, redirections, comments): the word is not what exec form would pass. */
+const SHELL_WORD = /[$`*?[\]~<>(){}!|;&#]|^'|^"/;
+
 /**
- * A package script that is one plain `node <file>` call (`node dist/main`, `node dist/src/main.js`):
- * its entry, or why it is not one. The only start that can replace another without changing
- * what runs besides the file (no environment, flags or other commands).
+ * A package script that is one `node [flags] <file> [args]` call (`node dist/main`,
+ * `node --enable-source-maps -r dotenv/config dist/main.js --port 3000`): the call, or why it is
+ * not one. `nodeCall` says it is a single node call whose flags keep it from running as it is
+ * (the debugger, a watcher, code on the command line, a loader from devDependencies, a flag whose
+ * form is not known). The only start that can replace another without changing what runs: node's
+ * flags are kept as written, and a preload must come from the app or its dependencies.
  */
-export function plainNodeCall(body: string | undefined): { entry: string } | { why: string } {
+export function plainNodeCall(
+  body: string | undefined,
+  pkg?: Pick<PackageJson, 'dependencies' | 'devDependencies' | 'optionalDependencies'> | null,
+): NodeCall | { why: string; nodeCall?: true } {
   if (typeof body !== 'string') return { why: 'there is no such script' };
   const cmds = words(body);
   if (cmds.length !== 1) return { why: `\`${body}\` runs more than one command` };
   const w = cmds[0];
-  if (w[0] !== 'node' || w.length !== 2 || w[1].startsWith('-') || /[$`*?]/.test(w[1]))
-    return { why: `\`${body}\` is not a plain \`node <file>\` call` };
-  return { entry: w[1].replace(/^\.\//, '') };
+  if (w[0] !== 'node') return { why: `\`${body}\` is not a \`node <file>\` call` };
+  const refuse = (why: string) => ({ why: `\`${body}\` ${why}`, nodeCall: true as const });
+  const preloads: string[] = [];
+  const envFiles: NodeCall['envFiles'] = [];
+  let i = 1;
+  for (; i < w.length; i++) {
+    const a = w[i];
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') break;
+    const { name, value: inline } = splitFlag(a);
+    const bad = notAProductionRun(name);
+    if (bad) return refuse(`${bad} (\`${name}\`)`);
+    if (!knownNodeFlag(name, inline !== null))
+      return refuse(
+        /^--[a-z]/.test(name) && w[i + 1] !== undefined && !w[i + 1].startsWith('-') && /^\d/.test(w[i + 1])
+          ? `passes \`${name} ${w[i + 1]}\`: node takes this flag's value only after \`=\` (\`${name}=${w[i + 1]}\`)`
+          : `passes \`${name}\`, a flag whose form is not known (it may take the next word as its value)`,
+      );
+    const value = inline ?? (nodeFlagTakesValue(name) ? w[++i] : null);
+    if (nodeFlagTakesValue(name) && !value) return refuse(`passes \`${name}\` without its value`);
+    if (value !== null && MODULE_FLAGS.test(name)) {
+      const p = packageOfModule(value);
+      if (p && !BUILTIN.has(p.replace(/^node:/, ''))) {
+        const listed = pkg && (pkg.dependencies[p] !== undefined || pkg.optionalDependencies?.[p] !== undefined);
+        if (!listed)
+          return refuse(
+            pkg?.devDependencies[p] !== undefined
+              ? `loads ${value} (\`${name}\`)${value === p ? '' : ` from ${p}`}, a devDependency: a development setup`
+              : `loads ${value} (\`${name}\`)${value === p ? '' : ` from ${p}`}, which package.json does not list among its dependencies`,
+          );
+      }
+      preloads.push(value);
+    }
+    if (value !== null && ENV_FILE_FLAGS.test(name))
+      envFiles.push({ path: value.replace(/^\.\//, ''), optional: name === '--env-file-if-exists' });
+  }
+  const file = w[i];
+  if (file === undefined) return refuse('runs no file');
+  if (w.some((x) => SHELL_WORD.test(x) || x === ''))
+    return refuse('has words the shell expands or redirects, which exec form would pass to node as they are');
+  return {
+    entry: file.replace(/^\.\//, ''),
+    words: [...w.slice(0, i), file.replace(/^\.\//, ''), ...w.slice(i + 1)],
+    preloads,
+    envFiles,
+  };
 }
 
 /** npm-run-all's script patterns: `build:*`, `lint:**`. */
