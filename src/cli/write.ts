@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-function writeFileAtomic(file: string, content: string): void {
+export function writeFileAtomic(file: string, content: string): void {
   let target = file;
   try {
     target = fs.realpathSync(file);
@@ -45,7 +45,7 @@ function writeFileAtomic(file: string, content: string): void {
 }
 
 /** Can we replace this file (directory writable, file writable)? Checked before any write. */
-function writableProblem(file: string): string | null {
+export function writableProblem(file: string): string | null {
   let target = file;
   try {
     target = fs.realpathSync(file);
