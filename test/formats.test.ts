@@ -187,6 +187,13 @@ describe('markdown report (pull request body)', () => {
     expect(md).not.toContain('**verify**');
   });
 
+  it('as a library call without meta: a dry run, no footer', () => {
+    expect(markdownReport([])).toBe(
+      '## dockerfile-migrate\n\n0 migrated, 0 unchanged, 0 skipped, 0 errors (proposed, nothing written)\n',
+    );
+    expect(markdownReport(reports()).endsWith('\n**error** (`empty-file`): the file is empty\n')).toBe(true);
+  });
+
   it('a failed verification shows in the table and under the heading', () => {
     const r = reports()[0];
     r.verify = {

@@ -89,7 +89,7 @@ export function jsonReport(reports: FileReport[], meta: { version: string; mode:
   return JSON.stringify(doc, null, 2) + '\n';
 }
 
-/** What produced a report, for its footer. */
+/** What produced a report: the mode (default dry-run), and for its footer the version and command. */
 export interface ReportMeta {
   version: string;
   mode: Mode;
@@ -126,7 +126,7 @@ function sizeCell(r: FileReport): string {
  * transform, its warnings with their codes and the diff in a collapsed block, and a footer with
  * the tool's version and the command that produced it.
  */
-export function markdownReport(reports: FileReport[], meta: ReportMeta): string {
+export function markdownReport(reports: FileReport[], meta: Partial<ReportMeta> = {}): string {
   const s = summarize(reports);
   const verified = reports.some((r) => r.verify);
   const written = meta.mode === 'write' ? 'written' : 'proposed, nothing written';
@@ -189,7 +189,13 @@ export function markdownReport(reports: FileReport[], meta: ReportMeta): string 
       out.push('<details><summary>Diff</summary>', '', `${fence}diff`, r.diff.replace(/\n$/, ''), fence, '', '</details>', '');
     }
   }
-  out.push('---', '', `<sub>dockerfile-migrate ${meta.version}: ${codeSpan(meta.command)}</sub>`, '');
+  if (meta.version || meta.command)
+    out.push(
+      '---',
+      '',
+      `<sub>dockerfile-migrate${meta.version ? ` ${meta.version}` : ''}${meta.command ? `: ${codeSpan(meta.command)}` : ''}</sub>`,
+      '',
+    );
   return out.join('\n');
 }
 
