@@ -281,19 +281,10 @@ async function main(argv: string[]): Promise<number> {
   // --output: the report goes to this file (resolved against the current directory), written at
   // the end; checked now, before anything is written.
   const outputFile = args.output !== undefined ? path.resolve(cwd, args.output) : null;
-  if (outputFile) {
-    const problem =
-      args.output === ''
-        ? '--output needs a file name'
-        : fs.statSync(outputFile, { throwIfNoEntry: false })?.isDirectory()
-          ? 'is a directory'
-          : !fs.statSync(path.dirname(outputFile), { throwIfNoEntry: false })?.isDirectory()
-            ? 'its directory does not exist'
-            : lib.writableProblem(outputFile)?.replace(/; nothing was written$/, '');
-    if (problem) {
-      process.stderr.write(`dockerfile-migrate: ${args.output === '' ? problem : `--output ${args.output}: ${problem}`}\n`);
-      return EXIT_ERROR;
-    }
+  const outputProblem = args.output === '' ? 'needs a file name' : outputFile && lib.outputFileProblem(outputFile);
+  if (outputProblem) {
+    process.stderr.write(`dockerfile-migrate: --output ${args.output ? `${args.output}: ` : ''}${outputProblem}\n`);
+    return EXIT_ERROR;
   }
   // Where each part goes (README "Reports"): the diff to stdout with --dry-run/--check unless the
   // report takes stdout; the report to --output or stdout (text: stderr); error lines to stderr.

@@ -99,3 +99,13 @@ export function writeMigration(
   }
   return null;
 }
+
+/**
+ * Why a report cannot be written to `file` (absolute), checked before a run writes anything: its
+ * directory is missing, it is a directory, or it cannot be replaced. Null when it can be written.
+ */
+export function outputFileProblem(file: string): string | null {
+  if (fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) return 'is a directory';
+  if (!fs.statSync(path.dirname(file), { throwIfNoEntry: false })?.isDirectory()) return 'its directory does not exist';
+  return writableProblem(file)?.replace(/; nothing was written$/, '') ?? null;
+}
