@@ -43,8 +43,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import Ajv from 'ajv';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
+/** Every --json document the suite reads is checked against the schema the package ships. */
+const reportSchema = new Ajv({ allErrors: true, strictRequired: false }).compile(
+  JSON.parse(fs.readFileSync(path.join(ROOT, 'schema', 'report.schema.json'), 'utf8')),
+);
+const schemaErrors = (doc) =>
+  reportSchema(doc) ? null : reportSchema.errors.map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'cli.js');
 const APPS_DIR = path.join(ROOT, 'fixtures', 'e2e');
 const KNOWN_ENGINES = ['docker', 'podman'];
@@ -642,6 +649,8 @@ async function runApp(app) {
   } catch {
     throw new StepError(app.name, 'migrate', `the CLI printed no JSON (exit ${mig.code})`, lastLines(mig.out));
   }
+  const invalid = schemaErrors(report);
+  if (invalid) throw new StepError(app.name, 'migrate', `the JSON report does not match schema/report.schema.json: ${invalid}`);
   const file = report.files?.[0];
   if (mig.code !== 0 || !['migrated', 'unchanged', 'skipped'].includes(file?.status))
     throw new StepError(app.name, 'migrate', `exit ${mig.code}, status ${file?.status} ${file?.reason ?? ''}`);
@@ -946,7 +955,9 @@ async function runVerify(app) {
   const left = leftovers.filter(Boolean).join('; ');
   let v;
   try {
-    v = JSON.parse(r.out.slice(r.out.indexOf('{'))).files[0].verify;
+    const doc = JSON.parse(r.out.slice(r.out.indexOf('{')));
+    check('the JSON report matches schema/report.schema.json', !schemaErrors(doc), schemaErrors(doc) ?? '');
+    v = doc.files[0].verify;
   } catch {
     v = null;
   }

@@ -9,8 +9,11 @@ export type { ParsedDockerfile, Stage, Instr } from './dockerfile/parse.js';
 export { gatherFacts, dirSource, memorySource } from './node/facts.js';
 export type { ProjectFacts, FileSource, PackageManager } from './node/facts.js';
 export { unifiedDiff } from './engine/diff.js';
-export { markdownReport, summarize } from './cli/report.js';
-export type { FileReport, Summary } from './cli/report.js';
+export { markdownReport, jsonReport, summarize, SCHEMA_VERSION } from './cli/report.js';
+export type { FileReport, Summary, Mode, ReportMeta } from './cli/report.js';
+export { sarifReport } from './cli/sarif.js';
+export type { SarifMeta } from './cli/sarif.js';
+export { githubAnnotations } from './cli/github.js';
 export type {
   Transform,
   TransformContext,

@@ -25,6 +25,7 @@ import {
   snapshot,
   useCliHarness,
 } from './cli-harness.js';
+import { parseJsonReport } from './report-schema.js';
 
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
@@ -35,6 +36,8 @@ const OPTIONS = [
   '--check',
   '--json',
   '--markdown',
+  '--format',
+  '--output',
   '--context',
   '--transforms',
   '--skip',
@@ -246,7 +249,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).not.toMatch(STACK);
       expect(snapshot(root)).toEqual(before);
-      const doc = JSON.parse(r.stdout) as {
+      const doc = parseJsonReport(r.stdout) as {
         version: string;
         mode: string;
         files: {
@@ -295,16 +298,17 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       const r = await run(['--json', '--color'], dir);
       expect(r.code).toBe(0);
       expect(r.stdout).not.toMatch(ANSI);
-      expect(JSON.parse(r.stdout).summary).toEqual({ files: 1, migrated: 1, unchanged: 0, skipped: 0, error: 0 });
+      expect(parseJsonReport(r.stdout).summary).toEqual({ files: 1, migrated: 1, unchanged: 0, skipped: 0, error: 0 });
     });
 
-    it('--markdown: the summary line and a ```diff block', async ({ expect }) => {
+    it('--markdown: the summary line, the table and a ```diff block', async ({ expect }) => {
       const dir = app(tmp());
       const before = snapshot(dir);
       const r = await run(['--markdown'], dir);
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain('\n1 migrated, 0 unchanged, 0 skipped, 0 errors\n');
-      expect(r.stdout).toContain('### `Dockerfile`: migrated\n');
+      expect(r.stdout).toContain('\n1 migrated, 0 unchanged, 0 skipped, 0 errors (proposed, nothing written)\n');
+      expect(r.stdout).toContain('\n| `Dockerfile` | migrated | 11 | 0 |\n');
+      expect(r.stdout).toContain('\n### `Dockerfile`\n\n**migrated**: 11 changes, 0 warnings; also `.dockerignore` (new)\n');
       expect(r.stdout).toContain('\n```diff\ndiff --git a/Dockerfile b/Dockerfile\n');
       expect(r.stdout).toMatch(/\n\+\+\+ b\/\.dockerignore\n[\s\S]*\n```\n/);
       expect(r.stdout).not.toMatch(ANSI);
@@ -676,7 +680,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       const r = await run(['--json', 'x'], root, { timeoutMs: 10000 });
       expect(r.signal).toBeNull();
       expect(r.code).toBe(0);
-      const doc = JSON.parse(r.stdout) as { files: { path: string; status: string }[] };
+      const doc = parseJsonReport(r.stdout);
       expect(doc.files.map((f) => f.path).sort()).toEqual([
         'x/Dockerfile',
         'x/Dockerfile.prod',
@@ -690,13 +694,11 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       // the default path is the current directory
       const cwdRun = await run(['--json'], x, { timeoutMs: 10000 });
       expect(cwdRun.code).toBe(0);
-      expect((JSON.parse(cwdRun.stdout) as typeof doc).files.map((f) => f.path).sort()).toEqual([
-        'Dockerfile',
-        'Dockerfile.prod',
-        'api.Dockerfile',
-        'svc/Dockerfile',
-        'web.dockerfile',
-      ]);
+      expect(
+        parseJsonReport(cwdRun.stdout)
+          .files.map((f) => f.path)
+          .sort(),
+      ).toEqual(['Dockerfile', 'Dockerfile.prod', 'api.Dockerfile', 'svc/Dockerfile', 'web.dockerfile']);
     });
 
     it('finds dockerfile and DockerFile in any letter case; never lists a Dockerfile under .devcontainer/', async ({
@@ -713,7 +715,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
 
       const r = await run(['--json', '.'], root);
       expect(r.code).toBe(0);
-      const doc = JSON.parse(r.stdout) as { files: { path: string; status: string }[] };
+      const doc = parseJsonReport(r.stdout);
       expect(doc.files.map((f) => f.path).sort()).toEqual([
         'camel/DockerFile',
         'lower/dockerfile',
@@ -743,7 +745,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       // the directory itself named: its Dockerfile is reported the same way
       const j = await run(['--json', '.devcontainer'], root);
       expect(j.code).toBe(0);
-      const doc = JSON.parse(j.stdout) as { files: { path: string; status: string; code?: string }[] };
+      const doc = parseJsonReport(j.stdout);
       expect(doc.files.map((f) => [f.path, f.status, f.code])).toEqual([['.devcontainer/Dockerfile', 'skipped', 'devcontainer']]);
       expect(snapshot(root)).toEqual(before);
     });

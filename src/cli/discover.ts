@@ -29,7 +29,8 @@ function isDockerfileName(name: string): boolean {
 
 export interface Discovered {
   files: string[];
-  errors: { path: string; reason: string }[];
+  /** Paths that could not be searched, with a stable code (`not-found`, `unreadable`, `no-dockerfile`). */
+  errors: { path: string; code: string; reason: string }[];
   /**
    * Every directory read (absolute path -> entries as read), so that the build contexts need not
    * be read again; empty when not asked for, or once more than `keepListingsUpTo` files were found.
@@ -67,7 +68,11 @@ export function discover(paths: string[], cwd: string, opts: DiscoverOptions = {
         push(p);
         continue;
       }
-      errors.push({ path: p, reason: code === 'ENOENT' ? 'no such file or directory' : `cannot read it (${code})` });
+      errors.push(
+        code === 'ENOENT'
+          ? { path: p, code: 'not-found', reason: 'no such file or directory' }
+          : { path: p, code: 'unreadable', reason: `cannot read it (${code})` },
+      );
       continue;
     }
     if (!st.isDirectory()) {
@@ -83,6 +88,7 @@ export function discover(paths: string[], cwd: string, opts: DiscoverOptions = {
       } catch (e) {
         errors.push({
           path: path.relative(cwd, dir) || dir,
+          code: 'unreadable',
           reason: `cannot read the directory (${(e as NodeJS.ErrnoException).code})`,
         });
         return;
@@ -103,7 +109,7 @@ export function discover(paths: string[], cwd: string, opts: DiscoverOptions = {
       }
     };
     walk(abs, 0);
-    if (!found.length) errors.push({ path: p, reason: NO_DOCKERFILE });
+    if (!found.length) errors.push({ path: p, code: 'no-dockerfile', reason: NO_DOCKERFILE });
     for (const f of found) push(path.relative(cwd, f) || f);
   }
   return { files, errors, listings };

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-function writeFileAtomic(file: string, content: string | Buffer): void {
+export function writeFileAtomic(file: string, content: string | Buffer): void {
   let target = file;
   try {
     target = fs.realpathSync(file);
@@ -45,7 +45,7 @@ function writeFileAtomic(file: string, content: string | Buffer): void {
 }
 
 /** Can we replace this file (directory writable, file writable)? Checked before any write. */
-function writableProblem(file: string): string | null {
+export function writableProblem(file: string): string | null {
   let target = file;
   try {
     target = fs.realpathSync(file);
@@ -118,4 +118,14 @@ export function writeMigration(
     };
   }
   return null;
+}
+
+/**
+ * Why a report cannot be written to `file` (absolute), checked before a run writes anything: its
+ * directory is missing, it is a directory, or it cannot be replaced. Null when it can be written.
+ */
+export function outputFileProblem(file: string): string | null {
+  if (fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) return 'is a directory';
+  if (!fs.statSync(path.dirname(file), { throwIfNoEntry: false })?.isDirectory()) return 'its directory does not exist';
+  return writableProblem(file)?.replace(/; nothing was written$/, '') ?? null;
 }
