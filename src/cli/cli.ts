@@ -54,6 +54,10 @@ const OPTIONS: Record<string, OptionSpec> = {
     describe: 'list the transforms with their summaries and exit (with --verbose: what, why and every reason code)',
   },
   verbose: { type: 'boolean', describe: "with --list-transforms: each transform's documentation and codes" },
+  'print-config': {
+    type: 'string',
+    describe: 'print the configuration a Dockerfile would be migrated with (configuration file and flags), as JSON, and exit',
+  },
   color: { type: 'boolean', describe: 'colour the diff (default: on a terminal, unless NO_COLOR is set)' },
   quiet: { type: 'boolean', alias: 'q', describe: 'print no explanations on stderr, only errors' },
   verify: {
@@ -95,6 +99,7 @@ type Args = { _: (string | number)[]; [key: string]: unknown } & Partial<{
   'runtime-base'?: string;
   'list-transforms': boolean;
   verbose: boolean;
+  'print-config': string;
   color: boolean;
   quiet: boolean;
   verify: boolean;
@@ -154,8 +159,10 @@ async function fullParse(argv: string[]): Promise<Args | 'exit' | Error> {
     .scriptName('dockerfile-migrate')
     .usage(
       '$0 [paths..]\n\nMigrate single-stage Node.js Dockerfiles to lean multi-stage builds.\n' +
-        'Each path is a Dockerfile or a directory searched for Dockerfile, Dockerfile.*, *.Dockerfile in any letter case, ' +
-        'not in node_modules, .git or .devcontainer (default: .).',
+        'Each path is a Dockerfile, a directory searched for Dockerfile, Dockerfile.*, *.Dockerfile in any letter case, ' +
+        'or a quoted glob; searches skip node_modules, .git, .devcontainer and what .gitignore ignores (default: .). ' +
+        'Options also come from the nearest .dockerfile-migrate.json, .dockerfile-migraterc[.json|.yaml|.yml] ' +
+        'or package.json "dockerfile-migrate" key; flags win.',
     );
   for (const [name, o] of Object.entries(OPTIONS))
     parser = parser.option(name, { type: o.type, describe: o.describe, alias: o.alias, choices: o.choices });
@@ -222,20 +229,37 @@ async function main(argv: string[]): Promise<number> {
     for (const t of transforms) process.stdout.write(`${t.id.padEnd(width)}  ${t.summary}\n`);
     return EXIT_OK;
   }
-  const options = {
-    transforms: list(args.transforms),
-    skip: list(args.skip),
+  // Only the flags given: each one wins over the configuration files.
+  const given = {
+    ...(args.transforms !== undefined ? { transforms: list(args.transforms) } : {}),
+    ...(args.skip !== undefined ? { skip: list(args.skip) } : {}),
     ...(args['runtime-base'] ? { runtimeBase: args['runtime-base'] } : {}),
   };
-  if (options.transforms.length || options.skip.length) {
+  if (given.transforms?.length || given.skip?.length) {
     try {
-      (await import('../migrate.js')).selectTransforms(options);
+      (await import('../migrate.js')).selectTransforms(given);
     } catch (e) {
       process.stderr.write(`dockerfile-migrate: ${(e as Error).message}\n`);
       return EXIT_ERROR;
     }
   }
   const cwd = process.cwd();
+  const { planRun, printedConfig } = await import('./plan.js');
+  const { ConfigError } = await import('./config.js');
+  const configProblem = (e: unknown) => {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`dockerfile-migrate: ${e.message}\n`);
+    return EXIT_ERROR;
+  };
+  if (args['print-config'] !== undefined) {
+    try {
+      const printed = await printedConfig(args['print-config'], { cwd, given });
+      process.stdout.write(JSON.stringify(printed, null, 2) + '\n');
+      return EXIT_OK;
+    } catch (e) {
+      return configProblem(e);
+    }
+  }
   if (args.context) {
     const st = fs.statSync(path.resolve(cwd, args.context), { throwIfNoEntry: false });
     if (!st?.isDirectory()) {
@@ -253,18 +277,37 @@ async function main(argv: string[]): Promise<number> {
 
   // The directories read to find the Dockerfiles are kept for the build contexts (not read twice)
   // unless this run writes (it may add a .dockerignore) or the batch goes to worker threads.
-  const found = lib.discover(paths.length ? paths : ['.'], cwd, {
-    keepListingsUpTo: mode === 'write' || lib.defaultWorkers(1) > 0 ? 0 : lib.PARALLEL_FROM - 1,
-  });
-  const reports: import('./report.js').FileReport[] = [];
-  for (const e of found.errors) {
-    reports.push({ path: e.path, status: 'error', reason: e.reason, changes: [], warnings: [], diff: '', files: [] });
-    if (!args.json && !args.markdown) process.stderr.write(`dockerfile-migrate: ${e.path}: ${e.reason}\n`);
+  let found: import('./plan.js').Plan;
+  try {
+    found = await planRun(paths, {
+      cwd,
+      given,
+      keepListingsUpTo: mode === 'write' || lib.defaultWorkers(1) > 0 ? 0 : lib.PARALLEL_FROM - 1,
+    });
+  } catch (e) {
+    return configProblem(e);
   }
-
+  const reports: import('./report.js').FileReport[] = [];
   const say = (s: string) => {
     if (!quiet && !args.json) process.stderr.write(s + '\n');
   };
+  for (const e of found.early) {
+    const report = {
+      path: e.path,
+      status: e.status,
+      reason: e.reason,
+      code: e.code,
+      changes: [],
+      warnings: [],
+      diff: '',
+      files: [],
+    };
+    reports.push(report);
+    if (args.json || args.markdown) continue;
+    if (e.status === 'error') process.stderr.write(`dockerfile-migrate: ${e.path}: ${e.reason}\n`);
+    else say(errPaint.dim(`${e.path}: skipped (${e.code}: ${e.reason})`));
+  }
+
   // --verify: find the engine before anything is written.
   const verifier = args.verify
     ? (await import('./verify.js')).startVerifier({
@@ -285,7 +328,14 @@ async function main(argv: string[]): Promise<number> {
   const listings = found.listings.size && lib.defaultWorkers(found.files.length) === 0 ? found.listings : undefined;
   await lib.migrateFiles(
     found.files,
-    { cwd, context: args.context, options, listings, needContent: mode === 'write' || Boolean(args.verify) },
+    {
+      cwd,
+      context: args.context,
+      options: {},
+      optionsFor: (i) => found.options[i],
+      listings,
+      needContent: mode === 'write' || Boolean(args.verify),
+    },
     (res, index) => {
       const file = found.files[index];
       verifier?.add(res, { cwd, context: args.context });
@@ -314,7 +364,6 @@ async function main(argv: string[]): Promise<number> {
       }
       // Only --json and --markdown need a file's changes and diff once it is printed.
       reports.push(args.json || args.markdown ? report : { ...report, changes: [], warnings: [], diff: '' });
-
       if (args.json || args.markdown) return;
       if (report.status === 'error') {
         process.stderr.write(`dockerfile-migrate: ${report.path}: ${report.reason}\n`);
@@ -343,7 +392,7 @@ async function main(argv: string[]): Promise<number> {
   } else if (args.markdown) {
     process.stdout.write(verifier ? verifier.markdown(lib.markdownReport(reports), reports) : lib.markdownReport(reports));
     for (const r of reports) if (r.status === 'error') process.stderr.write(`dockerfile-migrate: ${r.path}: ${r.reason}\n`);
-  } else if (reports.length > 1 || mode !== 'dry-run' || summary.migrated === 0) {
+  } else if (summary.files > 1 || mode !== 'dry-run' || summary.migrated === 0) {
     say(`${summary.migrated} migrated, ${summary.unchanged} unchanged, ${summary.skipped} skipped, ${summary.error} errors`);
   }
   if (summary.error || verifier?.failed) return EXIT_ERROR;

@@ -16,8 +16,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import ignore, { type Ignore } from 'ignore';
-import picomatch from 'picomatch';
+import type { Ignore } from 'ignore';
+import { ignore, picomatch } from './lazy.js';
 
 /** The directory of a dev container definition (VS Code, Codespaces): its Dockerfile builds a development environment. */
 const DEVCONTAINER_DIR = '.devcontainer';
@@ -250,10 +250,11 @@ export function discover(paths: string[], cwd: string, opts: DiscoverOptions = {
     }
     if (!st) {
       // Not a path: a glob? (A path that exists is taken literally, even with [ or * in its name.)
-      const scan = picomatch.scan(p);
+      const pm = picomatch();
+      const scan = pm.scan(p);
       if (code === 'ENOENT' && scan.isGlob) {
         const base = path.resolve(cwd, scan.base || '.');
-        const isMatch = picomatch(scan.glob);
+        const isMatch = pm(scan.glob);
         const baseSt = fs.statSync(base, { throwIfNoEntry: false });
         const { found, excluded } = baseSt?.isDirectory() ? search(base, isMatch) : { found: [], excluded: false };
         if (!found.length && !excluded)
