@@ -287,9 +287,25 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     return configProblem(e);
   }
+  // Every file's report is kept only for what is printed at the end (--json, --markdown) or
+  // verified; otherwise the counts are, and each report goes once it is printed.
+  const keepReports = Boolean(args.json || args.markdown || args.verify);
   const reports: import('./report.js').FileReport[] = [];
+  const { progressLine, Tally } = await import('./progress.js');
+  const tally = new Tally();
+  const progress = progressLine(process.stderr, found.early.length + found.files.length, tally, { quiet });
+  /** The progress line follows each file, once its output is printed. */
+  const progressed =
+    <A extends unknown[]>(f: (...a: A) => void) =>
+    (...a: A) => {
+      f(...a);
+      progress?.tick();
+    };
   const say = (s: string) => {
-    if (!quiet && !args.json) process.stderr.write(s + '\n');
+    if (!quiet && !args.json) {
+      progress?.clear();
+      process.stderr.write(s + '\n');
+    }
   };
   for (const e of found.early) {
     const report = {
@@ -302,7 +318,9 @@ async function main(argv: string[]): Promise<number> {
       diff: '',
       files: [],
     };
-    reports.push(report);
+    tally.add(e.status, e.code);
+    if (keepReports) reports.push(report);
+    progress?.tick();
     if (args.json || args.markdown) continue;
     if (e.status === 'error') process.stderr.write(`dockerfile-migrate: ${e.path}: ${e.reason}\n`);
     else say(errPaint.dim(`${e.path}: skipped (${e.code}: ${e.reason})`));
@@ -336,7 +354,7 @@ async function main(argv: string[]): Promise<number> {
       listings,
       needContent: mode === 'write' || Boolean(args.verify),
     },
-    (res, index) => {
+    progressed((res, index) => {
       const file = found.files[index];
       verifier?.add(res, { cwd, context: args.context });
       const report: import('./report.js').FileReport = {
@@ -362,14 +380,19 @@ async function main(argv: string[]): Promise<number> {
           report.code = problem.code;
         }
       }
+      tally.add(report.status, report.code);
       // Only --json and --markdown need a file's changes and diff once it is printed.
-      reports.push(args.json || args.markdown ? report : { ...report, changes: [], warnings: [], diff: '' });
+      if (keepReports) reports.push(args.json || args.markdown ? report : { ...report, changes: [], warnings: [], diff: '' });
       if (args.json || args.markdown) return;
       if (report.status === 'error') {
+        progress?.clear();
         process.stderr.write(`dockerfile-migrate: ${report.path}: ${report.reason}\n`);
         return;
       }
-      if (report.diff && mode !== 'write') process.stdout.write(lib.colorDiff(report.diff, paint));
+      if (report.diff && mode !== 'write') {
+        progress?.clear();
+        process.stdout.write(lib.colorDiff(report.diff, paint));
+      }
       if (report.status === 'skipped')
         say(errPaint.dim(`${report.path}: skipped (${report.code ? `${report.code}: ` : ''}${report.reason})`));
       else if (report.status === 'unchanged') say(errPaint.dim(`${report.path}: unchanged`));
@@ -383,10 +406,11 @@ async function main(argv: string[]): Promise<number> {
       }
       for (const w of report.warnings)
         say(`  ${errPaint.yellow('warning')} ${w.transform}/${w.code}${w.line ? ` (line ${w.line})` : ''}: ${w.message}`);
-    },
+    }),
   );
+  progress?.end();
   if (verifier) await verifier.run(reports);
-  const summary = lib.summarize(reports);
+  const summary = keepReports ? lib.summarize(reports) : { files: tally.files, ...tally.counts };
   if (args.json) {
     process.stdout.write(JSON.stringify({ version: version(), mode, files: reports, summary }, null, 2) + '\n');
   } else if (args.markdown) {
@@ -394,6 +418,8 @@ async function main(argv: string[]): Promise<number> {
     for (const r of reports) if (r.status === 'error') process.stderr.write(`dockerfile-migrate: ${r.path}: ${r.reason}\n`);
   } else if (summary.files > 1 || mode !== 'dry-run' || summary.migrated === 0) {
     say(`${summary.migrated} migrated, ${summary.unchanged} unchanged, ${summary.skipped} skipped, ${summary.error} errors`);
+    // Over many files: which reasons the skipped and failed ones have, and how often.
+    if (summary.files > 1) for (const l of tally.byCode()) say(l);
   }
   if (summary.error || verifier?.failed) return EXIT_ERROR;
   if (mode === 'check' && summary.migrated) return EXIT_CHANGES;
