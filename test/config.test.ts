@@ -124,6 +124,14 @@ describe('where the configuration is found', () => {
     });
   });
 
+  it('a package.json that is a directory is passed over; a configuration file that is not a regular file is an error', async () => {
+    const root = tree({ '.dockerfile-migraterc': 'runtimeBase: alpine\n', 'app/Dockerfile': DF }, { git: true });
+    fs.mkdirSync(path.join(root, 'app', 'package.json'));
+    expect(await resolved(root, 'app/Dockerfile')).toMatchObject({ configFile: '.dockerfile-migraterc' });
+    fs.mkdirSync(path.join(root, 'app', '.dockerfile-migrate.json'));
+    expect(await problem(root)).toBe('app/.dockerfile-migrate.json: not a regular file');
+  });
+
   it('a package.json that is not JSON holds no configuration (the migration reports it), the search goes on', async () => {
     const root = tree(
       { '.dockerfile-migraterc': 'runtimeBase: alpine\n', 'app/package.json': '{ not json', 'app/Dockerfile': DF },

@@ -120,7 +120,6 @@ export class ConfigResolver {
   private readonly given: ConfigOptions;
   private readonly disabled: boolean;
   private readonly roots = new Map<string, string | null>();
-  private readonly searchers = new Map<string, ReturnType<typeof lilconfigSync>>();
   private readonly loaded = new Map<string, Loaded | null>();
   private readonly byDir = new Map<string, Loaded | null>();
   /** Directories known (from a listing) to hold no configuration file and no .git. */
@@ -158,40 +157,58 @@ export class ConfigResolver {
     if (this.disabled) return null;
     const known = this.byDir.get(dir);
     if (known !== undefined) return known;
-    const root = this.rootOf(dir);
-    let res: Loaded | null;
-    if (this.plain.has(dir)) {
-      res = root === dir || path.dirname(dir) === dir ? null : this.forDir(path.dirname(dir));
-    } else {
-      const stop = root ?? path.parse(dir).root;
-      let searcher = this.searchers.get(stop);
-      if (!searcher) {
-        searcher = lilconfigSync(PACKAGE_KEY, {
-          stopDir: stop,
-          searchPlaces: [...CONFIG_FILES],
-          packageProp: PACKAGE_KEY,
-          // An empty configuration file is one that sets nothing (the search stops there).
-          ignoreEmptySearchPlaces: false,
-          loaders: { '.json': this.loadJson, noExt: this.loadJsonOrYaml, '.yaml': this.loadYaml, '.yml': this.loadYaml },
-        });
-        this.searchers.set(stop, searcher);
-      }
-      let found: ReturnType<typeof searcher.search>;
-      try {
-        found = searcher.search(dir);
-      } catch (e) {
-        if (e instanceof ConfigError) throw e;
-        const file = (e as { path?: string }).path;
-        throw new ConfigError(
-          file ?? dir,
-          `${file ? this.rel(file) : this.rel(dir)}: cannot read the configuration (${(e as Error).message})`,
-        );
-      }
-      res = found ? this.load(found.filepath, found.config) : null;
+    let res: Loaded | null | undefined = this.plain.has(dir) ? undefined : this.searchDir(dir);
+    if (res === undefined) {
+      const up = path.dirname(dir);
+      // Up to the repository root, never above it; outside a repository, up to the file system root.
+      res = this.rootOf(dir) === dir || up === dir ? null : this.forDir(up);
     }
     this.byDir.set(dir, res);
     return res;
   }
+
+  /**
+   * The configuration file in one directory, if any (undefined: none here). lilconfig reads it,
+   * with our loaders; only regular files are read (a FIFO would block the run), and a package.json
+   * that is not a file or has no `dockerfile-migrate` key is passed over.
+   */
+  private searchDir(dir: string): Loaded | undefined {
+    for (const name of CONFIG_FILES) {
+      const file = path.join(dir, name);
+      const st = fs.statSync(file, { throwIfNoEntry: false });
+      if (!st) continue;
+      if (!st.isFile()) {
+        if (name === 'package.json') continue;
+        throw new ConfigError(file, `${this.rel(file)}: not a regular file`);
+      }
+      let found: { config: unknown } | null;
+      try {
+        found = this.loader.load(file);
+      } catch (e) {
+        if (e instanceof ConfigError) throw e;
+        if (name === 'package.json') continue;
+        throw new ConfigError(
+          file,
+          `${this.rel(file)}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        );
+      }
+      if (name === 'package.json' && (found?.config === undefined || found.config === null)) continue;
+      return this.load(file, found?.config);
+    }
+    return undefined;
+  }
+
+  private readonly loader = lilconfigSync(PACKAGE_KEY, {
+    packageProp: PACKAGE_KEY,
+    // An empty configuration file is one that sets nothing (the search stops there).
+    ignoreEmptySearchPlaces: false,
+    loaders: {
+      '.json': (f, c) => this.loadJson(f, c),
+      noExt: (f, c) => this.loadJsonOrYaml(f, c),
+      '.yaml': (f, c) => this.loadYaml(f, c),
+      '.yml': (f, c) => this.loadYaml(f, c),
+    },
+  });
 
   private readonly loadJson = (file: string, content: string): unknown => {
     const text = content.replace(/^\uFEFF/, '');
