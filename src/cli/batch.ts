@@ -100,6 +100,24 @@ function groupByContext(files: readonly string[], opts: BatchOptions): Map<strin
   return groups;
 }
 
+/**
+ * Migrate files in this thread, one build context at a time, as the caller asks for them: each
+ * result comes in input order, the moment it and all before it are done, and is not kept. The
+ * same results as migrateFiles() (the same groups, facts cache and overlay).
+ */
+export async function* migrateInOrder(files: readonly string[], opts: BatchOptions): AsyncGenerator<FileResult> {
+  const { migrateFile } = await import('../migrate.js');
+  const held = new Map<number, FileResult>();
+  let next = 0;
+  for (const g of groupByContext(files, opts).values()) {
+    migrateGroup(migrateFile, g, opts, (index, res) => held.set(index, res));
+    for (let res = held.get(next); res; res = held.get(next)) {
+      held.delete(next++);
+      yield res;
+    }
+  }
+}
+
 /** Migrate files; `onResult` sees every result in input order as soon as it and all before it are done. */
 export async function migrateFiles(
   files: string[],
