@@ -3,6 +3,10 @@ export { migrate, migrateFile, UnknownTransformError, MAX_DOCKERFILE_BYTES } fro
 export type { MigrateInput, MigrateResult, MigrateFileOptions, OutputFile } from './migrate.js';
 export { migrateFiles } from './cli/batch.js';
 export type { FileResult, BatchOptions } from './cli/batch.js';
+export { migrateMany, reportOf } from './many.js';
+export type { MigrateManyOptions, ManyResult } from './many.js';
+export { ConfigError } from './cli/config.js';
+export type { ConfigOptions } from './cli/config.js';
 export { transforms, transformIds } from '../transforms/index.js';
 export { parseDockerfile, DockerfileError } from './dockerfile/parse.js';
 export type { ParsedDockerfile, Stage, Instr } from './dockerfile/parse.js';

@@ -380,7 +380,7 @@ describe.concurrent('bad input and the file system (built binary)', () => {
       const r = await run(['--write', 'good/Dockerfile', 'bad/Dockerfile'], root);
       expectOneError(expect, r, /^dockerfile-migrate: bad\/Dockerfile: .*director/);
       expect(r.stderr).toContain('good/Dockerfile: migrated, written (and good/.dockerignore)\n');
-      expect(r.stderr.endsWith('\n1 migrated, 0 unchanged, 0 skipped, 1 errors\n')).toBe(true);
+      expect(r.stderr.endsWith('\n1 migrated, 0 unchanged, 0 skipped, 1 errors\n  errors: 1 no-dockerfile\n')).toBe(true);
       expect(read(root, 'good', 'Dockerfile')).not.toBe(NODE_DOCKERFILE);
       expect(snapshot(path.join(root, 'bad'))).toEqual(badBefore);
     });

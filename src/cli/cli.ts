@@ -68,6 +68,10 @@ const OPTIONS: Record<string, OptionSpec> = {
     describe: 'list the transforms with their summaries and exit (with --verbose: what, why and every reason code)',
   },
   verbose: { type: 'boolean', describe: "with --list-transforms: each transform's documentation and codes" },
+  'print-config': {
+    type: 'string',
+    describe: 'print the configuration a Dockerfile would be migrated with (configuration file and flags), as JSON, and exit',
+  },
   color: { type: 'boolean', describe: 'colour the diff (default: on a terminal, unless NO_COLOR is set)' },
   quiet: { type: 'boolean', alias: 'q', describe: 'print no explanations on stderr, only errors' },
   verify: {
@@ -127,6 +131,7 @@ type Args = { _: (string | number)[]; [key: string]: unknown } & Partial<{
   'runtime-base'?: string;
   'list-transforms': boolean;
   verbose: boolean;
+  'print-config': string;
   color: boolean;
   quiet: boolean;
   verify: boolean;
@@ -186,8 +191,10 @@ async function fullParse(argv: string[]): Promise<Args | 'exit' | Error> {
     .scriptName('dockerfile-migrate')
     .usage(
       '$0 [paths..]\n\nMigrate single-stage Node.js Dockerfiles to lean multi-stage builds.\n' +
-        'Each path is a Dockerfile or a directory searched for Dockerfile, Dockerfile.*, *.Dockerfile in any letter case, ' +
-        'not in node_modules, .git or .devcontainer (default: .).',
+        'Each path is a Dockerfile, a directory searched for Dockerfile, Dockerfile.*, *.Dockerfile in any letter case, ' +
+        'or a quoted glob; searches skip node_modules, .git, .devcontainer and what .gitignore ignores (default: .). ' +
+        'Options also come from the nearest .dockerfile-migrate.json, .dockerfile-migraterc[.json|.yaml|.yml] ' +
+        'or package.json "dockerfile-migrate" key; flags win.',
     );
   for (const [name, o] of Object.entries(OPTIONS))
     parser = parser.option(name, { type: o.type, describe: o.describe, alias: o.alias, choices: o.choices });
@@ -260,20 +267,37 @@ async function main(argv: string[]): Promise<number> {
     for (const t of transforms) process.stdout.write(`${t.id.padEnd(width)}  ${t.summary}\n`);
     return EXIT_OK;
   }
-  const options = {
-    transforms: list(args.transforms),
-    skip: list(args.skip),
+  // Only the flags given: each one wins over the configuration files.
+  const given = {
+    ...(args.transforms !== undefined ? { transforms: list(args.transforms) } : {}),
+    ...(args.skip !== undefined ? { skip: list(args.skip) } : {}),
     ...(args['runtime-base'] ? { runtimeBase: args['runtime-base'] } : {}),
   };
-  if (options.transforms.length || options.skip.length) {
+  if (given.transforms?.length || given.skip?.length) {
     try {
-      (await import('../migrate.js')).selectTransforms(options);
+      (await import('../migrate.js')).selectTransforms(given);
     } catch (e) {
       process.stderr.write(`dockerfile-migrate: ${(e as Error).message}\n`);
       return EXIT_ERROR;
     }
   }
   const cwd = process.cwd();
+  const { planRun, printedConfig } = await import('./plan.js');
+  const { ConfigError } = await import('./config.js');
+  const configProblem = (e: unknown) => {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`dockerfile-migrate: ${e.message}\n`);
+    return EXIT_ERROR;
+  };
+  if (args['print-config'] !== undefined) {
+    try {
+      const printed = await printedConfig(args['print-config'], { cwd, given });
+      process.stdout.write(JSON.stringify(printed, null, 2) + '\n');
+      return EXIT_OK;
+    } catch (e) {
+      return configProblem(e);
+    }
+  }
   if (args.context) {
     const st = fs.statSync(path.resolve(cwd, args.context), { throwIfNoEntry: false });
     if (!st?.isDirectory()) {
@@ -304,10 +328,15 @@ async function main(argv: string[]): Promise<number> {
   const quiet = Boolean(args.quiet);
   /** The text report: the explanations, on stderr (not with --quiet) or into --output. */
   const textLines: string[] = [];
+  /** The progress line of a long run on a terminal (src/cli/progress.ts), cleared before anything else is printed. */
+  let progressBar: { tick(): void; clear(): void; end(): void } | null | undefined = null;
   const say = (s: string) => {
     if (format !== 'text') return;
     if (outputFile) textLines.push(s);
-    else if (!quiet) process.stderr.write(s + '\n');
+    else if (!quiet) {
+      progressBar?.clear();
+      process.stderr.write(s + '\n');
+    }
   };
   /** Progress of --verify: part of the text report, on stderr for the other formats. */
   const progress = (s: string) => {
@@ -316,6 +345,7 @@ async function main(argv: string[]): Promise<number> {
   };
   /** An error line: always on stderr, and in the text report. */
   const fail = (s: string) => {
+    progressBar?.clear();
     process.stderr.write(`dockerfile-migrate: ${s}\n`);
     if (format === 'text' && outputFile) textLines.push(`dockerfile-migrate: ${s}`);
   };
@@ -332,24 +362,44 @@ async function main(argv: string[]): Promise<number> {
 
   // The directories read to find the Dockerfiles are kept for the build contexts (not read twice)
   // unless this run writes (it may add a .dockerignore) or the batch goes to worker threads.
-  const found = lib.discover(paths.length ? paths : ['.'], cwd, {
-    keepListingsUpTo: mode === 'write' || lib.defaultWorkers(1) > 0 ? 0 : lib.PARALLEL_FROM - 1,
-  });
+  let found: import('./plan.js').Plan;
+  try {
+    found = await planRun(paths, {
+      cwd,
+      given,
+      keepListingsUpTo: mode === 'write' || lib.defaultWorkers(1) > 0 ? 0 : lib.PARALLEL_FROM - 1,
+    });
+  } catch (e) {
+    return configProblem(e);
+  }
   // Run with no path in a directory without any Dockerfile (a batch engine runs the command in
   // every repository, with or without one): nothing to do, which is not an error. A path given
   // on the command line that holds no Dockerfile still is.
   const nothingHere =
-    !paths.length && !found.files.length && found.errors.length === 1 && found.errors[0].reason === lib.NO_DOCKERFILE;
-  if (nothingHere) found.errors.length = 0;
+    !paths.length && !found.files.length && found.early.length === 1 && found.early[0].reason === lib.NO_DOCKERFILE;
+  if (nothingHere) found.early.length = 0;
   if (outputFile && found.files.some((f) => path.resolve(cwd, f) === outputFile)) {
     process.stderr.write(`dockerfile-migrate: --output ${args.output}: is a Dockerfile this run migrates\n`);
     return EXIT_ERROR;
   }
+  // Every file's report is kept only for what is printed at the end (json, markdown, sarif) or
+  // verified; otherwise the counts are, and each report goes once it is printed.
+  const keepReports = keepAll || Boolean(args.verify);
   const reports: import('./report.js').FileReport[] = [];
-  for (const e of found.errors) {
+  const { progressLine, Tally } = await import('./progress.js');
+  const tally = new Tally();
+  progressBar = progressLine(process.stderr, found.early.length + found.files.length, tally, { quiet });
+  /** The progress line follows each file, once its output is printed. */
+  const progressed =
+    <A extends unknown[]>(f: (...a: A) => void) =>
+    (...a: A) => {
+      f(...a);
+      progressBar?.tick();
+    };
+  for (const e of found.early) {
     const r = {
       path: e.path,
-      status: 'error' as const,
+      status: e.status,
       reason: e.reason,
       code: e.code,
       changes: [],
@@ -357,9 +407,12 @@ async function main(argv: string[]): Promise<number> {
       diff: '',
       files: [],
     };
-    reports.push(r);
+    tally.add(e.status, e.code);
+    if (keepReports) reports.push(r);
+    progressBar?.tick();
     annotate(r);
-    fail(`${e.path}: ${e.reason}`);
+    if (e.status === 'error') fail(`${e.path}: ${e.reason}`);
+    else say(errPaint.dim(`${e.path}: skipped (${e.code}: ${e.reason})`));
   }
 
   if (nothingHere) say(errPaint.dim('no Dockerfile found under the current directory: nothing to do'));
@@ -386,8 +439,15 @@ async function main(argv: string[]): Promise<number> {
   const listings = found.listings.size && lib.defaultWorkers(found.files.length) === 0 ? found.listings : undefined;
   await lib.migrateFiles(
     found.files,
-    { cwd, context: args.context, options, listings, needContent: mode === 'write' || Boolean(args.verify) },
-    (res, index) => {
+    {
+      cwd,
+      context: args.context,
+      options: {},
+      optionsFor: (i) => found.options[i],
+      listings,
+      needContent: mode === 'write' || Boolean(args.verify),
+    },
+    progressed((res, index) => {
       const file = found.files[index];
       verifier?.add(res, { cwd, context: args.context });
       const report: import('./report.js').FileReport = {
@@ -414,14 +474,19 @@ async function main(argv: string[]): Promise<number> {
           report.code = problem.code;
         }
       }
-      reports.push(keepAll ? report : { ...report, changes: [], warnings: [], diff: '' });
+      tally.add(report.status, report.code);
+      if (keepReports) reports.push(keepAll ? report : { ...report, changes: [], warnings: [], diff: '' });
       annotate(report);
 
       if (report.status === 'error') {
+        progressBar?.clear();
         fail(`${report.path}: ${report.reason}`);
         return;
       }
-      if (report.diff && diffOut) process.stdout.write(lib.colorDiff(report.diff, paint));
+      if (report.diff && diffOut) {
+        progressBar?.clear();
+        process.stdout.write(lib.colorDiff(report.diff, paint));
+      }
       if (report.status === 'skipped')
         say(errPaint.dim(`${report.path}: skipped (${report.code ? `${report.code}: ` : ''}${report.reason})`));
       else if (report.status === 'unchanged') say(errPaint.dim(`${report.path}: unchanged`));
@@ -435,10 +500,11 @@ async function main(argv: string[]): Promise<number> {
       }
       for (const w of report.warnings)
         say(`  ${errPaint.yellow('warning')} ${w.transform}/${w.code}${w.line ? ` (line ${w.line})` : ''}: ${w.message}`);
-    },
+    }),
   );
+  progressBar?.end();
   if (verifier) await verifier.run(reports);
-  const summary = lib.summarize(reports);
+  const summary = keepReports ? lib.summarize(reports) : { files: tally.files, ...tally.counts };
   const meta = { version: version(), mode } as const;
   let doc: string | null = null;
   if (format === 'json') doc = lib.jsonReport(reports, meta);
@@ -452,8 +518,11 @@ async function main(argv: string[]): Promise<number> {
     doc = sarifReport(reports, { ...meta, cwd, transforms, otherCodes: { compose: COMPOSE_CODES } });
   } else if (format === 'github') doc = outputFile ? githubLines : null;
   else {
-    if (reports.length > 1 || mode !== 'dry-run' || summary.migrated === 0)
+    if (summary.files > 1 || mode !== 'dry-run' || summary.migrated === 0) {
       say(`${summary.migrated} migrated, ${summary.unchanged} unchanged, ${summary.skipped} skipped, ${summary.error} errors`);
+      // Over many files: which reasons the skipped and failed ones have, and how often.
+      if (summary.files > 1) for (const l of tally.byCode()) say(l);
+    }
     doc = outputFile ? textLines.map((l) => l + '\n').join('') : null;
   }
   let reportFailed = false;
