@@ -28,7 +28,7 @@ import { classifyRun, stageChain, stagePnpmVersion } from './commands.js';
 import { scriptOutputs, type Created } from './app-dir.js';
 import { isDevEntry, namedBySources } from './app-files.js';
 import { envFiles, envLibraryFiles } from './build-reads.js';
-import type { StartPath } from './start-path.js';
+import { plainNodeCall, type StartPath } from './start-path.js';
 import { tokenizeShell } from '../dockerfile/shell.js';
 
 /** Why `pnpm deploy` is not used although the start runs one workspace package (the workspace reinstall stays). */
@@ -178,21 +178,26 @@ function startedPackage(
   appDir: string,
 ): { pkg: WorkspacePackage; entry: string; line: string; shape: string | null } | null {
   // Through a package's own script (pnpm --filter api start, pnpm -C apps/api start).
-  const viaScript = start.packageScripts.map((s) => ws.byDir(s.dir)).find((p) => p);
-  if (viaScript)
+  const script = start.packageScripts.find((s) => ws.byDir(s.dir));
+  if (script) {
+    const pkg = ws.byDir(script.dir)!;
+    const body = ws.manifest(pkg.dir).scripts?.[script.script];
+    const plain = plainNodeCall(typeof body === 'string' ? body : undefined);
+    const direct = 'entry' in plain ? `\`node ${pkg.dir}/${plain.entry}\`` : `\`node\` and the package's entry`;
     return {
-      pkg: viaScript,
+      pkg,
       entry: '',
       line: start.commands[0]?.join(' ') ?? '',
-      shape: `the start runs ${viaScript.dir}'s script through pnpm, which reads the workspace's root package.json and pnpm-workspace.yaml; start it with \`node ${viaScript.dir}/<entry>\` to deploy the package alone`,
+      shape: `the start runs ${pkg.dir}'s ${script.script} script through pnpm, which needs the workspace's root package.json and pnpm-workspace.yaml besides the package; a start with ${direct} would deploy the package alone`,
     };
+  }
   for (const w of start.commands) {
     if (!/^(node|nodejs)$/.test(w[0].replace(/^.*\//, ''))) continue;
     let file: string | null = null;
     let loads: string | null = null;
     for (let i = 1; i < w.length; i++) {
       if (w[i].startsWith('-')) {
-        if (MODULE_FLAGS.test(w[i])) loads ??= w[i].includes('=') ? w[i] : `${w[i]} ${w[i + 1] ?? ''}`;
+        if (MODULE_FLAGS.test(w[i])) loads ??= w[i].includes('=') ? w[i] : `${w[i]} ${w[++i] ?? ''}`;
         continue;
       }
       file = w[i];
@@ -211,7 +216,7 @@ function startedPackage(
         pkg,
         entry,
         line,
-        shape: `the start reaches \`${line}\` through ${start.scripts.length ? `the root's ${start.scripts.join(', ')} script` : `\`${start.commands[0].join(' ')}\``}, which the deployed package alone would not have; start it with \`${line}\` to deploy the package alone`,
+        shape: `the start reaches \`${line}\` through ${start.scripts.length ? `the root's ${start.scripts.join(', ')} script` : `\`${start.commands[0].join(' ')}\``}, which the deployed package alone would not have; a start with \`${line}\` itself would deploy the package alone`,
       };
     if (loads)
       return {
@@ -260,7 +265,7 @@ function readsOutside(
   };
   for (const p of namedBySources(facts, new Set(), sourceOf))
     if (!inClosure(`${p}/`) && !closure.some((q) => q.dir === p || q.dir.startsWith(`${p}/`)))
-      return `the sources of ${closure.map((q) => q.dir).join(', ')} name ${p}, outside the deployed packages`;
+      return `the sources of the deployed packages (${closure.map((q) => q.dir).join(', ')}) name ${p}, outside them`;
   return null;
 }
 
