@@ -266,7 +266,7 @@ export const splitStages: Transform = {
       'start-needs-dev-dependency': 'devDependencies stay: the start runs a devDependency',
       'build-tools-repeated': 'a global install the app uses runs in both stages, with build tools in it',
       'deploy-start-shape':
-        'no `pnpm deploy` (the workspace reinstall stays): the start reaches the package through a root script or pnpm, or node loads a module from the working directory',
+        'no `pnpm deploy` (the workspace reinstall stays): the start reaches the package through a root script, a pnpm call other than `pnpm --filter <package> <script>` / `pnpm -C <folder> <script>` of a plain `node <file>` script, pnpm with a root .npmrc, or node loads a module from the working directory',
       'deploy-pnpm-version':
         "no `pnpm deploy` (the workspace reinstall stays): the pnpm version is not pinned or not 8 to 10, and deploy's behaviour depends on it",
       'deploy-node-linker': 'no `pnpm deploy` (the workspace reinstall stays): node-linker hoisted or pnp',
@@ -322,7 +322,7 @@ interface SplitPlan {
   /** The prune of devDependencies after the build, or null. */
   prune: string | null;
   /** `pnpm deploy` of the package the start runs, instead of the prune: the runtime stage receives its folder only. */
-  deploy: { command: string; target: string; dir: string; start: string } | null;
+  deploy: { command: string; target: string; dir: string; start: string; rootFiles: string[] } | null;
   /** The folder of Next.js' standalone server, which is all the runtime stage receives: no prune. */
   standalone: string | null;
   /** Build caches removed after the build (next build's .next/cache), relative to the app directory. */
@@ -634,8 +634,11 @@ function emit(doc: ParsedDockerfile, p: SplitPlan): TransformResult {
   if (p.caches.length) out.push(`RUN rm -rf ${p.caches.join(' ')}`);
   out.push('');
   out.push(['FROM', ...fromFlags, stage.image, 'AS', p.runtimeName].join(' '));
-  const copied = p.deploy ? `${p.deploy.target} ${appDir}/${p.deploy.dir}` : `${appDir} ${appDir}`;
-  const copy = `COPY --from=${p.buildName}${owner ? ` --chown=${owner}` : ''} ${copied}${eol}`;
+  const copyFrom = (what: string) => `COPY --from=${p.buildName}${owner ? ` --chown=${owner}` : ''} ${what}${eol}`;
+  const copy = p.deploy
+    ? (p.deploy.rootFiles.length ? copyFrom(`${p.deploy.rootFiles.map((f) => `${appDir}/${f}`).join(' ')} ${appDir}/`) : '') +
+      copyFrom(`${p.deploy.target} ${appDir}/${p.deploy.dir}`)
+    : copyFrom(`${appDir} ${appDir}`);
   let body: string;
   if (owner) {
     // COPY --chown gives a directory it creates to the owner, but leaves one that WORKDIR already
@@ -687,7 +690,7 @@ function emit(doc: ParsedDockerfile, p: SplitPlan): TransformResult {
     changes.push({
       code: 'deploy',
       line: lineNo(doc, p.last) + 1,
-      message: `\`${p.deploy.command}\` after the build: the runtime stage receives ${p.deploy.dir} with its production dependencies and the workspace packages it uses, at ${appDir}/${p.deploy.dir}, so \`${p.deploy.start}\` runs as before without the rest of the workspace`,
+      message: `\`${p.deploy.command}\` after the build: the runtime stage receives ${p.deploy.dir} with its production dependencies and the workspace packages it uses, at ${appDir}/${p.deploy.dir}${p.deploy.rootFiles.length ? `, with the root's ${p.deploy.rootFiles.join(' and ')} that pnpm reads` : ''}, so \`${p.deploy.start}\` runs as before without the rest of the workspace`,
     });
   if (p.caches.length)
     changes.push({

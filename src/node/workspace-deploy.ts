@@ -51,6 +51,8 @@ export type WorkspaceDeploy =
       command: string;
       /** What the start runs. */
       start: string;
+      /** Files of the workspace root the start needs besides the package (pnpm's package.json and pnpm-workspace.yaml). */
+      rootFiles: string[];
     }
   | { kind: 'hold'; code: DeployHoldCode; why: string };
 
@@ -88,7 +90,7 @@ export function workspaceDeploy(
   // 1. The start: one `node <file>` of a workspace package, nothing around it.
   const started = startedPackage(start, ws, appDir);
   if (!started) return null;
-  const { pkg, entry, line } = started;
+  const { pkg, entry, line, rootFiles } = started;
   if (started.shape) return hold('deploy-start-shape', started.shape);
 
   // 2. The pnpm that deploys, and settings that change what deploy does.
@@ -168,6 +170,7 @@ export function workspaceDeploy(
     target,
     command: `pnpm deploy --filter=${selector} --prod${legacy ? ' --legacy' : ''} ${target}`,
     start: line,
+    rootFiles,
   };
 }
 
@@ -176,19 +179,38 @@ function startedPackage(
   start: StartPath,
   ws: Workspace,
   appDir: string,
-): { pkg: WorkspacePackage; entry: string; line: string; shape: string | null } | null {
+): { pkg: WorkspacePackage; entry: string; line: string; shape: string | null; rootFiles: string[] } | null {
   // Through a package's own script (pnpm --filter api start, pnpm -C apps/api start).
+  // pnpm then needs the root's package.json (its packageManager field, for corepack) and pnpm-workspace.yaml
+  // (for --filter) besides the package: the runtime stage receives them too.
   const script = start.packageScripts.find((s) => ws.byDir(s.dir));
   if (script) {
     const pkg = ws.byDir(script.dir)!;
+    const line = start.commands[0]?.join(' ') ?? '';
+    const held = (shape: string) => ({ pkg, entry: '', line, shape, rootFiles: [] });
     const body = ws.manifest(pkg.dir).scripts?.[script.script];
     const plain = plainNodeCall(typeof body === 'string' ? body : undefined);
-    const direct = 'entry' in plain ? `\`node ${pkg.dir}/${plain.entry}\`` : `\`node\` and the package's entry`;
+    if (!('entry' in plain)) return held(`the start runs ${pkg.dir}'s ${script.script} script through pnpm, and ${plain.why}`);
+    if (
+      start.packageScripts.length !== 1 ||
+      start.scripts.length ||
+      start.commands.length !== 2 ||
+      start.commands[0][0] !== 'pnpm' ||
+      [...start.managers].some((m) => m !== 'pnpm')
+    )
+      return held(
+        `the start reaches ${pkg.dir}'s ${script.script} script through \`${line}\`${start.scripts.length ? ` and the root's ${start.scripts.join(', ')} script` : ''}, and only \`pnpm --filter <package> ${script.script}\` or \`pnpm -C <folder> ${script.script}\` itself is known to need nothing but the root's package.json and pnpm-workspace.yaml`,
+      );
+    if (ws.has('.npmrc'))
+      return held(
+        `the start runs pnpm, which reads the workspace's .npmrc (settings, maybe credentials), and the runtime stage would receive the package without it`,
+      );
     return {
       pkg,
-      entry: '',
-      line: start.commands[0]?.join(' ') ?? '',
-      shape: `the start runs ${pkg.dir}'s ${script.script} script through pnpm, which needs the workspace's root package.json and pnpm-workspace.yaml besides the package; a start with ${direct} would deploy the package alone`,
+      entry: plain.entry,
+      line,
+      shape: null,
+      rootFiles: ['package.json', 'pnpm-workspace.yaml'].filter((f) => ws.has(f)),
     };
   }
   for (const w of start.commands) {
@@ -216,6 +238,7 @@ function startedPackage(
         pkg,
         entry,
         line,
+        rootFiles: [],
         shape: `the start reaches \`${line}\` through ${start.scripts.length ? `the root's ${start.scripts.join(', ')} script` : `\`${start.commands[0].join(' ')}\``}, which the deployed package alone would not have; a start with \`${line}\` itself would deploy the package alone`,
       };
     if (loads)
@@ -223,9 +246,10 @@ function startedPackage(
         pkg,
         entry,
         line,
+        rootFiles: [],
         shape: `\`${loads}\` loads a module or file from the working directory ${appDir}, which holds the deployed package only`,
       };
-    return { pkg, entry, line, shape: null };
+    return { pkg, entry, line, shape: null, rootFiles: [] };
   }
   return null;
 }
