@@ -344,7 +344,7 @@ function builtScripts(
         depth + 1,
       );
     if (bin === 'turbo') {
-      const { filters, args } = readFlags(w, ['--filter', '-F']);
+      const { filters, args } = readFlags(w, ['--filter', '-F'], []);
       const tasks = args.filter((a) => a !== 'run');
       for (const task of tasks) {
         const sel = filters.length ? ws.select(filters, ws.turboDependsOnDeps(task)) : ws.packages;
@@ -361,7 +361,8 @@ function builtScripts(
       unknown.push(`\`${text}\` runs at the workspace root`);
       return;
     }
-    const { filters, dirs, recursive, args } = readFlags(w, ['--filter', '-F']);
+    const dirFlags = bin === 'pnpm' ? ['-C', '--dir'] : bin === 'npm' ? ['--prefix', '--workspace', '-w'] : ['--cwd'];
+    const { filters, dirs, recursive, args, rest } = readFlags(w, bin === 'pnpm' ? ['--filter', '-F'] : [], dirFlags);
     const sub = args[0] ?? '';
     if (bin === 'pnpm' && (sub === 'exec' || sub === 'dlx')) return follow(args.slice(1), depth + 1);
     const script = sub === 'run' || sub === 'run-script' ? args[1] : sub;
@@ -379,15 +380,13 @@ function builtScripts(
     }
     const body = rootScripts[script];
     if (typeof body === 'string') {
-      for (const c of tokenizeShell(body, 0, body.length))
-        follow(
-          c.words.map((x) => x.value),
-          depth + 1,
-        );
+      // The script's own arguments go to its last command (`pnpm run build --filter=api` with `build: turbo run build`).
+      const cmds = tokenizeShell(body, 0, body.length).map((c) => c.words.map((x) => x.value));
+      cmds.forEach((c, i) => follow(i === cmds.length - 1 ? [...c, ...rest] : c, depth + 1));
       return;
     }
     // `pnpm turbo run build`: pnpm runs a binary of that name.
-    if (bin === 'pnpm' && sub !== 'run') follow(args, depth + 1);
+    if (bin === 'pnpm' && sub !== 'run') follow([...args, ...rest], depth + 1);
   };
   for (const st of [...stageChain(doc, stage)].reverse())
     for (const ins of st.instructions) {
@@ -402,26 +401,32 @@ function builtScripts(
   return { scripts, unknown };
 }
 
-/** `--filter x`, `-C dir`, `-r` and the other words of a package manager or turbo command. */
+/**
+ * `--filter x`, `-C dir`, `-r` and the other words of a package manager or turbo command. A package
+ * manager's words after the script name are the script's own arguments (`rest`).
+ */
 function readFlags(
   w: string[],
-  filterNames: string[],
-): { filters: string[]; dirs: string[]; recursive: boolean; args: string[] } {
+  filterNames: readonly string[],
+  dirNames: readonly string[],
+): { filters: string[]; dirs: string[]; recursive: boolean; args: string[]; rest: string[] } {
   const filters: string[] = [];
   const dirs: string[] = [];
   const args: string[] = [];
+  const pm = /^(npm|pnpm|yarn)$/.test(w[0].replace(/^.*\//, ''));
   let recursive = false;
   for (let i = 1; i < w.length; i++) {
     const a = w[i];
     const m = /^(--[\w-]+|-[A-Za-z])(?:=(.*))?$/.exec(a);
     if (!m) {
       args.push(a);
+      if (pm && (args.length === 2 || (args.length === 1 && !/^(run|run-script)$/.test(a))))
+        return { filters, dirs, recursive, args, rest: w.slice(i + 1) };
       continue;
     }
     const value = () => m[2] ?? w[++i] ?? '';
     if (filterNames.includes(m[1])) filters.push(value());
-    else if (['-C', '--dir', '--prefix', '--cwd', '--workspace', '-w'].includes(m[1]) && w[0].replace(/^.*\//, '') !== 'turbo')
-      dirs.push(value());
+    else if (dirNames.includes(m[1])) dirs.push(value());
     else if (m[1] === '-r' || m[1] === '--recursive' || m[1] === '--workspaces' || m[1] === '-ws') recursive = true;
     else if (
       ['--concurrency', '--workspace-concurrency', '--reporter', '--loglevel', '--cache-dir', '--log-prefix'].includes(m[1]) &&
@@ -429,7 +434,7 @@ function readFlags(
     )
       i++;
   }
-  return { filters, dirs, recursive, args };
+  return { filters, dirs, recursive, args, rest: [] };
 }
 
 /** The workspace's packages, their manifests, and each one seen as a build context of its own. */
