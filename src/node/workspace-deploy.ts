@@ -290,7 +290,33 @@ function readsOutside(
   for (const p of namedBySources(facts, new Set(), sourceOf))
     if (!inClosure(`${p}/`) && !closure.some((q) => q.dir === p || q.dir.startsWith(`${p}/`)))
       return `the sources of the deployed packages (${closure.map((q) => q.dir).join(', ')}) name ${p}, outside them`;
+  // Paths that climb out of their package: '../../frontend/dist', join(__dirname, '..', '..', 'frontend').
+  for (const q of closure) {
+    for (const f of facts.files ?? []) {
+      if (!f.startsWith(`${q.dir}/`) || !sourceOf(f) || !SOURCE.test(f) || /\.d\.[cm]?ts$|\.(test|spec)\.[cm]?[jt]sx?$/.test(f))
+        continue;
+      const inPkg = f.slice(q.dir.length + 1);
+      const depth = inPkg.split('/').length - 1;
+      const climb = climbOf(facts.read(f) ?? '');
+      if (climb && climb.up > depth)
+        return `${q.dir}/${inPkg} reaches outside its package (\`${climb.text}\`), and the deployed image holds the deployed packages only`;
+    }
+  }
   return null;
+}
+
+const SOURCE = /\.(m?[jt]sx?|cjs|cts)$/;
+
+/** The deepest climb to parent folders a source names: a '../../x' literal or `join(__dirname, '..', '..')`. */
+function climbOf(text: string): { up: number; text: string } | null {
+  let best: { up: number; text: string } | null = null;
+  const see = (up: number, t: string) => {
+    if (!best || up > best.up) best = { up, text: t };
+  };
+  for (const m of text.matchAll(/["'`]((?:\.\.\/)+\.?\.?)/g)) see(m[1].split('/').filter((x) => x === '..').length, m[0]);
+  for (const m of text.matchAll(/\b(?:join|resolve)\(\s*(?:__dirname|import\.meta\.dirname)((?:\s*,\s*["']\.\.["'])+)/g))
+    see((m[1].match(/\.\./g) ?? []).length, m[0]);
+  return best;
 }
 
 /** The files a package's manifest points at for Node.js: `exports` targets (types left out), else `main` (index.js). */
