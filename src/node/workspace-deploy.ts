@@ -417,7 +417,14 @@ function builtScripts(
   for (const st of [...stageChain(doc, stage)].reverse())
     for (const ins of st.instructions) {
       if (ins.keyword !== 'RUN') continue;
-      for (const c of classifyRun(doc, ins).commands)
+      const commands = classifyRun(doc, ins).commands;
+      // A build run from another folder (`cd apps/api && pnpm build`) builds what that folder's scripts say.
+      const moved = commands.find((c) => c.words[0]?.value === 'cd');
+      if (moved && commands.some((c) => c.kind === 'build')) {
+        unknown.push(`\`${ins.text.split(/\r?\n/)[0]}\` builds from another folder`);
+        continue;
+      }
+      for (const c of commands)
         if (c.kind === 'build')
           follow(
             c.words.map((x) => x.value),
