@@ -633,7 +633,9 @@ class Workspace {
     const files = Array.isArray(m.files) ? m.files.filter((x): x is string => typeof x === 'string') : null;
     if (files) {
       const pos = files.filter((x) => !x.startsWith('!')).map((x) => x.replace(/^\.\//, '').replace(/\/+$/, ''));
-      const listed = pos.some((e) => covering(e)(rel) || (isDir && (e.startsWith(`${rel}/`) || covering(e)(`${rel}/x`))));
+      // `dist/**/*.js` also matches dist/server.js: `**/` stands for no folder too.
+      const covers = (e: string, p: string) => covering(e)(p) || (e.includes('**/') && covering(e.replace(/\*\*\//g, ''))(p));
+      const listed = pos.some((e) => covers(e, rel) || (isDir && (e.startsWith(`${rel}/`) || covers(e, `${rel}/x`))));
       if (!listed) return `the "files" field of ${dir}/package.json does not list it`;
       const neg = files.find((x) => x.startsWith('!') && covering(x.slice(1).replace(/^\.\//, ''))(rel));
       if (neg) return `the "files" field of ${dir}/package.json excludes it (${neg})`;
