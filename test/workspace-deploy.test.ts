@@ -98,6 +98,8 @@ describe('workspaceDeploy: pnpm deploy of the package the start runs, or why not
     expect(decide(workspace({ 'package.json': root('pnpm@10.6.5') }))).toBe(
       'pnpm deploy --filter=@x/api --prod --legacy /prod/api',
     );
+    // Before pnpm 10.3.0, --legacy did not lift the need for injected workspace packages.
+    expect(decide(workspace({ 'package.json': root('pnpm@10.2.1') }))).toBe('deploy-pnpm-version');
     expect(
       decide(
         workspace({

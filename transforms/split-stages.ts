@@ -268,7 +268,7 @@ export const splitStages: Transform = {
       'deploy-start-shape':
         'no `pnpm deploy` (the workspace reinstall stays): the start reaches the package through a root script, a pnpm call other than `pnpm --filter <package> <script>` / `pnpm -C <folder> <script>` of a plain `node <file>` script, pnpm with a root .npmrc, or node loads a module from the working directory',
       'deploy-pnpm-version':
-        "no `pnpm deploy` (the workspace reinstall stays): the pnpm version is not pinned or not 8 to 10, and deploy's behaviour depends on it",
+        "no `pnpm deploy` (the workspace reinstall stays): the pnpm version is not pinned or not 8 to 10 (10.0 to 10.2 only with injected workspace packages), and deploy's behaviour depends on it",
       'deploy-node-linker': 'no `pnpm deploy` (the workspace reinstall stays): node-linker hoisted or pnp',
       'deploy-output-unknown':
         "no `pnpm deploy` (the workspace reinstall stays): a file the package or a workspace dependency runs is not in the context, and the build's output there cannot be told",

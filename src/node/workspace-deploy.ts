@@ -17,7 +17,8 @@
  *
  * Versions: pnpm 8 and 9 deploy as described; pnpm 10 deploys only a workspace with
  * `inject-workspace-packages` (then from the shared lockfile) unless given `--legacy` (the implementation
- * of 8 and 9). Another version, or one that is not pinned, makes the behaviour unknown.
+ * of 8 and 9), which lifts that requirement from pnpm 10.3.0 on. Another version, or one that is not
+ * pinned, makes the behaviour unknown.
  */
 import { normalizePosix, type ParsedDockerfile, type Stage } from '../dockerfile/parse.js';
 import { covering, globToRegExp } from '../dockerfile/query.js';
@@ -104,6 +105,12 @@ export function workspaceDeploy(
   if (major < 8 || major > 10)
     return hold('deploy-pnpm-version', `\`pnpm deploy\` is known from pnpm 8 to 10, and this stage runs pnpm ${version}`);
   const settings = ws.settings();
+  // pnpm 10 deploys a workspace that injects its packages; `--legacy` does so without them from 10.3.0 on.
+  if (major === 10 && !settings.inject && semver.lt(version, '10.3.0'))
+    return hold(
+      'deploy-pnpm-version',
+      `pnpm ${version} deploys only a workspace with inject-workspace-packages=true, and its --legacy does not lift that (pnpm 10.3.0 and later do)`,
+    );
   if (settings.nodeLinker && settings.nodeLinker !== 'isolated')
     return hold(
       'deploy-node-linker',
