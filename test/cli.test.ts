@@ -703,6 +703,11 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       expect(flag.stdout).toContain('+++ b/.dockerignore');
       expect(flag.stdout).not.toContain('USER node');
 
+      expect(await run(['--print-config'], dir)).toMatchObject({
+        code: 2,
+        stdout: '',
+        stderr: 'dockerfile-migrate: --print-config needs the path of a Dockerfile\n',
+      });
       const p = await run(['--print-config', 'Dockerfile', '--runtime-base', 'alpine'], dir);
       expect(p).toMatchObject({ code: 0, stderr: '' });
       expect(JSON.parse(p.stdout)).toEqual({

@@ -290,6 +290,10 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_ERROR;
   };
   if (args['print-config'] !== undefined) {
+    if (!args['print-config']) {
+      process.stderr.write('dockerfile-migrate: --print-config needs the path of a Dockerfile\n');
+      return EXIT_ERROR;
+    }
     try {
       const printed = await printedConfig(args['print-config'], { cwd, given });
       process.stdout.write(JSON.stringify(printed, null, 2) + '\n');
