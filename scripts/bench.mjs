@@ -19,8 +19,10 @@
  * tags, ports, WORKDIR, comments, extra ENV/LABEL lines, CRLF), each in its own context directory
  * with the fixture's package.json, lockfile and sources.
  *
+ *  - flat memory: the CLI (one thread) and migrateMany() over the 10,000 files with the V8 heap
+ *    capped at 48 MB; they complete only if what they keep does not grow with the number of files.
  * Internal: `node scripts/bench.mjs --worker <migrate|migrate-lib|validate> <list-file>` runs one
- * batch in a fresh process and prints one JSON line.
+ * batch in a fresh process and prints one JSON line (`--worker many <dir>`: migrateMany over a directory).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -37,6 +39,14 @@ const CLI = path.join(DIST, 'cli', 'cli.js');
 // Worker: one batch in this process, one JSON line on stdout.
 // ---------------------------------------------------------------------------------------------
 async function worker(kind, listFile) {
+  if (kind === 'many') {
+    // listFile is a directory here: migrateMany finds the files itself.
+    const lib = await import(pathToFileURL(path.join(DIST, 'index.js')).href);
+    const statuses = {};
+    for await (const r of lib.migrateMany(listFile)) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    process.stdout.write(JSON.stringify({ statuses, heapUsedMB: process.memoryUsage().heapUsed / 2 ** 20 }) + '\n');
+    return;
+  }
   const files = fs.readFileSync(listFile, 'utf8').split('\n').filter(Boolean);
   const reasons = {};
   const t0 = process.hrtime.bigint();
@@ -160,6 +170,7 @@ function timed(cmd, args, opts = {}) {
   const t = process.hrtime.bigint();
   const r = spawnSync(file, argv, {
     cwd: opts.cwd ?? ROOT,
+    env: opts.env ? { ...process.env, ...opts.env } : process.env,
     stdio: ['ignore', opts.stdout ?? 'ignore', 'pipe'],
     maxBuffer: 64 * 2 ** 20,
     timeout: opts.timeout ?? 300_000,
@@ -329,6 +340,7 @@ async function main() {
   const BATCH_RUNS = quick ? 1 : 3;
   const BIG_RUNS = 1;
   const N = quick ? 500 : 2000;
+  const CAPPED_HEAP_MB = 48;
   const BIG = quick ? 1000 : 10000;
   const DU_CLI_SAMPLE = quick ? 10 : 40;
   const TALLY_RUNS = quick ? 1 : 3;
@@ -429,6 +441,25 @@ async function main() {
       timeout: 900_000,
     });
     if (cliBig.status === null || cliBig.status > 2) throw new Error(`CLI batch failed: ${cliBig.stderr.slice(0, 500)}`);
+    // Flat memory: what a run keeps must not grow with the number of files. V8 grows an unbounded
+    // heap before it collects, so max RSS alone cannot tell; a run that completes in a small heap
+    // over every generated file can. The CLI in one thread (text mode keeps no per-file report),
+    // and migrateMany(), which hands each result over and keeps nothing.
+    process.stderr.write(`bench: flat memory, ${int(BIG)} files in a ${CAPPED_HEAP_MB} MB heap...\n`);
+    const capped = `--max-old-space-size=${CAPPED_HEAP_MB}`;
+    const cliCapped = timed(process.execPath, [capped, CLI, '--dry-run', '--quiet', path.join(tmp, 'corpus')], {
+      rusage: true,
+      timeout: 900_000,
+      env: { DOCKERFILE_MIGRATE_THREADS: '1' },
+    });
+    const manyCapped = timed(
+      process.execPath,
+      [capped, fileURLToPath(import.meta.url), '--worker', 'many', path.join(tmp, 'corpus')],
+      {
+        rusage: true,
+        timeout: 900_000,
+      },
+    );
 
     // -- Peers ----------------------------------------------------------------------------
     process.stderr.write(`bench: dockerfile-utils validate() over ${int(N)} files x ${BATCH_RUNS}...\n`);
@@ -558,6 +589,12 @@ async function main() {
       `  CLI end to end, ${int(BIG)} files: ${fmt(cliBig.ms / 1000, 1)} s = ${fmt(bigFps, 0)} files/s, maxRSS ${fmt(peakBig, 0)} MB`,
     );
     console.log(`  library import ${fmt(pick(batch, 'importMs'), 0)} ms (not in the totals)`);
+    const flat = (r) =>
+      r.status === 0 ? `completed, maxRSS ${fmt(r.maxRssMB, 0)} MB, ${fmt(r.ms / 1000, 1)} s` : `FAILED (exit ${r.status})`;
+    console.log(
+      `  flat memory, ${int(BIG)} files in a ${CAPPED_HEAP_MB} MB heap: CLI --dry-run --quiet, one thread: ${flat(cliCapped)}`,
+    );
+    console.log(`  flat memory, ${int(BIG)} files in a ${CAPPED_HEAP_MB} MB heap: migrateMany(): ${flat(manyCapped)}`);
     console.log('');
     console.log(
       `Peers on the same ${int(N)} files (ratio = dockerfile-migrate files/s / peer files/s; > 1 means dockerfile-migrate is faster)`,
@@ -612,6 +649,9 @@ async function main() {
     );
     console.log(`  ${mark(bigFps >= 1000)}  the CLI on ${int(BIG)} files: ${fmt(bigFps, 0)} files/s`);
     console.log(`  ${mark(peakBig < 200)}  peak memory < 200 MB for ${int(BIG)} files: ${fmt(peakBig, 0)} MB`);
+    console.log(
+      `  ${mark(cliCapped.status === 0 && manyCapped.status === 0)}  memory flat: ${int(BIG)} files run in a ${CAPPED_HEAP_MB} MB heap (CLI one thread, migrateMany)`,
+    );
     console.log(
       `  ${mark(ours > bestDu)}  faster than dockerfile-utils lint: ${fmt(ours / bestDu, 2)}x (${fmt(ours, 0)} vs ${fmt(bestDu, 0)} files/s; its validate() in one process: ${fmt(duFps, 0)} files/s, ${fmt(ours / duFps, 2)}x)`,
     );

@@ -43,8 +43,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import Ajv from 'ajv';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
+/** Every --json document the suite reads is checked against the schema the package ships. */
+const reportSchema = new Ajv({ allErrors: true, strictRequired: false }).compile(
+  JSON.parse(fs.readFileSync(path.join(ROOT, 'schema', 'report.schema.json'), 'utf8')),
+);
+const schemaErrors = (doc) =>
+  reportSchema(doc) ? null : reportSchema.errors.map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'cli.js');
 const APPS_DIR = path.join(ROOT, 'fixtures', 'e2e');
 const KNOWN_ENGINES = ['docker', 'podman'];
@@ -626,7 +633,18 @@ async function runApp(app) {
   fs.cpSync(src, origDir, { recursive: true });
   fs.cpSync(src, migDir, { recursive: true });
   const pkg = JSON.parse(fs.readFileSync(path.join(src, 'package.json'), 'utf8'));
-  const devDeps = Object.keys(pkg.devDependencies ?? {});
+  // devDependencies of the root and of each workspace package (apps/*/package.json, packages/*/package.json):
+  // [folder, name], the folder relative to the image's working directory.
+  const devDeps = Object.keys(pkg.devDependencies ?? {}).map((n) => ['.', n]);
+  for (const top of fs.readdirSync(src, { withFileTypes: true })) {
+    if (!top.isDirectory() || top.name === 'node_modules') continue;
+    for (const sub of fs.readdirSync(path.join(src, top.name), { withFileTypes: true })) {
+      const manifest = path.join(src, top.name, sub.name, 'package.json');
+      if (!sub.isDirectory() || !fs.existsSync(manifest)) continue;
+      const dev = JSON.parse(fs.readFileSync(manifest, 'utf8')).devDependencies ?? {};
+      for (const n of Object.keys(dev)) devDeps.push([`${top.name}/${sub.name}`, n]);
+    }
+  }
   const tags = {
     original: `localhost/dfm-e2e-${app.name}:original-${RUN_ID}`,
     migrated: `localhost/dfm-e2e-${app.name}:migrated-${RUN_ID}`,
@@ -642,6 +660,8 @@ async function runApp(app) {
   } catch {
     throw new StepError(app.name, 'migrate', `the CLI printed no JSON (exit ${mig.code})`, lastLines(mig.out));
   }
+  const invalid = schemaErrors(report);
+  if (invalid) throw new StepError(app.name, 'migrate', `the JSON report does not match schema/report.schema.json: ${invalid}`);
   const file = report.files?.[0];
   if (mig.code !== 0 || !['migrated', 'unchanged', 'skipped'].includes(file?.status))
     throw new StepError(app.name, 'migrate', `exit ${mig.code}, status ${file?.status} ${file?.reason ?? ''}`);
@@ -746,8 +766,9 @@ async function runApp(app) {
       `USER ${configUser || '(none)'}, /health says ${health.migrated.user ?? '(no answer)'} (original: ${health.original.user})`,
     );
   const probe =
-    `const fs=require('fs');const d=${JSON.stringify(devDeps)};const pn=fs.existsSync('node_modules/.pnpm')?fs.readdirSync('node_modules/.pnpm'):[];` +
-    `console.log(JSON.stringify(d.filter(n=>fs.existsSync('node_modules/'+n)||pn.some(e=>e.startsWith(n.replace('/','+')+'@')))))`;
+    `const fs=require('fs');const d=${JSON.stringify(devDeps)};` +
+    `const pn=w=>fs.existsSync(w+'/node_modules/.pnpm')?fs.readdirSync(w+'/node_modules/.pnpm'):[];` +
+    `console.log(JSON.stringify([...new Set(d.filter(([w,n])=>fs.existsSync(w+'/node_modules/'+n)||[...pn('.'),...pn(w)].some(e=>e.startsWith(n.replace('/','+')+'@'))).map(([w,n])=>w==='.'?n:w+':'+n))]))`;
   const inImage = {};
   for (const v of ['original', 'migrated']) {
     const r = await nodeIn(tags[v], probe, undefined, app.runtime);
@@ -946,7 +967,9 @@ async function runVerify(app) {
   const left = leftovers.filter(Boolean).join('; ');
   let v;
   try {
-    v = JSON.parse(r.out.slice(r.out.indexOf('{'))).files[0].verify;
+    const doc = JSON.parse(r.out.slice(r.out.indexOf('{')));
+    check('the JSON report matches schema/report.schema.json', !schemaErrors(doc), schemaErrors(doc) ?? '');
+    v = doc.files[0].verify;
   } catch {
     v = null;
   }

@@ -2,8 +2,9 @@
 /**
  * The package as a user receives it: `npm pack` (which builds through prepack), then
  * `npx --package <tarball> dockerfile-migrate` in a directory outside the repository, on a copy of
- * examples/express-api. Checks the packed file list (the build, LICENSE, README and package.json only),
- * that the packed CLI prints the same patch as the built one here, and that it wrote nothing.
+ * examples/express-api. Checks the packed file list (the build, the --json schema, LICENSE, README and
+ * package.json only), that the packed CLI prints the same patch as the built one here, and that it
+ * wrote nothing.
  *
  *   node scripts/pack-check.mjs        (npm run pack:check)
  */
@@ -22,9 +23,17 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfm-pack-'));
 try {
   const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', tmp], { cwd: ROOT, encoding: 'utf8' }))[0];
   const files = packed.files.map((f) => f.path);
-  const stray = files.filter((f) => !/^(dist\/(src|transforms)\/.+\.(js|d\.ts)|LICENSE|README\.md|package\.json)$/.test(f));
+  const stray = files.filter(
+    (f) => !/^(dist\/(src|transforms)\/.+\.(js|d\.ts)|schema\/report\.schema\.json|LICENSE|README\.md|package\.json)$/.test(f),
+  );
   if (stray.length) fail(`unexpected files in the package: ${stray.join(', ')}`);
-  for (const need of ['dist/src/cli/cli.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'LICENSE']) {
+  for (const need of [
+    'dist/src/cli/cli.js',
+    'dist/src/index.js',
+    'dist/src/index.d.ts',
+    'schema/report.schema.json',
+    'LICENSE',
+  ]) {
     if (!files.includes(need)) fail(`${need} is missing from the package`);
   }
   const tarball = path.join(tmp, packed.filename);

@@ -374,6 +374,8 @@ const normalizeLog = (l) =>
     .replace(/\b\d{10,13}\b/g, '<ts>')
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>')
     .replace(/\b\d+(\.\d+)?\s?ms\b/g, '<ms>')
+    // dotenv 16.5+ ends its first line with a tip picked at random on every start.
+    .replace(/(\[dotenv@[\d.]+\] injecting env .*?) -- tip: .*$/, '$1')
     .trimEnd();
 
 async function get(port, p) {

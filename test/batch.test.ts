@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJsonReport } from './report-schema.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'cli.js');
@@ -75,7 +76,26 @@ describe('a large batch in worker threads', () => {
     const one = run(['--json', '.'], { DOCKERFILE_MIGRATE_THREADS: '1' });
     const starved = run(['--json', '.'], { DOCKERFILE_MIGRATE_THREADS: '2', DOCKERFILE_MIGRATE_HEAP_MB: '4' });
     expect(starved.code).toBe(one.code);
-    expect(JSON.parse(starved.stdout)).toEqual(JSON.parse(one.stdout));
+    expect(parseJsonReport(starved.stdout)).toEqual(parseJsonReport(one.stdout));
+  });
+
+  it("each file's own options (a configuration file with overrides) reach the worker threads", () => {
+    const config = path.join(tree, '.dockerfile-migrate.json');
+    // app-000 .. app-099 keep their base; no file gets a .dockerignore.
+    fs.writeFileSync(config, JSON.stringify({ skip: ['dockerignore'], overrides: [{ files: 'app-0*/', runtimeBase: 'full' }] }));
+    try {
+      const one = run(['--json', '.'], { DOCKERFILE_MIGRATE_THREADS: '1' });
+      const two = run(['--json', '.'], { DOCKERFILE_MIGRATE_THREADS: '2' });
+      expect(two.code).toBe(one.code);
+      expect(JSON.parse(two.stdout)).toEqual(JSON.parse(one.stdout));
+      const files = (JSON.parse(two.stdout) as { files: { path: string; changes: { transform: string }[] }[] }).files;
+      const rebased = files.filter((f) => f.changes.some((c) => c.transform === 'runtime-base')).map((f) => f.path);
+      expect(rebased.length).toBeGreaterThan(10);
+      expect(rebased.filter((p) => p.startsWith('app-0'))).toEqual([]);
+      expect(files.filter((f) => f.changes.some((c) => c.transform === 'dockerignore'))).toEqual([]);
+    } finally {
+      fs.rmSync(config);
+    }
   });
 
   it('--write from worker threads writes what a single-thread --write writes', () => {

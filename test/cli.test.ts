@@ -25,6 +25,7 @@ import {
   snapshot,
   useCliHarness,
 } from './cli-harness.js';
+import { parseJsonReport } from './report-schema.js';
 
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
@@ -35,11 +36,14 @@ const OPTIONS = [
   '--check',
   '--json',
   '--markdown',
+  '--format',
+  '--output',
   '--context',
   '--transforms',
   '--skip',
   '--runtime-base',
   '--list-transforms',
+  '--print-config',
   '--color',
   '--quiet',
   '--help',
@@ -246,7 +250,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).not.toMatch(STACK);
       expect(snapshot(root)).toEqual(before);
-      const doc = JSON.parse(r.stdout) as {
+      const doc = parseJsonReport(r.stdout) as {
         version: string;
         mode: string;
         files: {
@@ -295,16 +299,17 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       const r = await run(['--json', '--color'], dir);
       expect(r.code).toBe(0);
       expect(r.stdout).not.toMatch(ANSI);
-      expect(JSON.parse(r.stdout).summary).toEqual({ files: 1, migrated: 1, unchanged: 0, skipped: 0, error: 0 });
+      expect(parseJsonReport(r.stdout).summary).toEqual({ files: 1, migrated: 1, unchanged: 0, skipped: 0, error: 0 });
     });
 
-    it('--markdown: the summary line and a ```diff block', async ({ expect }) => {
+    it('--markdown: the summary line, the table and a ```diff block', async ({ expect }) => {
       const dir = app(tmp());
       const before = snapshot(dir);
       const r = await run(['--markdown'], dir);
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain('\n1 migrated, 0 unchanged, 0 skipped, 0 errors\n');
-      expect(r.stdout).toContain('### `Dockerfile`: migrated\n');
+      expect(r.stdout).toContain('\n1 migrated, 0 unchanged, 0 skipped, 0 errors (proposed, nothing written)\n');
+      expect(r.stdout).toContain('\n| `Dockerfile` | migrated | 11 | 0 |\n');
+      expect(r.stdout).toContain('\n### `Dockerfile`\n\n**migrated**: 11 changes, 0 warnings; also `.dockerignore` (new)\n');
       expect(r.stdout).toContain('\n```diff\ndiff --git a/Dockerfile b/Dockerfile\n');
       expect(r.stdout).toMatch(/\n\+\+\+ b\/\.dockerignore\n[\s\S]*\n```\n/);
       expect(r.stdout).not.toMatch(ANSI);
@@ -585,7 +590,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       expect(r.stderr).not.toMatch(STACK);
       expect(errorLines(r.stderr)).toEqual(['dockerfile-migrate: bad/Dockerfile: the file is empty']);
       expect(r.stderr).toContain('good/Dockerfile: migrated, written (and good/.dockerignore)\n');
-      expect(r.stderr.endsWith('\n1 migrated, 0 unchanged, 0 skipped, 1 errors\n')).toBe(true);
+      expect(r.stderr.endsWith('\n1 migrated, 0 unchanged, 0 skipped, 1 errors\n  errors: 1 empty-file\n')).toBe(true);
       expect(exists(root, 'good', '.dockerignore')).toBe(true);
       expect(read(root, 'good', 'Dockerfile')).not.toBe(NODE_DOCKERFILE);
       expect(snapshot(path.join(root, 'bad'))).toEqual(badBefore);
@@ -656,6 +661,102 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
     });
   });
 
+  describe('progress line', () => {
+    it.skipIf(!HAS_SCRIPT)(
+      'over 50 files on a terminal: one line rewritten in place, gone before the summary; never when piped or with -q',
+      async ({ expect }) => {
+        const root = tmp();
+        for (let i = 0; i < 55; i++) app(path.join(root, `app-${String(i).padStart(2, '0')}`));
+        const copy = tmp();
+        fs.cpSync(root, copy, { recursive: true });
+        const tty = await runTty(['--write', '--no-color', '.'], root, { timeoutMs: 120000 });
+        expect(tty.code).toBe(0);
+        const out = tty.stdout;
+        const last = '\r\x1b[Kdockerfile-migrate: 55/55 files: 55 migrated, 0 unchanged, 0 skipped, 0 errors';
+        expect(out).toContain('\r\x1b[Kdockerfile-migrate: 1/55 files: 1 migrated,');
+        // The last state, then the line cleared, then the summary as the last line.
+        expect(out.endsWith(`${last}\r\x1b[K55 migrated, 0 unchanged, 0 skipped, 0 errors\n`)).toBe(true);
+        // Each file's explanations start on a cleared line, never after the progress text.
+        expect(out).toContain('\r\x1b[Kapp-01/Dockerfile: migrated, written (and app-01/.dockerignore)\n');
+
+        const piped = await run(['--write', '.'], copy, { timeoutMs: 120000 });
+        expect(piped.code).toBe(0);
+        expect(piped.stderr).not.toContain('\r');
+        expect(piped.stderr).not.toContain('files:');
+        const quiet = await runTty(['--check', '-q', '.'], root, { timeoutMs: 120000 });
+        expect(quiet).toMatchObject({ code: 0, stdout: '' });
+      },
+      240000,
+    );
+  });
+
+  describe('configuration file', () => {
+    it('applies to the run; a flag wins over it; --print-config shows the result as JSON and exits 0', async ({ expect }) => {
+      const dir = app(tmp());
+      fs.writeFileSync(path.join(dir, '.dockerfile-migraterc.yml'), 'skip: [dockerignore, non-root]\n');
+      const before = snapshot(dir);
+      const r = await run(['--dry-run', '.'], dir);
+      expect(r.code).toBe(0);
+      expect(r.stdout).not.toContain('.dockerignore');
+      expect(r.stdout).not.toContain('USER node');
+      const flag = await run(['--dry-run', '--skip', 'non-root', '.'], dir);
+      expect(flag.stdout).toContain('+++ b/.dockerignore');
+      expect(flag.stdout).not.toContain('USER node');
+
+      const p = await run(['--print-config', 'Dockerfile', '--runtime-base', 'alpine'], dir);
+      expect(p).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(p.stdout)).toEqual({
+        file: 'Dockerfile',
+        configFile: '.dockerfile-migraterc.yml',
+        overrides: [],
+        ignored: false,
+        transforms: TRANSFORM_IDS.filter((t) => t !== 'dockerignore' && t !== 'non-root'),
+        runtimeBase: 'alpine',
+      });
+      expect(snapshot(dir)).toEqual(before);
+    });
+
+    it('a bad configuration: exit 2, one line naming the file and the key, nothing written, whatever the mode', async ({
+      expect,
+    }) => {
+      const root = tmp();
+      app(path.join(root, 'a'));
+      app(path.join(root, 'b'));
+      fs.writeFileSync(path.join(root, 'b', '.dockerfile-migrate.json'), '{"overrides": [{"files": "x", "runtimeBase": 3}]}\n');
+      const before = snapshot(root);
+      const line =
+        'dockerfile-migrate: b/.dockerfile-migrate.json: "overrides[0].runtimeBase" must be slim, alpine, distroless, full or an image name (got number 3)\n';
+      for (const args of [
+        ['--write', '.'],
+        ['--json', '.'],
+        ['--print-config', 'b/Dockerfile'],
+      ]) {
+        const r = await run(args, root);
+        expect(r, args.join(' ')).toMatchObject({ code: 2, stdout: '', stderr: line });
+      }
+      expect(snapshot(root)).toEqual(before);
+    });
+
+    it('a Dockerfile named on the command line that the configuration ignores: skipped, code ignored, not written', async ({
+      expect,
+    }) => {
+      const root = tmp();
+      app(path.join(root, 'legacy'));
+      app(path.join(root, 'api'));
+      fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ 'dockerfile-migrate': { ignore: ['legacy/'] } }));
+      const before = snapshot(path.join(root, 'legacy'));
+      const r = await run(['--write', 'legacy/Dockerfile', 'api/Dockerfile'], root);
+      expect(r.code).toBe(0);
+      expect(r.stderr.split('\n')[0]).toBe('legacy/Dockerfile: skipped (ignored: matches an ignore glob of package.json)');
+      expect(r.stderr.endsWith('\n1 migrated, 0 unchanged, 1 skipped, 0 errors\n  skipped: 1 ignored\n')).toBe(true);
+      expect(snapshot(path.join(root, 'legacy'))).toEqual(before);
+      expect(read(root, 'api', 'Dockerfile')).not.toBe(NODE_DOCKERFILE);
+      // Found by a search, it is simply not there.
+      const j = await run(['--json', '.'], root);
+      expect((JSON.parse(j.stdout) as { files: { path: string }[] }).files.map((f) => f.path)).toEqual(['api/Dockerfile']);
+    });
+  });
+
   describe('discovery', () => {
     it('finds Dockerfile, Dockerfile.*, *.Dockerfile, *.dockerfile; skips node_modules and .git; survives a link loop', async ({
       expect,
@@ -676,7 +777,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       const r = await run(['--json', 'x'], root, { timeoutMs: 10000 });
       expect(r.signal).toBeNull();
       expect(r.code).toBe(0);
-      const doc = JSON.parse(r.stdout) as { files: { path: string; status: string }[] };
+      const doc = parseJsonReport(r.stdout);
       expect(doc.files.map((f) => f.path).sort()).toEqual([
         'x/Dockerfile',
         'x/Dockerfile.prod',
@@ -690,13 +791,11 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       // the default path is the current directory
       const cwdRun = await run(['--json'], x, { timeoutMs: 10000 });
       expect(cwdRun.code).toBe(0);
-      expect((JSON.parse(cwdRun.stdout) as typeof doc).files.map((f) => f.path).sort()).toEqual([
-        'Dockerfile',
-        'Dockerfile.prod',
-        'api.Dockerfile',
-        'svc/Dockerfile',
-        'web.dockerfile',
-      ]);
+      expect(
+        parseJsonReport(cwdRun.stdout)
+          .files.map((f) => f.path)
+          .sort(),
+      ).toEqual(['Dockerfile', 'Dockerfile.prod', 'api.Dockerfile', 'svc/Dockerfile', 'web.dockerfile']);
     });
 
     it('finds dockerfile and DockerFile in any letter case; never lists a Dockerfile under .devcontainer/', async ({
@@ -713,7 +812,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
 
       const r = await run(['--json', '.'], root);
       expect(r.code).toBe(0);
-      const doc = JSON.parse(r.stdout) as { files: { path: string; status: string }[] };
+      const doc = parseJsonReport(r.stdout);
       expect(doc.files.map((f) => f.path).sort()).toEqual([
         'camel/DockerFile',
         'lower/dockerfile',
@@ -743,7 +842,7 @@ describe.concurrent('dockerfile-migrate (built binary)', () => {
       // the directory itself named: its Dockerfile is reported the same way
       const j = await run(['--json', '.devcontainer'], root);
       expect(j.code).toBe(0);
-      const doc = JSON.parse(j.stdout) as { files: { path: string; status: string; code?: string }[] };
+      const doc = parseJsonReport(j.stdout);
       expect(doc.files.map((f) => [f.path, f.status, f.code])).toEqual([['.devcontainer/Dockerfile', 'skipped', 'devcontainer']]);
       expect(snapshot(root)).toEqual(before);
     });

@@ -24,6 +24,7 @@ import {
   useCliHarness,
   type Run,
 } from './cli-harness.js';
+import { parseJsonReport } from './report-schema.js';
 
 const MIB = 1024 * 1024;
 
@@ -287,7 +288,7 @@ describe.concurrent('bad input and the file system (built binary)', () => {
       expect(r.stdout).toBe('');
       const json = await run(['--json', '--check', '.'], dir);
       expect(json.code).toBe(2);
-      const doc = JSON.parse(json.stdout) as { files: { path: string; status: string; reason: string }[] };
+      const doc = parseJsonReport(json.stdout);
       expect(doc.files).toMatchObject([
         { path: 'Dockerfile', status: 'error', reason: expect.stringMatching(/larger than 1 MiB/) },
       ]);
@@ -379,7 +380,7 @@ describe.concurrent('bad input and the file system (built binary)', () => {
       const r = await run(['--write', 'good/Dockerfile', 'bad/Dockerfile'], root);
       expectOneError(expect, r, /^dockerfile-migrate: bad\/Dockerfile: .*director/);
       expect(r.stderr).toContain('good/Dockerfile: migrated, written (and good/.dockerignore)\n');
-      expect(r.stderr.endsWith('\n1 migrated, 0 unchanged, 0 skipped, 1 errors\n')).toBe(true);
+      expect(r.stderr.endsWith('\n1 migrated, 0 unchanged, 0 skipped, 1 errors\n  errors: 1 no-dockerfile\n')).toBe(true);
       expect(read(root, 'good', 'Dockerfile')).not.toBe(NODE_DOCKERFILE);
       expect(snapshot(path.join(root, 'bad'))).toEqual(badBefore);
     });
@@ -509,7 +510,7 @@ describe.concurrent('bad input and the file system (built binary)', () => {
 
       const json = await run(['--json', 'my app'], root);
       expect(json.code).toBe(0);
-      const doc = JSON.parse(json.stdout) as { files: { path: string; files: { path: string }[] }[] };
+      const doc = parseJsonReport(json.stdout);
       expect(doc.files.map((f) => [f.path, f.files.map((x) => x.path)])).toEqual([
         ['my app/Dockerfile', ['my app/.dockerignore']],
       ]);
@@ -524,9 +525,6 @@ describe.concurrent('bad input and the file system (built binary)', () => {
   });
 
   describe('context files the tool cannot read well: it still runs, falls back safely and says so', () => {
-    interface Doc {
-      files: { path: string; status: string; warnings: { transform: string; message: string }[] }[];
-    }
     const warningLines = (stderr: string) => stderr.split('\n').filter((l) => /^\s+warning\s/.test(l));
 
     it('a malformed package.json: a warning naming it; the runtime stage keeps the whole app', async ({ expect }) => {
@@ -537,7 +535,7 @@ describe.concurrent('bad input and the file system (built binary)', () => {
       );
       const json = await run(['--json'], dir);
       expect(json.code).toBe(0);
-      const doc = JSON.parse(json.stdout) as Doc;
+      const doc = parseJsonReport(json.stdout);
       expect(doc.files[0].status).toBe('migrated');
       expect(doc.files[0].warnings.some((w) => /package\.json/.test(w.message) && /pars/.test(w.message))).toBe(true);
 
@@ -553,7 +551,7 @@ describe.concurrent('bad input and the file system (built binary)', () => {
       const dir = app(tmp());
       fs.writeFileSync(path.join(dir, 'package-lock.json'), PACKAGE_LOCK.slice(0, 80));
       const json = await run(['--json'], dir);
-      const doc = JSON.parse(json.stdout) as Doc;
+      const doc = parseJsonReport(json.stdout);
       expect(json.code).toBe(0);
       expect(doc.files[0].status).toBe('migrated');
       expect(doc.files[0].warnings.some((w) => /package-lock\.json/.test(w.message) && /parse/.test(w.message))).toBe(true);
@@ -627,7 +625,7 @@ describe.concurrent('bad input and the file system (built binary)', () => {
       expect(broken.stdout).not.toMatch(/^\+out$/m);
       expect(warningLines(broken.stderr).some((l) => /tsconfig\.json/.test(l))).toBe(true);
       const json = await run(['--json'], tsApp(BROKEN));
-      expect((JSON.parse(json.stdout) as Doc).files[0].warnings.some((w) => /tsconfig\.json/.test(w.message))).toBe(true);
+      expect(parseJsonReport(json.stdout).files[0].warnings.some((w) => /tsconfig\.json/.test(w.message))).toBe(true);
     });
   });
 });
@@ -664,7 +662,7 @@ describe.concurrent('leftover temp files, concurrent runs, odd ignore files and 
     const dir = app(tmp());
     fs.mkdirSync(path.join(dir, '.dockerignore'));
     const json = await run(['--json'], dir);
-    const doc = JSON.parse(json.stdout);
+    const doc = parseJsonReport(json.stdout);
     expect(doc.files[0].warnings.some((w: { message: string }) => /\.dockerignore/.test(w.message))).toBe(true);
     expect(json.stdout).not.toContain('+++ b/.dockerignore');
     const w = await run(['--write'], dir);

@@ -213,18 +213,6 @@ describe('verify helpers', () => {
     });
     expect(broken).toEqual({ ok: false, summary: 'the migrated image does not build: COPY failed: no such file' });
   });
-
-  it('puts the verification under the file heading of the markdown report', () => {
-    const v = new Verifier({ engine: { name: 'podman', bin: 'podman' } });
-    v.dispose();
-    const md = '## dockerfile-migrate\n\n1 migrated\n\n### `app/Dockerfile`: migrated\n\n- **npm-ci**: x\n';
-    const reports = [
-      { path: 'app/Dockerfile', verify: { engine: 'podman', ok: true, summary: 'image 233 MB → 157 MB, smoke test passed' } },
-    ];
-    expect(v.markdown(md, reports)).toBe(
-      '## dockerfile-migrate\n\n1 migrated\n\n### `app/Dockerfile`: migrated\n\n**verify** (podman): ✅ image 233 MB → 157 MB, smoke test passed\n\n- **npm-ci**: x\n',
-    );
-  });
 });
 
 describe("--verify-url against a port that accepts and never answers (Docker's port proxy before the app listens)", () => {

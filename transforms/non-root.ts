@@ -209,11 +209,16 @@ export const nonRoot: Transform = {
           )
           .map(({ p, at }) => normalizePosix(p.startsWith('/') ? p : `${at}/${p}`))
           .filter((p) => isInside(p, wd) && p !== wd && !p.includes('$'));
-        own.push(`RUN chown ${user}:${user} ${[wd.includes('$') ? '.' : wd, ...new Set(made)].join(' ')}`);
+        const chown = `RUN chown ${user}:${user} ${[wd.includes('$') ? '.' : wd, ...new Set(made)].join(' ')}`;
+        // Right after the WORKDIR when nothing later makes or replaces the directory: the layer then stays
+        // cached when the copies after it change, so a source edit does not run it again.
+        const early = made.length ? undefined : earlyOwnerAnchor(doc, stage, wd);
+        if (early) edits.push(insertAfter(doc, early, lines(doc, [chown])));
+        else own.push(chown);
         changes.push({
           code: 'app-dir-owner',
-          line: lineNo(doc, anchor) + 1,
-          message: `\`${own[0]}\`: ${wd} itself belongs to ${user}, so the app can create files in it (logs, uploads) as it could as root`,
+          line: lineNo(doc, early ?? anchor) + 1,
+          message: `\`${chown}\`: ${wd} itself belongs to ${user}, so the app can create files in it (logs, uploads) as it could as root`,
         });
       }
     }
@@ -255,6 +260,29 @@ function scriptBody(doc: ParsedDockerfile, word: string, facts: ProjectFacts, ap
     }
   }
   return null;
+}
+
+/**
+ * The stage's own WORKDIR that makes the app directory, when no COPY/ADD after it copies a whole directory
+ * onto the app directory itself (which may bring that directory's owner along): the app directory's chown
+ * can run right after it.
+ */
+function earlyOwnerAnchor(doc: ParsedDockerfile, stage: Stage, wd: string): Instr | undefined {
+  const workdirs = stage.instructions.filter((i) => i.keyword === 'WORKDIR');
+  const last = workdirs[workdirs.length - 1];
+  if (!last || workdirAt(stage, { index: last.index + 1 }, doc) !== wd) return undefined;
+  const ontoDir = stage.instructions.some(
+    (i) =>
+      i.index > last.index &&
+      (i.keyword === 'COPY' || i.keyword === 'ADD') &&
+      copyDest(i, workdirAt(stage, i, doc)) === wd &&
+      (copyParts(i)?.sources ?? []).some((src) => !/\.[A-Za-z0-9]+$/.test(src.replace(/\/+$/, '')) || src.endsWith('/')),
+  );
+  // A user the stage creates after the WORKDIR does not exist yet there.
+  const userLater = stage.instructions.some(
+    (i) => i.index > last.index && i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => c.kind === 'user'),
+  );
+  return ontoDir || userLater ? undefined : last;
 }
 
 function lastWriter(stage: Stage): Instr | undefined {

@@ -26,6 +26,7 @@ import { go, NOTHING_TO_DO, stop, stopped, type Step } from '../src/engine/findi
 import type { ProjectFacts } from '../src/node/facts.js';
 import { analyzeStart, unpinnedCorepackStart, type StartPath } from '../src/node/start-path.js';
 import { appDirModel, runEffect, standaloneRuntime } from '../src/node/app-dir.js';
+import { workspaceDeploy } from '../src/node/workspace-deploy.js';
 
 /** The build caches to remove after the build, when what the build writes is known. */
 function buildCaches(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts, appDir: string): string[] {
@@ -233,6 +234,8 @@ export const splitStages: Transform = {
         "the build's cache (next build's .next/cache) is removed after the build: the runtime stage does not receive it",
       standalone:
         "no prune for Next.js' standalone server: the runtime stage receives its folder, with the node_modules next build traced",
+      deploy:
+        "`pnpm deploy --prod` of the workspace package the start runs: the runtime stage receives that package with its production dependencies and workspace dependencies only, at the package's own path",
       moved: 'runtime-only instructions moved to the runtime stage, unchanged',
       repeated: 'settings both stages need repeated in the runtime stage, unchanged',
       'app-owner': 'the app directory keeps its owner in the runtime stage',
@@ -262,6 +265,17 @@ export const splitStages: Transform = {
       'secret-needed-at-runtime': 'not split: a runtime instruction uses a credential that must stay in the build stage',
       'start-needs-dev-dependency': 'devDependencies stay: the start runs a devDependency',
       'build-tools-repeated': 'a global install the app uses runs in both stages, with build tools in it',
+      'deploy-start-shape':
+        'no `pnpm deploy` (the workspace reinstall stays): the start reaches the package through a root script, a pnpm call other than `pnpm --filter <package> <script>` / `pnpm -C <folder> <script>` of a plain `node <file>` script, pnpm with a root .npmrc, or node loads a module from the working directory',
+      'deploy-pnpm-version':
+        "no `pnpm deploy` (the workspace reinstall stays): the pnpm version is not pinned or not 8 to 10 (10.0 to 10.2 only with injected workspace packages), and deploy's behaviour depends on it",
+      'deploy-node-linker': 'no `pnpm deploy` (the workspace reinstall stays): node-linker hoisted or pnp',
+      'deploy-output-unknown':
+        "no `pnpm deploy` (the workspace reinstall stays): a file the package or a workspace dependency runs is not in the context, and the build's output there cannot be told",
+      'deploy-publish-rules':
+        'no `pnpm deploy` (the workspace reinstall stays): the `files` field, .npmignore or .gitignore would leave out a file the app runs or reads (deploy copies as publishing does)',
+      'deploy-reads-outside-package':
+        'no `pnpm deploy` (the workspace reinstall stays): the app reads files outside its package at run time (root .env, a root folder, another package)',
       'prune-unknown':
         "not split: no prune of devDependencies is safe for the installer that ran (another binary, install scripts it would re-run, a Prisma client a pnpm workspace's reinstall would drop, yarn Plug'n'Play in the global cache)",
     },
@@ -307,6 +321,8 @@ interface SplitPlan {
   owner: string | undefined;
   /** The prune of devDependencies after the build, or null. */
   prune: string | null;
+  /** `pnpm deploy` of the package the start runs, instead of the prune: the runtime stage receives its folder only. */
+  deploy: { command: string; target: string; dir: string; start: string; rootFiles: string[] } | null;
   /** The folder of Next.js' standalone server, which is all the runtime stage receives: no prune. */
   standalone: string | null;
   /** Build caches removed after the build (next build's .next/cache), relative to the app directory. */
@@ -423,6 +439,17 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, { stage, appDir, start
     const at = head.find((c) => c.commands?.includes(installs[0]))!.ins;
     return stop('prune-unknown', `not split: no prune of devDependencies is safe here: ${prune.why}`, lineNo(doc, at));
   }
+  // A pnpm workspace whose start runs one package: `pnpm deploy` of that package instead of the workspace reinstall.
+  const ws =
+    prune && facts.workspaces && installs.every((c) => c.manager === 'pnpm')
+      ? workspaceDeploy(doc, stage, start, facts, appDir)
+      : null;
+  const deploy = ws?.kind === 'deploy' ? ws : null;
+  if (ws?.kind === 'hold')
+    warnings.push({
+      code: ws.code,
+      message: `no \`pnpm deploy\` of the package the start runs: ${ws.why}; the runtime stage receives the whole workspace with its production dependencies`,
+    });
   return go({
     stage,
     appDir,
@@ -430,7 +457,8 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, { stage, appDir, start
     last: head[head.length - 1].ins,
     runtime: runtimeItems(doc, stage, head),
     owner,
-    prune: prune ? prune.command : null,
+    prune: prune && !deploy ? prune.command : null,
+    deploy,
     standalone: standalone?.dir ?? null,
     caches: standalone ? [] : buildCaches(doc, stage, facts, appDir),
     keptSecrets: head.filter((c) => c.secret).map((c) => c.ins),
@@ -602,10 +630,15 @@ function emit(doc: ParsedDockerfile, p: SplitPlan): TransformResult {
   const fromFlags = stage.from.flags.map((f) => doc.text.slice(f.start, f.end));
   const out: string[] = [];
   if (prune) out.push(`RUN ${prune}`);
+  if (p.deploy) out.push(`RUN ${p.deploy.command}`);
   if (p.caches.length) out.push(`RUN rm -rf ${p.caches.join(' ')}`);
   out.push('');
   out.push(['FROM', ...fromFlags, stage.image, 'AS', p.runtimeName].join(' '));
-  const copy = `COPY --from=${p.buildName}${owner ? ` --chown=${owner}` : ''} ${appDir} ${appDir}${eol}`;
+  const copyFrom = (what: string) => `COPY --from=${p.buildName}${owner ? ` --chown=${owner}` : ''} ${what}${eol}`;
+  const copy = p.deploy
+    ? (p.deploy.rootFiles.length ? copyFrom(`${p.deploy.rootFiles.map((f) => `${appDir}/${f}`).join(' ')} ${appDir}/`) : '') +
+      copyFrom(`${p.deploy.target} ${appDir}/${p.deploy.dir}`)
+    : copyFrom(`${appDir} ${appDir}`);
   let body: string;
   if (owner) {
     // COPY --chown gives a directory it creates to the owner, but leaves one that WORKDIR already
@@ -652,6 +685,12 @@ function emit(doc: ParsedDockerfile, p: SplitPlan): TransformResult {
       code: 'prune',
       line: lineNo(doc, p.last) + 1,
       message: `\`${prune}\` after the build: the runtime stage receives production dependencies only`,
+    });
+  if (p.deploy)
+    changes.push({
+      code: 'deploy',
+      line: lineNo(doc, p.last) + 1,
+      message: `\`${p.deploy.command}\` after the build: the runtime stage receives ${p.deploy.dir} with its production dependencies and the workspace packages it uses, at ${appDir}/${p.deploy.dir}${p.deploy.rootFiles.length ? `, with the root's ${p.deploy.rootFiles.join(' and ')} that pnpm reads` : ''}, so \`${p.deploy.start}\` runs as before without the rest of the workspace`,
     });
   if (p.caches.length)
     changes.push({

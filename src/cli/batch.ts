@@ -26,6 +26,8 @@ export interface BatchOptions {
   needContent?: boolean;
   /** Directory listings read while finding the files (used in this thread only; see MigrateFileOptions). */
   listings?: Listings;
+  /** The options of the file at this index, when files differ (a configuration file's overrides); default: `options`. */
+  optionsFor?: (index: number) => Options;
 }
 
 /**
@@ -37,6 +39,7 @@ export const PARALLEL_FROM = 4000;
 interface Item {
   index: number;
   file: string;
+  options?: Options;
 }
 
 export type MigrateFileFn = (file: string, opts: MigrateFileOptions) => FileResult;
@@ -53,11 +56,11 @@ export function migrateGroup(
 ): void {
   const pending = new Map<string, string>();
   const factsCache = new Map<string, ProjectFacts>();
-  for (const { index, file } of items) {
+  for (const { index, file, options } of items) {
     const res = migrateFile(file, {
       cwd: opts.cwd,
       context: opts.context,
-      options: opts.options,
+      options: options ?? opts.options,
       factsCache,
       overlay: pending,
       listings: opts.listings,
@@ -80,6 +83,41 @@ export function defaultWorkers(count: number): number {
   return count >= PARALLEL_FROM ? Math.max(1, Math.min(os.availableParallelism() - 1, 8)) : 0;
 }
 
+/**
+ * Group by build context: the files of one context go to one thread, in their order. The groups
+ * come in the order of their first file.
+ */
+function groupByContext(files: readonly string[], opts: BatchOptions): Map<string, Item[]> {
+  const groups = new Map<string, Item[]>();
+  files.forEach((file, index) => {
+    const abs = path.resolve(opts.cwd, file);
+    const key = opts.context ? path.resolve(opts.cwd, opts.context) : path.dirname(abs);
+    const item: Item = opts.optionsFor ? { index, file, options: opts.optionsFor(index) } : { index, file };
+    const g = groups.get(key);
+    if (g) g.push(item);
+    else groups.set(key, [item]);
+  });
+  return groups;
+}
+
+/**
+ * Migrate files in this thread, one build context at a time, as the caller asks for them: each
+ * result comes in input order, the moment it and all before it are done, and is not kept. The
+ * same results as migrateFiles() (the same groups, facts cache and overlay).
+ */
+export async function* migrateInOrder(files: readonly string[], opts: BatchOptions): AsyncGenerator<FileResult> {
+  const { migrateFile } = await import('../migrate.js');
+  const held = new Map<number, FileResult>();
+  let next = 0;
+  for (const g of groupByContext(files, opts).values()) {
+    migrateGroup(migrateFile, g, opts, (index, res) => held.set(index, res));
+    for (let res = held.get(next); res; res = held.get(next)) {
+      held.delete(next++);
+      yield res;
+    }
+  }
+}
+
 /** Migrate files; `onResult` sees every result in input order as soon as it and all before it are done. */
 export async function migrateFiles(
   files: string[],
@@ -97,15 +135,7 @@ export async function migrateFiles(
       next++;
     }
   };
-  // Group by build context: the files of one context go to one thread, in their order.
-  const groups = new Map<string, Item[]>();
-  files.forEach((file, index) => {
-    const abs = path.resolve(opts.cwd, file);
-    const key = opts.context ? path.resolve(opts.cwd, opts.context) : path.dirname(abs);
-    const g = groups.get(key);
-    if (g) g.push({ index, file });
-    else groups.set(key, [{ index, file }]);
-  });
+  const groups = groupByContext(files, opts);
   // In this thread: the library is loaded only now, so a large batch's main thread stays light.
   const runHere = async (list: Iterable<Item[]>) => {
     const { migrateFile } = await import('../migrate.js');
@@ -120,7 +150,7 @@ export async function migrateFiles(
     shares[t].push(g);
     load[t] += g.length;
   }
-  const { workers: _omit, listings: _local, ...shared } = opts;
+  const { workers: _omit, listings: _local, optionsFor: _perItem, ...shared } = opts;
   const done = new Set<number>();
   const leftovers: Item[][] = [];
   await Promise.all(

@@ -2,6 +2,7 @@
  * Rendering for people: colour, summaries and markdown reports (the patch itself is src/engine/diff.ts).
  */
 import type { Change, Status, Transform, Warning } from '../engine/types.js';
+import type { VerifyResult } from './verify.js';
 
 const colors = {
   red: (s: string) => `\x1b[31m${s}\x1b[39m`,
@@ -41,6 +42,8 @@ export interface FileReport {
   warnings: Warning[];
   diff: string;
   files: { path: string; created: boolean }[];
+  /** What --verify found (migrated files only). */
+  verify?: VerifyResult;
 }
 
 export interface Summary {
@@ -57,22 +60,142 @@ export function summarize(reports: FileReport[]): Summary {
   return s;
 }
 
-export function markdownReport(reports: FileReport[]): string {
+/** Sizes the way `docker images` shows them (decimal units). */
+export function formatSize(bytes: number | undefined): string {
+  if (bytes === undefined) return '?';
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
+  if (bytes >= 1e7) return `${Math.round(bytes / 1e6)} MB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  return `${Math.round(bytes / 1e3)} kB`;
+}
+
+export type Mode = 'dry-run' | 'check' | 'write';
+
+/**
+ * The version of the `--json` document's shape (schema/report.schema.json). It changes when a
+ * field is removed or changes meaning; fields may be added without a change.
+ */
+export const SCHEMA_VERSION = 1;
+
+/** The `--json` document. */
+export function jsonReport(reports: FileReport[], meta: { version: string; mode: Mode }): string {
+  const doc = {
+    schemaVersion: SCHEMA_VERSION,
+    version: meta.version,
+    mode: meta.mode,
+    files: reports,
+    summary: summarize(reports),
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
+}
+
+/** What produced a report: the mode (default dry-run), and for its footer the version and command. */
+export interface ReportMeta {
+  version: string;
+  mode: Mode;
+  /** The command line, as typed (`dockerfile-migrate --format markdown .`). */
+  command: string;
+}
+
+/** A markdown code span holding `s` whatever backticks it contains. */
+export function codeSpan(s: string): string {
+  const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  return longest ? `${fence} ${s} ${fence}` : `${fence}${s}${fence}`;
+}
+
+const tableCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+function statusText(r: FileReport): string {
+  return r.code ? `${r.status} (${codeSpan(r.code)})` : r.status;
+}
+
+function sizeCell(r: FileReport): string {
+  const v = r.verify;
+  if (!v) return '–';
+  const sizes = v.after.builds
+    ? `${v.before.builds ? `${formatSize(v.before.size)} → ` : ''}${formatSize(v.after.size)}`
+    : 'does not build';
+  return `${v.ok ? '✅' : '❌'} ${sizes}`;
+}
+
+/**
+ * The markdown report, as a pull request body: a table of the Dockerfiles (status, image sizes
+ * when --verify ran, how many changes and warnings), then per Dockerfile its changes grouped by
+ * transform, its warnings with their codes and the diff in a collapsed block, and a footer with
+ * the tool's version and the command that produced it.
+ */
+export function markdownReport(reports: FileReport[], meta: Partial<ReportMeta> = {}): string {
   const s = summarize(reports);
+  const verified = reports.some((r) => r.verify);
+  const written = meta.mode === 'write' ? 'written' : 'proposed, nothing written';
   const out: string[] = [
     '## dockerfile-migrate',
     '',
-    `${s.migrated} migrated, ${s.unchanged} unchanged, ${s.skipped} skipped, ${s.error} errors`,
+    `${s.migrated} migrated, ${s.unchanged} unchanged, ${s.skipped} skipped, ${s.error} errors (${written})`,
     '',
   ];
-  for (const r of reports) {
-    out.push(`### \`${r.path}\`: ${r.status}${r.reason ? ` (${r.code ? `\`${r.code}\`: ` : ''}${r.reason})` : ''}`, '');
-    for (const c of r.changes) out.push(`- **${c.transform}/${c.code}**${c.line ? ` (line ${c.line})` : ''}: ${c.message}`);
-    for (const w of r.warnings) out.push(`- ⚠️ **${w.transform}/${w.code}**${w.line ? ` (line ${w.line})` : ''}: ${w.message}`);
-    if (r.diff)
-      out.push('', '<details><summary>diff</summary>', '', '```diff', r.diff.replace(/\n$/, ''), '```', '', '</details>');
+  if (reports.length) {
+    out.push(
+      verified ? '| Dockerfile | status | image size | changes | warnings |' : '| Dockerfile | status | changes | warnings |',
+      verified ? '| --- | --- | --- | ---: | ---: |' : '| --- | --- | ---: | ---: |',
+    );
+    for (const r of reports) {
+      const cells = [
+        codeSpan(r.path),
+        statusText(r),
+        ...(verified ? [sizeCell(r)] : []),
+        String(r.changes.length),
+        String(r.warnings.length),
+      ];
+      out.push(`| ${cells.map(tableCell).join(' | ')} |`);
+    }
     out.push('');
+    if (reports.some((r) => r.changes.some((c) => c.line) || r.warnings.some((w) => w.line)))
+      out.push('Line numbers refer to the migrated Dockerfile.', '');
   }
+  for (const r of reports) {
+    if (r.status === 'unchanged' && !r.warnings.length && !r.verify) continue;
+    out.push(`### ${codeSpan(r.path)}`, '');
+    if (r.status === 'migrated') {
+      const also = r.files.map((f) => `${codeSpan(f.path)}${f.created ? ' (new)' : ''}`);
+      out.push(
+        `**migrated**: ${plural(r.changes.length, 'change')}, ${plural(r.warnings.length, 'warning')}${also.length ? `; also ${also.join(', ')}` : ''}`,
+        '',
+      );
+    } else out.push(`**${r.status}**${r.code ? ` (${codeSpan(r.code)})` : ''}${r.reason ? `: ${r.reason}` : ''}`, '');
+    if (r.verify) out.push(`**verify** (${r.verify.engine}): ${r.verify.ok ? '✅' : '❌'} ${r.verify.summary}`, '');
+    if (r.changes.length) {
+      out.push('#### Changes', '');
+      const byTransform = new Map<string, Change[]>();
+      for (const c of r.changes) byTransform.set(c.transform, [...(byTransform.get(c.transform) ?? []), c]);
+      for (const [t, cs] of byTransform) {
+        out.push(`**${t}**`, '');
+        for (const c of cs) out.push(`- ${codeSpan(`${t}/${c.code}`)}${c.line ? ` (line ${c.line})` : ''}: ${c.message}`);
+        out.push('');
+      }
+    }
+    if (r.warnings.length) {
+      out.push('#### Warnings', '');
+      for (const w of r.warnings)
+        out.push(`- ⚠️ ${codeSpan(`${w.transform}/${w.code}`)}${w.line ? ` (line ${w.line})` : ''}: ${w.message}`);
+      out.push('');
+    }
+    if (r.diff) {
+      // A context line can hold a fence of its own (up to three spaces, then backticks).
+      const longest = Math.max(2, ...(r.diff.match(/^ {0,3}`{3,}/gm) ?? []).map((f) => f.trim().length));
+      const fence = '`'.repeat(longest + 1);
+      out.push('<details><summary>Diff</summary>', '', `${fence}diff`, r.diff.replace(/\n$/, ''), fence, '', '</details>', '');
+    }
+  }
+  if (meta.version || meta.command)
+    out.push(
+      '---',
+      '',
+      `<sub>dockerfile-migrate${meta.version ? ` ${meta.version}` : ''}${meta.command ? `: ${codeSpan(meta.command)}` : ''}</sub>`,
+      '',
+    );
   return out.join('\n');
 }
 

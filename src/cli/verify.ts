@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ignoreMatcher } from '../node/ignore.js';
+import { formatSize } from './report.js';
 
 export type EngineName = 'docker' | 'podman';
 const ENGINES: readonly EngineName[] = ['docker', 'podman'];
@@ -93,14 +94,7 @@ export interface VerifyResult {
   after: ImageResult;
 }
 
-/** Sizes the way `docker images` shows them (decimal units). */
-export function formatSize(bytes: number | undefined): string {
-  if (bytes === undefined) return '?';
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
-  if (bytes >= 1e7) return `${Math.round(bytes / 1e6)} MB`;
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
-  return `${Math.round(bytes / 1e3)} kB`;
-}
+export { formatSize };
 
 /** The summary line of a verification (also the line in the markdown report). */
 export function verifySummary(r: Omit<VerifyResult, 'summary' | 'ok'>): { ok: boolean; summary: string } {
@@ -324,24 +318,6 @@ export class Verifier {
       }
     }
     this.dispose();
-  }
-
-  /** The markdown report with a verification line under each verified Dockerfile's heading. */
-  markdown(md: string, reports: { path: string }[]): string {
-    let out = md;
-    const missing: string[] = [];
-    for (const r of reports) {
-      const v = (r as { verify?: VerifyResult }).verify;
-      if (!v) continue;
-      const line = `**verify** (${v.engine}): ${v.ok ? '✅' : '❌'} ${v.summary}`;
-      const heading = `### \`${r.path}\`:`;
-      const at = out.indexOf(heading);
-      const eol = at < 0 ? -1 : out.indexOf('\n', at);
-      if (eol < 0) missing.push(`- \`${r.path}\`: ${line}`);
-      else out = `${out.slice(0, eol + 1)}\n${line}\n${out.slice(eol + 1)}`;
-    }
-    if (missing.length) out = `${out.replace(/\n*$/, '\n')}\n### verify\n\n${missing.join('\n')}\n`;
-    return out;
   }
 
   /** Remove the signal handlers and everything still left behind. */

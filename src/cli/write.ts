@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-function writeFileAtomic(file: string, content: string): void {
+export function writeFileAtomic(file: string, content: string | Buffer): void {
   let target = file;
   try {
     target = fs.realpathSync(file);
@@ -45,7 +45,7 @@ function writeFileAtomic(file: string, content: string): void {
 }
 
 /** Can we replace this file (directory writable, file writable)? Checked before any write. */
-function writableProblem(file: string): string | null {
+export function writableProblem(file: string): string | null {
   let target = file;
   try {
     target = fs.realpathSync(file);
@@ -74,8 +74,10 @@ function writableProblem(file: string): string | null {
 /**
  * Write a migration: the Dockerfile and the files it proposes (.dockerignore), each atomically and
  * only when its content differs. Every target is checked first, so a target that cannot be
- * written leaves all of them untouched. Returns the problem (with the file named when it is not the
- * Dockerfile), or null.
+ * written leaves all of them untouched; a write that still fails (disk full, I/O error) puts back
+ * what this call wrote before it, so the files are all new or all as they were: a batch engine
+ * that commits whatever is dirty never gets half a migration. Returns the problem (with the file
+ * named when it is not the Dockerfile), or null.
  */
 export function writeMigration(
   dockerfile: string,
@@ -88,14 +90,42 @@ export function writeMigration(
     const p = writableProblem(t.file);
     if (p) return { code: 'not-writable', reason: t === targets[0] ? p : `${path.relative(cwd, t.file) || t.file}: ${p}` };
   }
+  const written: { file: string; before: Buffer | null }[] = [];
   try {
     for (const t of targets) {
       const st = fs.statSync(t.file, { throwIfNoEntry: false });
-      const current = st?.isFile() ? fs.readFileSync(t.file, 'utf8') : null;
-      if (current !== t.content) writeFileAtomic(t.file, t.content);
+      const before = st?.isFile() ? fs.readFileSync(t.file) : null;
+      if (before?.toString('utf8') !== t.content) {
+        writeFileAtomic(t.file, t.content);
+        written.push({ file: t.file, before });
+      }
     }
   } catch (e) {
-    return { code: 'write-failed', reason: `could not write: ${(e as Error).message}` };
+    const notRestored: string[] = [];
+    for (const w of written.reverse()) {
+      try {
+        if (w.before === null) fs.rmSync(w.file, { force: true });
+        else writeFileAtomic(w.file, w.before);
+      } catch {
+        notRestored.push(path.relative(cwd, w.file) || w.file);
+      }
+    }
+    return {
+      code: 'write-failed',
+      reason:
+        `could not write: ${(e as Error).message}; ` +
+        (notRestored.length ? `could not put back ${notRestored.join(', ')}` : 'nothing was written'),
+    };
   }
   return null;
+}
+
+/**
+ * Why a report cannot be written to `file` (absolute), checked before a run writes anything: its
+ * directory is missing, it is a directory, or it cannot be replaced. Null when it can be written.
+ */
+export function outputFileProblem(file: string): string | null {
+  if (fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) return 'is a directory';
+  if (!fs.statSync(path.dirname(file), { throwIfNoEntry: false })?.isDirectory()) return 'its directory does not exist';
+  return writableProblem(file)?.replace(/; nothing was written$/, '') ?? null;
 }

@@ -676,3 +676,28 @@ export function standaloneRuntime(
     why: `\`${start.next.line}\` runs the standalone server next build writes to ${dir}, with the node_modules it needs`,
   };
 }
+
+/**
+ * What running the package script `script` creates in its package (`facts` are the package's own: a
+ * workspace package seen as a context of its own), as the model follows the script: the paths, relative
+ * to the package, or why that cannot be told (a tool whose output is unknown, a write outside the package).
+ */
+export function scriptOutputs(facts: ProjectFacts, script: string): { created: Created[]; unknown: string | null } {
+  const dir = '/package';
+  const ctx: Ctx = {
+    facts,
+    appDir: dir,
+    created: [],
+    caches: [],
+    outside: [],
+    unknown: null,
+    builds: false,
+    nodeModules: [],
+    seenScripts: new Set(),
+  };
+  command(ctx, ['npm', 'run', script], dir, 0);
+  const unknownWhy =
+    ctx.unknown?.why.replace(/\bthe app directory\b/g, 'the package') ??
+    (ctx.outside.length ? `it writes outside the package (${ctx.outside[0]})` : null);
+  return { created: ctx.created, unknown: unknownWhy };
+}

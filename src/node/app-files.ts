@@ -152,8 +152,11 @@ function pathGlob(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-/** Paths under top-level entries that string literals in the app's sources name ('views', 'public/css', 'src/views'...). */
-export function namedBySources(facts: ProjectFacts, exclude: ReadonlySet<string>): Set<string> {
+/**
+ * Paths under top-level entries that string literals in the app's sources name ('views', 'public/css', 'src/views'...);
+ * `only`, when given, limits the sources read (one workspace package's files).
+ */
+export function namedBySources(facts: ProjectFacts, exclude: ReadonlySet<string>, only?: (file: string) => boolean): Set<string> {
   const found = new Set<string>();
   if (!facts.files) return found;
   const candidates = [...facts.topLevel.keys()].filter((n) => n !== 'node_modules' && n !== 'package.json');
@@ -162,6 +165,7 @@ export function namedBySources(facts: ProjectFacts, exclude: ReadonlySet<string>
   let count = 0;
   const lit = /(["'`])((?:\\.|(?!\1)[^\\\n])*)\1/g;
   for (const f of facts.files) {
+    if (only && !only(f)) continue;
     const top = f.split('/')[0];
     if (isDevEntry(top) && !exclude.has(top)) continue;
     // Manifests name scripts and packages, not files the app reads.

@@ -714,6 +714,13 @@ export function envFiles(doc: ParsedDockerfile, facts: ProjectFacts): EnvFileUse
   return [...uses.values()].sort((a, b) => order(a.file) - order(b.file));
 }
 
+/** The env files that the env-loading libraries among `deps` (dotenv, @nestjs/config, ...) read when the app runs. */
+export function envLibraryFiles(deps: Readonly<Record<string, string>>): string[] {
+  const out: string[] = [];
+  for (const [dep, files] of ENV_LIBRARIES) if (deps[dep]) for (const f of files) if (!out.includes(f)) out.push(f);
+  return out;
+}
+
 /** The decision for one env file from `envFiles()`'s answer (a file not listed is read by nobody). */
 export function envFileUse(uses: readonly EnvFileUse[], file: string): EnvFileUse {
   return uses.find((u) => u.file === file) ?? { file, build: [], run: [] };

@@ -699,6 +699,15 @@ function pnpmVersion(setup: string[], pmField: string): string | null {
   return null;
 }
 
+/**
+ * The pnpm a stage runs, as pnpmVersion() tells it from the stage's setup (a global install or
+ * `corepack prepare`, else the packageManager field with corepack): an exact version, 'latest'
+ * (unpinned), or null (unknown).
+ */
+export function stagePnpmVersion(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts): string | null {
+  return pnpmVersion(setupCommands(doc, stage), facts.packageJson?.packageManager ?? '');
+}
+
 /** preinstall/install/postinstall of the root and each yarn workspace: what yarn 2+ runs for workspaces. */
 function berryInstallScripts(facts: ProjectFacts): string[] {
   const out: string[] = [];

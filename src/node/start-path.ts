@@ -36,6 +36,11 @@ export interface StartPath {
   runtimeFiles: { path: string; why: string }[];
   /** Package managers the start runs through. */
   managers: Set<string>;
+  /**
+   * Scripts of other packages than the root that the start runs (`pnpm --filter api start`,
+   * `pnpm -C apps/api start`, `npm --workspace apps/api start`): the package's folder and the script.
+   */
+  packageScripts: { dir: string; script: string }[];
   /** Why the start needs the app's sources and their compiler (TypeScript migrations at start-up), or null. */
   needsSources: string | null;
   /**
@@ -246,6 +251,7 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
     buildsAtStart: null,
     runtimeFiles: [],
     managers: new Set(),
+    packageScripts: [],
     needsSources: null,
     nestStart: null,
     next: null,
@@ -335,6 +341,7 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
         const key = `${other.dir}:${name}`;
         if (seenScripts.has(key)) return;
         seenScripts.add(key);
+        result.packageScripts.push({ dir: other.dir, script: name });
         if (DEV_SCRIPTS.test(name)) result.devServer ??= `the start runs the \`${name}\` script of ${other.dir} (\`${line}\`)`;
         for (const hook of [`pre${name}`, name, `post${name}`]) {
           const body = pkgScripts[hook];

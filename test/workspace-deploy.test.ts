@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { parseDockerfile } from '../src/dockerfile/parse.js';
+import { gatherFacts, memorySource } from '../src/node/facts.js';
+import { analyzeStart } from '../src/node/start-path.js';
+import { workspaceDeploy } from '../src/node/workspace-deploy.js';
+
+const TSCONFIG = JSON.stringify({ compilerOptions: { rootDir: 'src', outDir: 'dist' } });
+
+/** A pnpm 9 workspace: apps/api (built by tsc into dist/) uses packages/shared (plain JS). */
+function workspace(over: Record<string, string | null> = {}): Record<string, string> {
+  const files: Record<string, string | null> = {
+    'package.json': JSON.stringify({ name: 'root', private: true, packageManager: 'pnpm@9.15.9' }),
+    'pnpm-workspace.yaml': 'packages:\n  - "apps/*"\n  - "packages/*"\n',
+    'pnpm-lock.yaml': "lockfileVersion: '9.0'\n",
+    'apps/api/package.json': JSON.stringify({
+      name: '@x/api',
+      scripts: { build: 'tsc -p tsconfig.json' },
+      dependencies: { '@x/shared': 'workspace:*', express: '^4' },
+      devDependencies: { typescript: '^5' },
+    }),
+    'apps/api/tsconfig.json': TSCONFIG,
+    'apps/api/src/server.ts': "import express from 'express';\nimport { x } from '@x/shared';\nexpress().listen(3000);\n",
+    'packages/shared/package.json': JSON.stringify({ name: '@x/shared', main: 'index.js' }),
+    'packages/shared/index.js': 'module.exports = { x: 1 };\n',
+    ...over,
+  };
+  return Object.fromEntries(Object.entries(files).filter((e): e is [string, string] => e[1] !== null));
+}
+
+const DOCKERFILE = (cmd = '["node", "apps/api/dist/server.js"]', build = 'pnpm -r build') =>
+  [
+    'FROM node:22-slim',
+    'RUN corepack enable',
+    'WORKDIR /app',
+    'COPY . .',
+    'RUN pnpm install --frozen-lockfile',
+    `RUN ${build}`,
+    `CMD ${cmd}`,
+    '',
+  ].join('\n');
+
+/** The decision: the deploy command, or the hold-back code. */
+function decide(files: Record<string, string>, dockerfile = DOCKERFILE()): string | null {
+  const doc = parseDockerfile(dockerfile);
+  const facts = gatherFacts(memorySource(files));
+  const stage = doc.stages[0];
+  const d = workspaceDeploy(doc, stage, analyzeStart(doc, stage, facts), facts, '/app');
+  return d === null ? null : d.kind === 'deploy' ? d.command : d.code;
+}
+
+const DEPLOY = 'pnpm deploy --filter=@x/api --prod /prod/api';
+const api = (o: Record<string, unknown>) =>
+  JSON.stringify({ ...(JSON.parse(workspace()['apps/api/package.json']) as Record<string, unknown>), ...o });
+
+describe('workspaceDeploy: pnpm deploy of the package the start runs, or why not', () => {
+  it('deploys a built package with a plain-JS workspace dependency', () => {
+    expect(decide(workspace())).toBe(DEPLOY);
+  });
+
+  it('does not arise outside a pnpm workspace or for a start that runs no package', () => {
+    expect(decide(workspace({ 'pnpm-workspace.yaml': null }))).toBeNull();
+    expect(decide(workspace({ 'server.js': '' }), DOCKERFILE('["node", "server.js"]'))).toBeNull();
+  });
+
+  // What npm-packlist 5.1.3 (pnpm 8 to 10's copy of a package) keeps, as observed on real folders:
+  // `files` decides at the package root, then each folder's .npmignore, or its .gitignore when it has none.
+  it('follows the publish rules for the build output', () => {
+    expect(decide(workspace({ 'apps/api/.gitignore': 'dist\n' }))).toBe('deploy-publish-rules');
+    expect(decide(workspace({ 'apps/api/.gitignore': 'dist\n', 'apps/api/.npmignore': 'src\n' }))).toBe(DEPLOY);
+    expect(decide(workspace({ 'apps/api/package.json': api({ files: ['dist'] }), 'apps/api/.gitignore': 'dist\n' }))).toBe(
+      DEPLOY,
+    );
+    expect(decide(workspace({ 'apps/api/package.json': api({ files: ['dist/**/*.js'] }) }))).toBe(DEPLOY);
+    expect(decide(workspace({ 'apps/api/package.json': api({ files: ['src'] }) }))).toBe('deploy-publish-rules');
+    expect(decide(workspace({ 'apps/api/.gitignore': '/dist/sub/\n*.log\n' }))).toBe(DEPLOY);
+    // A negation brings dist/server.js back for npm-packlist; the model does not follow negations and holds back.
+    expect(decide(workspace({ 'apps/api/.gitignore': 'dist/*\n!dist/server.js\n' }))).toBe('deploy-publish-rules');
+  });
+
+  it("checks a workspace dependency's entry the same way", () => {
+    const built = {
+      'packages/shared/package.json': JSON.stringify({ name: '@x/shared', main: 'dist/index.js', scripts: { build: 'tsc' } }),
+      'packages/shared/tsconfig.json': TSCONFIG,
+      'packages/shared/src/index.ts': 'export const x = 1;\n',
+      'packages/shared/index.js': null,
+    };
+    expect(decide(workspace(built))).toBe(DEPLOY);
+    expect(decide(workspace({ ...built, 'packages/shared/.gitignore': 'dist/\n' }))).toBe('deploy-publish-rules');
+    // Built by neither the build nor present in the context.
+    expect(decide(workspace(built), DOCKERFILE(undefined, 'pnpm --filter @x/api build'))).toBe('deploy-output-unknown');
+    expect(decide(workspace(built), DOCKERFILE(undefined, 'pnpm --filter @x/api... build'))).toBe(DEPLOY);
+  });
+
+  it('holds back for pnpm versions whose deploy is not known, and adds --legacy on pnpm 10', () => {
+    const root = (pm: string | undefined) => JSON.stringify({ name: 'root', private: true, packageManager: pm });
+    expect(decide(workspace({ 'package.json': root(undefined) }))).toBe('deploy-pnpm-version');
+    expect(decide(workspace({ 'package.json': root('pnpm@7.33.0') }))).toBe('deploy-pnpm-version');
+    expect(decide(workspace({ 'package.json': root('pnpm@10.6.5') }))).toBe(
+      'pnpm deploy --filter=@x/api --prod --legacy /prod/api',
+    );
+    // Before pnpm 10.3.0, --legacy did not lift the need for injected workspace packages.
+    expect(decide(workspace({ 'package.json': root('pnpm@10.2.1') }))).toBe('deploy-pnpm-version');
+    expect(
+      decide(
+        workspace({
+          'package.json': root('pnpm@10.6.5'),
+          'pnpm-workspace.yaml': 'packages:\n  - "apps/*"\n  - "packages/*"\ninjectWorkspacePackages: true\n',
+        }),
+      ),
+    ).toBe(DEPLOY);
+  });
+
+  it('holds back when the app reads outside its package', () => {
+    const server = workspace()['apps/api/src/server.ts'];
+    expect(decide(workspace({ 'apps/api/src/server.ts': `${server}const web = '../../web/dist';\n` }))).toBe(
+      'deploy-reads-outside-package',
+    );
+    expect(decide(workspace({ 'apps/api/src/server.ts': `${server}path.join(__dirname, '..', '..', 'web');\n` }))).toBe(
+      'deploy-reads-outside-package',
+    );
+    // One level up from src/ (or dist/) is the package itself.
+    expect(decide(workspace({ 'apps/api/src/server.ts': `${server}path.join(__dirname, '..', 'views');\n` }))).toBe(DEPLOY);
+    expect(decide(workspace({ 'apps/api/package.json': api({ dependencies: { dotenv: '^16' } }), '.env': 'A=1\n' }))).toBe(
+      'deploy-reads-outside-package',
+    );
+  });
+
+  it('reads the start: a root script or node -r holds back, pnpm --filter of a plain node script deploys', () => {
+    const scripts = (o: Record<string, string>) =>
+      JSON.stringify({ name: 'root', private: true, packageManager: 'pnpm@9.15.9', scripts: o });
+    expect(
+      decide(workspace({ 'package.json': scripts({ start: 'node apps/api/dist/server.js' }) }), DOCKERFILE('["pnpm", "start"]')),
+    ).toBe('deploy-start-shape');
+    expect(decide(workspace(), DOCKERFILE('["node", "-r", "dotenv/config", "apps/api/dist/server.js"]'))).toBe(
+      'deploy-start-shape',
+    );
+    const withStart = {
+      'apps/api/package.json': api({ scripts: { build: 'tsc -p tsconfig.json', start: 'node dist/server.js' } }),
+    };
+    expect(decide(workspace(withStart), DOCKERFILE('["pnpm", "--filter", "@x/api", "start"]'))).toBe(DEPLOY);
+    expect(decide(workspace(withStart), DOCKERFILE('["pnpm", "-C", "apps/api", "start"]'))).toBe(DEPLOY);
+    expect(decide(workspace({ ...withStart, '.npmrc': 'x=1\n' }), DOCKERFILE('["pnpm", "-C", "apps/api", "start"]'))).toBe(
+      'deploy-start-shape',
+    );
+  });
+
+  it('holds back for a hoisted node_modules', () => {
+    expect(decide(workspace({ '.npmrc': 'node-linker=hoisted\n' }))).toBe('deploy-node-linker');
+  });
+});
