@@ -1075,7 +1075,7 @@ function targets(rows) {
   if (rebuilt.length)
     lines.push({
       mark: med.migrated <= med.original ? 'ok' : 'NOTE',
-      text: `rebuild after a source edit, median over ${rebuilt.length} apps: original ${secs(med.original)}, migrated ${secs(med.migrated)}${med.migrated <= med.original ? '' : ' (migrated slower: timings on this shared machine are noisy, not counted as a failure)'}`,
+      text: `rebuild after a source edit, median over ${rebuilt.length} app${rebuilt.length === 1 ? '' : 's'}: original ${secs(med.original)}, migrated ${secs(med.migrated)}${med.migrated <= med.original ? '' : ' (migrated slower: timings on this shared machine are noisy, not counted as a failure)'}`,
     });
   const byCheck = (prefix) =>
     rows.flatMap((r) => r.checks.filter((c) => c.name.startsWith(prefix)).map((c) => ({ app: r.app, ...c })));
@@ -1085,7 +1085,7 @@ function targets(rows) {
     const bad = pd.filter((c) => !c.ok);
     lines.push({
       mark: bad.length ? 'FAIL' : 'ok',
-      text: `production-deps stage (${apps.length} apps): no install or prune on the source-edit rebuild, node_modules layer unchanged${bad.length ? `: ${bad.map((c) => `${c.app}: ${c.name.replace('production-deps: ', '')}`).join('; ')}` : ''}`,
+      text: `production-deps stage (${apps.length} app${apps.length === 1 ? '' : 's'}): no install or prune on the source-edit rebuild, node_modules layer unchanged${bad.length ? `: ${bad.map((c) => `${c.app}: ${c.name.replace('production-deps: ', '')}`).join('; ')}` : ''}`,
     });
   }
   const debian = rows.filter((r) => r.debianRatio);
