@@ -7,8 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import AjvModule from 'ajv';
-import type { Change, Warning } from '../src/engine/types.js';
-import type { VerifyResult } from '../src/cli/verify.js';
+import type { FileReport, Summary } from '../src/cli/report.js';
 
 const Ajv = (AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule;
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -25,24 +24,15 @@ ajv.addFormat('uri-reference', /^[^\s\\]*$/);
 const validateReport = ajv.compile(REPORT_SCHEMA);
 const validateSarif = ajv.compile(SARIF_SUBSET);
 
-export interface JsonFileReport {
-  path: string;
-  status: 'migrated' | 'unchanged' | 'skipped' | 'error';
-  reason?: string;
-  code?: string;
-  changes: Change[];
-  warnings: Warning[];
-  diff: string;
-  files: { path: string; created: boolean }[];
-  verify?: VerifyResult;
-}
+/** A file's entry in the --json document: the command's own report of it. */
+export type JsonFileReport = FileReport;
 
 export interface JsonReport {
   schemaVersion: 1;
   version: string;
   mode: 'dry-run' | 'check' | 'write';
   files: JsonFileReport[];
-  summary: { files: number; migrated: number; unchanged: number; skipped: number; error: number };
+  summary: Summary;
 }
 
 /** A `--json` document, parsed and checked against schema/report.schema.json (throws with the errors). */

@@ -100,6 +100,22 @@ function create(ctx: Ctx, cwd: string, p: string, type: Created['type'], why: st
   if (!ctx.created.some((c) => c.path === r)) ctx.created.push({ path: r, type, why });
 }
 
+/** A fresh walk over the app directory `appDir`. */
+function newCtx(facts: ProjectFacts, appDir: string, line?: number): Ctx {
+  return {
+    facts,
+    appDir: normalizePosix(appDir),
+    created: [],
+    caches: [],
+    outside: [],
+    unknown: null,
+    builds: false,
+    nodeModules: [],
+    seenScripts: new Set(),
+    ...(line !== undefined ? { line } : {}),
+  };
+}
+
 function unknown(ctx: Ctx, why: string) {
   ctx.unknown ??= { why, line: ctx.line };
 }
@@ -546,17 +562,7 @@ function command(ctx: Ctx, raw: string[], cwd: string, depth: number): string {
  * files of the build context and node_modules.
  */
 export function appDirModel(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts, appDir: string): AppDirModel {
-  const ctx: Ctx = {
-    facts,
-    appDir: normalizePosix(appDir),
-    created: [],
-    caches: [],
-    outside: [],
-    unknown: null,
-    builds: false,
-    nodeModules: [],
-    seenScripts: new Set(),
-  };
+  const ctx = newCtx(facts, appDir);
   for (const st of [...stageChain(doc, stage)].reverse()) {
     for (const ins of st.instructions) {
       ctx.line = doc.lineOf(ins.start) + 1;
@@ -632,18 +638,7 @@ export function runEffect(
   facts: ProjectFacts,
   appDir: string,
 ): { created: Created[]; unknown: string | null } {
-  const ctx: Ctx = {
-    facts,
-    appDir: normalizePosix(appDir),
-    created: [],
-    caches: [],
-    outside: [],
-    unknown: null,
-    builds: false,
-    nodeModules: [],
-    seenScripts: new Set(),
-    line: doc.lineOf(ins.start) + 1,
-  };
+  const ctx = newCtx(facts, appDir, doc.lineOf(ins.start) + 1);
   run(ctx, doc, stage, ins);
   const unknownWhy = ctx.unknown?.why ?? (ctx.outside.length ? `it writes outside ${ctx.appDir} (${ctx.outside[0]})` : null);
   return { created: ctx.created, unknown: unknownWhy };
@@ -684,17 +679,7 @@ export function standaloneRuntime(
  */
 export function scriptOutputs(facts: ProjectFacts, script: string): { created: Created[]; unknown: string | null } {
   const dir = '/package';
-  const ctx: Ctx = {
-    facts,
-    appDir: dir,
-    created: [],
-    caches: [],
-    outside: [],
-    unknown: null,
-    builds: false,
-    nodeModules: [],
-    seenScripts: new Set(),
-  };
+  const ctx = newCtx(facts, dir);
   command(ctx, ['npm', 'run', script], dir, 0);
   const unknownWhy =
     ctx.unknown?.why.replace(/\bthe app directory\b/g, 'the package') ??
