@@ -27,11 +27,12 @@
  * in a workspace (the packages' node_modules and links need their sources), or where the install
  * runs after the sources are copied (a stage of its own would gain nothing).
  */
-import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile/parse.js';
+import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile/parse.js';
 import {
   blockText,
   copyDest,
   isContextCopy,
+  isInside,
   lastStage,
   lineNo,
   stageNamed,
@@ -39,7 +40,6 @@ import {
   workdirAt,
 } from '../src/dockerfile/query.js';
 import { insertAfter, removeBlock } from '../src/dockerfile/edit.js';
-import { copyParts } from '../src/dockerfile/parse.js';
 import { go, NOTHING_TO_DO, stop, stopped, type Step } from '../src/engine/findings.js';
 import { classifyRun, installOmitsDev, type ClassifiedCommand } from '../src/node/commands.js';
 import { appDirModel } from '../src/node/app-dir.js';
@@ -210,7 +210,9 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<Plan> {
   const pruneLine = lineNo(doc, prune);
   const writes = model.nodeModules.filter((w) => w.line !== undefined && w.line > installLine && w.line < pruneLine);
   const intoNodeModules = between.find(
-    (i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && isInsideNodeModules(copyDest(i, workdirAt(build, i, doc)), appDir),
+    (i) =>
+      (i.keyword === 'COPY' || i.keyword === 'ADD') &&
+      isInside(copyDest(i, workdirAt(build, i, doc)) ?? '/', `${appDir}/node_modules`),
   );
   if (writes.length || intoNodeModules) {
     const what = intoNodeModules
@@ -255,12 +257,6 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<Plan> {
     buildArgs,
     pruneArgs,
   });
-}
-
-function isInsideNodeModules(dest: string | null, appDir: string): boolean {
-  if (!dest) return false;
-  const d = normalizePosix(dest);
-  return d === `${appDir}/node_modules` || d.startsWith(`${appDir}/node_modules/`);
 }
 
 function emit(doc: ParsedDockerfile, p: Plan): TransformResult {
