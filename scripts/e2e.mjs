@@ -156,6 +156,14 @@ const APPS = [
   },
   { name: 'next-standalone', port: 4051, paths: ['/health', '/api/items', '/', '/robots.txt'], edit: 'lib/items.ts' },
   { name: 'pnpm-workspace', port: 4071, paths: ['/health', '/vehicles'], edit: 'apps/api/src/server.ts' },
+  { name: 'npm-workspace', port: 4111, paths: ['/health', '/vehicles'], edit: 'apps/api/src/server.ts' },
+  {
+    name: 'yarn-workspace',
+    port: 4121,
+    paths: ['/health', '/vehicles'],
+    edit: 'apps/api/src/server.ts',
+    buildArgs: { COREPACK_NPM_REGISTRY: hostRegistry() },
+  },
   {
     name: 'bun-hono',
     port: 4081,
@@ -636,15 +644,20 @@ async function runApp(app) {
   // devDependencies of the root and of each workspace package (apps/*/package.json, packages/*/package.json):
   // [folder, name], the folder relative to the image's working directory.
   const devDeps = Object.keys(pkg.devDependencies ?? {}).map((n) => ['.', n]);
+  const prodNames = [];
   for (const top of fs.readdirSync(src, { withFileTypes: true })) {
     if (!top.isDirectory() || top.name === 'node_modules') continue;
     for (const sub of fs.readdirSync(path.join(src, top.name), { withFileTypes: true })) {
       const manifest = path.join(src, top.name, sub.name, 'package.json');
       if (!sub.isDirectory() || !fs.existsSync(manifest)) continue;
-      const dev = JSON.parse(fs.readFileSync(manifest, 'utf8')).devDependencies ?? {};
-      for (const n of Object.keys(dev)) devDeps.push([`${top.name}/${sub.name}`, n]);
+      const m = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+      for (const n of Object.keys(m.devDependencies ?? {})) devDeps.push([`${top.name}/${sub.name}`, n]);
+      for (const n of Object.keys({ ...m.dependencies, ...m.optionalDependencies, ...m.peerDependencies })) prodNames.push(n);
     }
   }
+  // npm and yarn hoist a package's devDependencies to the root node_modules: one found there counts too,
+  // unless some package of the workspace needs it in production.
+  prodNames.push(...Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies, ...pkg.peerDependencies }));
   const tags = {
     original: `localhost/dfm-e2e-${app.name}:original-${RUN_ID}`,
     migrated: `localhost/dfm-e2e-${app.name}:migrated-${RUN_ID}`,
@@ -766,9 +779,9 @@ async function runApp(app) {
       `USER ${configUser || '(none)'}, /health says ${health.migrated.user ?? '(no answer)'} (original: ${health.original.user})`,
     );
   const probe =
-    `const fs=require('fs');const d=${JSON.stringify(devDeps)};` +
+    `const fs=require('fs');const d=${JSON.stringify(devDeps)};const p=new Set(${JSON.stringify(prodNames)});` +
     `const pn=w=>fs.existsSync(w+'/node_modules/.pnpm')?fs.readdirSync(w+'/node_modules/.pnpm'):[];` +
-    `console.log(JSON.stringify([...new Set(d.filter(([w,n])=>fs.existsSync(w+'/node_modules/'+n)||[...pn('.'),...pn(w)].some(e=>e.startsWith(n.replace('/','+')+'@'))).map(([w,n])=>w==='.'?n:w+':'+n))]))`;
+    `console.log(JSON.stringify([...new Set(d.filter(([w,n])=>fs.existsSync(w+'/node_modules/'+n)||(w!=='.'&&!p.has(n)&&fs.existsSync('node_modules/'+n))||[...pn('.'),...pn(w)].some(e=>e.startsWith(n.replace('/','+')+'@'))).map(([w,n])=>w==='.'?n:w+':'+n))]))`;
   const inImage = {};
   for (const v of ['original', 'migrated']) {
     const r = await nodeIn(tags[v], probe, undefined, app.runtime);

@@ -3,6 +3,7 @@ import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { gatherFacts, memorySource } from '../src/node/facts.js';
 import { analyzeStart } from '../src/node/start-path.js';
 import { workspaceDeploy } from '../src/node/workspace-deploy.js';
+import { classifyRun, pruneCommand } from '../src/node/commands.js';
 
 const TSCONFIG = JSON.stringify({ compilerOptions: { rootDir: 'src', outDir: 'dist' } });
 
@@ -44,7 +45,12 @@ function decide(files: Record<string, string>, dockerfile = DOCKERFILE()): strin
   const doc = parseDockerfile(dockerfile);
   const facts = gatherFacts(memorySource(files));
   const stage = doc.stages[0];
-  const d = workspaceDeploy(doc, stage, analyzeStart(doc, stage, facts), facts, '/app');
+  const installs = stage.instructions
+    .filter((i) => i.keyword === 'RUN')
+    .flatMap((i) => classifyRun(doc, i).commands.filter((c) => c.kind === 'install'));
+  const prune = pruneCommand(doc, facts, stage, installs).command;
+  if (prune === null) return 'prune-unknown';
+  const d = workspaceDeploy(doc, stage, analyzeStart(doc, stage, facts), facts, '/app', installs, prune);
   return d === null ? null : d.kind === 'deploy' ? d.command : d.code;
 }
 
@@ -146,5 +152,151 @@ describe('workspaceDeploy: pnpm deploy of the package the start runs, or why not
 
   it('holds back for a hoisted node_modules', () => {
     expect(decide(workspace({ '.npmrc': 'node-linker=hoisted\n' }))).toBe('deploy-node-linker');
+  });
+});
+
+/** The same workspace with npm: workspaces in package.json, a v3 package-lock.json. */
+function npmWorkspace(over: Record<string, string | null> = {}): Record<string, string> {
+  const lock = (extra: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      name: 'root',
+      lockfileVersion: 3,
+      packages: {
+        '': { name: 'root', workspaces: ['apps/*', 'packages/*'] },
+        'apps/api': { name: '@x/api' },
+        'packages/shared': { name: '@x/shared' },
+        'node_modules/@x/api': { resolved: 'apps/api', link: true },
+        'node_modules/@x/shared': { resolved: 'packages/shared', link: true },
+        'node_modules/express': { version: '4.21.2' },
+        'node_modules/typescript': { version: '5.7.2', dev: true },
+        ...extra,
+      },
+    });
+  return workspace({
+    'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['apps/*', 'packages/*'] }),
+    'pnpm-workspace.yaml': null,
+    'pnpm-lock.yaml': null,
+    'package-lock.json': lock(),
+    'apps/api/package.json': JSON.stringify({
+      name: '@x/api',
+      scripts: { build: 'tsc -p tsconfig.json' },
+      dependencies: { '@x/shared': '*', express: '^4' },
+      devDependencies: { typescript: '^5' },
+    }),
+    ...Object.fromEntries(
+      Object.entries(over).map(([k, v]) =>
+        k === 'lock' ? ['package-lock.json', lock(JSON.parse(v!) as Record<string, unknown>)] : [k, v],
+      ),
+    ),
+  });
+}
+const NPM_DOCKERFILE = (cmd = '["node", "apps/api/dist/server.js"]', install = 'npm ci') =>
+  ['FROM node:22-slim', 'WORKDIR /app', 'COPY . .', `RUN ${install}`, 'RUN npm run build --workspaces', `CMD ${cmd}`, ''].join(
+    '\n',
+  );
+const NPM_CLOSURE = 'npm ci --omit=dev --workspace=apps/api';
+
+describe('workspaceDeploy: npm ci --workspace of the package the start runs, or why not', () => {
+  it('reinstalls the closure of a package the start runs directly, with the flags of the install', () => {
+    expect(decide(npmWorkspace(), NPM_DOCKERFILE())).toBe(NPM_CLOSURE);
+    expect(decide(npmWorkspace(), NPM_DOCKERFILE(undefined, 'npm ci --legacy-peer-deps'))).toBe(
+      'npm ci --legacy-peer-deps --omit=dev --workspace=apps/api',
+    );
+  });
+
+  it('reinstalls for `npm start --workspace` of a plain node script, and the root package.json comes along', () => {
+    const withStart = {
+      'apps/api/package.json': JSON.stringify({
+        name: '@x/api',
+        scripts: { build: 'tsc -p tsconfig.json', start: 'node dist/server.js' },
+        dependencies: { '@x/shared': '*', express: '^4' },
+      }),
+    };
+    expect(decide(npmWorkspace(withStart), NPM_DOCKERFILE('["npm", "start", "--workspace=apps/api"]'))).toBe(NPM_CLOSURE);
+    expect(decide(npmWorkspace({ ...withStart, '.npmrc': 'x=1\n' }), NPM_DOCKERFILE('["npm", "start", "-w", "apps/api"]'))).toBe(
+      'deploy-start-shape',
+    );
+  });
+
+  it('holds back when the lockfile cannot tell what the install did', () => {
+    expect(decide(npmWorkspace({ 'package-lock.json': null }), NPM_DOCKERFILE(undefined, 'npm install'))).toBe(
+      'deploy-npm-lockfile',
+    );
+    expect(decide(npmWorkspace(), NPM_DOCKERFILE(undefined, 'npm install'))).toBe('deploy-npm-lockfile');
+    expect(
+      decide(npmWorkspace({ 'package-lock.json': JSON.stringify({ lockfileVersion: 1, dependencies: {} }) }), NPM_DOCKERFILE()),
+    ).toBe('deploy-npm-lockfile');
+    expect(
+      decide(npmWorkspace({ lock: JSON.stringify({ 'apps/api/node_modules/express': { version: '5.0.0' } }) }), NPM_DOCKERFILE()),
+    ).toBe('deploy-npm-lockfile');
+    // A nested folder in a package outside the closure is not copied and does not matter.
+    expect(
+      decide(npmWorkspace({ lock: JSON.stringify({ 'apps/web/node_modules/react': { version: '18.0.0' } }) }), NPM_DOCKERFILE()),
+    ).toBe(NPM_CLOSURE);
+  });
+
+  it('holds back when npm ci would run an install script again', () => {
+    const root = JSON.stringify({
+      name: 'root',
+      private: true,
+      workspaces: ['apps/*', 'packages/*'],
+      scripts: { prepare: 'husky' },
+    });
+    expect(decide(npmWorkspace({ 'package.json': root }), NPM_DOCKERFILE())).toBe('deploy-install-scripts');
+    const shared = JSON.stringify({ name: '@x/shared', main: 'index.js', scripts: { postinstall: 'node setup.js' } });
+    expect(decide(npmWorkspace({ 'packages/shared/package.json': shared }), NPM_DOCKERFILE())).toBe('deploy-install-scripts');
+  });
+
+  it('holds back when a package of the closure imports what it does not declare', () => {
+    const server = "import express from 'express';\nimport { x } from '@x/shared';\nimport _ from 'lodash';\n";
+    expect(decide(npmWorkspace({ 'apps/api/src/server.ts': server }), NPM_DOCKERFILE())).toBe('deploy-undeclared-import');
+    expect(decide(npmWorkspace({ 'packages/shared/index.js': "module.exports = require('ms');\n" }), NPM_DOCKERFILE())).toBe(
+      'deploy-undeclared-import',
+    );
+  });
+
+  it('holds back when the build writes into node_modules', () => {
+    expect(
+      decide(
+        npmWorkspace(),
+        NPM_DOCKERFILE().replace('RUN npm run build --workspaces', 'RUN npx prisma generate && npm run build --workspaces'),
+      ),
+    ).toBe('deploy-writes-node-modules');
+  });
+});
+
+describe('workspaceDeploy: yarn workspaces focus of the package the start runs', () => {
+  const yarn = (linker: string, over: Record<string, string | null> = {}) =>
+    workspace({
+      'package.json': JSON.stringify({
+        name: 'root',
+        private: true,
+        workspaces: ['apps/*', 'packages/*'],
+        packageManager: 'yarn@4.5.3',
+      }),
+      'pnpm-workspace.yaml': null,
+      'pnpm-lock.yaml': null,
+      'yarn.lock': '__metadata:\n  version: 8\n',
+      '.yarnrc.yml': `nodeLinker: ${linker}\n`,
+      ...over,
+    });
+  const YARN_DOCKERFILE = (cmd = '["node", "apps/api/dist/server.js"]') =>
+    [
+      'FROM node:22-slim',
+      'RUN corepack enable',
+      'WORKDIR /app',
+      'COPY . .',
+      'RUN yarn install --immutable',
+      'RUN yarn workspaces foreach -A run build',
+      `CMD ${cmd}`,
+      '',
+    ].join('\n');
+
+  it('focuses the started package with the node-modules linker, and holds back otherwise', () => {
+    expect(decide(yarn('node-modules'), YARN_DOCKERFILE())).toBe('yarn workspaces focus @x/api --production');
+    expect(decide(yarn('node-modules'), YARN_DOCKERFILE('["yarn", "workspace", "@x/api", "start"]'))).toBe('deploy-start-shape');
+    expect(decide(yarn('pnp', { '.yarnrc.yml': 'nodeLinker: pnp\nenableGlobalCache: false\n' }), YARN_DOCKERFILE())).toBe(
+      'deploy-node-linker',
+    );
   });
 });

@@ -25,7 +25,11 @@
  * It holds back, keeping the prune in the build stage, where the build changes node_modules after the
  * install (`prisma generate` into node_modules/.prisma, patch-package, npm rebuild, another install),
  * in a workspace (the packages' node_modules and links need their sources), or where the install
- * runs after the sources are copied (a stage of its own would gain nothing).
+ * runs after the sources are copied (a stage of its own would gain nothing). In a workspace, the
+ * closure of the one package the start runs moves too: `npm ci --omit=dev --workspace=<folder>` (a
+ * reinstall from the lockfile and the manifests, no install script anywhere) and
+ * `yarn workspaces focus <name> --production` with the node-modules linker need no package's sources;
+ * the runtime stage still receives the packages' folders from the build.
  */
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile/parse.js';
 import {
@@ -43,6 +47,7 @@ import { insertAfter, removeBlock } from '../src/dockerfile/edit.js';
 import { go, NOTHING_TO_DO, stop, stopped, type Step } from '../src/engine/findings.js';
 import { classifyRun, installOmitsDev, type ClassifiedCommand } from '../src/node/commands.js';
 import { appDirModel } from '../src/node/app-dir.js';
+import { NPM_INSTALL_SCRIPTS } from '../src/node/workspace-deploy.js';
 import type { ProjectFacts } from '../src/node/facts.js';
 import type { Edit, Finding, Transform, TransformResult } from '../src/engine/types.js';
 
@@ -67,7 +72,8 @@ export const productionDeps: Transform = {
     holdsBack: {
       'build-writes-node-modules':
         'the prune stays in the build stage: the build changes node_modules after the install (prisma generate, patch-package, npm rebuild, another install)',
-      workspace: "the prune stays in the build stage: in a workspace the packages' node_modules and links need their sources",
+      workspace:
+        "the prune stays in the build stage: in a workspace the packages' node_modules and links need their sources (the closure of one package with `npm ci --workspace` or `yarn workspaces focus` moves)",
       'install-after-sources':
         'the prune stays in the build stage: the install runs after the sources are copied, so a stage of its own would be rebuilt on every edit as well',
       'whole-app-copy':
@@ -121,6 +127,43 @@ function fullInstallRun(doc: ParsedDockerfile, ins: Instr): boolean {
   return classifyRun(doc, ins).commands.some((c) => (c.kind === 'install' || c.kind === 'add') && !installOmitsDev(c));
 }
 
+/**
+ * The closure of one workspace package, which a stage built on the install can leave as well as the build
+ * stage: the workspace packages are links to their folders (the runtime stage receives them from the
+ * build), and nothing runs that needs their sources. `reinstall`: `npm ci --omit=dev --workspace=<folder>`
+ * in an npm workspace whose packages run no install script (it installs from the lockfile and the
+ * manifests alone, wiping node_modules first); `focus`: `yarn workspaces focus <name> --production` with
+ * yarn's node-modules linker (the prune already holds back where a workspace has install scripts).
+ */
+function workspaceClosure(doc: ParsedDockerfile, facts: ProjectFacts, prune: Instr): 'reinstall' | 'focus' | null {
+  if (!facts.workspaces || facts.workspacesUnknown) return null;
+  const cmds = classifyRun(doc, prune).commands;
+  if (cmds.length !== 1) return null;
+  const words = cmds[0].words.map((w) => w.value);
+  const sub = words[cmds[0].sub ?? 0];
+  if (facts.manager === 'yarn-berry' && facts.yarnBerry?.nodeLinker === 'node-modules')
+    return cmds[0].manager === 'yarn' &&
+      words[1] === 'workspaces' &&
+      words[2] === 'focus' &&
+      !words.includes('--all') &&
+      !words.includes('-A')
+      ? 'focus'
+      : null;
+  if (facts.manager !== 'npm' || cmds[0].manager !== 'npm' || sub !== 'ci') return null;
+  if (!words.some((w) => /^(--workspace=.|-w$|--workspace$)/.test(w))) return null;
+  const scripts = (m: { scripts?: Record<string, unknown> } | null | undefined) =>
+    Object.keys(m?.scripts ?? {}).some((s) => NPM_INSTALL_SCRIPTS.includes(s));
+  if (scripts(facts.packageJson)) return null;
+  const quiet = (facts.workspacePackages ?? []).every((p) => {
+    try {
+      return !scripts(JSON.parse(facts.read(`${p.dir}/package.json`) ?? '{}') as { scripts?: Record<string, unknown> });
+    } catch {
+      return false;
+    }
+  });
+  return quiet ? 'reinstall' : null;
+}
+
 function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<Plan> {
   const runtime = lastStage(doc);
   if (!runtime || doc.stages.length < 2) return NOTHING_TO_DO;
@@ -163,7 +206,10 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<Plan> {
   const installCmds = classifyRun(doc, install).commands;
   if (installCmds.some((c) => c.kind !== 'install' && c.kind !== 'cleanup' && c.kind !== 'pm-setup')) return NOTHING_TO_DO;
 
-  if (facts.workspaces || facts.workspacesUnknown)
+  // A reinstall from the lockfile wipes node_modules first: what the build did to it does not reach the runtime either way.
+  const closure = workspaceClosure(doc, facts, prune);
+  const reinstall = closure === 'reinstall';
+  if ((facts.workspaces || facts.workspacesUnknown) && !closure)
     return stop(
       'workspace',
       `\`${prune.text}\` stays in the ${build.name} stage: in a workspace the packages' node_modules and links to them need the packages' sources, which only the build has`,
@@ -200,7 +246,7 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<Plan> {
       lineNo(doc, prune),
     );
   const model = appDirModel(doc, build, facts, appDir);
-  if (model.unknown)
+  if (model.unknown && !reinstall)
     return stop(
       'build-effect-unknown',
       `\`${prune.text}\` stays in the ${build.name} stage: ${model.unknown.why}, so what the build leaves in node_modules cannot be told`,
@@ -214,7 +260,7 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<Plan> {
       (i.keyword === 'COPY' || i.keyword === 'ADD') &&
       isInside(copyDest(i, workdirAt(build, i, doc)) ?? '/', `${appDir}/node_modules`),
   );
-  if (writes.length || intoNodeModules) {
+  if ((writes.length || intoNodeModules) && !reinstall) {
     const what = intoNodeModules
       ? `\`${intoNodeModules.text}\` (line ${lineNo(doc, intoNodeModules)}) copies into node_modules`
       : `${writes[0].why} (line ${writes[0].line}) writes into node_modules`;

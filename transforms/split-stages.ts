@@ -26,7 +26,7 @@ import { go, NOTHING_TO_DO, stop, stopped, type Step } from '../src/engine/findi
 import type { ProjectFacts } from '../src/node/facts.js';
 import { analyzeStart, unpinnedCorepackStart, type StartPath } from '../src/node/start-path.js';
 import { appDirModel, runEffect, standaloneRuntime } from '../src/node/app-dir.js';
-import { workspaceDeploy } from '../src/node/workspace-deploy.js';
+import { workspaceDeploy, type WorkspaceDeploy } from '../src/node/workspace-deploy.js';
 
 /** The build caches to remove after the build, when what the build writes is known. */
 function buildCaches(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts, appDir: string): string[] {
@@ -235,7 +235,7 @@ export const splitStages: Transform = {
       standalone:
         "no prune for Next.js' standalone server: the runtime stage receives its folder, with the node_modules next build traced",
       deploy:
-        "`pnpm deploy --prod` of the workspace package the start runs: the runtime stage receives that package with its production dependencies and workspace dependencies only, at the package's own path",
+        "only the workspace package the start runs, with its production dependencies and workspace dependencies (`pnpm deploy --prod`, `npm ci --omit=dev --workspace`, `yarn workspaces focus --production`), at the package's own path",
       moved: 'runtime-only instructions moved to the runtime stage, unchanged',
       repeated: 'settings both stages need repeated in the runtime stage, unchanged',
       'app-owner': 'the app directory keeps its owner in the runtime stage',
@@ -266,16 +266,25 @@ export const splitStages: Transform = {
       'start-needs-dev-dependency': 'devDependencies stay: the start runs a devDependency',
       'build-tools-repeated': 'a global install the app uses runs in both stages, with build tools in it',
       'deploy-start-shape':
-        'no `pnpm deploy` (the workspace reinstall stays): the start reaches the package through a root script, a pnpm call other than `pnpm --filter <package> <script>` / `pnpm -C <folder> <script>` of a plain `node <file>` script, pnpm with a root .npmrc, or node loads a module from the working directory',
+        'the whole workspace stays: the start reaches the package through a root script, a package manager call other than `pnpm --filter <package> <script>` / `pnpm -C <folder> <script>` / `npm <script> --workspace=<folder>` of a plain `node <file>` script, yarn, a root .npmrc, or node loads a module from the working directory',
       'deploy-pnpm-version':
-        "no `pnpm deploy` (the workspace reinstall stays): the pnpm version is not pinned or not 8 to 10 (10.0 to 10.2 only with injected workspace packages), and deploy's behaviour depends on it",
-      'deploy-node-linker': 'no `pnpm deploy` (the workspace reinstall stays): node-linker hoisted or pnp',
+        "the whole workspace stays: the pnpm version is not pinned or not 8 to 10 (10.0 to 10.2 only with injected workspace packages), and `pnpm deploy`'s behaviour depends on it",
+      'deploy-node-linker':
+        "the whole workspace stays: pnpm's node-linker is hoisted or pnp, or yarn's nodeLinker is not node-modules",
       'deploy-output-unknown':
-        "no `pnpm deploy` (the workspace reinstall stays): a file the package or a workspace dependency runs is not in the context, and the build's output there cannot be told",
+        "the whole workspace stays: a file the package or a workspace dependency runs is not in the context, and the build's output there cannot be told",
       'deploy-publish-rules':
-        'no `pnpm deploy` (the workspace reinstall stays): the `files` field, .npmignore or .gitignore would leave out a file the app runs or reads (deploy copies as publishing does)',
+        'the whole workspace stays: the `files` field, .npmignore or .gitignore would leave out a file the app runs or reads (`pnpm deploy` copies as publishing does)',
       'deploy-reads-outside-package':
-        'no `pnpm deploy` (the workspace reinstall stays): the app reads files outside its package at run time (root .env, a root folder, another package)',
+        'the whole workspace stays: the app reads files outside its package at run time (root .env, a root folder, another package)',
+      'deploy-npm-lockfile':
+        "the whole workspace stays: `npm ci --workspace` cannot be told to install what the workspace install did (no package-lock.json v2+, an install other than `npm ci`, packages inside a workspace package's own node_modules)",
+      'deploy-install-scripts':
+        "the whole workspace stays: `npm ci --omit=dev --workspace` runs the root's (or a workspace package's) install scripts again, which may need devDependencies",
+      'deploy-undeclared-import':
+        'the whole workspace stays: a package of the closure imports a package it does not declare, which the workspace install hoisted from elsewhere',
+      'deploy-writes-node-modules':
+        "the whole workspace stays: the build writes into node_modules (prisma generate, patch-package), and the install of the package's closure would not have it",
       'prune-unknown':
         "not split: no prune of devDependencies is safe for the installer that ran (another binary, install scripts it would re-run, a Prisma client a pnpm workspace's reinstall would drop, yarn Plug'n'Play in the global cache)",
     },
@@ -321,8 +330,8 @@ interface SplitPlan {
   owner: string | undefined;
   /** The prune of devDependencies after the build, or null. */
   prune: string | null;
-  /** `pnpm deploy` of the package the start runs, instead of the prune: the runtime stage receives its folder only. */
-  deploy: { command: string; target: string; dir: string; start: string; rootFiles: string[] } | null;
+  /** The closure of the package the start runs (`pnpm deploy`, `npm ci --workspace`, `yarn workspaces focus`), instead of the prune: the runtime stage receives its folders only. */
+  deploy: Extract<WorkspaceDeploy, { kind: 'deploy' }> | null;
   /** The folder of Next.js' standalone server, which is all the runtime stage receives: no prune. */
   standalone: string | null;
   /** Build caches removed after the build (next build's .next/cache), relative to the app directory. */
@@ -439,16 +448,14 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, { stage, appDir, start
     const at = head.find((c) => c.commands?.includes(installs[0]))!.ins;
     return stop('prune-unknown', `not split: no prune of devDependencies is safe here: ${prune.why}`, lineNo(doc, at));
   }
-  // A pnpm workspace whose start runs one package: `pnpm deploy` of that package instead of the workspace reinstall.
+  // A workspace whose start runs one package: that package's closure instead of the whole workspace.
   const ws =
-    prune && facts.workspaces && installs.every((c) => c.manager === 'pnpm')
-      ? workspaceDeploy(doc, stage, start, facts, appDir)
-      : null;
+    prune?.command && facts.workspaces ? workspaceDeploy(doc, stage, start, facts, appDir, installs, prune.command) : null;
   const deploy = ws?.kind === 'deploy' ? ws : null;
   if (ws?.kind === 'hold')
     warnings.push({
       code: ws.code,
-      message: `no \`pnpm deploy\` of the package the start runs: ${ws.why}; the runtime stage receives the whole workspace with its production dependencies`,
+      message: `the runtime stage receives the whole workspace with its production dependencies, not only the package the start runs: ${ws.why}`,
     });
   return go({
     stage,
@@ -603,6 +610,17 @@ function appOwner(head: Classified[]): { owner: string | undefined; copyOwners: 
   return { owner, copyOwners: [...copyOwners] };
 }
 
+/** What the closure of the started package gives the runtime stage, in words. */
+function deployMessage(d: Extract<WorkspaceDeploy, { kind: 'deploy' }>, appDir: string): string {
+  const others = d.packages.slice(1);
+  const root = d.rootFiles.length ? `, with the root's ${d.rootFiles.join(' and ')} that ${d.manager} reads` : '';
+  const what =
+    d.manager === 'pnpm'
+      ? `the runtime stage receives ${d.dir} with its production dependencies and the workspace packages it uses, at ${appDir}/${d.dir}${root}`
+      : `node_modules holds only the production dependencies of ${d.dir}${others.length ? ` and of the workspace packages it uses (${others.join(', ')})` : ''}, and the runtime stage receives node_modules and ${[d.dir, ...others].join(', ')} from the build stage${root}`;
+  return `\`${d.command}\` after the build: ${what}, so \`${d.start}\` runs as before without the rest of the workspace`;
+}
+
 /** The FROM rename, the moved instructions taken out, and the runtime stage inserted after the last build step. */
 function emit(doc: ParsedDockerfile, p: SplitPlan): TransformResult {
   const { stage, appDir, owner, prune } = p;
@@ -637,7 +655,7 @@ function emit(doc: ParsedDockerfile, p: SplitPlan): TransformResult {
   const copyFrom = (what: string) => `COPY --from=${p.buildName}${owner ? ` --chown=${owner}` : ''} ${what}${eol}`;
   const copy = p.deploy
     ? (p.deploy.rootFiles.length ? copyFrom(`${p.deploy.rootFiles.map((f) => `${appDir}/${f}`).join(' ')} ${appDir}/`) : '') +
-      copyFrom(`${p.deploy.target} ${appDir}/${p.deploy.dir}`)
+      p.deploy.copies.map((c) => copyFrom(`${c.from} ${appDir}/${c.to}`)).join('')
     : copyFrom(`${appDir} ${appDir}`);
   let body: string;
   if (owner) {
@@ -690,7 +708,7 @@ function emit(doc: ParsedDockerfile, p: SplitPlan): TransformResult {
     changes.push({
       code: 'deploy',
       line: lineNo(doc, p.last) + 1,
-      message: `\`${p.deploy.command}\` after the build: the runtime stage receives ${p.deploy.dir} with its production dependencies and the workspace packages it uses, at ${appDir}/${p.deploy.dir}${p.deploy.rootFiles.length ? `, with the root's ${p.deploy.rootFiles.join(' and ')} that pnpm reads` : ''}, so \`${p.deploy.start}\` runs as before without the rest of the workspace`,
+      message: deployMessage(p.deploy, appDir),
     });
   if (p.caches.length)
     changes.push({

@@ -677,12 +677,15 @@ export function standaloneRuntime(
  * workspace package seen as a context of its own), as the model follows the script: the paths, relative
  * to the package, or why that cannot be told (a tool whose output is unknown, a write outside the package).
  */
-export function scriptOutputs(facts: ProjectFacts, script: string): { created: Created[]; unknown: string | null } {
+export function scriptOutputs(
+  facts: ProjectFacts,
+  script: string,
+): { created: Created[]; unknown: string | null; nodeModules: NodeModulesWrite[] } {
   const dir = '/package';
   const ctx = newCtx(facts, dir);
   command(ctx, ['npm', 'run', script], dir, 0);
   const unknownWhy =
     ctx.unknown?.why.replace(/\bthe app directory\b/g, 'the package') ??
     (ctx.outside.length ? `it writes outside the package (${ctx.outside[0]})` : null);
-  return { created: ctx.created, unknown: unknownWhy };
+  return { created: ctx.created, unknown: unknownWhy, nodeModules: ctx.nodeModules };
 }

@@ -429,7 +429,7 @@ export function baseImageInfo(image: string): BaseImage {
 }
 
 /** `--omit=dev` needs npm 7+ (Node 15+); older official images need `--production`. */
-function omitDevFlag(image: string): string {
+export function omitDevFlag(image: string): string {
   const info = baseImageInfo(image);
   return info.nodeMajor !== null && info.nodeMajor < 15 ? '--production' : '--omit=dev';
 }

@@ -1,58 +1,80 @@
 /**
- * `pnpm deploy` for the one package a pnpm workspace's image runs: the decision that the runtime stage
- * receives that package's production closure (its files, its production dependencies, the workspace
- * packages it depends on with their built output) instead of the whole workspace.
+ * The one package a workspace's image runs: the decision that the runtime stage receives that package's
+ * production closure (its files, its production dependencies, the workspace packages it depends on with
+ * their built output) instead of the whole workspace.
  *
- * It applies when the start runs one workspace package's file directly (`node apps/api/dist/server.js`)
- * and the build stage builds what that package and its workspace dependencies need. `pnpm deploy` copies
- * each package's files as publishing would (npm-packlist 5 in pnpm 8 to 10: the `files` field, else
- * .npmignore, else .gitignore, folder by folder) and installs the closure in an isolated node_modules. It
- * must therefore keep every file the app runs: the entry, each workspace dependency's `main`/`exports`, the
- * build output, what the sources name; and the app must read nothing outside its package at run time
- * (files at the workspace root, .env read from the working directory, another package's folder).
+ * It applies when the start runs one workspace package's file directly (`node apps/api/dist/server.js`),
+ * or through that package's own script with the package manager (`pnpm --filter api start`,
+ * `npm start --workspace=apps/api`), and the app reads nothing outside the closure at run time (files at
+ * the workspace root, .env read from the working directory, another package's folder). Each manager has
+ * its command:
  *
- * The runtime stage keeps the workspace layout: the deployed folder lands at the package's own path in
- * the app directory, so the start command, its working directory and every path inside the package stay
+ * - pnpm: `pnpm deploy --filter=<name> --prod /prod/<folder>` after the build. It copies each package's
+ *   files as publishing would (npm-packlist 5 in pnpm 8 to 10: the `files` field, else .npmignore, else
+ *   .gitignore, folder by folder) and installs the closure in an isolated node_modules, so it must keep
+ *   every file the app runs: the entry, each workspace dependency's `main`/`exports`, the build output,
+ *   what the sources name. pnpm 8 and 9 deploy as described; pnpm 10 deploys only a workspace with
+ *   `inject-workspace-packages` (then from the shared lockfile) unless given `--legacy` (the
+ *   implementation of 8 and 9), which lifts that requirement from pnpm 10.3.0 on.
+ * - npm: `npm ci --omit=dev --workspace=<folder>` after the build. It wipes the root node_modules and
+ *   installs from package-lock.json the production packages that workspace reaches, with links to the
+ *   workspace packages; no root dependency. It runs the root's install scripts, and it leaves what the
+ *   full install put in a workspace package's own node_modules: both hold back.
+ * - yarn 2+ with the node-modules linker: `yarn workspaces focus <name> --production` instead of the
+ *   prune of every workspace (`--all`).
+ *
+ * With npm and yarn the workspace packages are links into their folders, which the runtime stage
+ * receives whole from the build stage (build output included), so each package of the closure must
+ * import only what it declares: a package the workspace install hoisted from elsewhere would be missing.
+ * A build that writes into node_modules (prisma generate) holds back, since the install of the closure
+ * starts afresh. The runtime stage keeps the workspace layout: each folder lands at its own path in the
+ * app directory, so the start command, its working directory and every path inside the package stay
  * as they were.
- *
- * Versions: pnpm 8 and 9 deploy as described; pnpm 10 deploys only a workspace with
- * `inject-workspace-packages` (then from the shared lockfile) unless given `--legacy` (the implementation
- * of 8 and 9), which lifts that requirement from pnpm 10.3.0 on. Another version, or one that is not
- * pinned, makes the behaviour unknown.
  */
 import { normalizePosix, type ParsedDockerfile, type Stage } from '../dockerfile/parse.js';
-import { covering, globToRegExp } from '../dockerfile/query.js';
+import { covering, globToRegExp, lineNo } from '../dockerfile/query.js';
 import { parse as parseYaml } from 'yaml';
 import semver from 'semver';
 import { gatherFacts, type FileSource, type ProjectFacts, type WorkspacePackage } from './facts.js';
-import { classifyRun, stageChain, stagePnpmVersion } from './commands.js';
-import { scriptOutputs, type Created } from './app-dir.js';
+import { classifyRun, omitDevFlag, stageChain, stagePnpmVersion, type ClassifiedCommand } from './commands.js';
+import { appDirModel, scriptOutputs, type Created } from './app-dir.js';
+import { importedPackages } from './imports.js';
 import { isDevEntry, namedBySources } from './app-files.js';
 import { envFiles, envLibraryFiles } from './build-reads.js';
 import { plainNodeCall, type StartPath } from './start-path.js';
 import { tokenizeShell } from '../dockerfile/shell.js';
 
-/** Why `pnpm deploy` is not used although the start runs one workspace package (the workspace reinstall stays). */
+/** Why the runtime stage keeps the whole workspace although the start runs one package (the workspace reinstall or prune stays). */
 export type DeployHoldCode =
   | 'deploy-start-shape'
   | 'deploy-pnpm-version'
   | 'deploy-node-linker'
   | 'deploy-output-unknown'
   | 'deploy-publish-rules'
-  | 'deploy-reads-outside-package';
+  | 'deploy-reads-outside-package'
+  | 'deploy-npm-lockfile'
+  | 'deploy-install-scripts'
+  | 'deploy-undeclared-import'
+  | 'deploy-writes-node-modules';
+
+/** The package manager whose command gives the runtime stage one package's closure. */
+export type ClosureManager = 'pnpm' | 'npm' | 'yarn';
 
 export type WorkspaceDeploy =
   | {
       kind: 'deploy';
+      manager: ClosureManager;
       /** The package's folder, relative to the context (and to the app directory). */
       dir: string;
-      /** The folder `pnpm deploy` writes, outside the app directory. */
-      target: string;
-      /** The deploy command, run in the app directory after the build. */
+      /** The command that leaves the package's production closure, run in the app directory after the build. */
       command: string;
+      /** What the runtime stage copies from the build stage: an absolute path there, and where it lands, relative to the app directory. */
+      copies: { from: string; to: string }[];
+      /** The workspace packages the runtime stage receives, the started one first. */
+      packages: string[];
       /** What the start runs. */
       start: string;
-      /** Files of the workspace root the start needs besides the package (pnpm's package.json and pnpm-workspace.yaml). */
+      /** Files of the workspace root the start needs besides the package (the package manager's package.json, pnpm-workspace.yaml). */
       rootFiles: string[];
     }
   | { kind: 'hold'; code: DeployHoldCode; why: string };
@@ -66,16 +88,22 @@ interface Manifest {
   dependencies?: Record<string, unknown>;
   devDependencies?: Record<string, unknown>;
   optionalDependencies?: Record<string, unknown>;
+  peerDependencies?: Record<string, unknown>;
 }
+
+/** The lifecycle scripts `npm ci` runs in the root project (and a workspace package it installs). */
+export const NPM_INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepublish', 'preprepare', 'prepare', 'postprepare'];
 
 const MODULE_FLAGS = /^(-r|--require|--import|--loader|--experimental-loader|--env-file|--env-file-if-exists)(=|$)/;
 const WORKSPACE_TASK_RUNNERS = /^(nx|lerna|rush|moon|wireit|ultra)$/;
 const MAX_DEPTH = 6;
 
 /**
- * Does the runtime stage receive `pnpm deploy`'s closure of the package the start runs? The deploy, a
- * hold-back with its reason when the start runs one workspace package but something is unsure, or null
- * when the question does not arise (not a pnpm workspace, a start that runs no workspace package's file).
+ * Does the runtime stage receive only the closure of the package the start runs? The command that
+ * leaves it (`pnpm deploy`, `npm ci --omit=dev --workspace`, `yarn workspaces focus <name> --production`),
+ * a hold-back with its reason when the start runs one workspace package but something is unsure, or null
+ * when the question does not arise (not a workspace of these managers, a start that runs no workspace
+ * package's file). `prune` is the workspace-wide prune the split would run otherwise.
  */
 export function workspaceDeploy(
   doc: ParsedDockerfile,
@@ -83,44 +111,156 @@ export function workspaceDeploy(
   start: StartPath,
   facts: ProjectFacts,
   appDir: string,
+  installs: readonly ClassifiedCommand[],
+  prune: string,
 ): WorkspaceDeploy | null {
-  if (facts.manager !== 'pnpm' || !facts.workspaces || !facts.workspacePackages || !facts.files) return null;
+  if (!facts.workspaces || !facts.workspacePackages || !facts.files) return null;
+  const manager: ClosureManager | null =
+    facts.manager === 'pnpm' && installs.every((c) => c.manager === 'pnpm')
+      ? 'pnpm'
+      : facts.manager === 'npm' && installs.every((c) => c.manager === 'npm')
+        ? 'npm'
+        : facts.manager === 'yarn-berry' && prune.startsWith('yarn workspaces focus ')
+          ? 'yarn'
+          : null;
+  if (!manager) return null;
   const ws = new Workspace(facts);
   const hold = (code: DeployHoldCode, why: string): WorkspaceDeploy => ({ kind: 'hold', code, why });
 
   // 1. The start: one `node <file>` of a workspace package, nothing around it.
-  const started = startedPackage(start, ws, appDir);
+  const started = startedPackage(start, ws, appDir, manager);
   if (!started) return null;
   const { pkg, entry, line, rootFiles } = started;
   if (started.shape) return hold('deploy-start-shape', started.shape);
 
-  // 2. The pnpm that deploys, and settings that change what deploy does.
-  const version = stagePnpmVersion(doc, stage, facts);
-  if (!version || version === 'latest')
-    return hold(
-      'deploy-pnpm-version',
-      "the pnpm version is not pinned (packageManager field with corepack, or a global install of pnpm@<version>), and `pnpm deploy`'s behaviour depends on it (pnpm 10 needs inject-workspace-packages or --legacy)",
-    );
-  const major = semver.major(version);
-  if (major < 8 || major > 10)
-    return hold('deploy-pnpm-version', `\`pnpm deploy\` is known from pnpm 8 to 10, and this stage runs pnpm ${version}`);
-  const settings = ws.settings();
-  // pnpm 10 deploys a workspace that injects its packages; `--legacy` does so without them from 10.3.0 on.
-  if (major === 10 && !settings.inject && semver.lt(version, '10.3.0'))
-    return hold(
-      'deploy-pnpm-version',
-      `pnpm ${version} deploys only a workspace with inject-workspace-packages=true, and its --legacy does not lift that (pnpm 10.3.0 and later do)`,
-    );
-  if (settings.nodeLinker && settings.nodeLinker !== 'isolated')
+  // 2. The package manager that leaves the closure, and settings that change what it does.
+  const pnpm = manager === 'pnpm' ? pnpmDeploy(doc, stage, facts, ws) : null;
+  if (pnpm && 'code' in pnpm) return hold(pnpm.code, pnpm.why);
+  if (manager === 'yarn' && facts.yarnBerry?.nodeLinker !== 'node-modules')
     return hold(
       'deploy-node-linker',
-      `node-linker=${settings.nodeLinker}: \`pnpm deploy\` does not install from the lockfile with it`,
+      `yarn's nodeLinker is ${facts.yarnBerry?.nodeLinker ?? 'unknown'}: the packages are not in a node_modules folder the runtime stage could receive alone`,
     );
 
   // 3. The closure: the package and the workspace packages it depends on in production.
   const closure = ws.closure(pkg);
+  const name = typeof ws.manifest(pkg.dir).name === 'string' ? (ws.manifest(pkg.dir).name as string) : null;
+  if (manager === 'npm') {
+    const npm = npmReinstall(facts, ws, closure, installs);
+    if (npm) return hold(npm.code, npm.why);
+  }
+  if (manager === 'yarn' && (!name || !/^[\w@./-]+$/.test(name)))
+    return hold('deploy-start-shape', `${pkg.dir}/package.json has no name that \`yarn workspaces focus\` could select`);
 
-  // 4. What the build builds, and whether each package's runtime files exist after it and survive deploy's copy.
+  // 4. What the build builds, and whether each package's runtime files exist after it (and survive deploy's copy).
+  if (manager === 'pnpm') {
+    const held = pnpmCopies(doc, stage, ws, closure, pkg, entry);
+    if (held) return hold(held.code, held.why);
+  } else {
+    // npm and yarn leave packages as links to their folders, which the runtime stage receives whole:
+    // what a package runs must be its own dependency, not one the workspace hoisted from elsewhere.
+    const undeclared = undeclaredImport(ws, closure, pkg, entry);
+    if (undeclared) return hold('deploy-undeclared-import', undeclared);
+  }
+
+  // 5. A build that writes into node_modules (prisma generate) leaves what a fresh install of the closure drops.
+  const installLine = Math.max(
+    0,
+    ...stage.instructions
+      .filter((i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => c.kind === 'install'))
+      .map((i) => lineNo(doc, i)),
+  );
+  const writes = appDirModel(doc, stage, facts, appDir).nodeModules.filter((w) => w.line === undefined || w.line > installLine);
+  if (writes.length)
+    return hold(
+      'deploy-writes-node-modules',
+      `${writes[0].why}${writes[0].line !== undefined ? ` (line ${writes[0].line})` : ''} writes into node_modules, and the install of the package's closure would not have it`,
+    );
+  const built = builtScripts(doc, stage, ws);
+  for (const q of closure)
+    for (const script of built.scripts.get(q.dir) ?? []) {
+      const w = scriptOutputs(ws.scoped(q.dir), script).nodeModules[0];
+      if (w)
+        return hold(
+          'deploy-writes-node-modules',
+          `${q.dir}'s \`${script}\` script runs ${w.why}, which writes into node_modules, and the install of the package's closure would not have it`,
+        );
+    }
+
+  // 6. Nothing read outside the package at run time.
+  const outside = readsOutside(doc, start, ws, closure, pkg);
+  if (outside) return hold('deploy-reads-outside-package', outside);
+
+  const packages = closure.map((q) => q.dir);
+  if (manager === 'pnpm') {
+    const selector = name && /^[\w@./-]+$/.test(name) ? name : `./${pkg.dir}`;
+    const target = `/prod/${pkg.dir.replace(/^.*\//, '')}`;
+    return {
+      kind: 'deploy',
+      manager,
+      dir: pkg.dir,
+      command: `pnpm deploy --filter=${selector} --prod${pnpm!.legacy ? ' --legacy' : ''} ${target}`,
+      copies: [{ from: target, to: pkg.dir }],
+      packages,
+      start: line,
+      rootFiles,
+    };
+  }
+  const copies = [
+    { from: `${appDir}/node_modules`, to: 'node_modules' },
+    ...packages.map((d) => ({ from: `${appDir}/${d}`, to: d })),
+  ];
+  const command =
+    manager === 'npm'
+      ? `npm ci${npmFlags(installs)} ${omitDevFlag(stage.resolvedImage)} --workspace=${pkg.dir}`
+      : `yarn workspaces focus ${name} --production`;
+  return { kind: 'deploy', manager, dir: pkg.dir, command, copies, packages, start: line, rootFiles };
+}
+
+/** pnpm's deploy: the version that runs it and whether it needs --legacy, or why it cannot be told. */
+function pnpmDeploy(
+  doc: ParsedDockerfile,
+  stage: Stage,
+  facts: ProjectFacts,
+  ws: Workspace,
+): { legacy: boolean } | { code: DeployHoldCode; why: string } {
+  const version = stagePnpmVersion(doc, stage, facts);
+  if (!version || version === 'latest')
+    return {
+      code: 'deploy-pnpm-version',
+      why: "the pnpm version is not pinned (packageManager field with corepack, or a global install of pnpm@<version>), and `pnpm deploy`'s behaviour depends on it (pnpm 10 needs inject-workspace-packages or --legacy)",
+    };
+  const major = semver.major(version);
+  if (major < 8 || major > 10)
+    return {
+      code: 'deploy-pnpm-version',
+      why: `\`pnpm deploy\` is known from pnpm 8 to 10, and this stage runs pnpm ${version}`,
+    };
+  const settings = ws.settings();
+  // pnpm 10 deploys a workspace that injects its packages; `--legacy` does so without them from 10.3.0 on.
+  if (major === 10 && !settings.inject && semver.lt(version, '10.3.0'))
+    return {
+      code: 'deploy-pnpm-version',
+      why: `pnpm ${version} deploys only a workspace with inject-workspace-packages=true, and its --legacy does not lift that (pnpm 10.3.0 and later do)`,
+    };
+  if (settings.nodeLinker && settings.nodeLinker !== 'isolated')
+    return {
+      code: 'deploy-node-linker',
+      why: `node-linker=${settings.nodeLinker}: \`pnpm deploy\` does not install from the lockfile with it`,
+    };
+  return { legacy: major === 10 && !settings.inject && !settings.forceLegacy };
+}
+
+/** Why each package of the closure would miss a file it runs after `pnpm deploy`'s copy, or null. */
+function pnpmCopies(
+  doc: ParsedDockerfile,
+  stage: Stage,
+  ws: Workspace,
+  closure: readonly WorkspacePackage[],
+  pkg: WorkspacePackage,
+  entry: string,
+): { code: DeployHoldCode; why: string } | null {
+  const settings = ws.settings();
   const built = builtScripts(doc, stage, ws);
   for (const q of closure) {
     const sf = ws.scoped(q.dir);
@@ -138,12 +278,12 @@ export function workspaceDeploy(
       const made = created.some((c) => (c.type === 'file' ? c.path === f : covering(c.path)(f)));
       if (inContext === null && !made) {
         const why = unknown[0] ?? built.unknown[0];
-        return hold(
-          'deploy-output-unknown',
-          why
+        return {
+          code: 'deploy-output-unknown',
+          why: why
             ? `${q.dir}/${f} is not in the build context, and what the build makes in ${q.dir} cannot be told (${why})`
             : `${q.dir}/${f} is neither in the build context nor made by the build's scripts`,
-        );
+        };
       }
     }
     if (settings.deployAllFiles) continue;
@@ -156,29 +296,95 @@ export function workspaceDeploy(
     for (const [f, isDir] of checks) {
       const drop = ws.publishDrop(q.dir, manifest, f, isDir);
       if (drop)
-        return hold(
-          'deploy-publish-rules',
-          `\`pnpm deploy\` copies a package's files as publishing would, and ${q.dir}/${f} would be left out: ${drop}`,
-        );
+        return {
+          code: 'deploy-publish-rules',
+          why: `\`pnpm deploy\` copies a package's files as publishing would, and ${q.dir}/${f} would be left out: ${drop}`,
+        };
     }
   }
+  return null;
+}
 
-  // 5. Nothing read outside the package at run time.
-  const outside = readsOutside(doc, start, ws, closure, pkg);
-  if (outside) return hold('deploy-reads-outside-package', outside);
+/**
+ * Why `npm ci --omit=dev --workspace=<dir>` would not install what the workspace install did for the
+ * closure, or null. It installs from package-lock.json the packages the workspace reaches (and no root
+ * dependency), wiping the root node_modules first; it runs the root's install scripts.
+ */
+function npmReinstall(
+  facts: ProjectFacts,
+  ws: Workspace,
+  closure: readonly WorkspacePackage[],
+  installs: readonly ClassifiedCommand[],
+): { code: DeployHoldCode; why: string } | null {
+  const lockName = facts.lockfile;
+  const no = (why: string) => ({ code: 'deploy-npm-lockfile' as const, why });
+  if (lockName !== 'package-lock.json' && lockName !== 'npm-shrinkwrap.json')
+    return no('there is no package-lock.json, so an install of the closure alone could resolve other versions');
+  const verbs = installs.map((c) => (c.sub !== undefined ? c.words[c.sub]?.value : undefined));
+  if (!verbs.every((v) => v === 'ci'))
+    return no('the workspace install is not `npm ci`, so package-lock.json may not be what it installed');
+  let lock: { lockfileVersion?: unknown; packages?: Record<string, unknown> };
+  try {
+    lock = JSON.parse(facts.read(lockName) ?? '') as typeof lock;
+  } catch {
+    return no(`${lockName} does not parse`);
+  }
+  if (typeof lock.lockfileVersion !== 'number' || lock.lockfileVersion < 2 || !lock.packages)
+    return no(
+      `${lockName} is lockfileVersion ${String(lock.lockfileVersion ?? 1)}, which does not list the workspace's packages`,
+    );
+  const nested = Object.keys(lock.packages).find((k) => closure.some((q) => k.startsWith(`${q.dir}/node_modules/`)));
+  if (nested)
+    return no(
+      `${nested} is installed inside a workspace package, and \`npm ci --workspace\` wipes only the root node_modules, so that folder would keep what the full install left there`,
+    );
+  const scripts: string[] = [];
+  const root = facts.packageJson?.scripts ?? {};
+  for (const s of NPM_INSTALL_SCRIPTS) if (typeof root[s] === 'string') scripts.push(`the root's ${s}`);
+  for (const q of closure)
+    for (const s of NPM_INSTALL_SCRIPTS) if (typeof ws.manifest(q.dir).scripts?.[s] === 'string') scripts.push(`${q.dir}'s ${s}`);
+  if (scripts.length)
+    return {
+      code: 'deploy-install-scripts',
+      why: `\`npm ci --omit=dev --workspace\` runs ${scripts.join(', ')} script again, which may need the devDependencies it leaves out`,
+    };
+  return null;
+}
 
-  const name = typeof ws.manifest(pkg.dir).name === 'string' ? (ws.manifest(pkg.dir).name as string) : null;
-  const selector = name && /^[\w@./-]+$/.test(name) ? name : `./${pkg.dir}`;
-  const legacy = major === 10 && !settings.inject && !settings.forceLegacy;
-  const target = `/prod/${pkg.dir.replace(/^.*\//, '')}`;
-  return {
-    kind: 'deploy',
-    dir: pkg.dir,
-    target,
-    command: `pnpm deploy --filter=${selector} --prod${legacy ? ' --legacy' : ''} ${target}`,
-    start: line,
-    rootFiles,
-  };
+/** The original install's own flags that `npm ci` of the closure repeats (--legacy-peer-deps, --ignore-scripts...), with a leading space. */
+function npmFlags(installs: readonly ClassifiedCommand[]): string {
+  const out: string[] = [];
+  for (const c of installs)
+    for (const w of c.words.slice((c.sub ?? 0) + 1).map((x) => x.value))
+      if (
+        w.startsWith('-') &&
+        !/^--(omit|include|only|production|dev|workspaces?|include-workspace-root|also)(=|$)|^-(w|ws)$/.test(w) &&
+        !out.includes(w)
+      )
+        out.push(w);
+  return out.length ? ` ${out.join(' ')}` : '';
+}
+
+/** The first package a closure package's code imports without declaring it (hoisting made it work), as a reason, or null. */
+function undeclaredImport(
+  ws: Workspace,
+  closure: readonly WorkspacePackage[],
+  pkg: WorkspacePackage,
+  entry: string,
+): string | null {
+  for (const q of closure) {
+    const m = ws.manifest(q.dir);
+    const declared = new Set(
+      Object.keys({ ...(m.dependencies ?? {}), ...(m.optionalDependencies ?? {}), ...(m.peerDependencies ?? {}) }),
+    );
+    if (typeof m.name === 'string') declared.add(m.name);
+    const sf = ws.scoped(q.dir);
+    for (const e of q === pkg ? [entry] : manifestEntries(m))
+      for (const [name, file] of importedPackages(sf, e))
+        if (!declared.has(name))
+          return `${q.dir}/${file} imports ${name}, which ${q.dir}/package.json does not list in its dependencies (the workspace install hoisted it from elsewhere), and the install of ${pkg.dir}'s closure may leave it out`;
+  }
+  return null;
 }
 
 /** The workspace package whose file the start runs with node, the file relative to it, and why the start's shape rules deploy out. */
@@ -186,38 +392,44 @@ function startedPackage(
   start: StartPath,
   ws: Workspace,
   appDir: string,
+  manager: ClosureManager,
 ): { pkg: WorkspacePackage; entry: string; line: string; shape: string | null; rootFiles: string[] } | null {
-  // Through a package's own script (pnpm --filter api start, pnpm -C apps/api start).
+  // Through a package's own script (pnpm --filter api start, pnpm -C apps/api start, npm start -w apps/api).
   // pnpm then needs the root's package.json (its packageManager field, for corepack) and pnpm-workspace.yaml
-  // (for --filter) besides the package: the runtime stage receives them too.
+  // (for --filter) besides the package, npm the root's package.json (its workspaces): the runtime stage receives them too.
   const script = start.packageScripts.find((s) => ws.byDir(s.dir));
   if (script) {
     const pkg = ws.byDir(script.dir)!;
     const line = start.commands[0]?.join(' ') ?? '';
     const held = (shape: string) => ({ pkg, entry: '', line, shape, rootFiles: [] });
+    if (manager === 'yarn')
+      return held(
+        `the start runs ${pkg.dir}'s ${script.script} script through yarn (\`${line}\`), which needs its release, .yarnrc.yml and the install state of the whole workspace`,
+      );
     const body = ws.manifest(pkg.dir).scripts?.[script.script];
     const plain = plainNodeCall(typeof body === 'string' ? body : undefined);
-    if (!('entry' in plain)) return held(`the start runs ${pkg.dir}'s ${script.script} script through pnpm, and ${plain.why}`);
+    if (!('entry' in plain))
+      return held(`the start runs ${pkg.dir}'s ${script.script} script through ${manager}, and ${plain.why}`);
     if (
       start.packageScripts.length !== 1 ||
       start.scripts.length ||
       start.commands.length !== 2 ||
-      start.commands[0][0] !== 'pnpm' ||
-      [...start.managers].some((m) => m !== 'pnpm')
+      start.commands[0][0] !== manager ||
+      [...start.managers].some((m) => m !== manager)
     )
       return held(
-        `the start reaches ${pkg.dir}'s ${script.script} script through \`${line}\`${start.scripts.length ? ` and the root's ${start.scripts.join(', ')} script` : ''}, and only \`pnpm --filter <package> ${script.script}\` or \`pnpm -C <folder> ${script.script}\` itself is known to need nothing but the root's package.json and pnpm-workspace.yaml`,
+        `the start reaches ${pkg.dir}'s ${script.script} script through \`${line}\`${start.scripts.length ? ` and the root's ${start.scripts.join(', ')} script` : ''}, and only ${manager === 'pnpm' ? `\`pnpm --filter <package> ${script.script}\` or \`pnpm -C <folder> ${script.script}\`` : `\`npm ${script.script} --workspace=<folder>\``} itself is known to need nothing but the root's ${manager === 'pnpm' ? 'package.json and pnpm-workspace.yaml' : 'package.json'}`,
       );
     if (ws.has('.npmrc'))
       return held(
-        `the start runs pnpm, which reads the workspace's .npmrc (settings, maybe credentials), and the runtime stage would receive the package without it`,
+        `the start runs ${manager}, which reads the workspace's .npmrc (settings, maybe credentials), and the runtime stage would receive the package without it`,
       );
     return {
       pkg,
       entry: plain.entry,
       line,
       shape: null,
-      rootFiles: ['package.json', 'pnpm-workspace.yaml'].filter((f) => ws.has(f)),
+      rootFiles: (manager === 'pnpm' ? ['package.json', 'pnpm-workspace.yaml'] : ['package.json']).filter((f) => ws.has(f)),
     };
   }
   for (const w of start.commands) {
@@ -246,7 +458,7 @@ function startedPackage(
         entry,
         line,
         rootFiles: [],
-        shape: `the start reaches \`${line}\` through ${start.scripts.length ? `the root's ${start.scripts.join(', ')} script` : `\`${start.commands[0].join(' ')}\``}, which the deployed package alone would not have; a start with \`${line}\` itself would deploy the package alone`,
+        shape: `the start reaches \`${line}\` through ${start.scripts.length ? `the root's ${start.scripts.join(', ')} script` : `\`${start.commands[0].join(' ')}\``}, which the package's closure alone would not have; a start with \`${line}\` itself would give the runtime stage that package alone`,
       };
     if (loads)
       return {
@@ -254,7 +466,7 @@ function startedPackage(
         entry,
         line,
         rootFiles: [],
-        shape: `\`${loads}\` loads a module or file from the working directory ${appDir}, which holds the deployed package only`,
+        shape: `\`${loads}\` loads a module or file from the working directory ${appDir}, which would hold the package's closure only`,
       };
     return { pkg, entry, line, shape: null, rootFiles: [] };
   }
@@ -272,11 +484,12 @@ function readsOutside(
   const facts = ws.facts;
   const inside = (p: string) => p === pkg.dir || p.startsWith(`${pkg.dir}/`);
   for (const f of start.runtimeFiles)
-    if (!inside(f.path)) return `${f.path} is ${f.why}, outside ${pkg.dir}, which is all that \`pnpm deploy\` copies`;
+    if (!inside(f.path))
+      return `${f.path} is ${f.why}, outside ${closure.map((q) => q.dir).join(', ')}, which is all the runtime stage would receive`;
   const present = (f: string) => facts.topLevel.has(f) && !facts.ignored(f);
   for (const u of envFiles(doc, facts))
     if (u.run.length && !u.machineLocal && present(u.file))
-      return `${u.file} at the workspace root is read at run time (${u.run.join(', ')}), and the deployed package does not hold it`;
+      return `${u.file} at the workspace root is read at run time (${u.run.join(', ')}), and the package's closure does not hold it`;
   for (const q of closure) {
     const m = ws.manifest(q.dir);
     const deps = Object.fromEntries(
@@ -286,7 +499,7 @@ function readsOutside(
     if (read.length)
       return `${q.dir} loads env files from the working directory (${Object.keys(deps)
         .filter((d) => envLibraryFiles({ [d]: '*' }).length)
-        .join(', ')}), and ${read.join(', ')} at the workspace root would not be in the deployed image`;
+        .join(', ')}), and ${read.join(', ')} at the workspace root would not be in the image`;
   }
   // Paths the closure's sources name outside every package of the closure (../../frontend/dist, a root config/).
   const inClosure = (f: string) => closure.some((q) => f.startsWith(`${q.dir}/`));
@@ -296,7 +509,7 @@ function readsOutside(
   };
   for (const p of namedBySources(facts, new Set(), sourceOf))
     if (!inClosure(`${p}/`) && !closure.some((q) => q.dir === p || q.dir.startsWith(`${p}/`)))
-      return `the sources of the deployed packages (${closure.map((q) => q.dir).join(', ')}) name ${p}, outside them`;
+      return `the sources of the packages the app runs (${closure.map((q) => q.dir).join(', ')}) name ${p}, outside them`;
   // Paths that climb out of their package: '../../frontend/dist', join(__dirname, '..', '..', 'frontend').
   for (const q of closure) {
     for (const f of facts.files ?? []) {
@@ -306,7 +519,7 @@ function readsOutside(
       const depth = inPkg.split('/').length - 1;
       const climb = climbOf(facts.read(f) ?? '');
       if (climb && climb.up > depth)
-        return `${q.dir}/${inPkg} reaches outside its package (\`${climb.text}\`), and the deployed image holds the deployed packages only`;
+        return `${q.dir}/${inPkg} reaches outside its package (\`${climb.text}\`), and the image would hold the packages of the closure only`;
     }
   }
   return null;
