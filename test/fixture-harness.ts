@@ -45,9 +45,30 @@ export function reportLines(res: MigrateResult): string {
   return [head, ...res.changes.map((c) => item('change', c)), ...res.warnings.map((w) => item('warning', w))].join('\n') + '\n';
 }
 
-/** The case folder as a build context, without the expectation files. */
+/**
+ * A case's case.json: the migrate options, and `base`, a fixture folder (relative to fixtures/) whose
+ * files make the build context under the case's own, so a variant of a large context holds only the
+ * files it changes.
+ */
+function caseConfig(dir: string): { base: string | null; options: Options } {
+  const file = path.join(dir, 'case.json');
+  if (!fs.existsSync(file)) return { base: null, options: {} };
+  const { base, ...options } = JSON.parse(fs.readFileSync(file, 'utf8')) as Options & { base?: string };
+  return { base: base ? path.join(FIXTURES, base) : null, options };
+}
+
+/** The case folder as a build context (over its `base`, if any), without the expectation files. */
 export function caseSource(dir: string, overlay: Record<string, string> = {}): FileSource {
-  const base = dirSource(dir);
+  const own = dirSource(dir);
+  const baseDir = caseConfig(dir).base;
+  const under = baseDir ? dirSource(baseDir) : null;
+  const base: FileSource = under
+    ? {
+        list: () => [...new Set([...(under.list() ?? []), ...(own.list() ?? [])])].sort(),
+        read: (rel) => own.read(rel) ?? under.read(rel),
+        isDir: (rel) => own.isDir(rel) || under.isDir(rel),
+      }
+    : own;
   return {
     list: () => {
       const l = (base.list() ?? []).filter((f) => !EXPECTED.test(path.posix.basename(f)));
@@ -60,9 +81,7 @@ export function caseSource(dir: string, overlay: Record<string, string> = {}): F
 }
 
 export function caseOptions(c: FixtureCase): Options {
-  const extra = fs.existsSync(path.join(c.dir, 'case.json'))
-    ? (JSON.parse(fs.readFileSync(path.join(c.dir, 'case.json'), 'utf8')) as Options)
-    : {};
+  const extra = caseConfig(c.dir).options;
   if (c.group === 'pipeline') return extra;
   return { transforms: [c.group], ...extra };
 }
