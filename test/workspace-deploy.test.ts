@@ -202,6 +202,9 @@ describe('workspaceDeploy: npm ci --workspace of the package the start runs, or 
     expect(decide(npmWorkspace(), NPM_DOCKERFILE(undefined, 'npm ci --legacy-peer-deps'))).toBe(
       'npm ci --legacy-peer-deps --omit=dev --workspace=apps/api',
     );
+    expect(decide(npmWorkspace(), NPM_DOCKERFILE(undefined, 'npm ci --registry https://npm.example.test/ --include dev'))).toBe(
+      'npm ci --registry https://npm.example.test/ --omit=dev --workspace=apps/api',
+    );
   });
 
   it('reinstalls for `npm start --workspace` of a plain node script, and the root package.json comes along', () => {

@@ -145,6 +145,8 @@ export function workspaceDeploy(
   // 3. The closure: the package and the workspace packages it depends on in production.
   const closure = ws.closure(pkg);
   const name = typeof ws.manifest(pkg.dir).name === 'string' ? (ws.manifest(pkg.dir).name as string) : null;
+  if (manager !== 'pnpm' && !/^[\w@./-]+$/.test(pkg.dir))
+    return hold('deploy-start-shape', `the folder name ${pkg.dir} would need quoting in the ${manager} command`);
   if (manager === 'npm') {
     const npm = npmReinstall(facts, ws, closure, installs);
     if (npm) return hold(npm.code, npm.why);
@@ -351,17 +353,22 @@ function npmReinstall(
   return null;
 }
 
-/** The original install's own flags that `npm ci` of the closure repeats (--legacy-peer-deps, --ignore-scripts...), with a leading space. */
+/**
+ * The original install's own flags that `npm ci` of the closure repeats (--legacy-peer-deps,
+ * --ignore-scripts, --registry URL...), with a leading space. `npm ci` takes no argument of its own,
+ * so a word after a flag is that flag's value.
+ */
 function npmFlags(installs: readonly ClassifiedCommand[]): string {
   const out: string[] = [];
-  for (const c of installs)
-    for (const w of c.words.slice((c.sub ?? 0) + 1).map((x) => x.value))
-      if (
-        w.startsWith('-') &&
-        !/^--(omit|include|only|production|dev|workspaces?|include-workspace-root|also)(=|$)|^-(w|ws)$/.test(w) &&
-        !out.includes(w)
-      )
-        out.push(w);
+  const SELECTS = /^--(omit|include|only|production|dev|workspaces?|include-workspace-root|also)(=|$)|^-(w|ws)$/;
+  for (const c of installs) {
+    const w = c.words.slice((c.sub ?? 0) + 1).map((x) => x.value);
+    for (let i = 0; i < w.length; i++) {
+      if (!w[i].startsWith('-')) continue;
+      const flag = !w[i].includes('=') && w[i + 1] !== undefined && !w[i + 1].startsWith('-') ? `${w[i]} ${w[++i]}` : w[i];
+      if (!SELECTS.test(flag.split(' ')[0]) && !out.includes(flag)) out.push(flag);
+    }
+  }
   return out.length ? ` ${out.join(' ')}` : '';
 }
 
