@@ -7,6 +7,7 @@ import {
   systemFamily,
   systemInstallWords,
 } from '../src/node/system-packages.js';
+import { programsTheAppRuns } from '../src/node/system-packages.js';
 import { tokenizeShell } from '../src/dockerfile/shell.js';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { classifyRun } from '../src/node/commands.js';
@@ -189,5 +190,32 @@ describe('runtimeSystemInstall keeps what it does not edit', () => {
     const ins = doc.instructions[1];
     const r = runtimeSystemInstall(doc.text, ins.lineStart, ins.end, classifyRun(doc, ins).commands, 'node:20', '\\');
     expect(r.install?.text).toBe('RUN apt-get install -y libgif7');
+  });
+});
+
+describe('programsTheAppRuns: build tools the app itself runs stay in the runtime stage', () => {
+  const facts = (files: Record<string, string>) => ({ files: Object.keys(files), read: (f: string) => files[f] ?? null });
+
+  it('finds a wrapper among the production dependencies of any package.json, not the devDependencies', () => {
+    const pkg = (deps: Record<string, string>, dev: Record<string, string> = {}) =>
+      JSON.stringify({ dependencies: deps, devDependencies: dev });
+    expect([...programsTheAppRuns(facts({ 'apps/backend/package.json': pkg({ 'simple-git': '^3' }) }))]).toEqual([
+      ['git', 'simple-git in apps/backend/package.json'],
+      ['openssh-client', 'simple-git in apps/backend/package.json'],
+      ['openssh', 'simple-git in apps/backend/package.json'],
+    ]);
+    expect(programsTheAppRuns(facts({ 'package.json': pkg({}, { 'simple-git': '^3' }) })).size).toBe(0);
+  });
+
+  it("finds a spawn in the app's sources, not in tests, scripts or configs", () => {
+    expect(programsTheAppRuns(facts({ 'src/deploy.ts': "execSync('git rev-parse HEAD')" })).get('git')).toBe(
+      'src/deploy.ts runs git',
+    );
+    expect(programsTheAppRuns(facts({ 'lib/ml.js': 'spawn("python3", ["model.py"])' })).get('python3')).toBe(
+      'lib/ml.js runs python3',
+    );
+    expect(programsTheAppRuns(facts({ 'test/git.test.ts': "execSync('git init')" })).size).toBe(0);
+    expect(programsTheAppRuns(facts({ 'scripts/release.js': "execSync('git tag v1')" })).size).toBe(0);
+    expect(programsTheAppRuns(facts({ 'src/a.ts': "exec('gitleaks detect')" })).size).toBe(0);
   });
 });

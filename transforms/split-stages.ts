@@ -33,7 +33,7 @@ function buildCaches(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts, a
   const model = appDirModel(doc, stage, facts, appDir);
   return model.unknown ? [] : model.caches.map((c) => c.path);
 }
-import { systemInstallPlan } from '../src/node/system-packages.js';
+import { programsTheAppRuns, systemInstallPlan } from '../src/node/system-packages.js';
 import type { Edit, Finding, Transform, TransformResult } from '../src/engine/types.js';
 
 const ID = 'split-stages';
@@ -165,6 +165,7 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
         doc.escape,
         instructionText(doc, ins),
         lineNo(doc, ins),
+        programsTheAppRuns(sc.facts),
       );
       if (system.role === 'build') return { ins, role: 'build', commands: cmds, system: { text: '', ...system } };
       return { ins, role: 'shared', commands: cmds, system };
@@ -256,6 +257,8 @@ export const splitStages: Transform = {
       'system-packages-shared':
         'a system package install runs in both stages as it is: the package names of the base image are not known (Ubuntu, ...), or an install would be left with nothing to install',
       'system-package-unknown': 'a system package the tool does not know is installed in the runtime stage too',
+      'system-package-app-runs':
+        'a build tool (git, python3, make) is installed in the runtime stage too: the app runs it (simple-git, python-shell, a spawn of it in the sources)',
       'system-package-release-dependent':
         "a -dev package stays in the runtime stage: its library's name changes between Debian releases, and the tag names none",
       'start-runs-build': 'not split: the start installs or builds, so it needs the build environment',

@@ -159,6 +159,74 @@ const KNOWN_RUNTIME = new Set([
   'tzdata',
 ]);
 
+/**
+ * npm packages that run a system program at run time, and the system packages (Debian and Alpine
+ * names) that provide it: the tools a build needs (git, python3) stay in the runtime stage then.
+ */
+const PROGRAM_WRAPPERS: Readonly<Record<string, readonly string[]>> = {
+  'simple-git': ['git', 'openssh-client', 'openssh'],
+  'git-clone': ['git', 'openssh-client', 'openssh'],
+  'git-rev-sync': ['git'],
+  'git-last-commit': ['git'],
+  gitlog: ['git'],
+  'python-shell': ['python3', 'python'],
+};
+
+/** A call that runs a program by name: exec('git …'), spawn("python3", …), execa('make'). */
+const SPAWN =
+  /\b(?:exec|execSync|spawn|spawnSync|execFile|execFileSync|execa|execaSync|execaCommand)\s*\(\s*['"`](git|python3?|make|gcc|g\+\+|cmake)\b/;
+const SOURCE_FILE = /\.(m?[jt]sx?|c[jt]s)$/;
+const NOT_RUNTIME_SOURCE =
+  /(^|\/)(node_modules|test|tests|__tests__|spec|e2e|scripts|\.[^/]+)\/|\.(test|spec|d)\.[cm]?[jt]sx?$|(^|\/)[^/]*\.config\.[cm]?[jt]s$/;
+const MAX_SOURCES = 3000;
+const programsCache = new WeakMap<object, Map<string, string>>();
+
+/**
+ * System packages the app runs at run time, with why: a production dependency that wraps the
+ * program (simple-git runs git), or the app's own code spawning it. Every package.json of the
+ * context counts (a workspace's packages too).
+ */
+export function programsTheAppRuns(facts: {
+  files: readonly string[] | null;
+  read(rel: string): string | null;
+}): Map<string, string> {
+  const cached = programsCache.get(facts);
+  if (cached) return cached;
+  const out = new Map<string, string>();
+  programsCache.set(facts, out);
+  const files = facts.files ?? [];
+  for (const f of files) {
+    if (!/(^|\/)package\.json$/.test(f) || f.includes('node_modules/')) continue;
+    let m: { dependencies?: Record<string, unknown>; optionalDependencies?: Record<string, unknown> };
+    try {
+      m = JSON.parse(facts.read(f) ?? '{}') as typeof m;
+    } catch {
+      continue;
+    }
+    for (const dep of Object.keys({ ...(m.dependencies ?? {}), ...(m.optionalDependencies ?? {}) }))
+      for (const p of PROGRAM_WRAPPERS[dep] ?? []) if (!out.has(p)) out.set(p, `${dep} in ${f}`);
+  }
+  let n = 0;
+  for (const f of files) {
+    if (!SOURCE_FILE.test(f) || NOT_RUNTIME_SOURCE.test(f)) continue;
+    if (++n > MAX_SOURCES) break;
+    const hit = SPAWN.exec(facts.read(f) ?? '');
+    if (!hit) continue;
+    const names =
+      hit[1] === 'python' || hit[1] === 'python3'
+        ? ['python3', 'python']
+        : hit[1] === 'git'
+          ? ['git', 'openssh-client', 'openssh']
+          : hit[1] === 'g++'
+            ? ['g++', 'build-base', 'build-essential']
+            : hit[1] === 'gcc'
+              ? ['gcc', 'build-base', 'build-essential']
+              : [hit[1]];
+    for (const p of names) if (!out.has(p)) out.set(p, `${f} runs ${hit[1]}`);
+  }
+  return out;
+}
+
 /** The package manager family of a base image: the names in this module are Debian's or Alpine's. Ubuntu's differ. */
 export function systemFamily(image: string): SystemFamily | null {
   const info = baseImageInfo(image);
@@ -295,6 +363,7 @@ export function runtimeSystemInstall(
   commands: readonly { words: readonly Word[] }[],
   image: string,
   escape: string,
+  keep: ReadonlyMap<string, string> = new Map(),
 ): { install: RuntimeInstall; why: '' } | { install: null; why: string } {
   const family = systemFamily(image);
   if (!family) return { install: null, why: `the package names of ${image} are not known (neither Debian nor Alpine)` };
@@ -309,7 +378,9 @@ export function runtimeSystemInstall(
     const seen = new Set<string>();
     let left = 0;
     for (const w of pkgs) {
-      const role = classifyPackage(w.value, family, release);
+      const role: PackageRole = keep.has(w.value.replace(/[=<>~].*$/, ''))
+        ? { role: 'runtime' }
+        : classifyPackage(w.value, family, release);
       if (role.role === 'build') {
         split.build.push(w.value);
         edits.push({ start: w.start, end: w.end, text: '' });
@@ -355,6 +426,8 @@ export function runtimeSystemInstall(
   let lines = out.split(/\r?\n/);
   // Only the lines the edits emptied go (a blank continued line the author wrote stays).
   if (lines.length === before.length) {
+    // Words removed at the end of a line leave no blanks behind them there.
+    lines = lines.map((l, i) => (/[ \t]$/.test(before[i]) ? l : l.replace(/[ \t]+$/, '')));
     const keep = lines.map((l, i) => i === 0 || !blank(l) || blank(before[i]));
     lines = lines.filter((_, i) => keep[i]);
     if (!keep[keep.length - 1]) {
@@ -394,8 +467,9 @@ export function systemInstallPlan(
   escape: string,
   original: string,
   line: number,
+  keep: ReadonlyMap<string, string> = new Map(),
 ): SystemInstallPlan {
-  const r = runtimeSystemInstall(text, span.lineStart, span.end, commands, image, escape);
+  const r = runtimeSystemInstall(text, span.lineStart, span.end, commands, image, escape, keep);
   if (!r.install) {
     const pkgs = commands.flatMap((c) => systemInstallWords(c.words) ?? []).map((w) => w.value);
     return {
@@ -414,6 +488,13 @@ export function systemInstallPlan(
   const { split } = r.install;
   const changes: Finding[] = [];
   const warnings: Finding[] = [];
+  const used = split.runtime.filter((p) => keep.has(p.replace(/[=<>~].*$/, '')));
+  if (used.length)
+    warnings.push({
+      code: 'system-package-app-runs',
+      line,
+      message: `kept ${list(used)} in the runtime stage: the app runs ${used.length === 1 ? 'it' : 'them'} (${used.map((p) => keep.get(p.replace(/[=<>~].*$/, ''))).join('; ')})`,
+    });
   if (r.install.text === null) {
     changes.push({
       code: 'system-packages-build-only',
