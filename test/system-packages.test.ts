@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   classifyPackage,
   debianRelease,
+  programsTheAppRuns,
   runtimeSystemInstall,
   splitPackages,
   systemFamily,
   systemInstallWords,
 } from '../src/node/system-packages.js';
-import { programsTheAppRuns } from '../src/node/system-packages.js';
 import { tokenizeShell } from '../src/dockerfile/shell.js';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { classifyRun } from '../src/node/commands.js';
