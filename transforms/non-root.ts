@@ -15,6 +15,7 @@ import type { Edit, Finding, Transform, TransformResult } from '../src/engine/ty
 
 const ID = 'non-root';
 const ROOT = /^(root|0)(:.*)?$/;
+const PYTHON_TOOL_INSTALL = /(^|[\s/;&|(])(pip3?|pipx)\s+install\b|\bpython[\d.]*\s+-m\s+(pip\s+install|venv)\b/;
 const PRIVILEGE_DROP = /\b(gosu|su-exec|setpriv|runuser|chpst|s6-setuidgid)\b|\bsu\s+-|\bchown\b/;
 
 export const nonRoot: Transform = {
@@ -43,6 +44,8 @@ export const nonRoot: Transform = {
       'browser-in-root-home':
         "no USER added: puppeteer/playwright installed their browser into root's home, where another user does not look",
       'app-dir-root-owned': 'the app directory stays owned by root: the image has no shell to change it',
+      'root-installed-tool':
+        'no USER added: a Python tool is installed as root (pip, a venv), and such tools may write into their own folder at run time (scancode builds its license index there)',
     },
   },
   apply({ doc, facts }): TransformResult | null {
@@ -152,6 +155,15 @@ export const nonRoot: Transform = {
         `no USER added: ${browsers.join(', ')} installed ${browsers.length === 1 ? 'its' : 'their'} browser into root's home (~/.cache) during the install, and another user would not find it`,
       );
     }
+    // A Python tool installed as root may write into its own install on first use (scancode's license
+    // index in site-packages): as another user that write fails.
+    const pip = chain.flatMap((st) => st.instructions).find((i) => i.keyword === 'RUN' && PYTHON_TOOL_INSTALL.test(i.content));
+    if (pip)
+      return holdBack(
+        'root-installed-tool',
+        `no USER added: \`${pip.text.split(/\r?\n/)[0]}\` installs a Python tool as root, and a tool may write into its own folder at run time (a cache, an index), which another user could not`,
+        lineNo(doc, pip),
+      );
     for (const w of words) {
       const body = scriptBody(doc, w, facts, wd);
       if (body !== null && PRIVILEGE_DROP.test(body))
