@@ -258,6 +258,11 @@ describe('workspaceDeploy: npm ci --workspace of the package the start runs, or 
     );
   });
 
+  it('holds back when what a package of the closure imports cannot be read', () => {
+    // A built entry without a tsconfig that leads back to its source: its imports are unknown.
+    expect(decide(npmWorkspace({ 'apps/api/tsconfig.json': null }), NPM_DOCKERFILE())).toBe('deploy-undeclared-import');
+  });
+
   it('holds back when the build writes into node_modules', () => {
     expect(
       decide(

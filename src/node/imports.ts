@@ -65,11 +65,16 @@ function sourceOf(facts: ProjectFacts, entry: string): string | null {
   return null;
 }
 
+/** The context file the module graph of an entry starts from (the entry, or a built entry's TypeScript source), or null. */
+export function entrySource(facts: ProjectFacts, entry: string): string | null {
+  const rel = normalizePosix(`/${entry}`).slice(1);
+  return resolveFile(facts, rel) ?? sourceOf(facts, rel);
+}
+
 /** Packages the app imports from its entry on: package name -> the first file that imports it. */
 export function importedPackages(facts: ProjectFacts, entry: string): Map<string, string> {
   const found = new Map<string, string>();
-  const rel = normalizePosix(`/${entry}`).slice(1);
-  const start = resolveFile(facts, rel) ?? sourceOf(facts, rel);
+  const start = entrySource(facts, entry);
   if (!start) return found;
   const queue = [start];
   const seen = new Set(queue);

@@ -38,7 +38,7 @@ import semver from 'semver';
 import { gatherFacts, type FileSource, type ProjectFacts, type WorkspacePackage } from './facts.js';
 import { classifyRun, omitDevFlag, stageChain, stagePnpmVersion, type ClassifiedCommand } from './commands.js';
 import { appDirModel, scriptOutputs, type Created } from './app-dir.js';
-import { importedPackages } from './imports.js';
+import { entrySource, importedPackages } from './imports.js';
 import { isDevEntry, namedBySources } from './app-files.js';
 import { envFiles, envLibraryFiles } from './build-reads.js';
 import { plainNodeCall, type StartPath } from './start-path.js';
@@ -386,10 +386,13 @@ function undeclaredImport(
     );
     if (typeof m.name === 'string') declared.add(m.name);
     const sf = ws.scoped(q.dir);
-    for (const e of q === pkg ? [entry] : manifestEntries(m))
+    for (const e of q === pkg ? [entry] : manifestEntries(m)) {
+      if (!entrySource(sf, e))
+        return `what ${q.dir}/${e} imports cannot be read (neither it nor its TypeScript source is in the context), so whether it needs a package the workspace install hoisted from elsewhere cannot be told`;
       for (const [name, file] of importedPackages(sf, e))
         if (!declared.has(name))
           return `${q.dir}/${file} imports ${name}, which ${q.dir}/package.json does not list in its dependencies (the workspace install hoisted it from elsewhere), and the install of ${pkg.dir}'s closure may leave it out`;
+    }
   }
   return null;
 }
