@@ -27,14 +27,14 @@ import type { ProjectFacts } from '../src/node/facts.js';
 import { analyzeStart, unpinnedCorepackStart, type StartPath } from '../src/node/start-path.js';
 import { appDirModel, runEffect, standaloneRuntime } from '../src/node/app-dir.js';
 import { workspaceDeploy, type WorkspaceDeploy } from '../src/node/workspace-deploy.js';
+import { programsTheAppRuns, systemInstallPlan } from '../src/node/system-packages.js';
+import type { Edit, Finding, Transform, TransformResult } from '../src/engine/types.js';
 
 /** The build caches to remove after the build, when what the build writes is known. */
 function buildCaches(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts, appDir: string): string[] {
   const model = appDirModel(doc, stage, facts, appDir);
   return model.unknown ? [] : model.caches.map((c) => c.path);
 }
-import { programsTheAppRuns, systemInstallPlan } from '../src/node/system-packages.js';
-import type { Edit, Finding, Transform, TransformResult } from '../src/engine/types.js';
 
 const ID = 'split-stages';
 const BUILD_STAGE = 'build';
