@@ -238,6 +238,15 @@ describe('workspaceDeploy: npm ci --workspace of the package the start runs, or 
     ).toBe(NPM_CLOSURE);
   });
 
+  it('holds back on images whose npm is older than 10 or unknown', () => {
+    const on = (image: string) => decide(npmWorkspace(), NPM_DOCKERFILE().replace('FROM node:22-slim', `FROM ${image}`));
+    expect(on('node:20-alpine')).toBe(NPM_CLOSURE);
+    expect(on('node:18')).toBe(NPM_CLOSURE);
+    expect(on('node:18.12-alpine')).toBe('deploy-npm-lockfile');
+    expect(on('node:16')).toBe('deploy-npm-lockfile');
+    expect(on('registry.example.test/base/node-runtime:3')).toBe('deploy-npm-lockfile');
+  });
+
   it('holds back when npm ci would run an install script again', () => {
     const root = JSON.stringify({
       name: 'root',

@@ -36,7 +36,7 @@ import { covering, globToRegExp, lineNo } from '../dockerfile/query.js';
 import { parse as parseYaml } from 'yaml';
 import semver from 'semver';
 import { gatherFacts, type FileSource, type ProjectFacts, type WorkspacePackage } from './facts.js';
-import { classifyRun, omitDevFlag, stageChain, stagePnpmVersion, type ClassifiedCommand } from './commands.js';
+import { baseImageInfo, classifyRun, omitDevFlag, stageChain, stagePnpmVersion, type ClassifiedCommand } from './commands.js';
 import { appDirModel, scriptOutputs, type Created } from './app-dir.js';
 import { entrySource, importedPackages } from './imports.js';
 import { isDevEntry, namedBySources } from './app-files.js';
@@ -148,7 +148,7 @@ export function workspaceDeploy(
   if (manager !== 'pnpm' && !/^[\w@./-]+$/.test(pkg.dir))
     return hold('deploy-start-shape', `the folder name ${pkg.dir} would need quoting in the ${manager} command`);
   if (manager === 'npm') {
-    const npm = npmReinstall(facts, ws, closure, installs);
+    const npm = npmReinstall(facts, ws, closure, installs) ?? npmVersion(stage);
     if (npm) return hold(npm.code, npm.why);
   }
   if (manager === 'yarn' && (!name || !/^[\w@./-]+$/.test(name)))
@@ -305,6 +305,26 @@ function pnpmCopies(
     }
   }
   return null;
+}
+
+/**
+ * Why the image's npm may not filter `npm ci` by workspace as npm 10 does, or null: an official node
+ * image from Node.js 20 on, or an 18 tag without a minor version (the latest 18 ships npm 10). Older
+ * npm releases, or an image whose npm is unknown, keep the whole workspace.
+ */
+function npmVersion(stage: Stage): { code: DeployHoldCode; why: string } | null {
+  const info = baseImageInfo(stage.resolvedImage);
+  const tag = stage.resolvedImage.replace(/@.*$/, '').split(':')[1] ?? 'latest';
+  const known =
+    info.officialNode && info.nodeMajor !== null && (info.nodeMajor >= 20 || (info.nodeMajor === 18 && !/^18\.\d/.test(tag)));
+  const latest =
+    info.officialNode && info.nodeMajor === null && /^(latest|lts|current|slim|alpine|bookworm|bullseye|trixie)/.test(tag);
+  return known || latest
+    ? null
+    : {
+        code: 'deploy-npm-lockfile',
+        why: `the npm of ${stage.image} is not known to be npm 10 or later, whose \`npm ci --workspace\` installs only what the workspace reaches`,
+      };
 }
 
 /**
