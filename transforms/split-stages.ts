@@ -281,7 +281,7 @@ export const splitStages: Transform = {
       'deploy-reads-outside-package':
         'the whole workspace stays: the app reads files outside its package at run time (root .env, a root folder, another package)',
       'deploy-npm-lockfile':
-        "the whole workspace stays: `npm ci --workspace` cannot be told to install what the workspace install did (no package-lock.json v2+, an install other than `npm ci`, packages inside a workspace package's own node_modules)",
+        "the whole workspace stays: `npm ci --workspace` cannot be told to install what the workspace install did (no package-lock.json v2+, an install other than `npm ci`, packages inside a workspace package's own node_modules, an image whose npm is not known to be 10 or later)",
       'deploy-install-scripts':
         "the whole workspace stays: `npm ci --omit=dev --workspace` runs the root's (or a workspace package's) install scripts again, which may need devDependencies",
       'deploy-undeclared-import':
