@@ -131,16 +131,28 @@ function fullInstallRun(doc: ParsedDockerfile, ins: Instr): boolean {
  * The closure of one workspace package, which a stage built on the install can leave as well as the build
  * stage: the workspace packages are links to their folders (the runtime stage receives them from the
  * build), and nothing runs that needs their sources. `reinstall`: `npm ci --omit=dev --workspace=<folder>`
- * in an npm workspace whose packages run no install script (it installs from the lockfile and the
- * manifests alone, wiping node_modules first); `focus`: `yarn workspaces focus <name> --production` with
- * yarn's node-modules linker (the prune already holds back where a workspace has install scripts).
+ * (it installs from the lockfile and the manifests alone, wiping node_modules first); `focus`:
+ * `yarn workspaces focus <name> --production` with yarn's node-modules linker. Either only where no
+ * package of the workspace runs an install script.
  */
 function workspaceClosure(doc: ParsedDockerfile, facts: ProjectFacts, prune: Instr): 'reinstall' | 'focus' | null {
   if (!facts.workspaces || facts.workspacesUnknown) return null;
   const cmds = classifyRun(doc, prune).commands;
   if (cmds.length !== 1) return null;
+  // No package of the workspace may run an install script: a stage without the sources could not.
+  const scripts = (m: { scripts?: Record<string, unknown> } | null | undefined) =>
+    Object.keys(m?.scripts ?? {}).some((s) => NPM_INSTALL_SCRIPTS.includes(s));
+  const quiet =
+    !scripts(facts.packageJson) &&
+    (facts.workspacePackages ?? []).every((p) => {
+      try {
+        return !scripts(JSON.parse(facts.read(`${p.dir}/package.json`) ?? '{}') as { scripts?: Record<string, unknown> });
+      } catch {
+        return false;
+      }
+    });
+  if (!quiet) return null;
   const words = cmds[0].words.map((w) => w.value);
-  const sub = words[cmds[0].sub ?? 0];
   if (facts.manager === 'yarn-berry' && facts.yarnBerry?.nodeLinker === 'node-modules')
     return cmds[0].manager === 'yarn' &&
       words[1] === 'workspaces' &&
@@ -149,19 +161,8 @@ function workspaceClosure(doc: ParsedDockerfile, facts: ProjectFacts, prune: Ins
       !words.includes('-A')
       ? 'focus'
       : null;
-  if (facts.manager !== 'npm' || cmds[0].manager !== 'npm' || sub !== 'ci') return null;
-  if (!words.some((w) => /^(--workspace=.|-w$|--workspace$)/.test(w))) return null;
-  const scripts = (m: { scripts?: Record<string, unknown> } | null | undefined) =>
-    Object.keys(m?.scripts ?? {}).some((s) => NPM_INSTALL_SCRIPTS.includes(s));
-  if (scripts(facts.packageJson)) return null;
-  const quiet = (facts.workspacePackages ?? []).every((p) => {
-    try {
-      return !scripts(JSON.parse(facts.read(`${p.dir}/package.json`) ?? '{}') as { scripts?: Record<string, unknown> });
-    } catch {
-      return false;
-    }
-  });
-  return quiet ? 'reinstall' : null;
+  if (facts.manager !== 'npm' || cmds[0].manager !== 'npm' || words[cmds[0].sub ?? 0] !== 'ci') return null;
+  return words.some((w) => /^(--workspace=.|-w$|--workspace$)/.test(w)) ? 'reinstall' : null;
 }
 
 function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<Plan> {
