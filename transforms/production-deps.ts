@@ -47,7 +47,7 @@ import { insertAfter, removeBlock } from '../src/dockerfile/edit.js';
 import { go, NOTHING_TO_DO, stop, stopped, type Step } from '../src/engine/findings.js';
 import { classifyRun, installOmitsDev, type ClassifiedCommand } from '../src/node/commands.js';
 import { appDirModel } from '../src/node/app-dir.js';
-import { NPM_INSTALL_SCRIPTS } from '../src/node/workspace-deploy.js';
+import { npmInstallScripts } from '../src/node/workspace-deploy.js';
 import type { ProjectFacts } from '../src/node/facts.js';
 import type { Edit, Finding, Transform, TransformResult } from '../src/engine/types.js';
 
@@ -139,30 +139,32 @@ function workspaceClosure(doc: ParsedDockerfile, facts: ProjectFacts, prune: Ins
   if (!facts.workspaces || facts.workspacesUnknown) return null;
   const cmds = classifyRun(doc, prune).commands;
   if (cmds.length !== 1) return null;
-  // No package of the workspace may run an install script: a stage without the sources could not.
-  const scripts = (m: { scripts?: Record<string, unknown> } | null | undefined) =>
-    Object.keys(m?.scripts ?? {}).some((s) => NPM_INSTALL_SCRIPTS.includes(s));
-  const quiet =
-    !scripts(facts.packageJson) &&
-    (facts.workspacePackages ?? []).every((p) => {
-      try {
-        return !scripts(JSON.parse(facts.read(`${p.dir}/package.json`) ?? '{}') as { scripts?: Record<string, unknown> });
-      } catch {
-        return false;
-      }
-    });
-  if (!quiet) return null;
   const words = cmds[0].words.map((w) => w.value);
-  if (facts.manager === 'yarn-berry' && facts.yarnBerry?.nodeLinker === 'node-modules')
-    return cmds[0].manager === 'yarn' &&
-      words[1] === 'workspaces' &&
-      words[2] === 'focus' &&
-      !words.includes('--all') &&
-      !words.includes('-A')
-      ? 'focus'
-      : null;
-  if (facts.manager !== 'npm' || cmds[0].manager !== 'npm' || words[cmds[0].sub ?? 0] !== 'ci') return null;
-  return words.some((w) => /^(--workspace=.|-w$|--workspace$)/.test(w)) ? 'reinstall' : null;
+  const kind =
+    facts.manager === 'yarn-berry' && facts.yarnBerry?.nodeLinker === 'node-modules'
+      ? cmds[0].manager === 'yarn' &&
+        words[1] === 'workspaces' &&
+        words[2] === 'focus' &&
+        !words.includes('--all') &&
+        !words.includes('-A')
+        ? 'focus'
+        : null
+      : facts.manager === 'npm' &&
+          cmds[0].manager === 'npm' &&
+          words[cmds[0].sub ?? 0] === 'ci' &&
+          words.some((w) => /^(--workspace=.|-w$|--workspace$)/.test(w))
+        ? 'reinstall'
+        : null;
+  // No package of the workspace may run an install script: a stage without the sources could not.
+  if (
+    !kind ||
+    npmInstallScripts(
+      facts,
+      (facts.workspacePackages ?? []).map((p) => p.dir),
+    ).length
+  )
+    return null;
+  return kind;
 }
 
 function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<Plan> {

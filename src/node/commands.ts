@@ -404,6 +404,8 @@ export interface BaseImage {
   node: boolean;
   /** A variable could not be resolved. */
   unresolved: boolean;
+  /** The tag, lower-cased ('latest' when there is none). */
+  tag: string;
 }
 
 export function baseImageInfo(image: string): BaseImage {
@@ -425,7 +427,7 @@ export function baseImageInfo(image: string): BaseImage {
   const m = officialNode ? /^(\d+)/.exec(tag) : distroless ? /nodejs(\d+)/.exec(repo) : null;
   const node =
     officialNode || distroless || /(^|\/)node(js)?([-_][a-z0-9]+)*$/.test(repo) || /(^|[/-])node(js)?(\d+)?($|[-/])/.test(repo);
-  return { officialNode, distroless, alpine, debian, nodeMajor: m ? Number(m[1]) : null, node, unresolved };
+  return { officialNode, distroless, alpine, debian, nodeMajor: m ? Number(m[1]) : null, node, unresolved, tag };
 }
 
 /** `--omit=dev` needs npm 7+ (Node 15+); older official images need `--production`. */

@@ -92,7 +92,28 @@ interface Manifest {
 }
 
 /** The lifecycle scripts `npm ci` runs in the root project (and a workspace package it installs). */
-export const NPM_INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepublish', 'preprepare', 'prepare', 'postprepare'];
+const NPM_INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepublish', 'preprepare', 'prepare', 'postprepare'];
+
+/**
+ * The install scripts `npm ci` may run: the root's, and those of the workspace packages in `dirs`
+ * ("the root's prepare", "apps/api's postinstall"). A manifest that does not parse counts as one.
+ */
+export function npmInstallScripts(facts: ProjectFacts, dirs: readonly string[]): string[] {
+  const out: string[] = [];
+  const root = facts.packageJson?.scripts ?? {};
+  for (const s of NPM_INSTALL_SCRIPTS) if (typeof root[s] === 'string') out.push(`the root's ${s}`);
+  for (const dir of dirs) {
+    let scripts: Record<string, unknown>;
+    try {
+      scripts = (JSON.parse(facts.read(`${dir}/package.json`) ?? '{}') as { scripts?: Record<string, unknown> }).scripts ?? {};
+    } catch {
+      out.push(`${dir}/package.json (which does not parse)`);
+      continue;
+    }
+    for (const s of NPM_INSTALL_SCRIPTS) if (typeof scripts[s] === 'string') out.push(`${dir}'s ${s}`);
+  }
+  return out;
+}
 
 const MODULE_FLAGS = /^(-r|--require|--import|--loader|--experimental-loader|--env-file|--env-file-if-exists)(=|$)/;
 const WORKSPACE_TASK_RUNNERS = /^(nx|lerna|rush|moon|wireit|ultra)$/;
@@ -155,8 +176,9 @@ export function workspaceDeploy(
     return hold('deploy-start-shape', `${pkg.dir}/package.json has no name that \`yarn workspaces focus\` could select`);
 
   // 4. What the build builds, and whether each package's runtime files exist after it (and survive deploy's copy).
+  const built = builtScripts(doc, stage, ws);
   if (manager === 'pnpm') {
-    const held = pnpmCopies(doc, stage, ws, closure, pkg, entry);
+    const held = pnpmCopies(ws, built, closure, pkg, entry);
     if (held) return hold(held.code, held.why);
   } else {
     // npm and yarn leave packages as links to their folders, which the runtime stage receives whole:
@@ -178,7 +200,6 @@ export function workspaceDeploy(
       'deploy-writes-node-modules',
       `${writes[0].why}${writes[0].line !== undefined ? ` (line ${writes[0].line})` : ''} writes into node_modules, and the install of the package's closure would not have it`,
     );
-  const built = builtScripts(doc, stage, ws);
   for (const q of closure)
     for (const script of built.scripts.get(q.dir) ?? []) {
       const w = scriptOutputs(ws.scoped(q.dir), script).nodeModules[0];
@@ -255,15 +276,13 @@ function pnpmDeploy(
 
 /** Why each package of the closure would miss a file it runs after `pnpm deploy`'s copy, or null. */
 function pnpmCopies(
-  doc: ParsedDockerfile,
-  stage: Stage,
   ws: Workspace,
+  built: BuiltScripts,
   closure: readonly WorkspacePackage[],
   pkg: WorkspacePackage,
   entry: string,
 ): { code: DeployHoldCode; why: string } | null {
   const settings = ws.settings();
-  const built = builtScripts(doc, stage, ws);
   for (const q of closure) {
     const sf = ws.scoped(q.dir);
     const manifest = ws.manifest(q.dir);
@@ -314,7 +333,7 @@ function pnpmCopies(
  */
 function npmVersion(stage: Stage): { code: DeployHoldCode; why: string } | null {
   const info = baseImageInfo(stage.resolvedImage);
-  const tag = stage.resolvedImage.replace(/@.*$/, '').split(':')[1] ?? 'latest';
+  const tag = info.tag;
   const known =
     info.officialNode && info.nodeMajor !== null && (info.nodeMajor >= 20 || (info.nodeMajor === 18 && !/^18\.\d/.test(tag)));
   const latest =
@@ -360,11 +379,10 @@ function npmReinstall(
     return no(
       `${nested} is installed inside a workspace package, and \`npm ci --workspace\` wipes only the root node_modules, so that folder would keep what the full install left there`,
     );
-  const scripts: string[] = [];
-  const root = facts.packageJson?.scripts ?? {};
-  for (const s of NPM_INSTALL_SCRIPTS) if (typeof root[s] === 'string') scripts.push(`the root's ${s}`);
-  for (const q of closure)
-    for (const s of NPM_INSTALL_SCRIPTS) if (typeof ws.manifest(q.dir).scripts?.[s] === 'string') scripts.push(`${q.dir}'s ${s}`);
+  const scripts = npmInstallScripts(
+    facts,
+    closure.map((q) => q.dir),
+  );
   if (scripts.length)
     return {
       code: 'deploy-install-scripts',
@@ -595,11 +613,13 @@ function resolveContext(ws: Workspace, dir: string, f: string): string | null {
 }
 
 /** The package scripts the build stage runs in workspace packages, by folder, and build steps whose reach cannot be told. */
-function builtScripts(
-  doc: ParsedDockerfile,
-  stage: Stage,
-  ws: Workspace,
-): { scripts: Map<string, Set<string>>; unknown: string[] } {
+/** The scripts a build runs in each workspace package (by folder), and the build steps whose reach cannot be told. */
+interface BuiltScripts {
+  scripts: Map<string, Set<string>>;
+  unknown: string[];
+}
+
+function builtScripts(doc: ParsedDockerfile, stage: Stage, ws: Workspace): BuiltScripts {
   const scripts = new Map<string, Set<string>>();
   const unknown: string[] = [];
   const run = (p: WorkspacePackage, script: string) => {
