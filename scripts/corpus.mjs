@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { validate } from 'dockerfile-utils';
 import { migrate, migrateFile, dirSource, gatherFacts, parseDockerfile, DockerfileError } from '../dist/src/index.js';
-import { discover } from '../dist/src/cli/discover.js';
+import { discover } from '../dist/src/run/discover.js';
 
 const args = process.argv.slice(2);
 const verbose = args.includes('--verbose') || args.includes('-v');

@@ -10,8 +10,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { transforms } from '../dist/transforms/index.js';
-import { transformsTable } from '../dist/src/cli/report.js';
-import { nativeModulesTable } from '../dist/src/node/system-packages.js';
+import { transformsTable } from '../dist/src/report/report.js';
+import { nativeModulesTable } from '../dist/src/model/image/system-packages.js';
 
 const README = path.resolve(import.meta.dirname, '..', 'README.md');
 const text = fs.readFileSync(README, 'utf8');

@@ -6,11 +6,11 @@
  * memory stays flat however many files there are. Nothing is written unless `write` is set.
  */
 import * as path from 'node:path';
-import { migrateInOrder, type FileResult } from './cli/batch.js';
-import type { ConfigOptions } from './cli/config.js';
-import { planRun } from './cli/plan.js';
-import { writeMigration } from './cli/write.js';
-import type { FileReport } from './cli/report.js';
+import { migrateInOrder, type FileResult } from './run/batch.js';
+import type { ConfigOptions } from './run/config.js';
+import { planRun } from './run/plan.js';
+import { writeMigration } from './run/write.js';
+import type { FileReport } from './report/report.js';
 
 export interface MigrateManyOptions extends ConfigOptions {
   /** Directory the paths, and the paths in the results, are relative to (default: process.cwd()). */

@@ -7,13 +7,21 @@ import * as path from 'node:path';
 import { validate } from 'dockerfile-utils';
 import { DockerfileError, parseDockerfile, type ParsedDockerfile } from './dockerfile/parse.js';
 import { runPipeline } from './engine/engine.js';
-import { dirSource, gatherFacts, memorySource, type FileSource, type Listings, type ProjectFacts } from './node/facts.js';
-import { isNodeDockerfile } from './node/commands.js';
-import { developmentImageReason } from './node/production-image.js';
-import { composeWarnings } from './node/compose.js';
-import { inDevcontainer } from './cli/discover.js';
+import {
+  dirSource,
+  gatherFacts,
+  memorySource,
+  type FileSource,
+  type Listings,
+  type ProjectFacts,
+} from './model/project/facts.js';
+import { isNodeDockerfile } from './model/commands/classify.js';
+import { developmentImageReason } from './model/image/production-image.js';
+import { composeWarnings } from './model/project/compose.js';
+import { inDevcontainer } from './model/project/devcontainer.js';
 import { unifiedDiff } from './engine/diff.js';
-import type { Change, Options, Status, Transform, Warning } from './engine/types.js';
+import type { Change, Options, Status, Warning } from './engine/types.js';
+import type { Transform } from './model/image/model.js';
 import { transforms as allTransforms } from '../transforms/index.js';
 
 /** Largest Dockerfile read, in bytes. */
@@ -165,7 +173,7 @@ export function migrate(input: MigrateInput): MigrateResult {
     }
     const development = developmentImageReason(parsedInput, facts);
     if (development) return { ...base, status: 'skipped', ...development };
-    first = runPipeline(text, selected, facts, options, parsedInput);
+    first = runPipeline(text, selected, () => ({ facts }), options, parsedInput);
     // Compose services that build this Dockerfile to run tests or a dev server in it.
     composeNotes = composeWarnings({
       doc: parsedInput,

@@ -1,5 +1,5 @@
 /**
- * Large batches run in worker threads (src/cli/batch.ts): the patch, the exit code and the files
+ * Large batches run in worker threads (src/run/batch.ts): the patch, the exit code and the files
  * written must be exactly those of a run in one thread, also when a worker runs out of heap
  * and hands its unfinished files back.
  */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { appReads, buildReads, envFileUse, envFiles, scriptClosure } from '../src/node/build-reads.js';
+import { appReads, buildReads, envFileUse, envFiles, scriptClosure } from '../src/model/image/build-reads.js';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
-import { gatherFacts, memorySource } from '../src/node/facts.js';
+import { gatherFacts, memorySource } from '../src/model/project/facts.js';
 import { listCases, runCase } from './fixture-harness.js';
 
 const pkg = (p: {

@@ -1,5 +1,5 @@
 /**
- * The configuration file (src/cli/config.ts, src/cli/plan.ts): where it is found, what it sets,
+ * The configuration file (src/run/config.ts, src/run/plan.ts): where it is found, what it sets,
  * per-path overrides and ignore globs, flags over the file, and one clear error for a bad one.
  * The library calls here; test/config-cli.test.ts runs the command.
  */
@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/cli/config.js';
-import { planRun, printedConfig } from '../src/cli/plan.js';
+import { ConfigError } from '../src/run/config.js';
+import { planRun, printedConfig } from '../src/run/plan.js';
 import { transformIds } from '../transforms/index.js';
 
 const dirs: string[] = [];

@@ -1,5 +1,5 @@
 /**
- * Finding the Dockerfiles (src/cli/discover.ts): paths, directories and globs; .gitignore as git
+ * Finding the Dockerfiles (src/run/discover.ts): paths, directories and globs; .gitignore as git
  * reads it (checked against git itself); never node_modules, .git or .devcontainer; a stable order.
  */
 import { spawnSync } from 'node:child_process';
@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { discover } from '../src/cli/discover.js';
+import { discover } from '../src/run/discover.js';
 
 const dirs: string[] = [];
 afterAll(() => {

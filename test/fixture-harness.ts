@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validate } from 'dockerfile-utils';
-import { dirSource, gatherFacts, type FileSource } from '../src/node/facts.js';
+import { dirSource, gatherFacts, type FileSource } from '../src/model/project/facts.js';
 import { migrate, type MigrateResult } from '../src/migrate.js';
 import type { Options } from '../src/engine/types.js';
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMPOSE_CODES } from '../src/node/compose.js';
+import { COMPOSE_CODES } from '../src/model/project/compose.js';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { transformIds, transforms } from '../transforms/index.js';
 import { lintErrors, listCases, readOptional, reportLines, runCase } from './fixture-harness.js';

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { DockerfileError, parseDockerfile } from '../src/dockerfile/parse.js';
 import { migrate, type MigrateResult } from '../src/migrate.js';
 import { factsFor } from '../src/migrate.js';
-import type { ProjectFacts } from '../src/node/facts.js';
+import type { ProjectFacts } from '../src/model/project/facts.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures');
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);

@@ -7,8 +7,8 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
-import { rootImage } from '../src/node/commands.js';
-import { parseNodeTag, slimTag } from '../src/node/base-images.js';
+import { rootImage } from '../src/model/commands/classify.js';
+import { parseNodeTag, slimTag } from '../src/model/image/base-images.js';
 import { listCases, readOptional } from './fixture-harness.js';
 
 describe('build and runtime stages share a base image (and so a libc)', () => {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discover } from '../src/cli/discover.js';
+import { discover } from '../src/run/discover.js';
 import { migrateFile } from '../src/migrate.js';
 
 let tree: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gatherFacts, memorySource } from '../src/node/facts.js';
-import { checkLockfileSync } from '../src/node/lockfile.js';
+import { gatherFacts, memorySource } from '../src/model/project/facts.js';
+import { checkLockfileSync } from '../src/model/project/lockfile.js';
 
 const v3 = (root: Record<string, unknown>, pkgs: Record<string, Record<string, unknown>>) =>
   JSON.stringify({ name: 'app', lockfileVersion: 3, requires: true, packages: { '': { name: 'app', ...root }, ...pkgs } });

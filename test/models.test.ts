@@ -3,12 +3,12 @@
  * runs when it starts (start-path) and what its build creates in the app directory (app-dir).
  */
 import { describe, expect, it } from 'vitest';
-import { appDirModel, runEffect, standaloneRuntime } from '../src/node/app-dir.js';
+import { appDirModel, runEffect, standaloneRuntime } from '../src/model/image/app-dir.js';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
-import { gatherFacts, memorySource } from '../src/node/facts.js';
-import { analyzeStart, plainNodeCall } from '../src/node/start-path.js';
-import { entryPaths } from '../src/node/app-files.js';
-import { tsconfigChain, tsconfigOutDir } from '../src/node/tsconfig.js';
+import { gatherFacts, memorySource } from '../src/model/project/facts.js';
+import { analyzeStart, plainNodeCall } from '../src/model/image/start-path.js';
+import { entryPaths } from '../src/model/image/app-files.js';
+import { tsconfigChain, tsconfigOutDir } from '../src/model/project/tsconfig.js';
 
 const facts = (files: Record<string, string>, pkg: object = {}) =>
   gatherFacts(memorySource({ 'package.json': JSON.stringify({ name: 'app', version: '1.0.0', ...pkg }), ...files }));

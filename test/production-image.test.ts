@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { factsFor, migrate } from '../src/migrate.js';
-import { developmentImageReason } from '../src/node/production-image.js';
+import { developmentImageReason } from '../src/model/image/production-image.js';
 
 const PKG = JSON.stringify({
   name: 'a',

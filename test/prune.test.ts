@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
-import { gatherFacts, memorySource } from '../src/node/facts.js';
-import { classifyRun, pruneCommand } from '../src/node/commands.js';
+import { gatherFacts, memorySource } from '../src/model/project/facts.js';
+import { classifyRun, pruneCommand } from '../src/model/commands/classify.js';
 
 /** The prune split-stages would add after this single-stage Dockerfile, for this context. */
 function prune(dockerfile: string, files: Record<string, string>) {

@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { transformsTable } from '../src/cli/report.js';
-import { nativeModulesTable } from '../src/node/system-packages.js';
+import { transformsTable } from '../src/report/report.js';
+import { nativeModulesTable } from '../src/model/image/system-packages.js';
 import { transforms } from '../transforms/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -36,7 +36,7 @@ describe('transform registry', () => {
     expect(table).toBe(transformsTable(transforms));
   });
 
-  it('the README native modules table is the one src/node/system-packages.ts holds (run `npm run docs` after changing it)', () => {
+  it('the README native modules table is the one src/model/image/system-packages.ts holds (run `npm run docs` after changing it)', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const start = '<!-- native-modules-table:start -->\n';
     const table = readme.slice(readme.indexOf(start) + start.length, readme.indexOf('<!-- native-modules-table:end -->'));

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import AjvModule from 'ajv';
-import type { FileReport, Summary } from '../src/cli/report.js';
+import type { FileReport, Summary } from '../src/report/report.js';
 
 const Ajv = (AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule;
 const ROOT = path.resolve(import.meta.dirname, '..');

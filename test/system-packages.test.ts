@@ -7,10 +7,10 @@ import {
   splitPackages,
   systemFamily,
   systemInstallWords,
-} from '../src/node/system-packages.js';
+} from '../src/model/image/system-packages.js';
 import { tokenizeShell } from '../src/dockerfile/shell.js';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
-import { classifyRun } from '../src/node/commands.js';
+import { classifyRun } from '../src/model/commands/classify.js';
 
 const words = (cmd: string) => tokenizeShell(cmd, 0, cmd.length)[0].words;
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
-import { gatherFacts, memorySource } from '../src/node/facts.js';
-import { analyzeStart } from '../src/node/start-path.js';
-import { workspaceDeploy } from '../src/node/workspace-deploy.js';
-import { classifyRun, pruneCommand } from '../src/node/commands.js';
+import { gatherFacts, memorySource } from '../src/model/project/facts.js';
+import { analyzeStart } from '../src/model/image/start-path.js';
+import { workspaceDeploy } from '../src/model/image/workspace-deploy.js';
+import { classifyRun, pruneCommand } from '../src/model/commands/classify.js';
 
 const TSCONFIG = JSON.stringify({ compilerOptions: { rootDir: 'src', outDir: 'dist' } });
 

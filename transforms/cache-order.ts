@@ -5,8 +5,9 @@
 import { copyParts, type Instr, type ParsedDockerfile } from '../src/dockerfile/parse.js';
 import { blockText, flagText, isContextCopy, lineNo, sourceCovers } from '../src/dockerfile/query.js';
 import { insertAfter, removeBlock } from '../src/dockerfile/edit.js';
-import { classifyRun, copiedBefore, type CommandKind } from '../src/node/commands.js';
-import type { Edit, Finding, Transform } from '../src/engine/types.js';
+import { classifyRun, copiedBefore, type CommandKind } from '../src/model/commands/classify.js';
+import type { Edit, Finding } from '../src/engine/types.js';
+import type { Transform } from '../src/model/image/model.js';
 
 const ID = 'cache-order';
 const PURE_INSTALL: ReadonlySet<CommandKind> = new Set([
@@ -192,7 +193,7 @@ function nextBlockStart(all: Instr[], ins: Instr): number {
   return next ? next.blockStart : ins.blockEnd;
 }
 
-function neededFiles(facts: import('../src/node/facts.js').ProjectFacts): {
+function neededFiles(facts: import('../src/model/project/facts.js').ProjectFacts): {
   files: string[];
   dirs: string[];
   manifests: string[];
@@ -238,7 +239,7 @@ function reorderBlocker(
   all: Instr[],
   broad: Instr,
   install: Instr,
-  facts: import('../src/node/facts.js').ProjectFacts,
+  facts: import('../src/model/project/facts.js').ProjectFacts,
   splittable: boolean,
 ): string | null {
   if (!facts.packageJson)

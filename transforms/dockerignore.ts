@@ -2,19 +2,20 @@
  * dockerignore: keep node_modules, VCS data, secrets, logs, test output and the Dockerfiles
  * out of the build context. Writes .dockerignore when there is none and appends the missing
  * patterns to an existing one (its lines and comments stay as they are). A pattern that
- * would hide a file a COPY/ADD names, or that the build or the app reads (src/node/build-reads.ts:
+ * would hide a file a COPY/ADD names, or that the build or the app reads (src/model/image/build-reads.ts:
  * test folders, .git, env files), is left out; `.env.*` then gives way to the env files nothing reads.
  */
-import { ignoreMatcher } from '../src/node/ignore.js';
+import { ignoreMatcher } from '../src/model/project/ignore.js';
 import { covering, finalWorkdir, globToRegExp, sourceCovers, stageNamed } from '../src/dockerfile/query.js';
 import { go, NOTHING_TO_DO, stop, stopped, type Step } from '../src/engine/findings.js';
-import { buildOutputDir, entryPaths, runtimeCommandWords } from '../src/node/app-files.js';
-import { classifyRun, copySourcesBefore } from '../src/node/commands.js';
-import { appReads, buildReads, envFiles, type EnvFileUse } from '../src/node/build-reads.js';
-import type { Finding, GeneratedFile, Options, Transform, TransformResult } from '../src/engine/types.js';
+import { buildOutputDir, entryPaths, runtimeCommandWords } from '../src/model/image/app-files.js';
+import { classifyRun, copySourcesBefore } from '../src/model/commands/classify.js';
+import { appReads, buildReads, envFiles, type EnvFileUse } from '../src/model/image/build-reads.js';
+import type { Finding, GeneratedFile, Options, TransformResult } from '../src/engine/types.js';
+import type { Transform } from '../src/model/image/model.js';
 import type { ParsedDockerfile } from '../src/dockerfile/parse.js';
-import type { ProjectFacts } from '../src/node/facts.js';
-import { composeRunsTests } from '../src/node/compose.js';
+import type { ProjectFacts } from '../src/model/project/facts.js';
+import { composeRunsTests } from '../src/model/project/compose.js';
 
 const ID = 'dockerignore';
 const HEADER = '# dockerfile-migrate: keep dependencies, VCS data, secrets, logs and test output out of the build context';

@@ -14,7 +14,7 @@
  * - node-env: after the split, so it lands in the runtime stage and never before an install.
  * - dockerignore: last, because it must know every COPY the final Dockerfile makes.
  */
-import type { Transform } from '../src/engine/types.js';
+import type { Transform } from '../src/model/image/model.js';
 import { cacheOrder } from './cache-order.js';
 import { npmCi } from './npm-ci.js';
 import { startProd } from './start-prod.js';

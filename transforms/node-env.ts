@@ -5,10 +5,10 @@
 import { lastStage, lineNo, lines } from '../src/dockerfile/query.js';
 import { insertAfter } from '../src/dockerfile/edit.js';
 import { holdBack } from '../src/engine/findings.js';
-import { classifyRun, installOmitsDev, stageChain, stageRunsNode } from '../src/node/commands.js';
-import type { Transform } from '../src/engine/types.js';
-import { nodeEnvUse } from '../src/node/node-env-use.js';
-import { analyzeStart } from '../src/node/start-path.js';
+import { classifyRun, installOmitsDev, stageChain, stageRunsNode } from '../src/model/commands/classify.js';
+import type { Transform } from '../src/model/image/model.js';
+import { nodeEnvUse } from '../src/model/image/node-env-use.js';
+import { analyzeStart } from '../src/model/image/start-path.js';
 
 const ID = 'node-env';
 

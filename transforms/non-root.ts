@@ -4,14 +4,22 @@
  * created. Copies into the app directory get --chown so the app owns its files.
  */
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile/parse.js';
-import type { ProjectFacts } from '../src/node/facts.js';
+import type { ProjectFacts } from '../src/model/project/facts.js';
 import { copyDest, finalWorkdir, isContextCopy, isInside, lastStage, lineNo, lines, workdirAt } from '../src/dockerfile/query.js';
 import { insertAfter } from '../src/dockerfile/edit.js';
 import { holdBack } from '../src/engine/findings.js';
-import { baseImageInfo, browserDownloaders, chownOfDir, classifyRun, stageChain, stageRunsNode } from '../src/node/commands.js';
-import { analyzeStart, unpinnedCorepackStart } from '../src/node/start-path.js';
-import { runtimeCommandWords } from '../src/node/app-files.js';
-import type { Edit, Finding, Transform, TransformResult } from '../src/engine/types.js';
+import {
+  baseImageInfo,
+  browserDownloaders,
+  chownOfDir,
+  classifyRun,
+  stageChain,
+  stageRunsNode,
+} from '../src/model/commands/classify.js';
+import { analyzeStart, unpinnedCorepackStart } from '../src/model/image/start-path.js';
+import { runtimeCommandWords } from '../src/model/image/app-files.js';
+import type { Edit, Finding, TransformResult } from '../src/engine/types.js';
+import type { Transform } from '../src/model/image/model.js';
 
 const ID = 'non-root';
 const ROOT = /^(root|0)(:.*)?$/;

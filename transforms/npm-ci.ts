@@ -6,8 +6,9 @@
  * get their frozen-lockfile flag. Flags that shaped the lockfile (--legacy-peer-deps) stay.
  */
 import { lineNo } from '../src/dockerfile/query.js';
-import { baseImageInfo, classifyRun, pnpmReadsLockfile, rootImage, usableLockfile } from '../src/node/commands.js';
-import type { Edit, Finding, Transform } from '../src/engine/types.js';
+import { baseImageInfo, classifyRun, pnpmReadsLockfile, rootImage, usableLockfile } from '../src/model/commands/classify.js';
+import type { Edit, Finding } from '../src/engine/types.js';
+import type { Transform } from '../src/model/image/model.js';
 
 const ID = 'npm-ci';
 const PROD_FLAG = /^--(only=prod(uction)?|production(=true)?)$/;

@@ -45,11 +45,12 @@ import {
 } from '../src/dockerfile/query.js';
 import { insertAfter, removeBlock } from '../src/dockerfile/edit.js';
 import { go, NOTHING_TO_DO, stop, stopped, type Step } from '../src/engine/findings.js';
-import { classifyRun, installOmitsDev, type ClassifiedCommand } from '../src/node/commands.js';
-import { appDirModel } from '../src/node/app-dir.js';
-import { npmInstallScripts } from '../src/node/workspace-deploy.js';
-import type { ProjectFacts } from '../src/node/facts.js';
-import type { Edit, Finding, Transform, TransformResult } from '../src/engine/types.js';
+import { classifyRun, installOmitsDev, type ClassifiedCommand } from '../src/model/commands/classify.js';
+import { appDirModel } from '../src/model/image/app-dir.js';
+import { npmInstallScripts } from '../src/model/image/workspace-deploy.js';
+import type { ProjectFacts } from '../src/model/project/facts.js';
+import type { Edit, Finding, TransformResult } from '../src/engine/types.js';
+import type { Transform } from '../src/model/image/model.js';
 
 const ID = 'production-deps';
 const DEPS_NAMES = ['deps', 'dependencies', 'install'];

@@ -7,7 +7,8 @@
 import type { Instr, ParsedDockerfile, Stage } from '../src/dockerfile/parse.js';
 import { lastStage, lineNo, stageNamed } from '../src/dockerfile/query.js';
 import { holdBack } from '../src/engine/findings.js';
-import type { Finding, Transform, TransformResult } from '../src/engine/types.js';
+import type { Finding, TransformResult } from '../src/engine/types.js';
+import type { Transform } from '../src/model/image/model.js';
 import {
   alpineTag,
   FULL_IMAGE_ONLY_TOOLS,
@@ -18,10 +19,16 @@ import {
   parseNodeTag,
   slimTag,
   type NodeTag,
-} from '../src/node/base-images.js';
-import { baseImageInfo, classifyRun, installOmitsDev, stageChain, type ClassifiedCommand } from '../src/node/commands.js';
-import type { ProjectFacts } from '../src/node/facts.js';
-import { analyzeStart } from '../src/node/start-path.js';
+} from '../src/model/image/base-images.js';
+import {
+  baseImageInfo,
+  classifyRun,
+  installOmitsDev,
+  stageChain,
+  type ClassifiedCommand,
+} from '../src/model/commands/classify.js';
+import type { ProjectFacts } from '../src/model/project/facts.js';
+import { analyzeStart } from '../src/model/image/start-path.js';
 import { tokenizeShell } from '../src/dockerfile/shell.js';
 
 const ID = 'runtime-base';

@@ -4,11 +4,11 @@
  * instead of the whole app directory of the build stage.
  */
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile/parse.js';
-import type { PackageJson, ProjectFacts } from '../src/node/facts.js';
-import { entryInfo, isDevEntry, namedBySources, runtimeCommandWords } from '../src/node/app-files.js';
-import { appDirModel, ARCHIVE, standaloneRuntime, type AppDirModel, type Created } from '../src/node/app-dir.js';
-import { analyzeStart, type StartPath } from '../src/node/start-path.js';
-import { envFiles } from '../src/node/build-reads.js';
+import type { PackageJson, ProjectFacts } from '../src/model/project/facts.js';
+import { entryInfo, isDevEntry, namedBySources, runtimeCommandWords } from '../src/model/image/app-files.js';
+import { appDirModel, ARCHIVE, standaloneRuntime, type AppDirModel, type Created } from '../src/model/image/app-dir.js';
+import { analyzeStart, type StartPath } from '../src/model/image/start-path.js';
+import { envFiles } from '../src/model/image/build-reads.js';
 import {
   copyDest,
   escapeRegExp,
@@ -22,8 +22,9 @@ import {
   workdirAt,
 } from '../src/dockerfile/query.js';
 import { go, NOTHING_TO_DO, stop, stopped, type Step, type Stop } from '../src/engine/findings.js';
-import { classifyRun, stageChain } from '../src/node/commands.js';
-import type { Transform, TransformResult } from '../src/engine/types.js';
+import { classifyRun, stageChain } from '../src/model/commands/classify.js';
+import type { TransformResult } from '../src/engine/types.js';
+import type { Transform } from '../src/model/image/model.js';
 
 const ID = 'selective-copy';
 const BUILD_INPUTS = /^(src|source|app|client|server|lib|tsconfig.*\.json|.*\.ts)$/;

@@ -8,7 +8,7 @@
  * end up in the runtime stage. Runtime-only instructions written earlier (LABEL, EXPOSE, ...)
  * move down verbatim with their comments; settings both stages need (WORKDIR, ENV, ARG,
  * USER, SHELL, user creation) are repeated verbatim; a system package install is repeated without
- * its compilers and headers, with the libraries a -dev package stands for (src/node/system-packages.ts).
+ * its compilers and headers, with the libraries a -dev package stands for (src/model/image/system-packages.ts).
  */
 import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile/parse.js';
 import { blockText, copyDest, instructionText, isInside, lineNo, usesVariable, workdirAt } from '../src/dockerfile/query.js';
@@ -20,15 +20,16 @@ import {
   installOmitsDev,
   pruneCommand,
   type ClassifiedCommand,
-} from '../src/node/commands.js';
+} from '../src/model/commands/classify.js';
 import { escapeRegExp } from '../src/dockerfile/query.js';
 import { go, NOTHING_TO_DO, stop, stopped, type Step } from '../src/engine/findings.js';
-import type { ProjectFacts } from '../src/node/facts.js';
-import { analyzeStart, unpinnedCorepackStart, type StartPath } from '../src/node/start-path.js';
-import { appDirModel, runEffect, standaloneRuntime } from '../src/node/app-dir.js';
-import { workspaceDeploy, type WorkspaceDeploy } from '../src/node/workspace-deploy.js';
-import { programsTheAppRuns, systemInstallPlan } from '../src/node/system-packages.js';
-import type { Edit, Finding, Transform, TransformResult } from '../src/engine/types.js';
+import type { ProjectFacts } from '../src/model/project/facts.js';
+import { analyzeStart, unpinnedCorepackStart, type StartPath } from '../src/model/image/start-path.js';
+import { appDirModel, runEffect, standaloneRuntime } from '../src/model/image/app-dir.js';
+import { workspaceDeploy, type WorkspaceDeploy } from '../src/model/image/workspace-deploy.js';
+import { programsTheAppRuns, systemInstallPlan } from '../src/model/image/system-packages.js';
+import type { Edit, Finding, TransformResult } from '../src/engine/types.js';
+import type { Transform } from '../src/model/image/model.js';
 
 /** The build caches to remove after the build, when what the build writes is known. */
 function buildCaches(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts, appDir: string): string[] {
@@ -156,7 +157,7 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
     if (has('system')) {
       if (has('other')) return { ins, role: 'unknown', why: 'it mixes system packages with other commands', commands: cmds };
       // Compilers and headers stay in the build stage; the runtime stage installs the libraries the
-      // compiled modules load, and every package it cannot classify (src/node/system-packages.ts).
+      // compiled modules load, and every package it cannot classify (src/model/image/system-packages.ts).
       const system = systemInstallPlan(
         doc.text,
         ins,

@@ -16,12 +16,13 @@ import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '.
 import { finalWorkdir, lastStage, lineNo } from '../src/dockerfile/query.js';
 import { holdBack } from '../src/engine/findings.js';
 import { tokenizeShell } from '../src/dockerfile/shell.js';
-import { appDirModel } from '../src/node/app-dir.js';
-import { parseJsonc, type ProjectFacts } from '../src/node/facts.js';
-import { isDevEntry } from '../src/node/app-files.js';
-import { analyzeStart, plainNodeCall } from '../src/node/start-path.js';
-import { hasContextFile } from '../src/node/imports.js';
-import type { Edit, Transform, TransformResult } from '../src/engine/types.js';
+import { appDirModel } from '../src/model/image/app-dir.js';
+import { parseJsonc, type ProjectFacts } from '../src/model/project/facts.js';
+import { isDevEntry } from '../src/model/image/app-files.js';
+import { analyzeStart, plainNodeCall } from '../src/model/image/start-path.js';
+import { hasContextFile } from '../src/model/project/imports.js';
+import type { Edit, TransformResult } from '../src/engine/types.js';
+import type { Transform } from '../src/model/image/model.js';
 
 const ID = 'start-prod';
 const PROD_SCRIPT = 'start:prod';

@@ -251,10 +251,10 @@ async function main(argv: string[]): Promise<number> {
   // The main thread loads only what it prints and writes with; the transforms are loaded where
   // the files are migrated (here for a small batch, in worker threads for a large one).
   const [report, discovery, writer, batch] = await Promise.all([
-    import('./report.js'),
-    import('./discover.js'),
-    import('./write.js'),
-    import('./batch.js'),
+    import('../report/report.js'),
+    import('../run/discover.js'),
+    import('../run/write.js'),
+    import('../run/batch.js'),
   ]);
   const lib = { ...report, ...discovery, ...writer, ...batch };
   if (args['list-transforms']) {
@@ -282,8 +282,8 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const cwd = process.cwd();
-  const { planRun, printedConfig } = await import('./plan.js');
-  const { ConfigError } = await import('./config.js');
+  const { planRun, printedConfig } = await import('../run/plan.js');
+  const { ConfigError } = await import('../run/config.js');
   const configProblem = (e: unknown) => {
     if (!(e instanceof ConfigError)) throw e;
     process.stderr.write(`dockerfile-migrate: ${e.message}\n`);
@@ -353,9 +353,9 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`dockerfile-migrate: ${s}\n`);
     if (format === 'text' && outputFile) textLines.push(`dockerfile-migrate: ${s}`);
   };
-  const github = format === 'github' ? await import('./github.js') : null;
+  const github = format === 'github' ? await import('../report/github.js') : null;
   let githubLines = '';
-  const annotate = (r: import('./report.js').FileReport) => {
+  const annotate = (r: import('../report/report.js').FileReport) => {
     if (!github) return;
     const a = github.githubAnnotations(r, mode);
     if (outputFile) githubLines += a;
@@ -366,7 +366,7 @@ async function main(argv: string[]): Promise<number> {
 
   // The directories read to find the Dockerfiles are kept for the build contexts (not read twice)
   // unless this run writes (it may add a .dockerignore) or the batch goes to worker threads.
-  let found: import('./plan.js').Plan;
+  let found: import('../run/plan.js').Plan;
   try {
     found = await planRun(paths, {
       cwd,
@@ -389,7 +389,7 @@ async function main(argv: string[]): Promise<number> {
   // Every file's report is kept only for what is printed at the end (json, markdown, sarif) or
   // verified; otherwise the counts are, and each report goes once it is printed.
   const keepReports = keepAll || Boolean(args.verify);
-  const reports: import('./report.js').FileReport[] = [];
+  const reports: import('../report/report.js').FileReport[] = [];
   const { progressLine, Tally } = await import('./progress.js');
   const tally = new Tally();
   progressBar = progressLine(process.stderr, found.early.length + found.files.length, tally, { quiet });
@@ -454,7 +454,7 @@ async function main(argv: string[]): Promise<number> {
     progressed((res, index) => {
       const file = found.files[index];
       verifier?.add(res, { cwd, context: args.context });
-      const report: import('./report.js').FileReport = {
+      const report: import('../report/report.js').FileReport = {
         path: res.path,
         status: res.status,
         reason: res.reason,
@@ -515,9 +515,9 @@ async function main(argv: string[]): Promise<number> {
   else if (format === 'markdown') doc = lib.markdownReport(reports, { ...meta, command: commandLine(argv) });
   else if (format === 'sarif') {
     const [{ sarifReport }, { transforms }, { COMPOSE_CODES }] = await Promise.all([
-      import('./sarif.js'),
+      import('../report/sarif.js'),
       import('../../transforms/index.js'),
-      import('../node/compose.js'),
+      import('../model/project/compose.js'),
     ]);
     doc = sarifReport(reports, { ...meta, cwd, transforms, otherCodes: { compose: COMPOSE_CODES } });
   } else if (format === 'github') doc = outputFile ? githubLines : null;

@@ -16,10 +16,12 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ignoreMatcher } from '../node/ignore.js';
-import { formatSize } from './report.js';
+import { ignoreMatcher } from '../model/project/ignore.js';
+import { formatSize } from '../report/report.js';
+import type { EngineName, ImageResult, SmokeResult, VerifyResult } from '../report/verify-result.js';
 
-export type EngineName = 'docker' | 'podman';
+export type { EngineName, ImageResult, SmokeResult, VerifyResult };
+
 const ENGINES: readonly EngineName[] = ['docker', 'podman'];
 
 export interface Engine {
@@ -64,35 +66,6 @@ function detectEngine(prefer?: string): { engine: Engine } | { problem: string }
 // ---------------------------------------------------------------------------------------------
 // Results
 // ---------------------------------------------------------------------------------------------
-
-export interface SmokeResult {
-  passed: boolean;
-  /** What happened: "GET /health → 200", "exit 0", "exit 1: Error: Cannot find module 'express'". */
-  detail: string;
-}
-
-export interface ImageResult {
-  builds: boolean;
-  /** Image size in bytes, as the engine reports it. */
-  size?: number;
-  buildSeconds?: number;
-  /** Why the build failed (the engine's last error line). */
-  error?: string;
-  /** Set when a smoke test was asked for and the image built. */
-  smoke?: SmokeResult;
-}
-
-export interface VerifyResult {
-  engine: EngineName;
-  /** The migrated image builds and, when asked for, passes the smoke test. */
-  ok: boolean;
-  /** One line for people: "image 233 MB → 157 MB, smoke test passed". */
-  summary: string;
-  /** The smoke test run in each container, if any. */
-  smokeTest: { cmd?: string; url?: string } | null;
-  before: ImageResult;
-  after: ImageResult;
-}
 
 export { formatSize };
 

@@ -4,7 +4,6 @@
  */
 import MagicString from 'magic-string';
 import { parseDockerfile, reparse, sameParse, type ParsedDockerfile } from '../dockerfile/parse.js';
-import type { ProjectFacts } from '../node/facts.js';
 import type { Change, Edit, Finding, GeneratedFile, Options, Transform, Warning } from './types.js';
 
 class EditConflictError extends Error {}
@@ -104,10 +103,14 @@ export interface PipelineResult {
   warnings: Warning[];
 }
 
-export function runPipeline(
+/**
+ * Run `transforms` in order over `text`. `context` gives, for each pass, what the migration adds to
+ * the engine's context (the models of the project and the image, for this pass's parse).
+ */
+export function runPipeline<C extends object>(
   text: string,
-  transforms: Transform[],
-  facts: ProjectFacts,
+  transforms: readonly Transform<C>[],
+  context: (doc: ParsedDockerfile) => C,
   options: Options,
   parsed?: ParsedDockerfile,
 ): PipelineResult {
@@ -118,7 +121,7 @@ export function runPipeline(
   for (const t of transforms) {
     let res;
     try {
-      res = t.apply({ doc, facts, options, files });
+      res = t.apply({ ...context(doc), doc, options, files });
     } catch (e) {
       throw new TransformError(t.id, e);
     }

@@ -1,30 +1,12 @@
-import type { ParsedDockerfile } from '../dockerfile/parse.js';
-import type { ProjectFacts } from '../node/facts.js';
-
-import type { Edit } from '../dockerfile/edit.js';
-
-export type { Edit };
-
 /**
- * What a transform reports: a stable reason code (kebab-case, unique within the transform, the
- * key users and batch reports group by), one line a reviewer understands, and the 1-based line
- * in the input of that transform's pass when it applies to one.
+ * The transform contract, generic over what the migration hands each transform besides the
+ * Dockerfile (`C`): the engine knows nothing of Node.js; the models fill `C` in.
  */
-export interface Finding {
-  code: string;
-  message: string;
-  line?: number;
-}
+import type { ParsedDockerfile } from '../dockerfile/parse.js';
+import type { Edit } from '../dockerfile/edit.js';
+import type { Change, Finding, Warning } from './finding.js';
 
-/** A change made, stamped by the engine with the transform that made it. */
-export interface Change extends Finding {
-  transform: string;
-}
-
-/** Something left as it was, and why; stamped with the transform (or `context`, `discover`, ...). */
-export interface Warning extends Finding {
-  transform: string;
-}
+export type { Edit, Change, Finding, Warning };
 
 export interface GeneratedFile {
   /** Path relative to the build context. */
@@ -45,13 +27,16 @@ export interface Options {
   runtimeBase?: string;
 }
 
-export interface TransformContext {
+/** What every transform is given: this pass's parse, the options, the files earlier transforms wrote. */
+export interface EngineContext {
   doc: ParsedDockerfile;
-  facts: ProjectFacts;
   options: Options;
   /** Files written by earlier transforms in this run (path -> content). */
   files: ReadonlyMap<string, GeneratedFile>;
 }
+
+/** The engine's context and what the migration adds to it (`C`), for one pass. */
+export type TransformContext<C extends object = object> = EngineContext & C;
 
 export interface TransformResult {
   edits: Edit[];
@@ -75,12 +60,12 @@ export interface TransformDocs {
   holdsBack: Readonly<Record<string, string>>;
 }
 
-export interface Transform {
+export interface Transform<C extends object = object> {
   id: string;
   summary: string;
   /** The transform documents itself: the README table and `--list-transforms --verbose` come from here. */
   docs: TransformDocs;
-  apply(ctx: TransformContext): TransformResult | null;
+  apply(ctx: TransformContext<C>): TransformResult | null;
 }
 
 export type Status = 'migrated' | 'unchanged' | 'skipped' | 'error';

@@ -4,7 +4,7 @@
  * and its slim variant lacks, and which production dependencies run native code that needs more
  * than the C and C++ runtime libraries every variant has.
  */
-import type { ProjectFacts } from './facts.js';
+import type { ProjectFacts } from '../project/facts.js';
 
 /** The official node image's tag split into version and Debian release: `22-bookworm` -> 22, bookworm. */
 export interface NodeTag {

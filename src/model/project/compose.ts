@@ -9,10 +9,10 @@
  */
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import type { ParsedDockerfile } from '../dockerfile/parse.js';
+import type { ParsedDockerfile } from '../../dockerfile/parse.js';
 import type { ProjectFacts } from './facts.js';
-import { finalWorkdir, isInside, lastStage } from '../dockerfile/query.js';
-import type { Change, Warning } from '../engine/types.js';
+import { finalWorkdir, isInside, lastStage } from '../../dockerfile/query.js';
+import type { Change, Warning } from '../../engine/types.js';
 
 /** The warnings this module reports (transform `compose`), with what they mean. */
 export const COMPOSE_CODES: Readonly<Record<string, string>> = {

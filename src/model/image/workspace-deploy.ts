@@ -31,18 +31,25 @@
  * app directory, so the start command, its working directory and every path inside the package stay
  * as they were.
  */
-import { normalizePosix, type ParsedDockerfile, type Stage } from '../dockerfile/parse.js';
-import { covering, globToRegExp, lineNo } from '../dockerfile/query.js';
+import { normalizePosix, type ParsedDockerfile, type Stage } from '../../dockerfile/parse.js';
+import { covering, globToRegExp, lineNo } from '../../dockerfile/query.js';
 import { parse as parseYaml } from 'yaml';
 import semver from 'semver';
-import { gatherFacts, type FileSource, type ProjectFacts, type WorkspacePackage } from './facts.js';
-import { baseImageInfo, classifyRun, omitDevFlag, stageChain, stagePnpmVersion, type ClassifiedCommand } from './commands.js';
+import { gatherFacts, type FileSource, type ProjectFacts, type WorkspacePackage } from '../project/facts.js';
+import {
+  baseImageInfo,
+  classifyRun,
+  omitDevFlag,
+  stageChain,
+  stagePnpmVersion,
+  type ClassifiedCommand,
+} from '../commands/classify.js';
 import { appDirModel, scriptOutputs, type Created } from './app-dir.js';
-import { entrySource, importedPackages } from './imports.js';
+import { entrySource, importedPackages } from '../project/imports.js';
 import { isDevEntry, namedBySources } from './app-files.js';
 import { envFiles, envLibraryFiles } from './build-reads.js';
 import { plainNodeCall, type StartPath } from './start-path.js';
-import { tokenizeShell } from '../dockerfile/shell.js';
+import { tokenizeShell } from '../../dockerfile/shell.js';
 
 /** Why the runtime stage keeps the whole workspace although the start runs one package (the workspace reinstall or prune stays). */
 export type DeployHoldCode =

@@ -8,9 +8,9 @@
  * not the compiler nor the headers (build-essential, libcairo2-dev). A package this module does not
  * know is never dropped: it stays in the runtime stage, and the caller says so.
  */
-import { baseImageInfo, BUILD_TOOL_PACKAGES } from './commands.js';
-import type { Word } from '../dockerfile/shell.js';
-import type { Finding } from '../engine/types.js';
+import { baseImageInfo, BUILD_TOOL_PACKAGES } from '../commands/classify.js';
+import type { Word } from '../../dockerfile/shell.js';
+import type { Finding } from '../../engine/types.js';
 
 export type SystemFamily = 'debian' | 'alpine';
 /** Debian releases whose package names differ (the 64-bit time_t transition renamed libraries in trixie). */

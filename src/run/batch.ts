@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { MigrateFileOptions, MigrateResult } from '../migrate.js';
-import type { Listings, ProjectFacts } from '../node/facts.js';
+import type { Listings, ProjectFacts } from '../model/project/facts.js';
 import type { Options } from '../engine/types.js';
 
 export type FileResult = MigrateResult & { path: string };

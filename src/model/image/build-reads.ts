@@ -10,10 +10,10 @@
  * is in the context right now: env files are usually .gitignored and exist only on some machines,
  * so the answer must be the same with or without them.
  */
-import type { ParsedDockerfile, Stage } from '../dockerfile/parse.js';
-import type { ProjectFacts } from './facts.js';
-import { classifyCommand, classifyRun } from './commands.js';
-import { tokenizeShell, type Word } from '../dockerfile/shell.js';
+import type { ParsedDockerfile, Stage } from '../../dockerfile/parse.js';
+import type { ProjectFacts } from '../project/facts.js';
+import { classifyCommand, classifyRun } from '../commands/classify.js';
+import { tokenizeShell, type Word } from '../../dockerfile/shell.js';
 import { nextStandalone } from './start-path.js';
 
 export type ReadReason = 'tests' | 'git' | 'env';

@@ -1,4 +1,4 @@
-/** A worker thread of migrateFiles (src/cli/batch.ts): migrates its groups and posts each result. */
+/** A worker thread of migrateFiles (src/run/batch.ts): migrates its groups and posts each result. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { migrateGroup, type BatchOptions } from './batch.js';
 import { migrateFile } from '../migrate.js';

@@ -4,7 +4,7 @@
  * or type-only imports. A built entry (dist/main.js) is followed from its TypeScript source.
  */
 import { builtinModules } from 'node:module';
-import { normalizePosix } from '../dockerfile/parse.js';
+import { normalizePosix } from '../../dockerfile/parse.js';
 import type { ProjectFacts } from './facts.js';
 
 const MAX_FILES = 800;

@@ -19,13 +19,7 @@ import * as path from 'node:path';
 import type { Ignore } from 'ignore';
 import { ignore, picomatch } from './lazy.js';
 
-/** The directory of a dev container definition (VS Code, Codespaces): its Dockerfile builds a development environment. */
-const DEVCONTAINER_DIR = '.devcontainer';
-
-/** Is the path (a file path) inside a .devcontainer directory? */
-export function inDevcontainer(file: string): boolean {
-  return file.split(/[\\/]/).slice(0, -1).includes(DEVCONTAINER_DIR);
-}
+import { DEVCONTAINER_DIR } from '../model/project/devcontainer.js';
 
 const NAME = /^(dockerfile(\.[^/]+)?|[^/]+\.dockerfile)$/i;
 const NOT_DOCKERFILE = /\.(dockerignore|md|orig|rej|bak|swp|expected)$|~$/;

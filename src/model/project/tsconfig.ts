@@ -2,7 +2,7 @@
  * tsconfig files: a config and the local files it `extends`, which tsc and nest build from and
  * ts-node, tsx and tsconfig-paths read at run time.
  */
-import { normalizePosix } from '../dockerfile/parse.js';
+import { normalizePosix } from '../../dockerfile/parse.js';
 import { parseJsonc, type ProjectFacts } from './facts.js';
 
 /** How many files of an `extends` chain are read. */

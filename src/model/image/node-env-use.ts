@@ -3,7 +3,7 @@
  * app does (which config it loads, which database it talks to), not only how fast it runs.
  */
 import { isDevEntry } from './app-files.js';
-import type { ProjectFacts } from './facts.js';
+import type { ProjectFacts } from '../project/facts.js';
 
 const SOURCE = /\.(m?[jt]sx?|cjs|cts)$/;
 const TEST_FILE = /(\.test|\.spec)\.[cm]?[jt]sx?$/;

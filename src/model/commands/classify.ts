@@ -9,11 +9,11 @@ import {
   type Instr,
   type ParsedDockerfile,
   type Stage,
-} from '../dockerfile/parse.js';
+} from '../../dockerfile/parse.js';
 import semver from 'semver';
-import { globToRegExp, sourceCovers, workdirAt } from '../dockerfile/query.js';
-import { tokenizeShell, type SimpleCommand, type Word } from '../dockerfile/shell.js';
-import { LOCKFILES, type PackageManager, type ProjectFacts } from './facts.js';
+import { globToRegExp, sourceCovers, workdirAt } from '../../dockerfile/query.js';
+import { tokenizeShell, type SimpleCommand, type Word } from '../../dockerfile/shell.js';
+import { LOCKFILES, type PackageManager, type ProjectFacts } from '../project/facts.js';
 
 export type CommandKind =
   | 'install' // a lockfile install: npm install/ci, yarn, pnpm install, bun install (no package names)

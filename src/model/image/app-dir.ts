@@ -6,12 +6,12 @@
  * Anything whose effect on the app directory cannot be told makes the model "unknown": then the
  * runtime stage must receive the whole directory.
  */
-import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../dockerfile/parse.js';
-import { parseJsonc, type ProjectFacts } from './facts.js';
-import { tsconfigOutDir } from './tsconfig.js';
-import { copyDest, isContextCopy, workdirAt } from '../dockerfile/query.js';
-import { classifyRun, stageChain } from './commands.js';
-import { tokenizeShell } from '../dockerfile/shell.js';
+import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../../dockerfile/parse.js';
+import { parseJsonc, type ProjectFacts } from '../project/facts.js';
+import { tsconfigOutDir } from '../project/tsconfig.js';
+import { copyDest, isContextCopy, workdirAt } from '../../dockerfile/query.js';
+import { classifyRun, stageChain } from '../commands/classify.js';
+import { tokenizeShell } from '../../dockerfile/shell.js';
 import type { StartPath } from './start-path.js';
 
 export interface Created {

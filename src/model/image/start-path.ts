@@ -10,14 +10,21 @@
  * watcher: then the file is left alone), and does the start install or build (then the runtime
  * needs the whole build environment).
  */
-import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../dockerfile/parse.js';
-import type { PackageJson, ProjectFacts } from './facts.js';
+import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../../dockerfile/parse.js';
+import type { PackageJson, ProjectFacts } from '../project/facts.js';
 import { builtinModules } from 'node:module';
-import { ENV_FILE_FLAGS, MODULE_FLAGS, knownNodeFlag, nodeFlagTakesValue, notAProductionRun, splitFlag } from './node-flags.js';
-import { stageChain } from './commands.js';
-import { tsconfigChain } from './tsconfig.js';
-import { hasContextFile, importedPackages } from './imports.js';
-import { tokenizeShell } from '../dockerfile/shell.js';
+import {
+  ENV_FILE_FLAGS,
+  MODULE_FLAGS,
+  knownNodeFlag,
+  nodeFlagTakesValue,
+  notAProductionRun,
+  splitFlag,
+} from '../commands/node-flags.js';
+import { stageChain } from '../commands/classify.js';
+import { tsconfigChain } from '../project/tsconfig.js';
+import { hasContextFile, importedPackages } from '../project/imports.js';
+import { tokenizeShell } from '../../dockerfile/shell.js';
 
 export interface StartPath {
   /** Every simple command the start runs (words), after following package scripts. */
@@ -80,7 +87,7 @@ export function nextStandalone(facts: ProjectFacts): boolean {
   return text !== null && /\boutput\s*:\s*["'`]standalone["'`]/.test(text);
 }
 
-/** The local modules a Next.js config imports (`import x from './setup.js'`, `require('./x')`): read whenever the config is. */
+/** The local modules a Next.js config imports (`import x from '../../node/setup.js'`, `require('./x')`): read whenever the config is. */
 export function nextConfigImports(facts: ProjectFacts): string[] {
   const cfg = nextConfigFile(facts);
   const text = cfg ? facts.read(cfg) : null;

@@ -3,10 +3,10 @@
  * build context: the entry file named by CMD/ENTRYPOINT/start/main, what its sources name,
  * the build output, and whatever is not known to be a development-only file.
  */
-import type { Instr, ParsedDockerfile, Stage } from '../dockerfile/parse.js';
-import type { ProjectFacts } from './facts.js';
-import { tokenizeShell } from '../dockerfile/shell.js';
-import { nodeFlagTakesValue } from './node-flags.js';
+import type { Instr, ParsedDockerfile, Stage } from '../../dockerfile/parse.js';
+import type { ProjectFacts } from '../project/facts.js';
+import { tokenizeShell } from '../../dockerfile/shell.js';
+import { nodeFlagTakesValue } from '../commands/node-flags.js';
 
 /** Top-level names that never belong in a runtime image. */
 const DEV_DIRS =

@@ -2,7 +2,7 @@
  * Rendering for people: colour, summaries and markdown reports (the patch itself is src/engine/diff.ts).
  */
 import type { Change, Status, Transform, Warning } from '../engine/types.js';
-import type { VerifyResult } from './verify.js';
+import type { VerifyResult } from './verify-result.js';
 
 const colors = {
   red: (s: string) => `\x1b[31m${s}\x1b[39m`,

@@ -7,10 +7,10 @@
  * Each check looks at the parsed Dockerfile and the build context and returns a reason, or null.
  * The first check that answers wins; add new ones to CHECKS.
  */
-import { copyParts, type Instr, type ParsedDockerfile } from '../dockerfile/parse.js';
-import type { ProjectFacts } from './facts.js';
-import { isContextCopy } from '../dockerfile/query.js';
-import { classifyRun } from './commands.js';
+import { copyParts, type Instr, type ParsedDockerfile } from '../../dockerfile/parse.js';
+import type { ProjectFacts } from '../project/facts.js';
+import { isContextCopy } from '../../dockerfile/query.js';
+import { classifyRun } from '../commands/classify.js';
 import { analyzeStart } from './start-path.js';
 
 export interface DevelopmentImageCheck {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { ignoreMatcher } from './ignore.js';
 import { checkLockfileSync, type LockfileSync } from './lockfile.js';
 import { parse as parseYaml } from 'yaml';
-import { globToRegExp } from '../dockerfile/query.js';
+import { globToRegExp } from '../../dockerfile/query.js';
 
 export type PackageManager = 'npm' | 'yarn' | 'yarn-berry' | 'pnpm' | 'bun';
 
@@ -52,7 +52,7 @@ export interface ProjectFacts {
   lockfileProblem: string | null;
   /**
    * package-lock.json / npm-shrinkwrap.json against package.json, as `npm ci` checks them (see
-   * src/node/lockfile.ts); null when the lockfile is another manager's, or there is none or no package.json.
+   * src/model/project/lockfile.ts); null when the lockfile is another manager's, or there is none or no package.json.
    */
   lockfileSync: LockfileSync | null;
   /**
@@ -112,7 +112,7 @@ export interface FileSource {
   problem?(rel: string): string | null;
 }
 
-/** Temporary files of an interrupted or concurrent --write (see src/cli/write.ts): never part of an app. */
+/** Temporary files of an interrupted or concurrent --write (see src/run/write.ts): never part of an app. */
 export const TEMP_FILE = /(^|\/)\.[^/]*\.dfm-\d+-[a-z0-9]+\.tmp$/;
 
 /** Each package manager's lockfile, in the order one is looked for. */
