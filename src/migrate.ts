@@ -16,12 +16,12 @@ import {
   type ProjectFacts,
 } from './model/project/facts.js';
 import { isNodeDockerfile } from './model/commands/classify.js';
-import { developmentImageReason } from './model/image/production-image.js';
 import { composeWarnings } from './model/project/compose.js';
 import { inDevcontainer } from './model/project/devcontainer.js';
 import { unifiedDiff } from './engine/diff.js';
 import type { Change, Options, Status, Warning } from './engine/types.js';
-import type { Transform } from './model/image/model.js';
+import { ImageModel, type Transform } from './model/image/model.js';
+import { Project } from './model/project/project.js';
 import { transforms as allTransforms } from '../transforms/index.js';
 
 /** Largest Dockerfile read, in bytes. */
@@ -32,10 +32,10 @@ export interface MigrateInput {
   dockerfile: string;
   /**
    * The build context: a directory path, an in-memory map of relative path -> content,
-   * a FileSource, or facts already gathered. Without one, transforms that need to see the
+   * a FileSource, facts already gathered, or a Project (facts with the analyses already made of them). Without one, transforms that need to see the
    * project (selective-copy, dockerignore, npm-ci) hold back and say so.
    */
-  context?: string | Record<string, string> | FileSource | ProjectFacts;
+  context?: string | Record<string, string> | FileSource | ProjectFacts | Project;
   /** Path shown in diffs for the Dockerfile (default "Dockerfile"). */
   path?: string;
   /** Path shown in diffs for the context directory (default: the Dockerfile's directory). */
@@ -87,7 +87,12 @@ function isSource(x: unknown): x is FileSource {
   return typeof x === 'object' && x !== null && typeof (x as FileSource).list === 'function';
 }
 
-export function factsFor(context: MigrateInput['context'], dockerfileName?: string): ProjectFacts {
+/** The project of a build context, as migrate() is given it. */
+export function projectFor(context: MigrateInput['context'], dockerfileName?: string): Project {
+  return context instanceof Project ? context : new Project(factsFor(context, dockerfileName));
+}
+
+export function factsFor(context: Exclude<MigrateInput['context'], Project>, dockerfileName?: string): ProjectFacts {
   if (isFacts(context)) return context;
   if (context === undefined) return gatherFacts({ list: () => null, read: () => null, isDir: () => false }, { dockerfileName });
   if (typeof context === 'string') return gatherFacts(dirSource(context), { dockerfileName });
@@ -141,9 +146,9 @@ export function migrate(input: MigrateInput): MigrateResult {
   if (problem) return { ...base, status: 'error', ...problem };
   const options = input.options ?? {};
   const selected = selectTransforms(options);
-  let facts: ProjectFacts;
+  let project: Project;
   try {
-    facts = factsFor(input.context, options.dockerfileName ?? path.posix.basename(displayPath));
+    project = projectFor(input.context, options.dockerfileName ?? path.posix.basename(displayPath));
   } catch (e) {
     return {
       ...base,
@@ -152,6 +157,7 @@ export function migrate(input: MigrateInput): MigrateResult {
       reason: `the build context could not be read: ${(e as Error).message}`,
     };
   }
+  const facts = project.facts;
   let first;
   let composeNotes: Warning[] = [];
   try {
@@ -171,9 +177,9 @@ export function migrate(input: MigrateInput): MigrateResult {
         reason: 'ONBUILD triggers: this is a base image for other builds, which rely on its layout',
       };
     }
-    const development = developmentImageReason(parsedInput, facts);
+    const development = new ImageModel(parsedInput, project).developmentImage();
     if (development) return { ...base, status: 'skipped', ...development };
-    first = runPipeline(text, selected, () => ({ facts }), options, parsedInput);
+    first = runPipeline(text, selected, (doc) => ({ facts, model: new ImageModel(doc, project) }), options, parsedInput);
     // Compose services that build this Dockerfile to run tests or a dev server in it.
     composeNotes = composeWarnings({
       doc: parsedInput,
@@ -252,8 +258,12 @@ export interface MigrateFileOptions {
   /** Directory the displayed paths are relative to (default: process.cwd()). */
   cwd?: string;
   options?: Options;
-  /** Facts cache shared across files of one run, keyed by context directory and Dockerfile name. */
-  factsCache?: Map<string, ProjectFacts>;
+  /**
+   * The projects (build contexts with what was worked out about them) of one run, keyed by context
+   * directory and Dockerfile name: Dockerfiles of the same context share one. Pass the same (empty) map
+   * to every call of a batch.
+   */
+  factsCache?: Map<string, Project>;
   /** Absolute path -> content of files an earlier migration in the same run proposed (a shared .dockerignore). */
   overlay?: ReadonlyMap<string, string>;
   /** Directory listings already read in this run (discover() gives them), when nothing has been written since. */
@@ -358,15 +368,15 @@ export function migrateFile(file: string, opts: MigrateFileOptions = {}): Migrat
   const name = path.basename(abs);
   const mine = overlayFor(ctxAbs, name, opts.overlay);
   const key = `${ctxAbs}\0${name === 'Dockerfile' ? '' : name}\0${[...mine].map(([p, c]) => `${p}:${c}`).join('\0')}`;
-  let facts = opts.factsCache?.get(key);
-  if (!facts) {
-    facts = factsFor(overlaySource(ctxAbs, mine, opts.listings), name);
-    opts.factsCache?.set(key, facts);
+  let project = opts.factsCache?.get(key);
+  if (!project) {
+    project = new Project(factsFor(overlaySource(ctxAbs, mine, opts.listings), name));
+    opts.factsCache?.set(key, project);
   }
   const ctxRel = toPosix(path.relative(cwd, ctxAbs));
   const res = migrate({
     dockerfile: text,
-    context: facts,
+    context: project,
     path: rel,
     contextPath: ctxRel,
     options: { ...opts.options, dockerfileName: name },

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { appReads, buildReads, envFileUse, envFiles, scriptClosure } from '../src/model/image/build-reads.js';
+import { appReads, buildReads, envFileUse, envFiles } from '../src/model/image/build-reads.js';
+import { scriptClosure } from '../src/model/commands/script-graph.js';
+import { Project } from '../src/model/project/project.js';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { gatherFacts, memorySource } from '../src/model/project/facts.js';
 import { listCases, runCase } from './fixture-harness.js';
@@ -11,7 +13,7 @@ const pkg = (p: {
 }) => JSON.stringify({ name: 'app', ...p });
 
 function project(pkgJson: string, extra: Record<string, string> = {}) {
-  return gatherFacts(memorySource({ 'package.json': pkgJson, 'package-lock.json': '{}', ...extra }));
+  return new Project(gatherFacts(memorySource({ 'package.json': pkgJson, 'package-lock.json': '{}', ...extra })));
 }
 
 const dockerfile = (run: string, cmd = '["node", "server.js"]') =>

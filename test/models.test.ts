@@ -3,24 +3,29 @@
  * runs when it starts (start-path) and what its build creates in the app directory (app-dir).
  */
 import { describe, expect, it } from 'vitest';
-import { appDirModel, runEffect, standaloneRuntime } from '../src/model/image/app-dir.js';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { gatherFacts, memorySource } from '../src/model/project/facts.js';
-import { analyzeStart, plainNodeCall } from '../src/model/image/start-path.js';
+import { plainNodeCall } from '../src/model/image/start-path.js';
+import { ImageModel } from '../src/model/image/model.js';
+import { Project } from '../src/model/project/project.js';
+import type { ParsedDockerfile } from '../src/dockerfile/parse.js';
 import { entryPaths } from '../src/model/image/app-files.js';
 import { tsconfigChain, tsconfigOutDir } from '../src/model/project/tsconfig.js';
 
 const facts = (files: Record<string, string>, pkg: object = {}) =>
   gatherFacts(memorySource({ 'package.json': JSON.stringify({ name: 'app', version: '1.0.0', ...pkg }), ...files }));
 
+/** The image model of a Dockerfile over a project: what the transforms ask. */
+const image = (doc: ParsedDockerfile, f: ReturnType<typeof facts>) => new ImageModel(doc, new Project(f));
+
 const start = (dockerfile: string, pkg: object = {}, files: Record<string, string> = {}) => {
   const doc = parseDockerfile(dockerfile);
-  return analyzeStart(doc, doc.stages[doc.stages.length - 1], facts(files, pkg));
+  return image(doc, facts(files, pkg)).start();
 };
 
 const created = (dockerfile: string, pkg: object = {}, files: Record<string, string> = {}) => {
   const doc = parseDockerfile(dockerfile);
-  const m = appDirModel(doc, doc.stages[doc.stages.length - 1], facts(files, pkg), '/app');
+  const m = image(doc, facts(files, pkg)).appDir(doc.stages[doc.stages.length - 1], '/app');
   return { paths: m.created.map((c) => `${c.path}:${c.type}`).sort(), unknown: m.unknown?.why ?? null };
 };
 
@@ -314,7 +319,9 @@ describe('app directory', () => {
   it('records what writes into node_modules, with the line: installs, prisma generate without output, patch-package', () => {
     const writes = (dockerfile: string, pkg: object = {}, files: Record<string, string> = {}) => {
       const doc = parseDockerfile(dockerfile);
-      return appDirModel(doc, doc.stages[0], facts(files, pkg), '/app').nodeModules.map((w) => `${w.line}: ${w.why}`);
+      return image(doc, facts(files, pkg))
+        .appDir(doc.stages[0], '/app')
+        .nodeModules.map((w) => `${w.line}: ${w.why}`);
     };
     const df = (...runs: string[]) => ['FROM node:22', 'WORKDIR /app', 'COPY . .', ...runs.map((r) => `RUN ${r}`), ''].join('\n');
     const schema = { 'prisma/schema.prisma': 'generator client {\n  provider = "prisma-client-js"\n}\n' };
@@ -414,7 +421,7 @@ describe('app directory', () => {
         'RUN cp -r .next/static .next/standalone/.next/static\n' +
         'RUN if [ -d public ]; then cp -r public .next/standalone/public; fi\n',
     );
-    const m = appDirModel(doc, doc.stages[0], facts(standalone.files, standalone.pkg), '/app');
+    const m = image(doc, facts(standalone.files, standalone.pkg)).appDir(doc.stages[0], '/app');
     expect(m.unknown).toBeNull();
     expect(m.created.map((c) => `${c.path}:${c.type}`)).toEqual([
       '.next:dir',
@@ -431,14 +438,16 @@ describe('app directory', () => {
         `FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\n${runs}CMD ["node", ".next/standalone/server.js"]\n`,
       );
       const st = doc.stages[0];
-      return standaloneRuntime(doc, st, analyzeStart(doc, st, f), f, '/app');
+      const m = image(doc, f);
+      return m.standaloneRuntime(st, m.start(st), '/app');
     };
     expect(runtime('RUN npm run build\nRUN cp -r .next/static .next/standalone/.next/static\n')?.dir).toBe('.next/standalone');
     expect(runtime('RUN npm run build\nRUN node scripts/post.js\n')).toBeNull();
     expect(runtime('')).toBeNull();
     const plain = facts({ 'next.config.mjs': 'export default {};\n' }, standalone.pkg);
     const doc = parseDockerfile('FROM node:22\nWORKDIR /app\nRUN npm run build\nCMD ["node", ".next/standalone/server.js"]\n');
-    expect(standaloneRuntime(doc, doc.stages[0], analyzeStart(doc, doc.stages[0], plain), plain, '/app')).toBeNull();
+    const m = image(doc, plain);
+    expect(m.standaloneRuntime(doc.stages[0], m.start(doc.stages[0]), '/app')).toBeNull();
   });
 
   it('tells the effect of one RUN: known inside the app directory, unknown when it writes elsewhere', () => {
@@ -449,7 +458,7 @@ describe('app directory', () => {
     const f = facts(standalone.files, standalone.pkg);
     const [a, b, c] = doc.stages[0].instructions
       .filter((i) => i.keyword === 'RUN')
-      .map((i) => runEffect(doc, doc.stages[0], i, f, '/app'));
+      .map((i) => image(doc, f).runEffect(doc.stages[0], i, '/app'));
     expect(a).toEqual({
       created: [
         { path: '.next/standalone', type: 'any', why: '`cp -r public .next/standalone/`' },

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
-import { factsFor, migrate } from '../src/migrate.js';
-import { developmentImageReason } from '../src/model/image/production-image.js';
+import { projectFor, migrate } from '../src/migrate.js';
+import { ImageModel } from '../src/model/image/model.js';
 
 const PKG = JSON.stringify({
   name: 'a',
@@ -51,7 +51,7 @@ describe('bind-mount-dev', () => {
   for (const [name, text] of production) {
     it(`${name}: not a development image`, () => {
       const doc = parseDockerfile(text);
-      expect(developmentImageReason(doc, factsFor(context))).toBeNull();
+      expect(new ImageModel(doc, projectFor(context)).developmentImage()).toBeNull();
       expect(reason(text).code).not.toBe('bind-mount-dev');
     });
   }

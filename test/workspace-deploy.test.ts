@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { gatherFacts, memorySource } from '../src/model/project/facts.js';
-import { analyzeStart } from '../src/model/image/start-path.js';
-import { workspaceDeploy } from '../src/model/image/workspace-deploy.js';
+import { ImageModel } from '../src/model/image/model.js';
+import { Project } from '../src/model/project/project.js';
 import { classifyRun, pruneCommand } from '../src/model/commands/classify.js';
 
 const TSCONFIG = JSON.stringify({ compilerOptions: { rootDir: 'src', outDir: 'dist' } });
@@ -50,7 +50,8 @@ function decide(files: Record<string, string>, dockerfile = DOCKERFILE()): strin
     .flatMap((i) => classifyRun(doc, i).commands.filter((c) => c.kind === 'install'));
   const prune = pruneCommand(doc, facts, stage, installs).command;
   if (prune === null) return 'prune-unknown';
-  const d = workspaceDeploy(doc, stage, analyzeStart(doc, stage, facts), facts, '/app', installs, prune);
+  const model = new ImageModel(doc, new Project(facts));
+  const d = model.workspaceDeploy(stage, model.start(stage), '/app', installs, prune);
   return d === null ? null : d.kind === 'deploy' ? d.command : d.code;
 }
 

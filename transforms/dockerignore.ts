@@ -10,12 +10,11 @@ import { covering, finalWorkdir, globToRegExp, sourceCovers, stageNamed } from '
 import { go, NOTHING_TO_DO, stop, stopped, type Step } from '../src/engine/findings.js';
 import { buildOutputDir, entryPaths, runtimeCommandWords } from '../src/model/image/app-files.js';
 import { classifyRun, copySourcesBefore } from '../src/model/commands/classify.js';
-import { appReads, buildReads, envFiles, type EnvFileUse } from '../src/model/image/build-reads.js';
+import type { EnvFileUse } from '../src/model/image/build-reads.js';
 import type { Finding, GeneratedFile, Options, TransformResult } from '../src/engine/types.js';
-import type { Transform } from '../src/model/image/model.js';
+import type { ImageModel, Transform } from '../src/model/image/model.js';
 import type { ParsedDockerfile } from '../src/dockerfile/parse.js';
 import type { ProjectFacts } from '../src/model/project/facts.js';
-import { composeRunsTests } from '../src/model/project/compose.js';
 
 const ID = 'dockerignore';
 const HEADER = '# dockerfile-migrate: keep dependencies, VCS data, secrets, logs and test output out of the build context';
@@ -124,10 +123,10 @@ export const dockerignoreTransform: Transform = {
         "Next.js' `.env.local` / `.env.production.local` stay out of the build context although next build would read them: they hold one machine's settings; pass them as build secrets or build arguments",
     },
   },
-  apply({ doc, facts, files, options }): TransformResult | null {
+  apply({ doc, facts, files, options, model }): TransformResult | null {
     const checked = check(facts, files);
     if ('stop' in checked) return stopped(checked);
-    return emit(doc, plan(doc, facts, options, checked.go));
+    return emit(doc, plan(doc, facts, model, options, checked.go));
   },
 };
 
@@ -159,7 +158,7 @@ function check(facts: ProjectFacts, files: ReadonlyMap<string, GeneratedFile>): 
  * The patterns to add: each candidate the ignore file lacks, unless it would hide what a COPY names,
  * what the build or the app reads, or what the file re-includes; then the build output.
  */
-function plan(doc: ParsedDockerfile, facts: ProjectFacts, options: Options, inputs: IgnoreInputs): IgnorePlan {
+function plan(doc: ParsedDockerfile, facts: ProjectFacts, model: ImageModel, options: Options, inputs: IgnoreInputs): IgnorePlan {
   const existingLines = inputs.existing ? inputs.existing.split(/\r?\n/) : [];
   const matcher = ignoreMatcher(existingLines);
   const existingPatterns = new Set(
@@ -184,11 +183,11 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, options: Options, inpu
     : null;
   const named = namedByDockerfile(doc, facts, builtOut);
   // What the build's commands, the scripts they reach and the app read besides the COPY sources.
-  const reads = [...buildReads(doc, facts), ...appReads(doc, facts)];
+  const reads = [...model.buildReads(), ...model.appReads()];
   const runsGit = reads.some((r) => r.reason === 'git');
   // A compose service that runs tests in this image reads the test folders too.
-  const runsTests = reads.some((r) => r.reason === 'tests') || composeRunsTests(facts, options.dockerfileName ?? 'Dockerfile');
-  const envUses = envFiles(doc, facts).filter((u) => u.build.length || u.run.length);
+  const runsTests = reads.some((r) => r.reason === 'tests') || model.composeRunsTests(options.dockerfileName ?? 'Dockerfile');
+  const envUses = model.envFiles().filter((u) => u.build.length || u.run.length);
   const has = (n: string) => facts.topLevel.has(n);
   const warnings: Finding[] = [];
   // Env files kept in the context because something reads them, reported together at the end.

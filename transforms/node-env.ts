@@ -7,8 +7,6 @@ import { insertAfter } from '../src/dockerfile/edit.js';
 import { holdBack } from '../src/engine/findings.js';
 import { classifyRun, installOmitsDev, stageChain, stageRunsNode } from '../src/model/commands/classify.js';
 import type { Transform } from '../src/model/image/model.js';
-import { nodeEnvUse } from '../src/model/image/node-env-use.js';
-import { analyzeStart } from '../src/model/image/start-path.js';
 
 const ID = 'node-env';
 
@@ -28,7 +26,7 @@ export const nodeEnv: Transform = {
       'development-image': 'not added: the image runs a development server',
     },
   },
-  apply({ doc, facts }) {
+  apply({ doc, facts, model }) {
     const stage = lastStage(doc);
     // A final stage without Node.js (Python serving assets built by an npm stage) is not ours to change.
     if (!stage || !stageRunsNode(doc, stage)) return null;
@@ -48,13 +46,13 @@ export const nodeEnv: Transform = {
         'no-context',
         'left NODE_ENV unset: without the build context it cannot be told whether the app behaves differently under NODE_ENV=production',
       );
-    const use = nodeEnvUse(facts);
+    const use = model.nodeEnvUse();
     if (use)
       return holdBack(
         'app-reads-node-env',
         `left NODE_ENV unset: ${use.file}: ${use.why}, so NODE_ENV=production would change what the app does; set it yourself once that is what you want`,
       );
-    if (analyzeStart(doc, stage, facts).devServer)
+    if (model.start(stage).devServer)
       return holdBack('development-image', 'left NODE_ENV unset: the image runs a development server');
     // After the last RUN that installs devDependencies or builds, else right after FROM.
     let anchor = stage.from;

@@ -16,7 +16,6 @@ import {
   stageChain,
   stageRunsNode,
 } from '../src/model/commands/classify.js';
-import { analyzeStart, unpinnedCorepackStart } from '../src/model/image/start-path.js';
 import { runtimeCommandWords } from '../src/model/image/app-files.js';
 import type { Edit, Finding, TransformResult } from '../src/engine/types.js';
 import type { Transform } from '../src/model/image/model.js';
@@ -56,7 +55,7 @@ export const nonRoot: Transform = {
         'no USER added: a Python tool is installed as root (pip, a venv), and such tools may write into their own folder at run time (scancode builds its license index there)',
     },
   },
-  apply({ doc, facts }): TransformResult | null {
+  apply({ doc, facts, model }): TransformResult | null {
     const stage = lastStage(doc);
     // A final stage without Node.js (Python serving assets built by an npm stage) is not ours to change.
     if (!stage || !stageRunsNode(doc, stage)) return null;
@@ -120,10 +119,10 @@ export const nonRoot: Transform = {
         'no USER added: the start command switches users or changes ownership itself and expects to start as root',
       );
     const wd = finalWorkdir(doc, stage);
-    const start = analyzeStart(doc, stage, facts);
+    const start = model.start(stage);
     if (start.buildsAtStart)
       return holdBack('start-writes-app', `no USER added: ${start.buildsAtStart}, writing where root created the files`);
-    const corepack = unpinnedCorepackStart(doc, stage, facts, start);
+    const corepack = model.unpinnedCorepack(stage);
     if (corepack) return holdBack('start-through-corepack', `no USER added: ${corepack}`);
     // The app can create files in its directory as root; as another user only where it owns it.
     if (!wd || wd === '/')

@@ -46,11 +46,10 @@ import {
 import { insertAfter, removeBlock } from '../src/dockerfile/edit.js';
 import { go, NOTHING_TO_DO, stop, stopped, type Step } from '../src/engine/findings.js';
 import { classifyRun, installOmitsDev, type ClassifiedCommand } from '../src/model/commands/classify.js';
-import { appDirModel } from '../src/model/image/app-dir.js';
 import { npmInstallScripts } from '../src/model/image/workspace-deploy.js';
 import type { ProjectFacts } from '../src/model/project/facts.js';
 import type { Edit, Finding, TransformResult } from '../src/engine/types.js';
-import type { Transform } from '../src/model/image/model.js';
+import type { ImageModel, Transform } from '../src/model/image/model.js';
 
 const ID = 'production-deps';
 const DEPS_NAMES = ['deps', 'dependencies', 'install'];
@@ -86,8 +85,8 @@ export const productionDeps: Transform = {
       'build-effect-unknown': 'the prune stays in the build stage: what the build does to node_modules cannot be told',
     },
   },
-  apply({ doc, facts }): TransformResult | null {
-    const checked = check(doc, facts);
+  apply({ doc, facts, model }): TransformResult | null {
+    const checked = check(doc, facts, model);
     if ('stop' in checked) return stopped(checked);
     return emit(doc, checked.go);
   },
@@ -168,7 +167,7 @@ function workspaceClosure(doc: ParsedDockerfile, facts: ProjectFacts, prune: Ins
   return kind;
 }
 
-function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<Plan> {
+function check(doc: ParsedDockerfile, facts: ProjectFacts, image: ImageModel): Step<Plan> {
   const runtime = lastStage(doc);
   if (!runtime || doc.stages.length < 2) return NOTHING_TO_DO;
   // The runtime's copies from another stage of this Dockerfile.
@@ -249,7 +248,7 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<Plan> {
       `\`${prune.text}\` stays in the ${build.name} stage: \`${env.text}\` (line ${lineNo(doc, env)}) changes what the package manager does, and a stage built on the install would prune without it`,
       lineNo(doc, prune),
     );
-  const model = appDirModel(doc, build, facts, appDir);
+  const model = image.appDir(build, appDir);
   if (model.unknown && !reinstall)
     return stop(
       'build-effect-unknown',

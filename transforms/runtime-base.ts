@@ -8,7 +8,7 @@ import type { Instr, ParsedDockerfile, Stage } from '../src/dockerfile/parse.js'
 import { lastStage, lineNo, stageNamed } from '../src/dockerfile/query.js';
 import { holdBack } from '../src/engine/findings.js';
 import type { Finding, TransformResult } from '../src/engine/types.js';
-import type { Transform } from '../src/model/image/model.js';
+import type { ImageModel, Transform } from '../src/model/image/model.js';
 import {
   alpineTag,
   FULL_IMAGE_ONLY_TOOLS,
@@ -28,7 +28,6 @@ import {
   type ClassifiedCommand,
 } from '../src/model/commands/classify.js';
 import type { ProjectFacts } from '../src/model/project/facts.js';
-import { analyzeStart } from '../src/model/image/start-path.js';
 import { tokenizeShell } from '../src/dockerfile/shell.js';
 
 const ID = 'runtime-base';
@@ -89,12 +88,12 @@ export const runtimeBase: Transform = {
       'distroless-version': 'not moved to distroless: the Node.js major version is not one distroless publishes',
     },
   },
-  apply({ doc, facts, options }): TransformResult | null {
+  apply({ doc, facts, options, model }): TransformResult | null {
     const checked = check(doc);
     if (!checked || 'code' in checked) return checked ? holdBack(checked.code, checked.message, checked.line) : null;
     const kind = requestedKind(options.runtimeBase);
     if (kind === null) return null;
-    const refusal = needs(doc, checked, facts, kind);
+    const refusal = needs(doc, checked, facts, model, kind);
     if (refusal) return holdBack(refusal.code, refusal.message, refusal.line);
     const plan = planImage(doc, checked, kind, options.runtimeBase ?? 'slim');
     if ('code' in plan) return holdBack(plan.code, plan.message, plan.line);
@@ -166,7 +165,7 @@ function check(doc: ParsedDockerfile): Checked | Finding | null {
 }
 
 /** Why the runtime cannot move to the smaller image, or null. */
-function needs(doc: ParsedDockerfile, c: Checked, facts: ProjectFacts, kind: Kind): Finding | null {
+function needs(doc: ParsedDockerfile, c: Checked, facts: ProjectFacts, model: ImageModel, kind: Kind): Finding | null {
   const { stage } = c;
   // An install or build in the runtime stage needs the full image's compilers for native modules.
   const native = nativeDependencies(facts);
@@ -214,7 +213,7 @@ function needs(doc: ParsedDockerfile, c: Checked, facts: ProjectFacts, kind: Kin
       if (lacks(bin)) return missingTool(bin, ins.keyword, lineNo(doc, ins));
     }
   }
-  const start = analyzeStart(doc, stage, facts);
+  const start = model.start(stage);
   for (const words of start.commands) {
     const bin = words[0]?.split('/').pop() ?? '';
     if (lacks(bin)) return missingTool(bin, 'the start');

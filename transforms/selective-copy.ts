@@ -5,10 +5,9 @@
  */
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../src/dockerfile/parse.js';
 import type { PackageJson, ProjectFacts } from '../src/model/project/facts.js';
-import { entryInfo, isDevEntry, namedBySources, runtimeCommandWords } from '../src/model/image/app-files.js';
-import { appDirModel, ARCHIVE, standaloneRuntime, type AppDirModel, type Created } from '../src/model/image/app-dir.js';
-import { analyzeStart, type StartPath } from '../src/model/image/start-path.js';
-import { envFiles } from '../src/model/image/build-reads.js';
+import { isDevEntry } from '../src/model/image/app-files.js';
+import { ARCHIVE, type AppDirModel, type Created } from '../src/model/image/app-dir.js';
+import type { StartPath } from '../src/model/image/start-path.js';
 import {
   copyDest,
   escapeRegExp,
@@ -24,7 +23,7 @@ import {
 import { go, NOTHING_TO_DO, stop, stopped, type Step, type Stop } from '../src/engine/findings.js';
 import { classifyRun, stageChain } from '../src/model/commands/classify.js';
 import type { TransformResult } from '../src/engine/types.js';
-import type { Transform } from '../src/model/image/model.js';
+import type { ImageModel, Transform } from '../src/model/image/model.js';
 
 const ID = 'selective-copy';
 const BUILD_INPUTS = /^(src|source|app|client|server|lib|tsconfig.*\.json|.*\.ts)$/;
@@ -109,10 +108,10 @@ export const selectiveCopy: Transform = {
       'entry-missing': "kept the whole copy: the entry is not in the build stage's app directory",
     },
   },
-  apply({ doc, facts }): TransformResult | null {
-    const checked = check(doc, facts);
+  apply({ doc, facts, model }): TransformResult | null {
+    const checked = check(doc, facts, model);
     if ('stop' in checked) return stopped(checked);
-    const planned = plan(doc, facts, checked.go);
+    const planned = plan(doc, facts, model, checked.go);
     if ('stop' in planned) return stopped(planned);
     return emit(doc, planned.go);
   },
@@ -161,7 +160,7 @@ interface CopyPlan {
 }
 
 /** Is there a whole-directory copy from a build stage, and can what the app needs be told? */
-function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<CopyInputs> {
+function check(doc: ParsedDockerfile, facts: ProjectFacts, image: ImageModel): Step<CopyInputs> {
   const stage = lastStage(doc);
   if (!stage || doc.stages.length < 2) return NOTHING_TO_DO;
   const whole = wholeStageCopy(doc, stage);
@@ -188,7 +187,7 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<CopyInputs> {
   const runs = chain.flatMap((st) => st.instructions.filter((i) => i.keyword === 'RUN').map((i) => classifyRun(doc, i)));
   const installs = runs.some((r) => r.commands.some((c) => c.kind === 'install' || c.kind === 'add'));
   // What the build creates in the app directory besides the context's files and node_modules.
-  const model = appDirModel(doc, src, facts, appDir);
+  const model = image.appDir(src, appDir);
   if (model.unknown) {
     return keep(
       'unknown-writer',
@@ -196,9 +195,8 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<CopyInputs> {
     );
   }
   const builds = model.builds || runs.some((r) => r.commands.some((c) => c.kind === 'build' && c.manager));
-  const start = analyzeStart(doc, stage, facts);
-  const words = runtimeCommandWords(doc, stage);
-  const entry = entryInfo(words, facts);
+  const start = image.start(stage);
+  const entry = image.entries(stage);
   // Absolute paths inside the app directory count like relative ones; other absolute paths are not the app's.
   let entries = entry.paths
     .map((e) => (e.startsWith(appDir + '/') ? e.slice(appDir.length + 1) : e))
@@ -207,7 +205,7 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<CopyInputs> {
   // Next.js: the standalone server needs its folder only; `next start` needs what next build wrote and
   // what the start path names (config, public/), not an entry file.
   const wd = workdirAt(stage, ins, doc);
-  const standalone = wd && normalizePosix(wd) === appDir ? standaloneRuntime(doc, src, start, facts, appDir) : null;
+  const standalone = wd && normalizePosix(wd) === appDir ? image.standaloneRuntime(src, start, appDir) : null;
   const nextStart = start.next?.kind === 'next-start' && model.created.some((c) => /`next build\b/.test(c.why));
   if (standalone) entries = [standalone.dir];
   if (!entries.length && !nextStart)
@@ -231,7 +229,7 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<CopyInputs> {
 }
 
 /** What the app runs: dependencies, package.json, what the build created, the entry, and what the app and the start path read. */
-function plan(doc: ParsedDockerfile, facts: ProjectFacts, inputs: CopyInputs): Step<CopyPlan> {
+function plan(doc: ParsedDockerfile, facts: ProjectFacts, image: ImageModel, inputs: CopyInputs): Step<CopyPlan> {
   const { stage, ins, appDir, present, model, start, pkg, files } = inputs;
   if (inputs.standalone) return standalonePlan(inputs, inputs.standalone);
   const subDirs = new Set<string>();
@@ -241,7 +239,10 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, inputs: CopyInputs): S
   };
   // An app without dependencies gets no node_modules from its install.
   const hasProdDeps =
-    Object.keys(pkg.dependencies).length > 0 || Object.keys(pkg.optionalDependencies ?? {}).length > 0 || Boolean(pkg.workspaces);
+    Object.keys(pkg.dependencies).length > 0 ||
+    Object.keys(pkg.optionalDependencies ?? {}).length > 0 ||
+    // A workspace (package.json `workspaces`, pnpm-workspace.yaml): the packages' dependencies live in node_modules.
+    facts.workspaces;
   if (inputs.installs && (hasProdDeps || (start.devPackages.length > 0 && Object.keys(pkg.devDependencies).length > 0)))
     add('node_modules', 'production dependencies');
   add('package.json', 'read by Node.js and npm');
@@ -282,7 +283,7 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, inputs: CopyInputs): S
   // Env files the app reads when it runs (dotenv, dotenv-safe's .env.example, --env-file, next start):
   // the same decision the dockerignore transform takes for the build context.
   // Machine-local files (Next.js' .env.local) stay out of the build context, so out of the image.
-  for (const u of envFiles(doc, facts))
+  for (const u of image.envFiles())
     if (u.run.length && !u.machineLocal && present.has(u.file)) add(u.file, `read at run time by ${u.run.join(', ')}`);
   // Started through yarn 2+: yarn needs its settings and release to run at all.
   if (facts.manager === 'yarn-berry' && start.managers.has('yarn')) {
@@ -295,7 +296,7 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, inputs: CopyInputs): S
     }
   }
   // What the sources name is kept even when its name looks like a development folder (docs/ served as pages).
-  for (const p of namedBySources(facts, new Set(need.keys()))) {
+  for (const p of image.namedBySources(new Set(need.keys()))) {
     const parts = p.split('/');
     const top = parts[0];
     if (!present.has(top) || top === 'node_modules' || (isDevEntry(top) && /^(\.git|coverage|\.nyc_output)$/.test(top))) continue;

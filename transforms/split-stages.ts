@@ -24,16 +24,15 @@ import {
 import { escapeRegExp } from '../src/dockerfile/query.js';
 import { go, NOTHING_TO_DO, stop, stopped, type Step } from '../src/engine/findings.js';
 import type { ProjectFacts } from '../src/model/project/facts.js';
-import { analyzeStart, unpinnedCorepackStart, type StartPath } from '../src/model/image/start-path.js';
-import { appDirModel, runEffect, standaloneRuntime } from '../src/model/image/app-dir.js';
-import { workspaceDeploy, type WorkspaceDeploy } from '../src/model/image/workspace-deploy.js';
-import { programsTheAppRuns, systemInstallPlan } from '../src/model/image/system-packages.js';
+import type { StartPath } from '../src/model/image/start-path.js';
+import type { WorkspaceDeploy } from '../src/model/image/workspace-deploy.js';
+import { systemInstallPlan } from '../src/model/image/system-packages.js';
 import type { Edit, Finding, TransformResult } from '../src/engine/types.js';
-import type { Transform } from '../src/model/image/model.js';
+import type { ImageModel, Transform } from '../src/model/image/model.js';
 
 /** The build caches to remove after the build, when what the build writes is known. */
-function buildCaches(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts, appDir: string): string[] {
-  const model = appDirModel(doc, stage, facts, appDir);
+function buildCaches(image: ImageModel, stage: Stage, appDir: string): string[] {
+  const model = image.appDir(stage, appDir);
   return model.unknown ? [] : model.caches.map((c) => c.path);
 }
 
@@ -82,6 +81,7 @@ const RUNTIME_GLOBALS = new Set([
 interface StageContext {
   start: StartPath;
   facts: ProjectFacts;
+  model: ImageModel;
   /** CMD, ENTRYPOINT and HEALTHCHECK text of the stage: what runs in the runtime image. */
   runtimeCommands: string;
 }
@@ -141,8 +141,7 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
     const has = (...ks: string[]) => ks.some((x) => kinds.has(x as never));
     // Commands whose effect lies inside the app directory (`cp -r .next/static .next/standalone/.next/static`
     // after a Next.js build, a mkdir): the runtime stage receives that directory, so the build stage keeps them.
-    const knownInApp = () =>
-      !has('user', 'global', 'system', 'start') && runEffect(doc, stage, ins, sc.facts, appDir).unknown === null;
+    const knownInApp = () => !has('user', 'global', 'system', 'start') && sc.model.runEffect(stage, ins, appDir).unknown === null;
     if (has('install', 'add', 'build', 'prune', 'test')) {
       if (has('other') && knownInApp()) return { ins, role: 'build', commands: cmds };
       if (has('other', 'user', 'global'))
@@ -166,7 +165,7 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
         doc.escape,
         instructionText(doc, ins),
         lineNo(doc, ins),
-        programsTheAppRuns(sc.facts),
+        sc.model.programsTheAppRuns(),
       );
       if (system.role === 'build') return { ins, role: 'build', commands: cmds, system: { text: '', ...system } };
       return { ins, role: 'shared', commands: cmds, system };
@@ -293,10 +292,10 @@ export const splitStages: Transform = {
         "not split: no prune of devDependencies is safe for the installer that ran (another binary, install scripts it would re-run, a Prisma client a pnpm workspace's reinstall would drop, yarn Plug'n'Play in the global cache)",
     },
   },
-  apply({ doc, facts }): TransformResult | null {
-    const checked = check(doc, facts);
+  apply({ doc, facts, model }): TransformResult | null {
+    const checked = check(doc, facts, model);
     if ('stop' in checked) return stopped(checked);
-    const planned = plan(doc, facts, checked.go);
+    const planned = plan(doc, facts, model, checked.go);
     if ('stop' in planned) return stopped(planned);
     return emit(doc, planned.go);
   },
@@ -350,7 +349,7 @@ interface SplitPlan {
 }
 
 /** Is this a single stage that builds, with one app directory and a start that runs without the build environment? */
-function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<SplitInputs> {
+function check(doc: ParsedDockerfile, facts: ProjectFacts, model: ImageModel): Step<SplitInputs> {
   if (doc.stages.length !== 1) return NOTHING_TO_DO;
   const stage = doc.stages[0];
   const ins = stage.instructions;
@@ -384,7 +383,7 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<SplitInputs> {
       );
   }
 
-  const start = analyzeStart(doc, stage, facts);
+  const start = model.start(stage);
   // A start that installs or builds needs the whole build environment at run time.
   if (start.buildsAtStart)
     return stop(
@@ -396,7 +395,7 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<SplitInputs> {
       'start-needs-sources',
       `not split: ${start.needsSources}, so the running image needs the sources and devDependencies`,
     );
-  const corepack = unpinnedCorepackStart(doc, stage, facts, start);
+  const corepack = model.unpinnedCorepack(stage);
   if (corepack) return stop('start-through-corepack', `not split: ${corepack}`);
   // Browsers that puppeteer/playwright download at install time live in the build user's home, not in the app directory.
   const browsers = browserDownloaders(facts);
@@ -415,8 +414,13 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts): Step<SplitInputs> {
 }
 
 /** Where the stage splits, what the runtime stage repeats or receives, and what the build prunes. */
-function plan(doc: ParsedDockerfile, facts: ProjectFacts, { stage, appDir, start }: SplitInputs): Step<SplitPlan> {
-  const split = splitPoint(doc, facts, stage, appDir, start);
+function plan(
+  doc: ParsedDockerfile,
+  facts: ProjectFacts,
+  model: ImageModel,
+  { stage, appDir, start }: SplitInputs,
+): Step<SplitPlan> {
+  const split = splitPoint(doc, facts, model, stage, appDir, start);
   if ('stop' in split) return split;
   const { head, tail } = split.go;
   const warnings: Finding[] = [];
@@ -435,7 +439,7 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, { stage, appDir, start
   const pruneWanted =
     installs.length > 0 && !installs.every(installOmitsDev) && !head.some((c) => c.commands?.some((x) => x.kind === 'prune'));
   // Next.js' standalone server: the runtime stage receives its folder only, with the node_modules it traced.
-  const standalone = standaloneRuntime(doc, stage, start, facts, appDir);
+  const standalone = model.standaloneRuntime(stage, start, appDir);
   // The start needs a devDependency (tsx, ts-node, nodemon, cross-env...): devDependencies stay.
   const needsPrune = pruneWanted && !start.devPackages.length && !standalone;
   if (pruneWanted && start.devPackages.length && !standalone) {
@@ -453,8 +457,7 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, { stage, appDir, start
     return stop('prune-unknown', `not split: no prune of devDependencies is safe here: ${prune.why}`, lineNo(doc, at));
   }
   // A workspace whose start runs one package: that package's closure instead of the whole workspace.
-  const ws =
-    prune?.command && facts.workspaces ? workspaceDeploy(doc, stage, start, facts, appDir, installs, prune.command) : null;
+  const ws = prune?.command && facts.workspaces ? model.workspaceDeploy(stage, start, appDir, installs, prune.command) : null;
   const deploy = ws?.kind === 'deploy' ? ws : null;
   if (ws?.kind === 'hold')
     warnings.push({
@@ -471,7 +474,7 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, { stage, appDir, start
     prune: prune && !deploy ? prune.command : null,
     deploy,
     standalone: standalone?.dir ?? null,
-    caches: standalone ? [] : buildCaches(doc, stage, facts, appDir),
+    caches: standalone ? [] : buildCaches(model, stage, appDir),
     keptSecrets: head.filter((c) => c.secret).map((c) => c.ins),
     buildGlobals: head.filter((c) => c.role === 'build' && c.globals?.length).flatMap((c) => c.globals!),
     systemChanges,
@@ -487,6 +490,7 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, { stage, appDir, start
 function splitPoint(
   doc: ParsedDockerfile,
   facts: ProjectFacts,
+  model: ImageModel,
   stage: Stage,
   appDir: string,
   start: StartPath,
@@ -495,7 +499,7 @@ function splitPoint(
     .filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT' || i.keyword === 'HEALTHCHECK')
     .map((i) => i.content)
     .join('\n');
-  const cls = stage.instructions.map((i) => classify(doc, stage, i, appDir, { start, facts, runtimeCommands }));
+  const cls = stage.instructions.map((i) => classify(doc, stage, i, appDir, { start, facts, model, runtimeCommands }));
   // The install must run in the app directory, or the runtime copy would miss node_modules.
   for (const c of cls) {
     if (c.commands?.some((x) => x.kind === 'install') && workdirAt(stage, c.ins, doc) !== appDir) {

@@ -16,10 +16,9 @@ import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '.
 import { finalWorkdir, lastStage, lineNo } from '../src/dockerfile/query.js';
 import { holdBack } from '../src/engine/findings.js';
 import { tokenizeShell } from '../src/dockerfile/shell.js';
-import { appDirModel } from '../src/model/image/app-dir.js';
 import { parseJsonc, type ProjectFacts } from '../src/model/project/facts.js';
 import { isDevEntry } from '../src/model/image/app-files.js';
-import { analyzeStart, plainNodeCall } from '../src/model/image/start-path.js';
+import { plainNodeCall } from '../src/model/image/start-path.js';
 import { hasContextFile } from '../src/model/project/imports.js';
 import type { Edit, TransformResult } from '../src/engine/types.js';
 import type { Transform } from '../src/model/image/model.js';
@@ -136,11 +135,11 @@ export const startProd: Transform = {
         'left `npm start` as it is: the app does not handle SIGTERM, which node as PID 1 then ignores (npm passes it on to the app)',
     },
   },
-  apply({ doc, facts }): TransformResult | null {
+  apply({ doc, facts, model: image }): TransformResult | null {
     const stage = lastStage(doc);
     const pkg = facts.packageJson;
     if (!stage || !pkg) return null;
-    const start = analyzeStart(doc, stage, facts);
+    const start = image.start(stage);
     if (start.devServer) return null;
     const scripts = pkg.scripts ?? {};
     const keep = (code: string, why: string, line?: number): TransformResult =>
@@ -178,7 +177,7 @@ export const startProd: Transform = {
       );
     // start:prod's file must be an output of the build this image runs (nest build, tsc into dist/).
     const appDir = finalWorkdir(doc, stage);
-    const model = appDir && appDir !== '/' ? appDirModel(doc, stage, facts, normalizePosix(appDir)) : null;
+    const model = appDir && appDir !== '/' ? image.appDir(stage, normalizePosix(appDir)) : null;
     const out = model?.created.find(
       (c) => (c.type === 'dir' || c.type === 'any') && (prod.entry === c.path || prod.entry.startsWith(c.path + '/')),
     );

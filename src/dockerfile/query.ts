@@ -2,7 +2,16 @@
  * Questions the transforms ask of a parsed Dockerfile: line joining in the file's own line ending,
  * stage and WORKDIR lookups, block text, COPY destinations, and glob matching for COPY sources.
  */
-import { copyParts, joinPosix, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from './parse.js';
+import {
+  copyParts,
+  joinPosix,
+  normalizePosix,
+  substitute,
+  unquote,
+  type Instr,
+  type ParsedDockerfile,
+  type Stage,
+} from './parse.js';
 
 /** Lines joined and terminated with the document's line ending. */
 export function lines(doc: ParsedDockerfile, ls: string[]): string {
@@ -156,4 +165,56 @@ export function flagText(doc: ParsedDockerfile, ins: Instr, except: string[] = [
 /** Uses $NAME or ${NAME} somewhere in the text. */
 export function usesVariable(text: string, name: string): boolean {
   return new RegExp(`\\$\\{?${name.replace(/[^A-Za-z0-9_]/g, '')}(\\b|\\}|:)`).test(text);
+}
+
+/** Stages this stage builds on (FROM <earlier stage name>), nearest first, itself included. */
+export function stageChain(doc: ParsedDockerfile, stage: Stage): Stage[] {
+  const chain: Stage[] = [stage];
+  let cur = stage;
+  for (let guard = 0; guard < doc.stages.length; guard++) {
+    const parent = doc.stages.find((s) => s.index < cur.index && s.name && s.name.toLowerCase() === cur.image.toLowerCase());
+    if (!parent) break;
+    chain.push(parent);
+    cur = parent;
+  }
+  return chain;
+}
+
+/** Is the context file `rel` copied into the image before instruction `ins` (in its stage or a parent stage)? */
+export function copiedBefore(doc: ParsedDockerfile, stage: Stage, ins: Instr, rel: string): boolean {
+  return copySourcesBefore(doc, stage, ins).some((s) => !s.fromStage && sourceCovers(s.source, rel));
+}
+
+interface CopiedSource {
+  source: string;
+  /** Set when copied from another stage or image (COPY --from). */
+  fromStage: string | null;
+}
+
+/** Every COPY/ADD source that lands in the image before `ins` (its stage and the stages it builds on). */
+export function copySourcesBefore(doc: ParsedDockerfile, stage: Stage, ins: Pick<Instr, 'index'>): CopiedSource[] {
+  const out: CopiedSource[] = [];
+  for (const st of stageChain(doc, stage)) {
+    // ARG and ENV defaults seen so far in this stage, for substituting into the sources.
+    const vars = new Map(doc.globalArgs);
+    for (const i of st.instructions) {
+      if (st === stage && i.index >= ins.index) break;
+      if (i.keyword === 'ARG' || i.keyword === 'ENV') {
+        for (const a of i.args) if (a.includes('=')) vars.set(a.slice(0, a.indexOf('=')), unquote(a.slice(a.indexOf('=') + 1)));
+        continue;
+      }
+      if (i.keyword !== 'COPY' && i.keyword !== 'ADD') continue;
+      const parts = copyParts(i);
+      if (!parts) continue;
+      const from = i.flags.find((f) => f.name === 'from')?.value ?? null;
+      for (const src of parts.sources) out.push({ source: substitute(src, vars), fromStage: from });
+    }
+  }
+  return out;
+}
+
+/** The base image a stage ultimately builds on. */
+export function rootImage(doc: ParsedDockerfile, stage: Stage): string {
+  const chain = stageChain(doc, stage);
+  return chain[chain.length - 1].resolvedImage;
 }

@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { MigrateFileOptions, MigrateResult } from '../migrate.js';
-import type { Listings, ProjectFacts } from '../model/project/facts.js';
+import type { Listings } from '../model/project/facts.js';
+import type { Project } from '../model/project/project.js';
 import type { Options } from '../engine/types.js';
 
 export type FileResult = MigrateResult & { path: string };
@@ -55,7 +56,7 @@ export function migrateGroup(
   emit: (index: number, res: FileResult) => void,
 ): void {
   const pending = new Map<string, string>();
-  const factsCache = new Map<string, ProjectFacts>();
+  const factsCache = new Map<string, Project>();
   for (const { index, file, options } of items) {
     const res = migrateFile(file, {
       cwd: opts.cwd,

@@ -11,7 +11,9 @@ import {
   type Stage,
 } from '../../dockerfile/parse.js';
 import semver from 'semver';
-import { globToRegExp, sourceCovers, workdirAt } from '../../dockerfile/query.js';
+import { copySourcesBefore, globToRegExp, rootImage, sourceCovers, stageChain, workdirAt } from '../../dockerfile/query.js';
+
+export { copiedBefore, copySourcesBefore, rootImage, stageChain } from '../../dockerfile/query.js';
 import { tokenizeShell, type SimpleCommand, type Word } from '../../dockerfile/shell.js';
 import { LOCKFILES, type PackageManager, type ProjectFacts } from '../project/facts.js';
 
@@ -742,52 +744,6 @@ function berryInstallScripts(facts: ProjectFacts): string[] {
   return out;
 }
 
-/** Stages this stage builds on (FROM <earlier stage name>), nearest first, itself included. */
-export function stageChain(doc: ParsedDockerfile, stage: Stage): Stage[] {
-  const chain: Stage[] = [stage];
-  let cur = stage;
-  for (let guard = 0; guard < doc.stages.length; guard++) {
-    const parent = doc.stages.find((s) => s.index < cur.index && s.name && s.name.toLowerCase() === cur.image.toLowerCase());
-    if (!parent) break;
-    chain.push(parent);
-    cur = parent;
-  }
-  return chain;
-}
-
-/** Is the context file `rel` copied into the image before instruction `ins` (in its stage or a parent stage)? */
-export function copiedBefore(doc: ParsedDockerfile, stage: Stage, ins: Instr, rel: string): boolean {
-  return copySourcesBefore(doc, stage, ins).some((s) => !s.fromStage && sourceCovers(s.source, rel));
-}
-
-interface CopiedSource {
-  source: string;
-  /** Set when copied from another stage or image (COPY --from). */
-  fromStage: string | null;
-}
-
-/** Every COPY/ADD source that lands in the image before `ins` (its stage and the stages it builds on). */
-export function copySourcesBefore(doc: ParsedDockerfile, stage: Stage, ins: Pick<Instr, 'index'>): CopiedSource[] {
-  const out: CopiedSource[] = [];
-  for (const st of stageChain(doc, stage)) {
-    // ARG and ENV defaults seen so far in this stage, for substituting into the sources.
-    const vars = new Map(doc.globalArgs);
-    for (const i of st.instructions) {
-      if (st === stage && i.index >= ins.index) break;
-      if (i.keyword === 'ARG' || i.keyword === 'ENV') {
-        for (const a of i.args) if (a.includes('=')) vars.set(a.slice(0, a.indexOf('=')), unquote(a.slice(a.indexOf('=') + 1)));
-        continue;
-      }
-      if (i.keyword !== 'COPY' && i.keyword !== 'ADD') continue;
-      const parts = copyParts(i);
-      if (!parts) continue;
-      const from = i.flags.find((f) => f.name === 'from')?.value ?? null;
-      for (const src of parts.sources) out.push({ source: substitute(src, vars), fromStage: from });
-    }
-  }
-  return out;
-}
-
 const LOCKFILE_NAMES = new Set(LOCKFILES.map(([name]) => name));
 
 /** The lockfile when the install at `ins` can use it: present in the context, not ignored, copied before. */
@@ -819,12 +775,6 @@ export function usableLockfile(
   if (facts.ignored(facts.lockfile))
     return { file: null, why: `${facts.lockfile} is excluded by ${facts.dockerignore?.path ?? '.dockerignore'}` };
   return { file: null, why: `${facts.lockfile} is not copied into the image before this install` };
-}
-
-/** The base image a stage ultimately builds on. */
-export function rootImage(doc: ParsedDockerfile, stage: Stage): string {
-  const chain = stageChain(doc, stage);
-  return chain[chain.length - 1].resolvedImage;
 }
 
 /**

@@ -12,6 +12,10 @@ import { tsconfigOutDir } from '../project/tsconfig.js';
 import { copyDest, isContextCopy, workdirAt } from '../../dockerfile/query.js';
 import { classifyRun, stageChain } from '../commands/classify.js';
 import { tokenizeShell } from '../../dockerfile/shell.js';
+import { optionValue } from '../commands/command-line.js';
+import type { Verb } from '../commands/package-manager.js';
+import { ScriptWalker, type WalkEvent } from '../commands/script-graph.js';
+import type { Project } from '../project/project.js';
 import type { StartPath } from './start-path.js';
 
 export interface Created {
@@ -63,6 +67,8 @@ const NODE_MODULES_SUBCOMMANDS = new Set([
 
 interface Ctx {
   facts: ProjectFacts;
+  /** The project, when the walk follows scripts into workspace packages. */
+  project?: Project;
   appDir: string;
   created: Created[];
   caches: Created[];
@@ -143,8 +149,11 @@ const quoted = (key: string, text: string): string[] =>
   [...text.matchAll(new RegExp(`\\b${key}\\s*:\\s*["'\`]([^"'\`$]+)["'\`]`, 'g'))].map((m) => m[1].replace(/^\.\//, ''));
 
 /** What one build tool invocation writes, relative to cwd; null when unknown. */
-function toolOutputs(ctx: Ctx, w: string[]): { path: string; type: Created['type']; cache?: boolean }[] | null {
-  const facts = ctx.facts;
+function toolOutputs(
+  ctx: Ctx,
+  w: string[],
+  facts: ProjectFacts = ctx.facts,
+): { path: string; type: Created['type']; cache?: boolean }[] | null {
   const bin = w[0].replace(/^.*\//, '');
   const dir = (p: string | null) => (p ? [{ path: p.replace(/^\.\//, ''), type: 'dir' as const }] : null);
   const fileOut = (p: string | null) => (p ? [{ path: p.replace(/^\.\//, ''), type: 'file' as const }] : null);
@@ -561,7 +570,7 @@ function command(ctx: Ctx, raw: string[], cwd: string, depth: number): string {
  * What the build stage `stage` (with the stages it builds on) creates in `appDir` besides the
  * files of the build context and node_modules.
  */
-export function appDirModel(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts, appDir: string): AppDirModel {
+export function legacyAppDirModel(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts, appDir: string): AppDirModel {
   const ctx = newCtx(facts, appDir);
   for (const st of [...stageChain(doc, stage)].reverse()) {
     for (const ins of st.instructions) {
@@ -631,7 +640,7 @@ function addOrCopy(ctx: Ctx, doc: ParsedDockerfile, st: Stage, ins: Instr) {
  * that cannot be told. A RUN whose every command has a known effect inside the app directory (a `cp` of
  * the build output, a `mkdir`) leaves nothing behind outside it, so the build stage may keep it.
  */
-export function runEffect(
+export function legacyRunEffect(
   doc: ParsedDockerfile,
   stage: Stage,
   ins: Instr,
@@ -651,7 +660,7 @@ export function runEffect(
  * server, the traced node_modules, package.json, and whatever the build copied into it (`.next/static`,
  * `public/`). Returns the folder (relative to the app directory) and why, or null.
  */
-export function standaloneRuntime(
+export function legacyStandaloneRuntime(
   doc: ParsedDockerfile,
   buildStage: Stage,
   start: StartPath,
@@ -660,7 +669,7 @@ export function standaloneRuntime(
 ): { dir: string; why: string } | null {
   if (start.next?.kind !== 'standalone') return null;
   const dir = start.next.dir;
-  const model = appDirModel(doc, buildStage, facts, appDir);
+  const model = legacyAppDirModel(doc, buildStage, facts, appDir);
   if (model.unknown) return null;
   const madeByNext = model.created.some(
     (c) => (dir === c.path || dir.startsWith(c.path + '/')) && /^the output of `.*\bnext build\b/.test(c.why),
@@ -677,13 +686,240 @@ export function standaloneRuntime(
  * workspace package seen as a context of its own), as the model follows the script: the paths, relative
  * to the package, or why that cannot be told (a tool whose output is unknown, a write outside the package).
  */
-export function scriptOutputs(
+export function legacyScriptOutputs(
   facts: ProjectFacts,
   script: string,
 ): { created: Created[]; unknown: string | null; nodeModules: NodeModulesWrite[] } {
   const dir = '/package';
   const ctx = newCtx(facts, dir);
   command(ctx, ['npm', 'run', script], dir, 0);
+  const unknownWhy =
+    ctx.unknown?.why.replace(/\bthe app directory\b/g, 'the package') ??
+    (ctx.outside.length ? `it writes outside the package (${ctx.outside[0]})` : null);
+  return { created: ctx.created, unknown: unknownWhy, nodeModules: ctx.nodeModules };
+}
+
+// ---------------------------------------------------------------------------------------------
+// On the one script walker
+// ---------------------------------------------------------------------------------------------
+
+/** Package-manager verbs that change node_modules. */
+const NODE_MODULES_VERBS: ReadonlySet<Verb> = new Set([
+  'install',
+  'ci',
+  'add',
+  'prune',
+  'rebuild',
+  'dedupe',
+  'link',
+  'remove',
+  'update',
+  'focus',
+]);
+
+/** The effect on the app directory of one event of the walk. */
+function effect(ctx: Ctx, e: WalkEvent): void {
+  switch (e.kind) {
+    case 'script':
+      return;
+    case 'missing-script':
+      if (!e.implicit) unknown(ctx, `\`${e.words.join(' ')}\` runs a script package.json does not have`);
+      return;
+    case 'unknown':
+      if (e.reason === 'depth') unknown(ctx, 'the build scripts nest too deeply to follow');
+      else if (e.reason === 'outside')
+        unknown(ctx, `\`${e.words.join(' ')}\` runs outside the app directory, in another package`);
+      else unknown(ctx, e.why);
+      return;
+    case 'command':
+      break;
+  }
+  const cwd = e.cwd;
+  for (const t of e.writes) create(ctx, cwd, t, 'file', `a redirect to ${t}`);
+  const w = e.words;
+  const text = w.join(' ');
+  const pm = e.pm;
+  if (pm) {
+    // `npm --prefix /opt/app install`: another folder's node_modules.
+    const outside = pm.targets.find((t) => t.by === 'dir' && rel(ctx, cwd, t.value) === null);
+    if (outside) {
+      ctx.outside.push(outside.value);
+      return;
+    }
+    if (pm.global) return;
+    if (pm.verb === 'pack') unknown(ctx, `\`${text}\` writes a tarball`);
+    if (NODE_MODULES_VERBS.has(pm.verb) || (pm.manager === 'yarn' && pm.subIndex < 0))
+      ctx.nodeModules.push({ why: `\`${text}\``, line: ctx.line });
+    return;
+  }
+  // Wrappers, shells and script runners: the walk follows what they run.
+  if (e.expands) return;
+  // A command of a workspace package's script runs with that package's configs (tsconfig.json, vite.config.ts).
+  leaf(ctx, w, cwd, e.dir && ctx.project ? ctx.project.scoped(e.dir).facts : ctx.facts, e.dir ?? '');
+}
+
+/** What a command the walk does not follow writes into the app directory. */
+function leaf(ctx: Ctx, w: string[], cwd: string, facts: ProjectFacts, dir: string): void {
+  const bin = w[0].replace(/^.*\//, '');
+  const text = w.join(' ');
+  if (bin === 'mkdir') {
+    for (const p of w.slice(1).filter((x) => !x.startsWith('-'))) create(ctx, cwd, p, 'dir', `\`${text}\``);
+    return;
+  }
+  if (bin === 'touch') {
+    for (const p of w.slice(1).filter((x) => !x.startsWith('-'))) create(ctx, cwd, p, 'file', `\`${text}\``);
+    return;
+  }
+  if (bin === 'cp' || bin === 'mv' || bin === 'ln' || bin === 'install' || bin === 'rsync') {
+    const args = w.slice(1).filter((x) => !x.startsWith('-'));
+    const t = w.includes('-t') ? w[w.indexOf('-t') + 1] : args[args.length - 1];
+    if (t && args.length >= (bin === 'ln' ? 1 : 2)) create(ctx, cwd, t, 'any', `\`${text}\``);
+    else unknown(ctx, `\`${text}\` writes where it cannot be told`);
+    return;
+  }
+  if (bin === 'curl' || bin === 'wget') {
+    const o = optionValue(w, bin === 'curl' ? ['-o', '--output'] : ['-O', '--output-document']);
+    if (o) create(ctx, cwd, o, 'file', `\`${text}\``);
+    else if (bin === 'wget' || w.includes('-O') || w.includes('--remote-name'))
+      unknown(ctx, `\`${text}\` downloads a file under a name taken from the URL`);
+    return;
+  }
+  if (bin === 'git') {
+    if (w[1] === 'clone') {
+      const args = w.slice(2).filter((x) => !x.startsWith('-'));
+      const target = args[1] ?? args[0]?.replace(/\.git$/, '').replace(/^.*[/:]/, '');
+      if (target) create(ctx, cwd, target, 'dir', `\`${text}\``);
+      else unknown(ctx, `\`${text}\``);
+    }
+    return;
+  }
+  if (bin === 'tar' || bin === 'unzip') {
+    const into = bin === 'tar' ? optionValue(w, ['-C', '--directory']) : optionValue(w, ['-d']);
+    const extracting = bin === 'unzip' || w.some((x) => /^-?[a-zA-Z]*x/.test(x) || x === '--extract');
+    if (!extracting) {
+      const f =
+        optionValue(w, ['-f', '--file']) ??
+        w.find((x, i) => i > 0 && /^-?[a-zA-Z]*f$/.test(w[i - 1] ?? '') && !x.startsWith('-'));
+      if (f) create(ctx, cwd, f, 'file', `\`${text}\``);
+      else unknown(ctx, `\`${text}\``);
+    } else if (into) create(ctx, cwd, into, 'dir', `\`${text}\` unpacks into it`);
+    else if (rel(ctx, cwd, '.') !== null) unknown(ctx, `\`${text}\` unpacks an archive whose contents cannot be told`);
+    return;
+  }
+  if (bin === 'patch-package') ctx.nodeModules.push({ why: `\`${text}\` patches packages in node_modules`, line: ctx.line });
+  if (NO_APP_WRITES.has(bin) || NO_APP_WRITES.has(text)) return;
+  const outs = toolOutputs(ctx, w, facts);
+  if (outs === null) {
+    if (rel(ctx, cwd, '.') === null) {
+      ctx.outside.push(cwd); // runs outside the app directory
+      return;
+    }
+    unknown(
+      ctx,
+      `\`${text}\` runs in ${dir ? `${dir} (a workspace package)` : 'the app directory'}, and what it writes there cannot be told`,
+    );
+    return;
+  }
+  ctx.builds = true;
+  for (const o of outs) {
+    if (!o.cache) {
+      create(ctx, cwd, o.path, o.type, `the output of \`${text}\``);
+      continue;
+    }
+    const r = rel(ctx, cwd, o.path);
+    if (r && r !== '.' && !ctx.caches.some((c) => c.path === r))
+      ctx.caches.push({ path: r, type: o.type, why: `the cache of \`${text}\`` });
+  }
+}
+
+/** The walker of one app-directory model: it follows scripts once across the stage's RUNs, in the app directory only. */
+function appWalker(project: Project, appDir: string): ScriptWalker {
+  return new ScriptWalker(project, { base: appDir });
+}
+
+/** One RUN: its simple commands in order, through the walker. */
+function walkRun(ctx: Ctx, walker: ScriptWalker, doc: ParsedDockerfile, st: Stage, ins: Instr): void {
+  const cwd = workdirAt(st, ins, doc) ?? '/';
+  const info = classifyRun(doc, ins);
+  if (!info.commands.length) {
+    if (rel(ctx, cwd, '.') !== null || ins.heredoc) unknown(ctx, `\`${ins.text.split(/\r?\n/)[0]}\` cannot be read`);
+    return;
+  }
+  const list = info.commands.map((c) => c.cmd.words.map((w) => w.value));
+  for (const e of walker.walkList(list, { cwd, line: ctx.line })) effect(ctx, e);
+}
+
+/**
+ * What the build stage `stage` (with the stages it builds on) creates in `appDir` besides the
+ * files of the build context and node_modules.
+ */
+export function appDirModel(doc: ParsedDockerfile, stage: Stage, project: Project, appDir: string): AppDirModel {
+  const ctx = newCtx(project.facts, appDir);
+  ctx.project = project;
+  const walker = appWalker(project, ctx.appDir);
+  for (const st of [...stageChain(doc, stage)].reverse()) {
+    for (const ins of st.instructions) {
+      ctx.line = doc.lineOf(ins.start) + 1;
+      if (ins.keyword === 'RUN') walkRun(ctx, walker, doc, st, ins);
+      else if (ins.keyword === 'ADD' || (ins.keyword === 'COPY' && !isContextCopy(ins))) addOrCopy(ctx, doc, st, ins);
+    }
+  }
+  return { created: ctx.created, caches: ctx.caches, unknown: ctx.unknown, builds: ctx.builds, nodeModules: ctx.nodeModules };
+}
+
+/**
+ * What one RUN instruction of `stage` does to `appDir`, on its own: the paths it creates there, or why
+ * that cannot be told. A RUN whose every command has a known effect inside the app directory (a `cp` of
+ * the build output, a `mkdir`) leaves nothing behind outside it, so the build stage may keep it.
+ */
+export function runEffect(
+  doc: ParsedDockerfile,
+  stage: Stage,
+  ins: Instr,
+  project: Project,
+  appDir: string,
+): { created: Created[]; unknown: string | null } {
+  const ctx = newCtx(project.facts, appDir, doc.lineOf(ins.start) + 1);
+  ctx.project = project;
+  walkRun(ctx, appWalker(project, ctx.appDir), doc, stage, ins);
+  const unknownWhy = ctx.unknown?.why ?? (ctx.outside.length ? `it writes outside ${ctx.appDir} (${ctx.outside[0]})` : null);
+  return { created: ctx.created, unknown: unknownWhy };
+}
+
+/**
+ * The runtime of Next.js' `output: 'standalone'`: when the start runs the standalone server
+ * (`node .next/standalone/server.js`) from the app directory and the build stage makes that folder with
+ * `next build` (every other step's effect known), the running image needs that folder only: it holds the
+ * server, the traced node_modules, package.json, and whatever the build copied into it (`.next/static`,
+ * `public/`). Returns the folder (relative to the app directory) and why, or null.
+ */
+export function standaloneRuntime(model: AppDirModel, start: StartPath): { dir: string; why: string } | null {
+  if (start.next?.kind !== 'standalone') return null;
+  const dir = start.next.dir;
+  if (model.unknown) return null;
+  const madeByNext = model.created.some(
+    (c) => (dir === c.path || dir.startsWith(c.path + '/')) && /^the output of `.*\bnext build\b/.test(c.why),
+  );
+  if (!madeByNext) return null;
+  return {
+    dir,
+    why: `\`${start.next.line}\` runs the standalone server next build writes to ${dir}, with the node_modules it needs`,
+  };
+}
+
+/**
+ * What running the package script `script` creates in its package (`project` is the package seen as a
+ * project of its own), as the model follows the script: the paths, relative to the package, or why that
+ * cannot be told (a tool whose output is unknown, a write outside the package).
+ */
+export function scriptOutputs(
+  project: Project,
+  script: string,
+): { created: Created[]; unknown: string | null; nodeModules: NodeModulesWrite[] } {
+  const dir = '/package';
+  const ctx = newCtx(project.facts, dir);
+  ctx.project = project;
+  for (const e of appWalker(project, dir).walk({ words: ['npm', 'run', script], cwd: dir })) effect(ctx, e);
   const unknownWhy =
     ctx.unknown?.why.replace(/\bthe app directory\b/g, 'the package') ??
     (ctx.outside.length ? `it writes outside the package (${ctx.outside[0]})` : null);

@@ -15,6 +15,10 @@ import type { ProjectFacts } from '../project/facts.js';
 import { classifyCommand, classifyRun } from '../commands/classify.js';
 import { tokenizeShell, type Word } from '../../dockerfile/shell.js';
 import { nextStandalone } from './start-path.js';
+import { unwrap } from '../commands/command-line.js';
+import { ScriptWalker, type ScriptRef, type WalkEvent } from '../commands/script-graph.js';
+import { startCommand } from '../commands/start-command.js';
+import type { Project } from '../project/project.js';
 
 export type ReadReason = 'tests' | 'git' | 'env';
 
@@ -368,7 +372,7 @@ function newWalk(facts: ProjectFacts): Walk {
  * `npm test`, `yarn x`, `pnpm x`, `npm-run-all`/`run-s`/`run-p` patterns, `concurrently "npm:x"`,
  * through `cross-env`, `npx`, `sh -c`, `dotenv --`). In the order reached; only scripts that exist.
  */
-export function scriptClosure(facts: ProjectFacts, scriptName: string): string[] {
+export function legacyScriptClosure(facts: ProjectFacts, scriptName: string): string[] {
   const w = newWalk(facts);
   walkCommand(w, ['npm', 'run', scriptName], null, 0);
   return w.scripts;
@@ -552,7 +556,7 @@ function allDeps(facts: ProjectFacts): Record<string, string> {
  * or a build plugin/library that reads it is a dependency (`git`), and the env files build tools
  * load (`env`). One entry per path and reader; decided from the Dockerfile and package.json only.
  */
-export function buildReads(doc: ParsedDockerfile, facts: ProjectFacts): BuildRead[] {
+export function legacyBuildReads(doc: ParsedDockerfile, facts: ProjectFacts): BuildRead[] {
   const { walk, direct } = buildLeaves(doc, facts);
   const out: BuildRead[] = [];
   const seen = new Set<string>();
@@ -617,7 +621,7 @@ function runtimeCommands(doc: ParsedDockerfile, stage: Stage): string[][] {
  * a `prestart` that runs `git describe`) reads from the image that a COPY of the context brings
  * in: `.git` (reason `git`). Env files are envFiles()'s business.
  */
-export function appReads(doc: ParsedDockerfile, facts: ProjectFacts): BuildRead[] {
+export function legacyAppReads(doc: ParsedDockerfile, facts: ProjectFacts): BuildRead[] {
   const last = doc.stages[doc.stages.length - 1];
   if (!last) return [];
   const w = newWalk(facts);
@@ -655,7 +659,7 @@ export function appReads(doc: ParsedDockerfile, facts: ProjectFacts): BuildRead[
  * - Over-approximates: a reader that may load a file (dotenv-flow under NODE_ENV=production,
  *   Next.js' `.env.local`) counts as reading it.
  */
-export function envFiles(doc: ParsedDockerfile, facts: ProjectFacts): EnvFileUse[] {
+export function legacyEnvFiles(doc: ParsedDockerfile, facts: ProjectFacts): EnvFileUse[] {
   const uses = new Map<string, EnvFileUse>();
   const use = (file: string) => {
     let u = uses.get(file);
@@ -666,7 +670,7 @@ export function envFiles(doc: ParsedDockerfile, facts: ProjectFacts): EnvFileUse
   const add = (list: string[], who: string) => {
     if (!list.includes(who)) list.push(who);
   };
-  for (const r of buildReads(doc, facts)) if (r.reason === 'env') add(use(r.path).build, r.by);
+  for (const r of legacyBuildReads(doc, facts)) if (r.reason === 'env') add(use(r.path).build, r.by);
   const last = doc.stages[doc.stages.length - 1];
   if (last) {
     const w = newWalk(facts);
@@ -686,6 +690,216 @@ export function envFiles(doc: ParsedDockerfile, facts: ProjectFacts): EnvFileUse
     // bun loads .env, .env.<NODE_ENV> (development when unset; production, test) and .env.local itself, whatever it runs.
     const cmd = last.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT');
     if (cmd.some((i) => /^\s*(\[\s*")?(\S*\/)?bunx?(["\s]|$)/.test(i.content)))
+      for (const f of [
+        '.env',
+        '.env.local',
+        '.env.development',
+        '.env.development.local',
+        '.env.production',
+        '.env.production.local',
+        '.env.test',
+        '.env.test.local',
+      ])
+        add(use(f).run, '`bun`');
+  }
+  const deps = facts.packageJson?.dependencies ?? {};
+  for (const [dep, files] of ENV_LIBRARIES) if (deps[dep]) for (const f of files) add(use(f).run, dep);
+  // Next.js' machine-local files: out of the build context, whoever would read them.
+  for (const u of uses.values()) {
+    if (!/^\.env(\.[\w-]+)?\.local$/.test(u.file)) continue;
+    const next = [...u.build, ...u.run].filter((r) => /`next (build|start)`/.test(r));
+    if (next.length)
+      u.machineLocal = `${next.join(', ')} would read it when present, but Next.js keeps \`.env*.local\` for one machine's settings, which are not committed: an image built with it would depend on the machine it was built on`;
+  }
+  const order = (f: string) => {
+    const i = ENV_FILES.indexOf(f);
+    return i < 0 ? ENV_FILES.length : i;
+  };
+  return [...uses.values()].sort((a, b) => order(a.file) - order(b.file));
+}
+
+// ---------------------------------------------------------------------------------------------
+// On the one script walker
+// ---------------------------------------------------------------------------------------------
+
+/** A command the walker does not follow further, or an env loader that runs one (dotenv-cli reads its files). */
+interface ReadLeaf {
+  words: string[];
+  /** The script it is in, or null for a command of the Dockerfile. */
+  via: ScriptRef | null;
+  /** The package it runs in ('' the root). */
+  dir: string;
+}
+
+const ENV_LOADERS = new Set(['dotenv', 'env-cmd', 'dotenvx']);
+
+/** The leaves of a walk: what runs, and the env loaders on the way. */
+function leavesOf(events: readonly WalkEvent[]): ReadLeaf[] {
+  const out: ReadLeaf[] = [];
+  for (const e of events) {
+    if (e.kind !== 'command') continue;
+    const bin = e.words[0].replace(/^.*\//, '');
+    // bun's own test runner is a test run, not a script.
+    const bunTest = e.pm?.manager === 'bun' && e.pm.sub === 'test';
+    if ((e.pm === null && (!e.expands || ENV_LOADERS.has(bin))) || bunTest)
+      out.push({ words: e.words, via: e.via, dir: e.dir ?? '' });
+  }
+  return out;
+}
+
+/** A script as the findings name it: `build`, or `build` of apps/web. */
+const scriptLabel = (ref: ScriptRef) => `\`${ref.name}\`${ref.dir ? ` of ${ref.dir}` : ''}`;
+const byScript = (via: ScriptRef | null) => (via ? ` (script ${scriptLabel(via)})` : '');
+const showLeaf = (l: ReadLeaf, n = 2) => `\`${l.words.slice(0, n).join(' ')}\`` + byScript(l.via);
+/** A path the command names, relative to the context (a command in another package names paths in its folder). */
+const inDir = (dir: string, p: string) => (dir ? `${dir}/${p}` : p);
+
+/** The build's commands: every RUN of every stage, walked with one walker (a script two RUNs run is read once). */
+function buildWalk(doc: ParsedDockerfile, project: Project): { events: WalkEvent[]; direct: ReadLeaf[] } {
+  const walker = new ScriptWalker(project);
+  const events: WalkEvent[] = [];
+  const direct: ReadLeaf[] = [];
+  for (const ins of doc.instructions) {
+    if (ins.keyword !== 'RUN') continue;
+    for (const c of classifyRun(doc, ins).commands) {
+      const words = c.words.map((x) => x.value);
+      // A Dockerfile command that is a test run by itself (`npm run lint`, `yarn test` with no such script).
+      if (c.kind === 'test') direct.push({ words, via: null, dir: '' });
+      events.push(...walker.walk({ words }));
+    }
+  }
+  return { events, direct };
+}
+
+/**
+ * The context paths the build's RUN commands (every stage), and the package.json scripts they
+ * reach, read: test folders when a test or lint runs (`tests`), `.git` when a `git` command runs
+ * or a build plugin/library that reads it is a dependency (`git`), and the env files build tools
+ * load (`env`). One entry per path and reader; decided from the Dockerfile and package.json only.
+ */
+export function buildReads(doc: ParsedDockerfile, project: Project): BuildRead[] {
+  const facts = project.facts;
+  const { events, direct } = buildWalk(doc, project);
+  const out: BuildRead[] = [];
+  const seen = new Set<string>();
+  const push = (r: BuildRead) => {
+    const k = `${r.reason}\u0000${r.path}\u0000${r.by}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(r);
+    }
+  };
+  const leaves = [...direct, ...leavesOf(events)];
+  const scripts = events.filter((e): e is Extract<WalkEvent, { kind: 'script' }> => e.kind === 'script');
+  // Tests: the first test run found names the reason for every test folder.
+  const test = leaves.find((l) => runsTests(l.words));
+  const testScript = scripts.find((e) => /^(test|test:.*)$/.test(e.ref.name));
+  const testBy = test ? showLeaf(test) : testScript ? `script ${scriptLabel(testScript.ref)}` : null;
+  if (testBy) for (const d of TEST_DIRS) push({ path: d, reason: 'tests', by: testBy });
+  // Git: a git command in a RUN or in a script the build reaches.
+  for (const ins of doc.instructions) {
+    if (ins.keyword !== 'RUN') continue;
+    const g = gitCommandIn(ins.content);
+    if (g) push({ path: '.git', reason: 'git', by: `\`${g}\` in a RUN` });
+  }
+  for (const e of scripts) {
+    const g = gitCommandIn(e.body);
+    if (g) push({ path: '.git', reason: 'git', by: `\`${g}\`${byScript(e.ref)}` });
+  }
+  const deps = allDeps(facts);
+  const builds = doc.instructions.some(
+    (i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => c.kind === 'build'),
+  );
+  for (const d of GIT_BUILD_PLUGINS) if (deps[d] && builds) push({ path: '.git', reason: 'git', by: `${d} in the build` });
+  for (const d of GIT_LIBRARIES) if (deps[d]) push({ path: '.git', reason: 'git', by: d });
+  // Env files the build tools load (a tool in another package loads the files of its folder).
+  for (const l of leaves) {
+    const r = envReadsOf(l.words, 'build');
+    if (!r) continue;
+    for (const f of r.files) push({ path: inDir(l.dir, f), reason: 'env', by: `\`${r.tool}\`` + byScript(l.via) });
+  }
+  return out;
+}
+
+/**
+ * What the app's own command (the final stage's start command and the scripts it reaches, such as
+ * a `prestart` that runs `git describe`) reads from the image that a COPY of the context brings
+ * in: `.git` (reason `git`). Env files are envFiles()'s business.
+ */
+export function appReads(doc: ParsedDockerfile, project: Project): BuildRead[] {
+  const last = doc.stages[doc.stages.length - 1];
+  if (!last) return [];
+  const walker = new ScriptWalker(project);
+  const out: BuildRead[] = [];
+  const scripts: ScriptRef[] = [];
+  for (const run of startCommand(doc, last).runs) {
+    const g = gitCommandIn(run.join(' '));
+    if (g) out.push({ path: '.git', reason: 'git', by: `\`${g}\` in the app's command` });
+    for (const e of walker.walk({ words: run })) if (e.kind === 'script') scripts.push(e.ref);
+  }
+  for (const ref of scripts) {
+    const g = gitCommandIn(project.scripts(ref.dir)[ref.name]);
+    if (g) out.push({ path: '.git', reason: 'git', by: `\`${g}\`${byScript(ref)}` });
+  }
+  return out;
+}
+
+/**
+ * The decision for each env file, for the whole tool: is it read at build time (by which build
+ * step), at run time (by what), or not at all?
+ *
+ * Contract:
+ * - One entry per file of ENV_FILES, then any other file a tool names (`vite build --mode
+ *   staging` -> `.env.staging`, `dotenv -e .env.ci`, `node --env-file=config/.env`), in that order.
+ *   A file not listed is read by nobody.
+ * - Decided from the Dockerfile (RUN commands of every stage; the final stage's start command)
+ *   and package.json (scripts reached from them, with hooks; `dependencies` for the app's env
+ *   loaders), never from the files present: the result is the same whether or not an env file
+ *   is in the context.
+ * - `build` lists build steps (`vite build`, `next build`, `react-scripts build`, `dotenv-cli`,
+ *   `node --env-file`, ... with the script they run in); `run` lists what reads it in the running
+ *   container (`dotenv`, `dotenv-safe`, `dotenv-flow`, `next start`, `node --env-file`, ...).
+ *   A file the build reads must stay in the build context; a file the app reads must also be in
+ *   the runtime image.
+ * - Over-approximates: a reader that may load a file (dotenv-flow under NODE_ENV=production,
+ *   Next.js' `.env.local`) counts as reading it.
+ */
+export function envFiles(
+  doc: ParsedDockerfile,
+  project: Project,
+  reads: readonly BuildRead[] = buildReads(doc, project),
+): EnvFileUse[] {
+  const facts = project.facts;
+  const uses = new Map<string, EnvFileUse>();
+  const use = (file: string) => {
+    let u = uses.get(file);
+    if (!u) uses.set(file, (u = { file, build: [], run: [] }));
+    return u;
+  };
+  for (const f of ENV_FILES) use(f);
+  const add = (list: string[], who: string) => {
+    if (!list.includes(who)) list.push(who);
+  };
+  for (const r of reads) if (r.reason === 'env') add(use(r.path).build, r.by);
+  const last = doc.stages[doc.stages.length - 1];
+  if (last) {
+    const walker = new ScriptWalker(project);
+    const start = startCommand(doc, last);
+    const leaves = leavesOf(start.runs.flatMap((run) => walker.walk({ words: run })));
+    const standalone = nextStandalone(facts);
+    for (const l of leaves) {
+      // The server of output: 'standalone' loads the copies of .env and .env.production next build put next to it.
+      const server = l.words[1]?.replace(/^\.\//, '');
+      if (standalone && /^(node|nodejs)$/.test(l.words[0] ?? '') && server && /(^|\/)standalone\/server\.js$/.test(server))
+        for (const f of ['.env', '.env.production'])
+          use(f).copiedByBuild ??=
+            `next build copies it into ${server.slice(0, -'/server.js'.length)}, where \`node ${server}\` reads it at run time`;
+      const r = envReadsOf(l.words, 'run');
+      if (!r) continue;
+      for (const f of r.files) add(use(inDir(l.dir, f)).run, `\`${r.tool}\`` + byScript(l.via));
+    }
+    // bun loads .env, .env.<NODE_ENV> (development when unset; production, test) and .env.local itself, whatever it runs.
+    if (start.runs.some((run) => /^bunx?$/.test(unwrap(run, true).words[0]?.replace(/^.*\//, '') ?? '')))
       for (const f of [
         '.env',
         '.env.local',

@@ -1,11 +1,157 @@
 /**
- * What a migration hands each transform besides the Dockerfile: the facts of the build context.
+ * The model of the image, built for each pass of the pipeline from that pass's parse and the
+ * project: the one object the transforms ask what the image runs, makes and reads (as ESLint rules
+ * ask `context.sourceCode`, or Biome's rules their services). Each answer is worked out on first use
+ * and kept for the pass; what depends only on the project (the start path of a command, what the
+ * sources name, where NODE_ENV matters) is kept with the project, for every pass and every
+ * Dockerfile of the same build context.
  */
+import type { Instr, ParsedDockerfile, Stage } from '../../dockerfile/parse.js';
+import { lastStage } from '../../dockerfile/query.js';
 import type { Transform as EngineTransform, TransformContext } from '../../engine/types.js';
+import type { ClassifiedCommand } from '../commands/classify.js';
+import { startCommand, type StartCommand } from '../commands/start-command.js';
+import { composeRunsTests } from '../project/compose.js';
 import type { ProjectFacts } from '../project/facts.js';
+import type { Project } from '../project/project.js';
+import { appDirModel, runEffect, standaloneRuntime, type AppDirModel, type Created } from './app-dir.js';
+import { entryInfo, namedBySources, runtimeCommandWords, type EntryInfo } from './app-files.js';
+import { appReads, buildReads, envFiles, type BuildRead, type EnvFileUse } from './build-reads.js';
+import { nodeEnvUse, type NodeEnvUse } from './node-env-use.js';
+import { developmentImageReason } from './production-image.js';
+import { analyzeRuns, legacyStartCommands, unpinnedCorepackStart, type StartPath } from './start-path.js';
+import { programsTheAppRuns } from './system-packages.js';
+import { workspaceDeploy, type WorkspaceDeploy } from './workspace-deploy.js';
 
+export class ImageModel {
+  private readonly memos = new Map<string, unknown>();
+  constructor(
+    readonly doc: ParsedDockerfile,
+    readonly project: Project,
+  ) {}
+
+  get facts(): ProjectFacts {
+    return this.project.facts;
+  }
+
+  private memo<T>(key: string, compute: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const value = compute();
+    this.memos.set(key, value);
+    return value;
+  }
+
+  /** The final stage (the image that runs), or null for an empty file. */
+  get runtime(): Stage | null {
+    return lastStage(this.doc);
+  }
+
+  /** What `stage` (default: the final one) runs when the container starts. */
+  startCommand(stage: Stage | null = this.runtime): StartCommand | null {
+    return stage ? this.memo(`start-command:${stage.index}`, () => startCommand(this.doc, stage)) : null;
+  }
+
+  /** The start path of `stage` (default: the final one): what it runs and needs. */
+  start(stage: Stage = this.runtime!): StartPath {
+    return this.memo(`start:${stage.index}`, () => {
+      const runs = legacyStartCommands(this.doc, stage);
+      return this.project.memo(`start:${JSON.stringify(runs)}`, () => analyzeRuns(this.project, runs));
+    });
+  }
+
+  /** The start runs pnpm or yarn through corepack with no version pinned: why, or null. */
+  unpinnedCorepack(stage: Stage = this.runtime!): string | null {
+    return unpinnedCorepackStart(this.doc, stage, this.facts, this.start(stage));
+  }
+
+  /** What the build stage `stage` (with the stages it builds on) creates in `appDir`. */
+  appDir(stage: Stage, appDir: string): AppDirModel {
+    return this.memo(`app-dir:${stage.index}:${appDir}`, () => appDirModel(this.doc, stage, this.project, appDir));
+  }
+
+  /** What one RUN of `stage` does to `appDir`, on its own. */
+  runEffect(stage: Stage, ins: Instr, appDir: string): { created: Created[]; unknown: string | null } {
+    return this.memo(`run-effect:${ins.start}:${appDir}`, () => runEffect(this.doc, stage, ins, this.project, appDir));
+  }
+
+  /** Next.js' standalone server as the whole runtime of `buildStage`'s `appDir`, or null. */
+  standaloneRuntime(buildStage: Stage, start: StartPath, appDir: string): { dir: string; why: string } | null {
+    return standaloneRuntime(this.appDir(buildStage, appDir), start);
+  }
+
+  /** What the build's commands and the scripts they reach read from the context besides COPY sources. */
+  buildReads(): BuildRead[] {
+    return this.memo('build-reads', () => buildReads(this.doc, this.project));
+  }
+
+  /** What the app's own command reads from the image (`.git`). */
+  appReads(): BuildRead[] {
+    return this.memo('app-reads', () => appReads(this.doc, this.project));
+  }
+
+  /** Who reads each env file, at build time and at run time. */
+  envFiles(): EnvFileUse[] {
+    return this.memo('env-files', () => envFiles(this.doc, this.project, this.buildReads()));
+  }
+
+  /** The paths the start command of `stage` names (entry files, preloads, env files), and whether it runs TypeScript. */
+  entries(stage: Stage = this.runtime!): EntryInfo {
+    return this.memo(`entries:${stage.index}`, () => entryInfo(runtimeCommandWords(this.doc, stage), this.facts));
+  }
+
+  /** Paths under the context's top-level entries that the app's sources name. */
+  namedBySources(exclude: ReadonlySet<string>): Set<string> {
+    return namedBySources(this.facts, exclude);
+  }
+
+  /** The first place the app's behaviour depends on NODE_ENV, or null. */
+  nodeEnvUse(): NodeEnvUse | null {
+    return this.project.memo('node-env-use', () => nodeEnvUse(this.facts));
+  }
+
+  /** System programs the app runs at run time (git for simple-git, python3 for a spawn), with why. */
+  programsTheAppRuns(): Map<string, string> {
+    return this.project.memo('programs-the-app-runs', () => programsTheAppRuns(this.facts));
+  }
+
+  /** Does a compose service that builds this Dockerfile run tests in it? */
+  composeRunsTests(dockerfileName: string): boolean {
+    return composeRunsTests(this.facts, dockerfileName);
+  }
+
+  /** Why this Dockerfile builds a development image, or null. */
+  developmentImage(): { code: string; reason: string } | null {
+    return this.memo('development-image', () =>
+      developmentImageReason(this.doc, this.facts, () => (this.runtime ? this.start(this.runtime) : null)),
+    );
+  }
+
+  /** The closure of the workspace package the start runs, or why the whole workspace stays (null: the question does not arise). */
+  workspaceDeploy(
+    stage: Stage,
+    start: StartPath,
+    appDir: string,
+    installs: readonly ClassifiedCommand[],
+    prune: string,
+  ): WorkspaceDeploy | null {
+    return workspaceDeploy(
+      this.doc,
+      stage,
+      start,
+      this.project,
+      appDir,
+      installs,
+      prune,
+      this.envFiles(),
+      this.appDir(stage, appDir),
+    );
+  }
+}
+
+/** What a migration hands each transform besides the Dockerfile: the build context's facts and the image model of the pass. */
 export interface MigrationContext {
   facts: ProjectFacts;
+  model: ImageModel;
 }
 
 /** A transform of this tool: the engine's contract over the migration's context. */

@@ -11,13 +11,13 @@ import { copyParts, type Instr, type ParsedDockerfile } from '../../dockerfile/p
 import type { ProjectFacts } from '../project/facts.js';
 import { isContextCopy } from '../../dockerfile/query.js';
 import { classifyRun } from '../commands/classify.js';
-import { analyzeStart } from './start-path.js';
+import type { StartPath } from './start-path.js';
 
 export interface DevelopmentImageCheck {
   /** The stable reason code reported with status `skipped`. */
   code: string;
   /** Why this is a development image (one line for the user), or null when the check does not apply. */
-  check(doc: ParsedDockerfile, facts: ProjectFacts): string | null;
+  check(doc: ParsedDockerfile, facts: ProjectFacts, start: () => StartPath | null): string | null;
 }
 
 /** Scripts copied into a development image to set it up (an entrypoint, a setup script): not the app. */
@@ -68,10 +68,8 @@ const bindMountDev: DevelopmentImageCheck = {
  */
 const devServer: DevelopmentImageCheck = {
   code: 'development-image',
-  check(doc, facts) {
-    const stage = doc.stages[doc.stages.length - 1];
-    if (!stage) return null;
-    const why = analyzeStart(doc, stage, facts).devServer;
+  check(doc, facts, start) {
+    const why = start()?.devServer;
     return why ? `${why}: a development image, which keeps devDependencies and its development mode` : null;
   },
 };
@@ -80,9 +78,13 @@ const devServer: DevelopmentImageCheck = {
 const DEVELOPMENT_IMAGE_CHECKS: readonly DevelopmentImageCheck[] = [bindMountDev, devServer];
 
 /** Why this Dockerfile builds a development image rather than a production one, or null. */
-export function developmentImageReason(doc: ParsedDockerfile, facts: ProjectFacts): { code: string; reason: string } | null {
+export function developmentImageReason(
+  doc: ParsedDockerfile,
+  facts: ProjectFacts,
+  start: () => StartPath | null,
+): { code: string; reason: string } | null {
   for (const c of DEVELOPMENT_IMAGE_CHECKS) {
-    const reason = c.check(doc, facts);
+    const reason = c.check(doc, facts, start);
     if (reason) return { code: c.code, reason };
   }
   return null;

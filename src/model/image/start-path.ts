@@ -25,6 +25,9 @@ import { stageChain } from '../commands/classify.js';
 import { tsconfigChain } from '../project/tsconfig.js';
 import { hasContextFile, importedPackages } from '../project/imports.js';
 import { tokenizeShell } from '../../dockerfile/shell.js';
+import { unwrapOne } from '../commands/command-line.js';
+import { ScriptWalker } from '../commands/script-graph.js';
+import type { Project } from '../project/project.js';
 
 export interface StartPath {
   /** Every simple command the start runs (words), after following package scripts. */
@@ -558,6 +561,247 @@ function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
       result.devPackages.push({ name, why });
   }
   return result;
+}
+
+/**
+ * The start path of what the container runs (`runs`, each a command line), followed by the script
+ * walker through scripts, hooks, wrappers, `sh -c`, other workspace packages and script files; the
+ * rules here say what each command needs.
+ */
+export function analyzeRuns(project: Project, runs: readonly (readonly string[])[]): StartPath {
+  const facts = project.facts;
+  const pkg = facts.packageJson;
+  const deps = pkg?.dependencies ?? {};
+  const devDeps = pkg?.devDependencies ?? {};
+  const bins = binIndex(facts);
+  const result: StartPath = {
+    commands: [],
+    scripts: [],
+    packages: new Map(),
+    devPackages: [],
+    devServer: null,
+    buildsAtStart: null,
+    runtimeFiles: [],
+    managers: new Set(),
+    packageScripts: [],
+    needsSources: null,
+    nestStart: null,
+    next: null,
+  };
+  const need = (name: string, why: string) => {
+    if (!result.packages.has(name)) result.packages.set(name, why);
+  };
+  const file = (p: string, why: string) => {
+    if (!result.runtimeFiles.some((f) => f.path === p)) result.runtimeFiles.push({ path: p, why });
+  };
+  const binary = (bin: string, line: string) => {
+    const name = bin.replace(/^.*\/node_modules\/\.bin\//, '').replace(/^\.\/node_modules\/\.bin\//, '');
+    const p = bins.get(name) ?? (deps[name] || devDeps[name] ? name : null);
+    if (p) need(p, line);
+  };
+  const otherScript = (dir: string, name: string) => {
+    if (!result.packageScripts.some((s) => s.dir === dir && s.script === name)) result.packageScripts.push({ dir, script: name });
+  };
+  const walker = new ScriptWalker(project, { scriptFiles: true });
+  for (const run of runs)
+    for (const e of walker.walk({ words: run })) {
+      if (e.kind === 'script') {
+        if (e.hook === 'lifecycle') continue;
+        if (e.ref.dir === '') {
+          result.scripts.push(e.ref.name);
+          if (e.hook === 'main' && DEV_SCRIPTS.test(e.ref.name))
+            result.devServer ??= `the start runs the \`${e.ref.name}\` script (\`${e.line}\`)`;
+        } else if (e.hook === 'main') {
+          otherScript(e.ref.dir, e.ref.name);
+          if (DEV_SCRIPTS.test(e.ref.name))
+            result.devServer ??= `the start runs the \`${e.ref.name}\` script of ${e.ref.dir} (\`${e.line}\`)`;
+        }
+        continue;
+      }
+      if (e.kind === 'missing-script') {
+        if (e.ref.dir !== '') otherScript(e.ref.dir, e.ref.name);
+        continue;
+      }
+      if (e.kind !== 'command') continue;
+      command(e.words, e.line, e.pm !== null, e.expands);
+    }
+
+  function command(w: string[], line: string, isPm: boolean, expands: boolean): void {
+    result.commands.push(w);
+    const bin = w[0].replace(/^.*\//, '');
+    const joined = [bin, ...w.slice(1)].join(' ');
+    if (bin === 'nest' && w[1] === 'start') result.nestStart ??= { words: w, line };
+    for (const [re, why] of DEV_SERVERS) if (re.test(joined)) result.devServer ??= `the start runs ${why} (\`${line}\`)`;
+    for (const [re, why] of BUILD_AT_START) if (re.test(joined)) result.buildsAtStart ??= `the start ${why} (\`${line}\`)`;
+    if (isPm) {
+      result.managers.add(bin);
+      return;
+    }
+    // Wrappers: the packages they come from; the walker follows the command they run.
+    const wrapper = unwrapOne(w)?.wrappers[0];
+    if (wrapper) {
+      if (bin === 'cross-env' || bin === 'cross-env-shell') need('cross-env', line);
+      for (const p of wrapper.packages ?? []) {
+        const name = packageOfModule(p);
+        if (name) need(name.replace(/@[^/@]*$/, '') || name, line);
+      }
+      if (bin === 'dotenv' || bin === 'env-cmd') {
+        binary(bin, line);
+        const own = wrapper.words;
+        for (let i = 1; i < own.length; i++)
+          if (/^-(e|f|c|-file|-environments)$/.test(own[i])) {
+            file(own[i + 1] ?? '.env', `read by ${bin} at start-up`);
+            i++;
+          }
+        if (!own.slice(1).some((x) => /^-(e|f)$/.test(x))) file('.env', `read by ${bin} at start-up`);
+      }
+      return;
+    }
+    // Monorepo task runners: `turbo run dev`, `nx serve`, `lerna run dev`.
+    if (/^(turbo|nx|lerna)$/.test(bin)) {
+      const tasks = w.slice(1).filter((x) => !x.startsWith('-') && x !== 'run' && x !== 'run-many');
+      const dev = tasks.find((t) => DEV_SCRIPTS.test(t.replace(/^.*:/, '')) || t === 'serve');
+      if (dev) result.devServer ??= `the start runs the \`${dev}\` task (\`${line}\`)`;
+      binary(bin, line);
+      return;
+    }
+    if (/^(sh|bash|ash|dash|zsh)$/.test(bin) && w[1] === '-c') return;
+    if (bin === 'concurrently' || bin === 'run-s' || bin === 'run-p' || bin === 'npm-run-all' || bin === 'npm-run-all2') {
+      binary(bin, line);
+      return;
+    }
+    if (
+      bin === 'node' ||
+      bin === 'nodejs' ||
+      bin === 'bun' ||
+      bin === 'ts-node' ||
+      bin === 'tsx' ||
+      bin === 'ts-node-dev' ||
+      bin === 'babel-node' ||
+      bin === 'nodemon' ||
+      bin === 'node-dev'
+    ) {
+      if (bin !== 'node' && bin !== 'nodejs' && bin !== 'bun') binary(bin, line);
+      if (bin === 'ts-node' || bin === 'tsx' || bin === 'ts-node-dev')
+        for (const t of tsconfigChain(facts)) file(t.path, `read by ${bin} at run time`);
+      if (bin === 'babel-node')
+        for (const b of ['.babelrc', 'babel.config.js', 'babel.config.json', '.babelrc.js'])
+          if (facts.topLevel.has(b)) file(b, 'read by babel-node at run time');
+      // Packages the app's code imports: a devDependency among them is needed at run time too.
+      const imports = (file: string, loads: string) => {
+        const manifest = facts.packageJson;
+        for (const [p, from] of importedPackages(facts, file))
+          if (manifest?.devDependencies?.[p] !== undefined && manifest.dependencies?.[p] === undefined)
+            need(p, `imported by ${from}, which \`${line}\` ${loads}`);
+      };
+      for (let i = 1; i < w.length; i++) {
+        const a = w[i];
+        const { name, value: inline } = splitFlag(a);
+        if (MODULE_FLAGS.test(name)) {
+          const v = inline ?? w[++i];
+          const p = v ? packageOfModule(v) : null;
+          // A preload of the app's own (-r ./tracing.js, --import ./otel.mjs): what it imports is loaded too.
+          if (v && !p) imports(v.replace(/^\.\//, ''), `preloads (${name})`);
+          if (p) {
+            need(p, line);
+            if (
+              p === 'tsconfig-paths' ||
+              p === 'ts-node' ||
+              p === 'tsx' ||
+              p === '@swc-node/register' ||
+              p === 'esbuild-register'
+            )
+              for (const t of tsconfigChain(facts)) file(t.path, `read by ${v} at run time`);
+          }
+          continue;
+        }
+        if (ENV_FILE_FLAGS.test(name)) {
+          const v = inline ?? w[++i];
+          if (v) file(v.replace(/^\.\//, ''), `read by node ${name} at start-up`);
+          continue;
+        }
+        // Other flags of node's own that take the next word as their value (--title api, -C production).
+        if ((bin === 'node' || bin === 'nodejs') && inline === null && nodeFlagTakesValue(name)) {
+          i++;
+          continue;
+        }
+        if (a === '--') continue;
+        if (!a.startsWith('-')) {
+          imports(a, 'loads');
+          const m = /^(?:\.\/)?((?:[^/]+\/)*standalone)\/server\.js$/.exec(a);
+          if (m && (bin === 'node' || bin === 'nodejs') && nextStandalone(facts))
+            result.next ??= { kind: 'standalone', line, dir: normalizePosix(`/${m[1]}`).slice(1) };
+          break;
+        }
+      }
+      return;
+    }
+    // Database CLIs that load TypeScript configs or migrations (knexfile.ts, a data-source.ts) need
+    // the sources and ts-node at run time.
+    if (/^(knex|typeorm|sequelize|sequelize-cli|mikro-orm)$/.test(bin)) {
+      binary(bin, line);
+      const ts =
+        w.slice(1).find((x) => /\.[cm]?ts$/.test(x) && !x.endsWith('.d.ts')) ??
+        (bin === 'knex' && !w.includes('--knexfile') && facts.topLevel.has('knexfile.ts') ? 'knexfile.ts' : null);
+      if (ts) result.needsSources ??= `\`${line}\` loads ${ts} through ts-node at start-up`;
+      return;
+    }
+    // The Next.js production server reads the build output, public/ and its config when it starts. Since
+    // Next.js 15 it compiles a next.config.ts at start-up with the typescript package, which is most
+    // often a devDependency: then devDependencies stay.
+    if (bin === 'next' && w[1] === 'start') {
+      need('next', line);
+      result.next ??= { kind: 'next-start', line };
+      const cfg = nextConfigFile(facts);
+      if (cfg) {
+        file(cfg, '`next start` loads it');
+        if (/\.m?ts$/.test(cfg)) {
+          // Next.js resolves typescript (installing it when missing) and reads tsconfig.json's paths to compile it.
+          need('typescript', `${line}, which compiles ${cfg} at start-up`);
+          for (const t of tsconfigChain(facts))
+            if (facts.topLevel.has(t.path.split('/')[0])) file(t.path, `read by \`next start\` to compile ${cfg}`);
+        }
+        for (const f of nextConfigImports(facts)) file(f, `imported by ${cfg}, which \`next start\` loads`);
+      }
+      if (facts.topLevel.get('public') === 'dir') file('public', '`next start` serves it');
+      return;
+    }
+    if (bin === 'pm2-runtime' || bin === 'pm2' || bin === 'pm2-docker') {
+      need('pm2', line);
+      return;
+    }
+    if (bin === 'prisma' && (w[1] === 'migrate' || (w[1] === 'db' && w[2] !== 'seed'))) {
+      need('prisma', line);
+      for (const f of prismaFiles(facts, w)) {
+        file(f, `read by \`prisma ${w[1]}\` at start-up`);
+        // prisma.config.ts loads what it imports (dotenv/config, an adapter) when the CLI starts.
+        if (/^prisma\.config\.[cm]?[jt]s$/.test(f))
+          for (const m of (facts.read(f) ?? '').matchAll(/(?:\bfrom|\bimport|\brequire\s*\()\s*["']([^"']+)["']/g)) {
+            const p = packageOfModule(m[1]);
+            if (p && p !== 'prisma') need(p, `${f} imports ${m[1]}`);
+          }
+      }
+      return;
+    }
+    // A script file the walker followed (./start.sh), or one it cannot read: not a package's binary.
+    if (/\.(sh|bash)$/.test(bin) || w[0].startsWith('./')) return;
+    if (expands) return;
+    binary(w[0], line);
+  }
+
+  // The config package reads ./config (NODE_CONFIG_DIR) when the app loads it.
+  if ((deps.config !== undefined || deps['node-config'] !== undefined) && facts.topLevel.get('config') === 'dir')
+    file('config', 'read by the config package at run time');
+  for (const [name, why] of result.packages) {
+    if (devDeps[name] !== undefined && deps[name] === undefined && (pkg?.dependencies ?? {})[name] === undefined)
+      result.devPackages.push({ name, why });
+  }
+  return result;
+}
+
+/** The start command as the start path read it before the one definition in start-command.ts (ENTRYPOINT, CMD). */
+export function legacyStartCommands(doc: ParsedDockerfile, stage: Stage): string[][] {
+  return startCommands(doc, stage);
 }
 
 /**

@@ -35,7 +35,9 @@ import { normalizePosix, type ParsedDockerfile, type Stage } from '../../dockerf
 import { covering, globToRegExp, lineNo } from '../../dockerfile/query.js';
 import { parse as parseYaml } from 'yaml';
 import semver from 'semver';
-import { gatherFacts, type FileSource, type ProjectFacts, type WorkspacePackage } from '../project/facts.js';
+import type { ProjectFacts, WorkspacePackage } from '../project/facts.js';
+import type { Project } from '../project/project.js';
+import type { Manifest, Workspace } from '../project/workspace.js';
 import {
   baseImageInfo,
   classifyRun,
@@ -44,10 +46,10 @@ import {
   stagePnpmVersion,
   type ClassifiedCommand,
 } from '../commands/classify.js';
-import { appDirModel, scriptOutputs, type Created } from './app-dir.js';
+import { scriptOutputs, type AppDirModel, type Created } from './app-dir.js';
 import { entrySource, importedPackages } from '../project/imports.js';
 import { isDevEntry, namedBySources } from './app-files.js';
-import { envFiles, envLibraryFiles } from './build-reads.js';
+import { envLibraryFiles, type EnvFileUse } from './build-reads.js';
 import { plainNodeCall, type StartPath } from './start-path.js';
 import { tokenizeShell } from '../../dockerfile/shell.js';
 
@@ -85,18 +87,6 @@ export type WorkspaceDeploy =
       rootFiles: string[];
     }
   | { kind: 'hold'; code: DeployHoldCode; why: string };
-
-interface Manifest {
-  name?: unknown;
-  main?: unknown;
-  exports?: unknown;
-  files?: unknown;
-  scripts?: Record<string, unknown>;
-  dependencies?: Record<string, unknown>;
-  devDependencies?: Record<string, unknown>;
-  optionalDependencies?: Record<string, unknown>;
-  peerDependencies?: Record<string, unknown>;
-}
 
 /** The lifecycle scripts `npm ci` runs in the root project (and a workspace package it installs). */
 const NPM_INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepublish', 'preprepare', 'prepare', 'postprepare'];
@@ -137,11 +127,14 @@ export function workspaceDeploy(
   doc: ParsedDockerfile,
   stage: Stage,
   start: StartPath,
-  facts: ProjectFacts,
+  project: Project,
   appDir: string,
   installs: readonly ClassifiedCommand[],
   prune: string,
+  envUses: readonly EnvFileUse[],
+  appModel: AppDirModel,
 ): WorkspaceDeploy | null {
+  const facts = project.facts;
   if (!facts.workspaces || !facts.workspacePackages || !facts.files) return null;
   const manager: ClosureManager | null =
     facts.manager === 'pnpm' && installs.every((c) => c.manager === 'pnpm')
@@ -152,7 +145,7 @@ export function workspaceDeploy(
           ? 'yarn'
           : null;
   if (!manager) return null;
-  const ws = new Workspace(facts);
+  const ws = project.workspace;
   const hold = (code: DeployHoldCode, why: string): WorkspaceDeploy => ({ kind: 'hold', code, why });
 
   // 1. The start: one `node <file>` of a workspace package, nothing around it.
@@ -185,7 +178,7 @@ export function workspaceDeploy(
   // 4. What the build builds, and whether each package's runtime files exist after it (and survive deploy's copy).
   const built = builtScripts(doc, stage, ws);
   if (manager === 'pnpm') {
-    const held = pnpmCopies(ws, built, closure, pkg, entry);
+    const held = pnpmCopies(project, built, closure, pkg, entry);
     if (held) return hold(held.code, held.why);
   } else {
     // npm and yarn leave packages as links to their folders, which the runtime stage receives whole:
@@ -201,7 +194,7 @@ export function workspaceDeploy(
       .filter((i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => c.kind === 'install'))
       .map((i) => lineNo(doc, i)),
   );
-  const writes = appDirModel(doc, stage, facts, appDir).nodeModules.filter((w) => w.line === undefined || w.line > installLine);
+  const writes = appModel.nodeModules.filter((w) => w.line === undefined || w.line > installLine);
   if (writes.length)
     return hold(
       'deploy-writes-node-modules',
@@ -209,7 +202,7 @@ export function workspaceDeploy(
     );
   for (const q of closure)
     for (const script of built.scripts.get(q.dir) ?? []) {
-      const w = scriptOutputs(ws.scoped(q.dir), script).nodeModules[0];
+      const w = scriptOutputs(project.scoped(q.dir), script).nodeModules[0];
       if (w)
         return hold(
           'deploy-writes-node-modules',
@@ -218,7 +211,7 @@ export function workspaceDeploy(
     }
 
   // 6. Nothing read outside the package at run time.
-  const outside = readsOutside(doc, start, ws, closure, pkg);
+  const outside = readsOutside(envUses, start, ws, closure, pkg);
   if (outside) return hold('deploy-reads-outside-package', outside);
 
   const packages = closure.map((q) => q.dir);
@@ -266,7 +259,7 @@ function pnpmDeploy(
       code: 'deploy-pnpm-version',
       why: `\`pnpm deploy\` is known from pnpm 8 to 10, and this stage runs pnpm ${version}`,
     };
-  const settings = ws.settings();
+  const settings = pnpmSettings(ws);
   // pnpm 10 deploys a workspace that injects its packages; `--legacy` does so without them from 10.3.0 on.
   if (major === 10 && !settings.inject && semver.lt(version, '10.3.0'))
     return {
@@ -283,21 +276,23 @@ function pnpmDeploy(
 
 /** Why each package of the closure would miss a file it runs after `pnpm deploy`'s copy, or null. */
 function pnpmCopies(
-  ws: Workspace,
+  project: Project,
   built: BuiltScripts,
   closure: readonly WorkspacePackage[],
   pkg: WorkspacePackage,
   entry: string,
 ): { code: DeployHoldCode; why: string } | null {
-  const settings = ws.settings();
+  const ws = project.workspace;
+  const settings = pnpmSettings(ws);
   for (const q of closure) {
     const sf = ws.scoped(q.dir);
+    const sp = project.scoped(q.dir);
     const manifest = ws.manifest(q.dir);
     const needed = q === pkg ? [entry] : manifestEntries(manifest);
     const created: Created[] = [];
     const unknown: string[] = [];
     for (const script of built.scripts.get(q.dir) ?? []) {
-      const out = scriptOutputs(sf, script);
+      const out = scriptOutputs(sp, script);
       created.push(...out.created);
       if (out.unknown) unknown.push(`its \`${script}\` script: ${out.unknown}`);
     }
@@ -322,7 +317,7 @@ function pnpmCopies(
     // What the package's sources name inside it (views/, templates, data files): read at run time.
     for (const p of namedBySources(sf, new Set())) if (!isDevEntry(p.split('/')[0])) checks.push([p, ws.isDir(`${q.dir}/${p}`)]);
     for (const [f, isDir] of checks) {
-      const drop = ws.publishDrop(q.dir, manifest, f, isDir);
+      const drop = publishDrop(ws, q.dir, manifest, f, isDir);
       if (drop)
         return {
           code: 'deploy-publish-rules',
@@ -530,7 +525,7 @@ function startedPackage(
 
 /** Why the app reads something outside the package at run time, or null. */
 function readsOutside(
-  doc: ParsedDockerfile,
+  envUses: readonly EnvFileUse[],
   start: StartPath,
   ws: Workspace,
   closure: readonly WorkspacePackage[],
@@ -542,7 +537,7 @@ function readsOutside(
     if (!inside(f.path))
       return `${f.path} is ${f.why}, outside ${closure.map((q) => q.dir).join(', ')}, which is all the runtime stage would receive`;
   const present = (f: string) => facts.topLevel.has(f) && !facts.ignored(f);
-  for (const u of envFiles(doc, facts))
+  for (const u of envUses)
     if (u.run.length && !u.machineLocal && present(u.file))
       return `${u.file} at the workspace root is read at run time (${u.run.join(', ')}), and the package's closure does not hold it`;
   for (const q of closure) {
@@ -747,187 +742,60 @@ function readFlags(
   return { filters, dirs, recursive, args, rest: [] };
 }
 
-/** The workspace's packages, their manifests, and each one seen as a build context of its own. */
-class Workspace {
-  readonly packages: readonly WorkspacePackage[];
-  private readonly manifests = new Map<string, Manifest>();
-  private readonly scopes = new Map<string, ProjectFacts>();
-  private readonly fileSet: ReadonlySet<string>;
-  constructor(readonly facts: ProjectFacts) {
-    this.packages = facts.workspacePackages ?? [];
-    this.fileSet = new Set(facts.files ?? []);
+/** The workspace's pnpm settings that change deploy (.npmrc, pnpm-workspace.yaml). */
+function pnpmSettings(ws: Workspace): {
+  nodeLinker: string | null;
+  inject: boolean;
+  forceLegacy: boolean;
+  deployAllFiles: boolean;
+} {
+  const rc = new Map<string, string>();
+  for (const line of (ws.facts.read('.npmrc') ?? '').split(/\r?\n/)) {
+    const m = /^\s*([\w-]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m) rc.set(m[1], m[2].replace(/^["']|["']$/g, ''));
   }
-  /** A context file that reaches the build stage (in the listing, not excluded by .dockerignore). */
-  has(rel: string): boolean {
-    return this.fileSet.has(rel) && !this.facts.ignored(rel);
+  let yaml: Record<string, unknown> = {};
+  try {
+    yaml = (parseYaml(ws.facts.read('pnpm-workspace.yaml') ?? '') as Record<string, unknown> | null) ?? {};
+  } catch {
+    yaml = {};
   }
-  isDir(rel: string): boolean {
-    return (this.facts.files ?? []).some((f) => f.startsWith(`${rel}/`));
+  const get = (kebab: string, camel: string): string | null =>
+    yaml[camel] !== undefined ? String(yaml[camel]) : (rc.get(kebab) ?? null);
+  return {
+    nodeLinker: get('node-linker', 'nodeLinker'),
+    inject: get('inject-workspace-packages', 'injectWorkspacePackages') === 'true',
+    forceLegacy: get('force-legacy-deploy', 'forceLegacyDeploy') === 'true',
+    deployAllFiles: get('deploy-all-files', 'deployAllFiles') === 'true',
+  };
+}
+
+/**
+ * Why `pnpm deploy`'s copy of the package leaves `rel` out (npm-packlist 5's rules: the `files` field at the
+ * package root, then in each folder .npmignore, or .gitignore when there is none), or null. Negated rules
+ * are not followed: a path one would bring back counts as left out.
+ */
+function publishDrop(ws: Workspace, dir: string, m: Manifest, rel: string, isDir: boolean): string | null {
+  const files = Array.isArray(m.files) ? m.files.filter((x): x is string => typeof x === 'string') : null;
+  if (files) {
+    const pos = files.filter((x) => !x.startsWith('!')).map((x) => x.replace(/^\.\//, '').replace(/\/+$/, ''));
+    // `dist/**/*.js` also matches dist/server.js: `**/` stands for no folder too.
+    const covers = (e: string, p: string) => covering(e)(p) || (e.includes('**/') && covering(e.replace(/\*\*\//g, ''))(p));
+    const listed = pos.some((e) => covers(e, rel) || (isDir && (e.startsWith(`${rel}/`) || covers(e, `${rel}/x`))));
+    if (!listed) return `the "files" field of ${dir}/package.json does not list it`;
+    const neg = files.find((x) => x.startsWith('!') && covering(x.slice(1).replace(/^\.\//, ''))(rel));
+    if (neg) return `the "files" field of ${dir}/package.json excludes it (${neg})`;
   }
-  byDir(dir: string): WorkspacePackage | undefined {
-    return this.packages.find((p) => p.dir === dir);
+  const segs = rel.split('/');
+  for (let i = 0; i < segs.length; i++) {
+    if (i === 0 && files) continue; // at the root, "files" decides
+    const base = [dir, ...segs.slice(0, i)].join('/');
+    const file = ['.npmignore', '.gitignore'].map((n) => `${base}/${n}`).find((f) => ws.has(f));
+    if (!file) continue;
+    const rule = ignoredBy((ws.facts.read(file) ?? '').split(/\r?\n/), segs.slice(i).join('/'), isDir);
+    if (rule) return `${file} ignores it (\`${rule}\`)`;
   }
-  byName(name: string): WorkspacePackage | undefined {
-    return this.packages.find((p) => p.name === name);
-  }
-  /** The package whose folder holds the context path `rel` (the deepest one). */
-  containing(rel: string): WorkspacePackage | undefined {
-    return [...this.packages].sort((a, b) => b.dir.length - a.dir.length).find((p) => rel.startsWith(`${p.dir}/`));
-  }
-  manifest(dir: string): Manifest {
-    let m = this.manifests.get(dir);
-    if (!m) {
-      try {
-        m = JSON.parse(this.facts.read(`${dir}/package.json`) ?? '{}') as Manifest;
-      } catch {
-        m = {};
-      }
-      this.manifests.set(dir, m);
-    }
-    return m;
-  }
-  /** The package's folder as a build context of its own, for the models that read a package (scripts, tsconfig, sources). */
-  scoped(dir: string): ProjectFacts {
-    let f = this.scopes.get(dir);
-    if (!f) {
-      const prefix = `${dir}/`;
-      const files = (this.facts.files ?? []).filter((x) => x.startsWith(prefix)).map((x) => x.slice(prefix.length));
-      const dirs = new Set<string>();
-      for (const x of files) {
-        const parts = x.split('/');
-        for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
-      }
-      const src: FileSource = {
-        list: () => [...[...dirs].map((d) => `${d}/`), ...files],
-        read: (rel) => (rel === '.dockerignore' ? null : this.facts.read(`${prefix}${rel}`)),
-        isDir: (rel) => dirs.has(rel),
-      };
-      this.scopes.set(dir, (f = gatherFacts(src)));
-    }
-    return f;
-  }
-  /** Workspace packages a package depends on. `dev`: devDependencies too (what pnpm's `pkg...` selector follows). */
-  private deps(p: WorkspacePackage, dev: boolean): WorkspacePackage[] {
-    const m = this.manifest(p.dir);
-    const names = Object.keys({
-      ...(m.dependencies ?? {}),
-      ...(m.optionalDependencies ?? {}),
-      ...(dev ? (m.devDependencies ?? {}) : {}),
-    });
-    return names.map((n) => this.byName(n)).filter((x): x is WorkspacePackage => x !== undefined && x !== p);
-  }
-  /** The package and the workspace packages it needs in production, transitively. */
-  closure(p: WorkspacePackage): WorkspacePackage[] {
-    const out = [p];
-    for (let i = 0; i < out.length; i++) for (const d of this.deps(out[i], false)) if (!out.includes(d)) out.push(d);
-    return out;
-  }
-  /** pnpm filter selectors (name, name glob, ./dir, {dir}, with `...` for dependencies): the packages, or null when one cannot be read. */
-  select(filters: readonly string[], withDeps: boolean): WorkspacePackage[] | null {
-    const out: WorkspacePackage[] = [];
-    const addWithDeps = (p: WorkspacePackage, self: boolean) => {
-      const queue = [p];
-      const seen = new Set([p]);
-      for (let i = 0; i < queue.length; i++)
-        for (const d of this.deps(queue[i], true))
-          if (!seen.has(d)) {
-            seen.add(d);
-            queue.push(d);
-          }
-      for (const q of queue) if ((self || q !== p) && !out.includes(q)) out.push(q);
-    };
-    for (const raw of filters) {
-      let s = raw.replace(/^["']|["']$/g, '');
-      if (!s || s.startsWith('!') || s.startsWith('...') || s.includes('[')) return null;
-      let deps = withDeps;
-      let self = true;
-      if (s.endsWith('^...')) {
-        s = s.slice(0, -4);
-        deps = true;
-        self = false;
-      } else if (s.endsWith('...')) {
-        s = s.slice(0, -3);
-        deps = true;
-      }
-      let found: WorkspacePackage[];
-      if (s.startsWith('./') || s.startsWith('{') || s === '.') {
-        const path = normalizePosix(`/${s.replace(/^\{|\}$/g, '')}`).slice(1);
-        const re = /[*?]/.test(path) ? globToRegExp(path) : null;
-        found = this.packages.filter((p) => (re ? re.test(p.dir) : p.dir === path || p.dir.startsWith(`${path}/`)));
-      } else {
-        const re = globToRegExp(s);
-        found = this.packages.filter((p) => p.name !== null && re.test(p.name));
-      }
-      if (!found.length) return null;
-      for (const p of found) {
-        if (deps) addWithDeps(p, self);
-        else if (!out.includes(p)) out.push(p);
-      }
-    }
-    return out;
-  }
-  /** Does turbo.json make `task` run in a package's workspace dependencies first (`dependsOn: ["^task"]`)? */
-  turboDependsOnDeps(task: string): boolean {
-    try {
-      const t = JSON.parse(this.facts.read('turbo.json') ?? '{}') as {
-        tasks?: Record<string, { dependsOn?: unknown }>;
-        pipeline?: Record<string, { dependsOn?: unknown }>;
-      };
-      const d = (t.tasks ?? t.pipeline ?? {})[task]?.dependsOn;
-      return Array.isArray(d) && d.includes(`^${task}`);
-    } catch {
-      return false;
-    }
-  }
-  /** The workspace's pnpm settings that change deploy (.npmrc, pnpm-workspace.yaml). */
-  settings(): { nodeLinker: string | null; inject: boolean; forceLegacy: boolean; deployAllFiles: boolean } {
-    const rc = new Map<string, string>();
-    for (const line of (this.facts.read('.npmrc') ?? '').split(/\r?\n/)) {
-      const m = /^\s*([\w-]+)\s*=\s*(.*?)\s*$/.exec(line);
-      if (m) rc.set(m[1], m[2].replace(/^["']|["']$/g, ''));
-    }
-    let yaml: Record<string, unknown> = {};
-    try {
-      yaml = (parseYaml(this.facts.read('pnpm-workspace.yaml') ?? '') as Record<string, unknown> | null) ?? {};
-    } catch {
-      yaml = {};
-    }
-    const get = (kebab: string, camel: string): string | null =>
-      yaml[camel] !== undefined ? String(yaml[camel]) : (rc.get(kebab) ?? null);
-    return {
-      nodeLinker: get('node-linker', 'nodeLinker'),
-      inject: get('inject-workspace-packages', 'injectWorkspacePackages') === 'true',
-      forceLegacy: get('force-legacy-deploy', 'forceLegacyDeploy') === 'true',
-      deployAllFiles: get('deploy-all-files', 'deployAllFiles') === 'true',
-    };
-  }
-  /**
-   * Why `pnpm deploy`'s copy of the package leaves `rel` out (npm-packlist 5's rules: the `files` field at the
-   * package root, then in each folder .npmignore, or .gitignore when there is none), or null. Negated rules
-   * are not followed: a path one would bring back counts as left out.
-   */
-  publishDrop(dir: string, m: Manifest, rel: string, isDir: boolean): string | null {
-    const files = Array.isArray(m.files) ? m.files.filter((x): x is string => typeof x === 'string') : null;
-    if (files) {
-      const pos = files.filter((x) => !x.startsWith('!')).map((x) => x.replace(/^\.\//, '').replace(/\/+$/, ''));
-      // `dist/**/*.js` also matches dist/server.js: `**/` stands for no folder too.
-      const covers = (e: string, p: string) => covering(e)(p) || (e.includes('**/') && covering(e.replace(/\*\*\//g, ''))(p));
-      const listed = pos.some((e) => covers(e, rel) || (isDir && (e.startsWith(`${rel}/`) || covers(e, `${rel}/x`))));
-      if (!listed) return `the "files" field of ${dir}/package.json does not list it`;
-      const neg = files.find((x) => x.startsWith('!') && covering(x.slice(1).replace(/^\.\//, ''))(rel));
-      if (neg) return `the "files" field of ${dir}/package.json excludes it (${neg})`;
-    }
-    const segs = rel.split('/');
-    for (let i = 0; i < segs.length; i++) {
-      if (i === 0 && files) continue; // at the root, "files" decides
-      const base = [dir, ...segs.slice(0, i)].join('/');
-      const file = ['.npmignore', '.gitignore'].map((n) => `${base}/${n}`).find((f) => this.has(f));
-      if (!file) continue;
-      const rule = ignoredBy((this.facts.read(file) ?? '').split(/\r?\n/), segs.slice(i).join('/'), isDir);
-      if (rule) return `${file} ignores it (\`${rule}\`)`;
-    }
-    return null;
-  }
+  return null;
 }
 
 /** The gitignore rule of `lines` that leaves out `rel` or a folder on its way, or null (negations are not followed). */
