@@ -15,9 +15,11 @@
  *  - the real CLI end to end over the 2,000 files (`--dry-run --quiet <dir>`);
  *  - peers on the same files: dockerfile-utils (validate() in process, and its CLI, which takes
  *    one file per process), and tally (`tally lint <dir>`, installed for the run into a temp dir).
- * The corpus replicates every `Dockerfile` under fixtures/ and examples/ with variations (base image
- * tags, ports, WORKDIR, comments, extra ENV/LABEL lines, CRLF), each in its own context directory
- * with the fixture's package.json, lockfile and sources.
+ * The corpus replicates every fixture case's Dockerfile (fixtures/cases/*.ts, with its build context:
+ * its folder under fixtures/contexts/ and its own files) and every `Dockerfile` under fixtures/
+ * (corpus/, e2e/) and examples/ with variations (base image tags, ports, WORKDIR, comments, extra
+ * ENV/LABEL lines, CRLF), each in its own context directory with the source's package.json, lockfile
+ * and sources.
  *
  *  - flat memory: the CLI (one thread) and migrateMany() over the 10,000 files with the V8 heap
  *    capped at 48 MB; they complete only if what they keep does not grow with the number of files.
@@ -30,6 +32,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import ts from 'typescript';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist', 'src');
@@ -233,6 +236,37 @@ function contextFiles(dir, rel = '', out = []) {
   return out;
 }
 
+/**
+ * The fixture cases as corpus sources: each case's Dockerfile with its build context. The cases files
+ * are TypeScript, which plain node does not run: each is transpiled here (its only import is a type).
+ */
+async function caseSources() {
+  const dir = path.join(ROOT, 'fixtures', 'cases');
+  const out = [];
+  for (const f of fs.readdirSync(dir).sort()) {
+    if (!f.endsWith('.ts') || f === 'case.ts') continue;
+    const js = ts.transpileModule(fs.readFileSync(path.join(dir, f), 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    const { default: cases } = await import(`data:text/javascript;base64,${Buffer.from(js).toString('base64')}`);
+    for (const c of cases) {
+      const context = typeof c.context === 'string' ? { base: c.context } : c.context;
+      const files = new Map();
+      if (context.base)
+        for (const x of contextFiles(path.join(ROOT, 'fixtures', 'contexts', context.base))) files.set(x.rel, x.content);
+      for (const [rel, content] of Object.entries(context.files ?? {}))
+        if (content === null) files.delete(rel);
+        else files.set(rel, content);
+      out.push({
+        slug: `${f.slice(0, -3)}_${c.name}`,
+        text: c.dockerfile,
+        files: [...files].map(([rel, content]) => ({ rel, content })),
+      });
+    }
+  }
+  return out;
+}
+
 const PORTS = [3000, 3001, 4000, 5000, 8000, 8080, 8081, 9000];
 const WORKDIRS = ['/app', '/usr/src/app', '/srv/app', '/home/node/app', '/opt/service', '/workspace'];
 const MAJORS = ['18', '20', '22', '24'];
@@ -303,7 +337,10 @@ function vary(text, i, rng) {
 
 function buildCorpus(root, sources, total, firstBatch) {
   const rng = mulberry32(20240611);
-  const ctx = sources.map((s) => ({ ...s, files: contextFiles(path.dirname(s.file)), text: fs.readFileSync(s.file, 'utf8') }));
+  // A source is a case (text and files) or a Dockerfile on disk with its folder.
+  const ctx = sources.map((s) =>
+    s.file ? { ...s, files: contextFiles(path.dirname(s.file)), text: fs.readFileSync(s.file, 'utf8') } : s,
+  );
   const lists = { a: [], all: [] };
   const dirsMade = new Set();
   for (let i = 0; i < total; i++) {
@@ -382,15 +419,16 @@ async function main() {
   const coldDry = corpusOnly ? null : cold([CLI, '--dry-run', '--quiet', example]);
 
   // -- Corpus -------------------------------------------------------------------------------
-  const sources = [...findDockerfiles(path.join(ROOT, 'fixtures')), ...findDockerfiles(path.join(ROOT, 'examples'))].map(
-    (file) => ({
+  const sources = [
+    ...(await caseSources()),
+    ...[...findDockerfiles(path.join(ROOT, 'fixtures')), ...findDockerfiles(path.join(ROOT, 'examples'))].map((file) => ({
       file,
       slug: path
         .relative(ROOT, path.dirname(file))
         .replace(/[\\/]/g, '_')
         .replace(/^fixtures_/, ''),
-    }),
-  );
+    })),
+  ];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dockerfile-migrate-bench-'));
   const cleanup = () => {
     if (!keep) fs.rmSync(tmp, { recursive: true, force: true });
@@ -545,7 +583,7 @@ async function main() {
     const busy = Math.max(loadStart[0], loadEnd[0]) > cpus.length;
     const st = batch[0].statuses;
     console.log(
-      `corpus: ${int(BIG)} Dockerfiles (the first ${int(N)} for the batch and the peers) from ${sources.length} sources under fixtures/ and examples/, generated in ${fmt(genS)} s`,
+      `corpus: ${int(BIG)} Dockerfiles (the first ${int(N)} for the batch and the peers) from ${sources.length} sources (the fixture cases, fixtures/ and examples/), generated in ${fmt(genS)} s`,
     );
     console.log(
       `statuses of the ${int(N)}-file batch: ${Object.entries(st)

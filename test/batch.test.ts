@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findCase, materialise } from './case-harness.js';
 import { parseJsonReport } from './report-schema.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -24,16 +25,6 @@ const SOURCES = [
 ];
 let tree: string;
 
-function copyCase(from: string, to: string) {
-  fs.mkdirSync(to, { recursive: true });
-  for (const e of fs.readdirSync(from, { withFileTypes: true })) {
-    if (e.name.endsWith('.expected')) continue;
-    const src = path.join(from, e.name);
-    if (e.isDirectory()) copyCase(src, path.join(to, e.name));
-    else fs.copyFileSync(src, path.join(to, e.name));
-  }
-}
-
 function run(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: tree,
@@ -49,10 +40,7 @@ beforeAll(() => {
   tree = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dfm-batch-')));
   // 240 contexts: enough to start worker threads, each with its own Dockerfile (and two with a second one).
   for (let i = 0; i < 240; i++)
-    copyCase(
-      path.join(ROOT, 'fixtures', 'pipeline', SOURCES[i % SOURCES.length]),
-      path.join(tree, `app-${String(i).padStart(3, '0')}`),
-    );
+    materialise(findCase(`pipeline/${SOURCES[i % SOURCES.length]}`), path.join(tree, `app-${String(i).padStart(3, '0')}`));
   fs.copyFileSync(path.join(tree, 'app-000', 'Dockerfile'), path.join(tree, 'app-000', 'Dockerfile.prod'));
   fs.copyFileSync(path.join(tree, 'app-008', 'Dockerfile'), path.join(tree, 'app-008', 'Dockerfile.prod'));
 });

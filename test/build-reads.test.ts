@@ -4,7 +4,7 @@ import { scriptClosure } from '../src/model/commands/script-graph.js';
 import { Project } from '../src/model/project/project.js';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { gatherFacts, memorySource } from '../src/model/project/facts.js';
-import { listCases, runCase } from './fixture-harness.js';
+import { CASES, runCase } from './case-harness.js';
 
 const pkg = (p: {
   scripts?: Record<string, string>;
@@ -277,7 +277,7 @@ describe('dockerignore decides env files without looking for them', () => {
       (f) => [f, 'X=1\n'],
     ),
   );
-  for (const c of listCases().filter((x) => x.group === 'dockerignore' || x.group === 'pipeline')) {
+  for (const c of CASES.filter((x) => x.group === 'dockerignore' || x.group === 'pipeline')) {
     it(`${c.group}/${c.name}: the same .dockerignore with every usual env file present`, () => {
       const ignoreOf = (r: ReturnType<typeof runCase>) => r.files.find((f) => f.path.endsWith('.dockerignore'))?.content ?? null;
       expect(ignoreOf(runCase(c, undefined, envOverlay))).toBe(ignoreOf(runCase(c)));

@@ -4,8 +4,6 @@
  * back), the JSON document against the shipped schema, and reading patches back (every fixture's
  * patch, and random texts, give back the migrated text).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { unifiedDiff } from '../src/engine/diff.js';
@@ -15,7 +13,7 @@ import { jsonReport, markdownReport, type FileReport } from '../src/report/repor
 import { sarifReport } from '../src/report/sarif.js';
 import { COMPOSE_CODES } from '../src/model/project/compose.js';
 import { transforms } from '../transforms/index.js';
-import { listCases, readOptional, runCase } from './fixture-harness.js';
+import { CASES, runCase } from './case-harness.js';
 import { parseJsonReport, parseSarif, reportSchemaErrors } from './report-schema.js';
 
 const ORIGINAL = `FROM node:22
@@ -403,29 +401,26 @@ describe('JSON report and its schema', () => {
 describe('reading patches back', () => {
   it('every fixture: the replacements turn the input into the output, and reported lines land in the input', () => {
     let checked = 0;
-    for (const c of listCases()) {
+    for (const c of CASES) {
       const res = runCase(c);
       if (res.status !== 'migrated') continue;
-      const input = fs.readFileSync(path.join(c.dir, 'Dockerfile'), 'utf8');
+      const input = c.input;
       const patches = parsePatch(res.diff);
       const own = patches.find((p) => p.path === 'Dockerfile');
       const inputLines = input.split('\n').length - (input.endsWith('\n') ? 1 : 0);
       if (own) {
-        expect(applyReplacements(input, replacements(own)), `${c.group}/${c.name}`).toBe(res.output);
+        expect(applyReplacements(input, replacements(own)), c.id).toBe(res.output);
         for (const f of [...res.changes, ...res.warnings])
           if (f.line !== undefined) {
             const l = originalLine(own, f.line);
-            expect(
-              l >= 1 && l <= Math.max(1, inputLines),
-              `${c.group}/${c.name} ${f.transform}/${f.code}@${f.line} -> ${l}`,
-            ).toBe(true);
+            expect(l >= 1 && l <= Math.max(1, inputLines), `${c.id} ${f.transform}/${f.code}@${f.line} -> ${l}`).toBe(true);
           }
       } else expect(res.output).toBe(input);
       for (const f of res.files) {
         const p = patches.find((x) => x.path === f.path)!;
-        const before = readOptional(path.join(c.dir, f.path)) ?? '';
+        const before = c.files[f.path] ?? '';
         expect(p.created).toBe(f.before === null);
-        expect(applyReplacements(f.before ?? before, replacements(p)), `${c.group}/${c.name} ${f.path}`).toBe(f.content);
+        expect(applyReplacements(f.before ?? before, replacements(p)), `${c.id} ${f.path}`).toBe(f.content);
       }
       checked++;
     }

@@ -1,6 +1,7 @@
 /**
  * Fuzzing the parser layer and the library entry point: random bytes and strings, every
- * truncation of the fixture Dockerfiles, and fixtures with troublesome snippets spliced in.
+ * truncation of the fixture Dockerfiles (the cases' and those under fixtures/), and fixtures with
+ * troublesome snippets spliced in.
  * parseDockerfile may only throw DockerfileError; migrate may never throw, and reports any
  * failure as a clean `error` (never an exception caught from inside the tool).
  */
@@ -11,21 +12,43 @@ import { describe, expect, it } from 'vitest';
 import { DockerfileError, parseDockerfile } from '../src/dockerfile/parse.js';
 import { migrate, type MigrateResult } from '../src/migrate.js';
 import { factsFor } from '../src/migrate.js';
-import type { ProjectFacts } from '../src/model/project/facts.js';
+import { gatherFacts, type ProjectFacts } from '../src/model/project/facts.js';
+import { CASES, caseSource } from './case-harness.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures');
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 
-/** Every Dockerfile (inputs and expected outputs) under fixtures/, with its folder. */
-function fixtureDockerfiles(): { file: string; dir: string; text: string }[] {
-  const out: { file: string; dir: string; text: string }[] = [];
+interface Source {
+  file: string;
+  text: string;
+  /** The build context the Dockerfile sits in. */
+  facts: () => ProjectFacts;
+}
+
+const once = <T>(f: () => T): (() => T) => {
+  let v: T | undefined;
+  return () => (v ??= f());
+};
+
+/**
+ * Every fixture Dockerfile with its build context: the cases' inputs and expected outputs, and
+ * every other Dockerfile under fixtures/ (corpus/, e2e/) with its folder.
+ */
+function fixtureDockerfiles(): Source[] {
+  const out: Source[] = [];
+  for (const c of CASES) {
+    const facts = once(() => gatherFacts(caseSource(c), { dockerfileName: 'Dockerfile' }));
+    out.push({ file: `${c.id} (input)`, text: c.input, facts });
+    if (c.case.output !== undefined) out.push({ file: `${c.id} (output)`, text: c.case.output, facts });
+  }
   const walk = (dir: string) => {
+    const facts = once(() => factsFor(dir));
     for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const full = path.join(dir, e.name);
       if (e.isDirectory()) {
         if (e.name !== 'node_modules') walk(full);
       } else if (/^Dockerfile(\..*)?$|\.[Dd]ockerfile$/.test(e.name))
-        out.push({ file: path.relative(FIXTURES, full), dir, text: fs.readFileSync(full, 'utf8') });
+        out.push({ file: path.relative(FIXTURES, full), text: fs.readFileSync(full, 'utf8'), facts });
     }
   };
   walk(FIXTURES);
@@ -33,11 +56,6 @@ function fixtureDockerfiles(): { file: string; dir: string; text: string }[] {
 }
 
 const files = fixtureDockerfiles();
-const facts = new Map<string, ProjectFacts>();
-const factsOf = (dir: string) => {
-  if (!facts.has(dir)) facts.set(dir, factsFor(dir));
-  return facts.get(dir)!;
-};
 
 function parseOnly(text: string): void {
   try {
@@ -197,7 +215,7 @@ describe('fuzz: migrate', () => {
     fc.assert(
       fc.property(fc.nat(files.length - 1), fc.double({ min: 0, max: 1, noNaN: true }), (n, at) => {
         const f = files[n];
-        migrateCleanly(f.text.slice(0, Math.round(at * f.text.length)), factsOf(f.dir));
+        migrateCleanly(f.text.slice(0, Math.round(at * f.text.length)), f.facts());
       }),
       { numRuns: RUNS },
     );
@@ -218,7 +236,7 @@ describe('fuzz: migrate', () => {
             const i = Math.round(at * text.length);
             text = text.slice(0, i) + snippet + text.slice(i + del);
           }
-          migrateCleanly(text, factsOf(f.dir));
+          migrateCleanly(text, f.facts());
         },
       ),
       { numRuns: RUNS },

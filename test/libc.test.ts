@@ -4,30 +4,30 @@
  * very image the build stage does, or (runtime-base) on the slim variant of that full Debian node
  * image: the same Node.js version and Debian release, so the same glibc.
  */
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { rootImage } from '../src/model/commands/classify.js';
 import { parseNodeTag, slimTag } from '../src/model/image/base-images.js';
-import { listCases, readOptional } from './fixture-harness.js';
+import { CASES } from './case-harness.js';
 
 describe('build and runtime stages share a base image (and so a libc)', () => {
-  const split = listCases().filter((c) => {
-    const input = readOptional(path.join(c.dir, 'Dockerfile'));
-    const expected = readOptional(path.join(c.dir, 'Dockerfile.expected'));
-    return input && expected && parseDockerfile(input).stages.length === 1 && parseDockerfile(expected).stages.length > 1;
-  });
+  const split = CASES.filter(
+    (c) =>
+      c.case.output !== undefined &&
+      parseDockerfile(c.input).stages.length === 1 &&
+      parseDockerfile(c.expected).stages.length > 1,
+  );
 
   it('has split cases to look at, Alpine and Debian ones among them', () => {
-    const images = split.map((c) => parseDockerfile(readOptional(path.join(c.dir, 'Dockerfile'))!).stages[0].image);
+    const images = split.map((c) => parseDockerfile(c.input).stages[0].image);
     expect(images.some((i) => /alpine/.test(i))).toBe(true);
     expect(images.some((i) => /slim|bookworm|^node:\d+$/.test(i))).toBe(true);
   });
 
   for (const c of split) {
-    it(`${c.group}/${c.name}`, () => {
-      const input = parseDockerfile(readOptional(path.join(c.dir, 'Dockerfile'))!);
-      const out = parseDockerfile(readOptional(path.join(c.dir, 'Dockerfile.expected'))!);
+    it(c.id, () => {
+      const input = parseDockerfile(c.input);
+      const out = parseDockerfile(c.expected);
       const final = out.stages[out.stages.length - 1];
       const build = input.stages[0].resolvedImage;
       expect([build, slimOf(build)]).toContain(rootImage(out, final));

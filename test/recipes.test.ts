@@ -27,6 +27,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, NODE_DOCKERFILE, ROOT, app, baseEnv, read, useCliHarness } from './cli-harness.js';
+import { findCase } from './case-harness.js';
 
 useCliHarness('dfm-recipes-');
 // Every directory of this file under one root, removed by this file's own afterAll: the clones and
@@ -145,12 +146,8 @@ function committed(clone: string): string[] {
 // The repositories
 // ---------------------------------------------------------------------------------------------
 
-const fixture = (dir: string) => {
-  const out: Record<string, string> = {};
-  for (const f of fs.readdirSync(path.join(ROOT, 'fixtures', dir)))
-    if (!/\.expected$/.test(f)) out[f] = read(ROOT, 'fixtures', dir, f);
-  return out;
-};
+/** A fixture case's Dockerfile with its build context. */
+const fixture = (id: string) => ({ ...findCase(id).files });
 const npmApp = () => {
   const d = tmp();
   app(d);

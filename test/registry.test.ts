@@ -1,7 +1,8 @@
 /**
  * The transform registry: every transform's id is its file name and the value users pass to
- * --transforms; each has a fixtures folder; the README's transforms table is generated from the
- * transforms' own docs (`npm run docs`), so what the README promises is what the code declares.
+ * --transforms; each has fixture cases (fixtures/cases/<id>.ts); the README's transforms table is
+ * generated from the transforms' own docs (`npm run docs`), so what the README promises is what the
+ * code declares.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,16 +11,17 @@ import { describe, expect, it } from 'vitest';
 import { transformsTable } from '../src/report/report.js';
 import { nativeModulesTable } from '../src/model/image/system-packages.js';
 import { transforms } from '../transforms/index.js';
+import { CASES } from './case-harness.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
 describe('transform registry', () => {
   for (const t of transforms) {
-    it(`${t.id}: its file is transforms/${t.id}.ts, it has fixtures and documents every code once`, async () => {
+    it(`${t.id}: its file is transforms/${t.id}.ts, it has fixture cases and documents every code once`, async () => {
       const file = path.join(ROOT, 'transforms', `${t.id}.ts`);
       const mod = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as Record<string, unknown>;
       expect(Object.values(mod).some((v) => (v as { id?: string })?.id === t.id)).toBe(true);
-      expect(fs.statSync(path.join(ROOT, 'fixtures', t.id)).isDirectory()).toBe(true);
+      expect(CASES.filter((c) => c.group === t.id).length, `fixtures/cases/${t.id}.ts`).toBeGreaterThan(0);
       expect(t.id).toMatch(/^[a-z]+(-[a-z]+)*$/);
       const codes = [...Object.keys(t.docs.changes), ...Object.keys(t.docs.holdsBack)];
       expect(new Set(codes).size).toBe(codes.length);

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DockerfileError, parseDockerfile, reparse, sameParse, type ParsedDockerfile } from '../src/dockerfile/parse.js';
+import { CASES } from './case-harness.js';
 import { caseArb } from './generators.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
@@ -108,8 +109,9 @@ function check(prev: ParsedDockerfile, edits: Edit[]): void {
   expect(sameParse(part, full), JSON.stringify({ before: prev.text, edits, after: next })).toBeNull();
 }
 
+/** Every fixture Dockerfile: the cases' inputs, and every Dockerfile under fixtures/ (corpus/, e2e/). */
 function fixtureInputs(): string[] {
-  const out: string[] = [];
+  const out = CASES.map((c) => c.input);
   const walk = (dir: string) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);

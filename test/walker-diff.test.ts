@@ -26,7 +26,7 @@ import { scriptClosure } from '../src/model/commands/script-graph.js';
 import { appDirModel, legacyAppDirModel } from '../src/model/image/app-dir.js';
 import { finalWorkdir } from '../src/dockerfile/query.js';
 import { caseArb } from './generators.js';
-import { caseSource, listCases } from './fixture-harness.js';
+import { CASES, caseSource } from './case-harness.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -38,12 +38,7 @@ interface Context {
 
 function contexts(): Context[] {
   const out: Context[] = [];
-  for (const c of listCases())
-    out.push({
-      name: `fixtures/${c.group}/${c.name}`,
-      dockerfile: fs.readFileSync(path.join(c.dir, 'Dockerfile'), 'utf8'),
-      facts: () => gatherFacts(caseSource(c.dir)),
-    });
+  for (const c of CASES) out.push({ name: `fixtures/${c.id}`, dockerfile: c.input, facts: () => gatherFacts(caseSource(c)) });
   const folders = (dir: string, label: string) => {
     if (!fs.existsSync(dir)) return;
     for (const name of fs.readdirSync(dir).sort()) {
