@@ -1,43 +1,51 @@
 #!/usr/bin/env node
 /**
- * `npm run docs`: writes the README's transforms table from each transform's own `docs`
- * (what it does, why, and every code it holds back with), and docs/sample-pr-body.md, the
- * markdown report of examples/express-api exactly as `dockerfile-migrate --format markdown
- * examples/express-api` prints it from the repository root. test/registry.test.ts and
- * test/reports.test.ts fail when either differs, so the docs and the code never drift apart.
+ * `npm run docs`: writes the generated parts of the documentation from the code, so the docs and
+ * the code never drift apart:
+ * - README.md: the short transforms table (each transform's summary, its count of hold-back codes);
+ * - docs/transforms.md: the full transforms table from each transform's own `docs` (what it does,
+ *   why, and every code it holds back with);
+ * - docs/native-modules.md: the native modules table from src/model/image/system-packages.ts;
+ * - docs/sample-pr-body.md: the markdown report of examples/express-api exactly as
+ *   `dockerfile-migrate --format markdown examples/express-api` prints it from the repository root.
+ * test/registry.test.ts and test/reports.test.ts fail when any of them differs.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { transforms } from '../dist/transforms/index.js';
-import { transformsTable } from '../dist/src/report/report.js';
+import { transformsSummaryTable, transformsTable } from '../dist/src/report/report.js';
 import { nativeModulesTable } from '../dist/src/model/image/system-packages.js';
 
-const README = path.resolve(import.meta.dirname, '..', 'README.md');
-const text = fs.readFileSync(README, 'utf8');
-/** The README with the block between `<!-- name:start -->` and `<!-- name:end -->` replaced by `table`. */
-function fill(readme, name, table) {
+const ROOT = path.resolve(import.meta.dirname, '..');
+/** `text` with the block between `<!-- name:start -->` and `<!-- name:end -->` replaced by `table`. */
+function fill(file, text, name, table) {
   const start = `<!-- ${name}:start -->`;
   const end = `<!-- ${name}:end -->`;
-  const a = readme.indexOf(start);
-  const b = readme.indexOf(end);
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
   if (a < 0 || b < a) {
-    process.stderr.write(`README.md has no ${start} ... ${end} block\n`);
+    process.stderr.write(`${file} has no ${start} ... ${end} block\n`);
     process.exit(1);
   }
-  return readme.slice(0, a + start.length) + '\n' + table + '\n' + readme.slice(b);
+  return text.slice(0, a + start.length) + '\n' + table + '\n' + text.slice(b);
 }
-const next = fill(
-  fill(text, 'transforms-table', transformsTable(transforms).replace(/\n$/, '')),
-  'native-modules-table',
-  nativeModulesTable(),
-);
-if (next !== text) fs.writeFileSync(README, next);
-process.stdout.write(next === text ? 'README.md: tables up to date\n' : 'README.md: tables written\n');
+/** Each file with its generated blocks (`[name, table]`) filled in; written only when it changes. */
+const GENERATED = {
+  'README.md': [['transforms-summary', transformsSummaryTable(transforms, 'docs/transforms.md').replace(/\n$/, '')]],
+  'docs/transforms.md': [['transforms-table', transformsTable(transforms).replace(/\n$/, '')]],
+  'docs/native-modules.md': [['native-modules-table', nativeModulesTable()]],
+};
+for (const [file, blocks] of Object.entries(GENERATED)) {
+  const at = path.join(ROOT, file);
+  const text = fs.readFileSync(at, 'utf8');
+  const next = blocks.reduce((t, [name, table]) => fill(file, t, name, table), text);
+  if (next !== text) fs.writeFileSync(at, next);
+  process.stdout.write(`${file}: ${next === text ? 'tables up to date' : 'tables written'}\n`);
+}
 
 /** The arguments docs/sample-pr-body.md is made with (test/reports.test.ts runs the same). */
 const SAMPLE_ARGS = ['--format', 'markdown', 'examples/express-api'];
-const ROOT = path.resolve(import.meta.dirname, '..');
 const SAMPLE = path.join(ROOT, 'docs', 'sample-pr-body.md');
 const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'cli.js'), ...SAMPLE_ARGS], {
   cwd: ROOT,

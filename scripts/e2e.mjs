@@ -33,7 +33,7 @@
  *   E2E_APPS=a,b               only these apps
  *   E2E_KEEP=1                 keep the temporary directory (logs, migrated Dockerfiles)
  *   E2E_PORT_OFFSET=1000       added to every app's port (two runs on one machine)
- *   --readme                   write the tables into README.md (section "Proof on real images")
+ *   --docs                     write the tables into docs/proof.md (between its e2e-table markers)
  *
  * It removes what it created, and only that: its own containers (by name), its own tags, and the
  * image IDs its own builds produced (podman's per-step images, BuildKit's images that a rebuild
@@ -1119,15 +1119,15 @@ function targets(rows) {
   return lines;
 }
 
-function writeReadme(results, minutes, failures) {
-  const file = path.join(ROOT, 'README.md');
+function writeProof(results, minutes, failures) {
+  const file = path.join(ROOT, 'docs', 'proof.md');
   const text = fs.readFileSync(file, 'utf8');
   const start = '<!-- e2e-table:start -->';
   const end = '<!-- e2e-table:end -->';
   const a = text.indexOf(start);
   const b = text.indexOf(end);
   if (a < 0 || b < a) {
-    console.error('README.md has no e2e table markers; not updated');
+    console.error('docs/proof.md has no e2e table markers; not updated');
     return;
   }
   const when = new Date().toISOString().slice(0, 10);
@@ -1142,7 +1142,7 @@ function writeReadme(results, minutes, failures) {
   const failed = failures.length ? `\n\n${failures.map((f) => `⚠️ ${f.split('\n')[0]}`).join('<br>\n')}` : '';
   const body = `${start}\n${sections}${failed}\n\n${os.cpus().length} cores, ${when}; the whole suite took ${minutes} min.\n${end}`;
   fs.writeFileSync(file, text.slice(0, a) + body + text.slice(b + end.length));
-  console.log('README.md updated');
+  console.log('docs/proof.md updated');
 }
 
 /** The engines to run on: E2E_ENGINES in its order, else every available one, docker first. */
@@ -1297,7 +1297,7 @@ async function main() {
   for (const f of failures) console.log(`  FAILED ${f}`);
   for (const r of results)
     for (const t of targets(r.rows).filter((x) => x.mark === 'NOTE')) console.log(`  NOTE ${r.engine}: ${t.text}`);
-  if (process.argv.includes('--readme')) writeReadme(results, minutes, failures);
+  if (process.argv.includes('--docs')) writeProof(results, minutes, failures);
   process.exitCode = failures.length ? 1 : 0;
 }
 

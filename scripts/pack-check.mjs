@@ -2,9 +2,10 @@
 /**
  * The package as a user receives it: `npm pack` (which builds through prepack), then
  * `npx --package <tarball> dockerfile-migrate` in a directory outside the repository, on a copy of
- * examples/express-api. Checks the packed file list (the build, the --json schema, LICENSE, README and
- * package.json only), that the packed CLI prints the same patch as the built one here, and that it
- * wrote nothing.
+ * examples/express-api. Checks the packed file list (the build, the --json schema, the docs/ pages,
+ * LICENSE, README and package.json only), that every file the README links to is in the package (a
+ * user reading it from node_modules or a package browser can follow its links), that the packed CLI
+ * prints the same patch as the built one here, and that it wrote nothing.
  *
  *   node scripts/pack-check.mjs        (npm run pack:check)
  */
@@ -24,7 +25,10 @@ try {
   const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', tmp], { cwd: ROOT, encoding: 'utf8' }))[0];
   const files = packed.files.map((f) => f.path);
   const stray = files.filter(
-    (f) => !/^(dist\/(src|transforms)\/.+\.(js|d\.ts)|schema\/report\.schema\.json|LICENSE|README\.md|package\.json)$/.test(f),
+    (f) =>
+      !/^(dist\/(src|transforms)\/.+\.(js|d\.ts)|schema\/report\.schema\.json|docs\/[^/]+\.md|LICENSE|README\.md|package\.json)$/.test(
+        f,
+      ),
   );
   if (stray.length) fail(`unexpected files in the package: ${stray.join(', ')}`);
   for (const need of [
@@ -36,6 +40,16 @@ try {
   ]) {
     if (!files.includes(need)) fail(`${need} is missing from the package`);
   }
+  // The README's relative links (outside code), without their #anchor: each must be in the package.
+  const readme = fs
+    .readFileSync(path.join(ROOT, 'README.md'), 'utf8')
+    .replace(/^```[\s\S]*?^```$/gm, '')
+    .replace(/`[^`\n]*`/g, '');
+  const linked = [...readme.matchAll(/\]\(([^)\s]+)\)/g)]
+    .map((m) => m[1].split('#')[0])
+    .filter((t) => t && !/^[a-z][a-z0-9+.-]*:/i.test(t));
+  const unreachable = [...new Set(linked)].filter((t) => !files.includes(path.posix.normalize(t)));
+  if (unreachable.length) fail(`the README links to files the package does not hold: ${unreachable.join(', ')}`);
   const tarball = path.join(tmp, packed.filename);
   const app = path.join(tmp, 'express-api');
   fs.cpSync(path.join(ROOT, 'examples', 'express-api'), app, { recursive: true });

@@ -4,7 +4,8 @@
  * git repository, with its `env:` expressions (`${{ inputs.x }}`, `${{ github.action_path }}`,
  * `${{ steps.id.outputs.name }}`) substituted as the runner substitutes them and GITHUB_OUTPUT /
  * GITHUB_STEP_SUMMARY files; the action's outputs are read back the same way. The action path is
- * this checkout, whose build `npm test` made. Also checks the example workflows use it as it is.
+ * this checkout, whose build `npm test` made. Also checks the example workflows use it as it is,
+ * and that docs/reports.md documents exactly the inputs and outputs the action declares.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -32,6 +33,35 @@ interface Action {
 }
 
 const ACTION = parse(fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as Action;
+
+/** The action's part of docs/reports.md: the inputs its table lists and the outputs its "Outputs:" sentence names. */
+function documented(): { inputs: string[]; outputs: string[] } {
+  const doc = fs.readFileSync(path.join(ROOT, 'docs', 'reports.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('\n## GitHub Action\n'));
+  const header = section.indexOf('\n| input | default | what it does |\n');
+  if (header < 0) throw new Error('docs/reports.md has no inputs table in its "GitHub Action" section');
+  const inputs: string[] = [];
+  for (const line of section
+    .slice(header + 1)
+    .split('\n')
+    .slice(2)) {
+    const row = /^\| `([^`]+)` \|/.exec(line);
+    if (!row) break;
+    inputs.push(row[1]);
+  }
+  // The outputs are the code spans of the "Outputs:" paragraph outside parentheses.
+  const from = section.indexOf('\nOutputs: ');
+  if (from < 0) throw new Error('docs/reports.md has no "Outputs:" paragraph in its "GitHub Action" section');
+  const sentence = section.slice(from, section.indexOf('\n\n', from));
+  let depth = 0;
+  let top = '';
+  for (const c of sentence) {
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (depth === 0) top += c;
+  }
+  return { inputs, outputs: [...top.matchAll(/`([^`]+)`/g)].map((m) => m[1]) };
+}
 
 interface ActionRun {
   /** Exit code of the step that ended the run (the last one, or the first that failed). */
@@ -132,12 +162,15 @@ const status = (dir: string) => git(['status', '--porcelain', '--untracked-files
 const SLOW = 240_000;
 
 describe.concurrent('action.yml', () => {
-  it('is a composite action whose steps are bash, read inputs only through env, and declare what the README names', ({
+  it('is a composite action whose steps are bash, read inputs only through env, and declare what docs/reports.md names', ({
     expect,
   }) => {
     expect(ACTION.runs.using).toBe('composite');
     expect(Object.keys(ACTION.inputs).sort()).toEqual(['mode', 'paths', 'report-file', 'runtime-base', 'transforms', 'version']);
     expect(Object.keys(ACTION.outputs).sort()).toEqual(['changed', 'exit-code', 'report-file']);
+    const doc = documented();
+    expect(doc.inputs).toEqual(Object.keys(ACTION.inputs));
+    expect(doc.outputs.sort()).toEqual(Object.keys(ACTION.outputs).sort());
     expect(ACTION.inputs.mode.default).toBe('check');
     for (const step of ACTION.runs.steps) {
       expect(step.shell).toBe('bash');

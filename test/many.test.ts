@@ -1,7 +1,7 @@
 /**
  * migrateMany() (src/many.ts): the command's batch run as a library call. Same files, statuses,
  * codes and diffs as `dockerfile-migrate --json`; nothing written unless asked; a bad configuration
- * rejects before anything is done. And the README's example (examples/bot.mjs) runs as documented.
+ * rejects before anything is done. And docs/library.md's example (examples/bot.mjs) runs as documented.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -90,7 +90,7 @@ describe('migrateMany', () => {
   });
 });
 
-describe('examples/bot.mjs (the README example)', () => {
+describe('examples/bot.mjs (the docs/library.md example)', () => {
   it('prints the markdown of each Dockerfile that would change, writes nothing', () => {
     const root = repository();
     const before = snapshot(root);

@@ -1,5 +1,5 @@
 /**
- * The recipes of the README's "Migrating many repositories" section, run the way each engine runs
+ * The recipes of docs/batch.md ("Migrating many repositories"), run the way each engine runs
  * them, on local git repositories (npm, yarn, pnpm, a monorepo, one already multi-stage, one not
  * Node.js, one without a Dockerfile, one with a Dockerfile the tool cannot read).
  *
@@ -18,7 +18,7 @@
  *   rendered with steps.path and the step's outputs.
  *
  * `npx` is a stand-in that runs the package built from this checkout (the recipes pin a version,
- * checked against package.json below). Everything else in the commands is taken from the README.
+ * checked against package.json below). Everything else in the commands is taken from docs/batch.md.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -44,19 +44,19 @@ afterAll(() => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 }, 120_000);
 const PKG = JSON.parse(read(ROOT, 'package.json')) as { version: string };
-const README = read(ROOT, 'README.md');
+const BATCH_DOC = read(ROOT, 'docs', 'batch.md');
 const TIMEOUT = 240_000;
 
 // ---------------------------------------------------------------------------------------------
-// The README's blocks and command lines
+// The blocks and command lines of docs/batch.md
 // ---------------------------------------------------------------------------------------------
 
-/** The fenced block right after `<!-- marker -->` in the README. */
-function readmeBlock(marker: string): string {
+/** The fenced block right after `<!-- marker -->` in docs/batch.md. */
+function docBlock(marker: string): string {
   const tag = `<!-- ${marker} -->`;
-  const at = README.indexOf(tag);
-  if (at < 0) throw new Error(`the README has no ${tag}`);
-  const m = /^\s*```[a-z]*\n([\s\S]*?)^```$/m.exec(README.slice(at + tag.length));
+  const at = BATCH_DOC.indexOf(tag);
+  if (at < 0) throw new Error(`docs/batch.md has no ${tag}`);
+  const m = /^\s*```[a-z]*\n([\s\S]*?)^```$/m.exec(BATCH_DOC.slice(at + tag.length));
   if (!m || m.index !== 0) throw new Error(`no fenced block right after ${tag}`);
   return m[1];
 }
@@ -465,7 +465,7 @@ async function sourcegraph(name: string, spec: BatchSpec): Promise<WorkspaceRun[
 }
 
 // ---------------------------------------------------------------------------------------------
-// The recipes as the README gives them
+// The recipes as docs/batch.md gives them
 // ---------------------------------------------------------------------------------------------
 
 const recipe = {
@@ -474,16 +474,16 @@ const recipe = {
   batchSpec: 'examples/sourcegraph/batch-spec.yaml',
 };
 
-/** multi-gitter's command line in the README: `multi-gitter run SCRIPT --flags`, SCRIPT from this checkout. */
+/** multi-gitter's command line in docs/batch.md: `multi-gitter run SCRIPT --flags`, SCRIPT from this checkout. */
 function multiGitterCommand(): { script: string; words: string[] } {
-  const words = shellWords(readmeBlock('recipe: multi-gitter').trim(), ROOT);
+  const words = shellWords(docBlock('recipe: multi-gitter').trim(), ROOT);
   expect(words.slice(0, 2)).toEqual(['multi-gitter', 'run']);
   return { script: path.resolve(ROOT, words[2]), words };
 }
 
-/** git-xargs's command line in the README: flags (urfave/cli: up to the first non-flag word), then the command. */
+/** git-xargs's command line in docs/batch.md: flags (urfave/cli: up to the first non-flag word), then the command. */
 function gitXargsCommand(): { command: string[]; flags: Record<string, string> } {
-  const words = shellWords(readmeBlock('recipe: git-xargs').trim(), ROOT);
+  const words = shellWords(docBlock('recipe: git-xargs').trim(), ROOT);
   expect(words[0]).toBe('git-xargs');
   const WITH_VALUE = new Set([
     '--repos',
@@ -507,12 +507,12 @@ const outcomes = (runs: { name: string; outcome: Outcome }[]) => Object.fromEntr
 
 // ---------------------------------------------------------------------------------------------
 
-describe('the recipes in the README', () => {
+describe('the recipes in docs/batch.md', () => {
   it('show the recipe files verbatim, which pin the version of this package', ({ expect }) => {
     const pin = `dockerfile-migrate@${PKG.version.split('.').slice(0, 2).join('.')}`;
     for (const file of Object.values(recipe)) {
       const text = read(ROOT, file);
-      expect(readmeBlock(`file: ${file}`), file).toBe(text);
+      expect(docBlock(`file: ${file}`), file).toBe(text);
       const calls = text.match(/npx --yes dockerfile-migrate@\S+/g) ?? [];
       expect(calls.length, file).toBe(1);
       expect(calls[0], file).toBe(`npx --yes ${pin}`);

@@ -1,19 +1,29 @@
 /**
  * The transform registry: every transform's id is its file name and the value users pass to
- * --transforms; each has fixture cases (fixtures/cases/<id>.ts); the README's transforms table is
- * generated from the transforms' own docs (`npm run docs`), so what the README promises is what the
- * code declares.
+ * --transforms; each has fixture cases (fixtures/cases/<id>.ts); the transforms tables (the
+ * README's short one, docs/transforms.md's full one) are generated from the transforms' own
+ * summaries and docs (`npm run docs`), so what the documentation promises is what the code declares.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { transformsTable } from '../src/report/report.js';
+import { transformsSummaryTable, transformsTable } from '../src/report/report.js';
 import { nativeModulesTable } from '../src/model/image/system-packages.js';
 import { transforms } from '../transforms/index.js';
 import { CASES } from './case-harness.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
+
+/** The text between `<!-- name:start -->` and `<!-- name:end -->` in a file (what `npm run docs` writes there). */
+function generated(file: string, name: string): string {
+  const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+  const start = `<!-- ${name}:start -->\n`;
+  const a = text.indexOf(start);
+  const b = text.indexOf(`<!-- ${name}:end -->`);
+  if (a < 0 || b < a) throw new Error(`${file} has no ${name} block`);
+  return text.slice(a + start.length, b);
+}
 
 describe('transform registry', () => {
   for (const t of transforms) {
@@ -31,18 +41,16 @@ describe('transform registry', () => {
     });
   }
 
-  it('the README transforms table is the one the transforms document (run `npm run docs` after changing them)', () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const start = '<!-- transforms-table:start -->\n';
-    const table = readme.slice(readme.indexOf(start) + start.length, readme.indexOf('<!-- transforms-table:end -->'));
-    expect(table).toBe(transformsTable(transforms));
+  it('the README transforms table is the one the transforms summarize (run `npm run docs` after changing them)', () => {
+    expect(generated('README.md', 'transforms-summary')).toBe(transformsSummaryTable(transforms, 'docs/transforms.md'));
   });
 
-  it('the README native modules table is the one src/model/image/system-packages.ts holds (run `npm run docs` after changing it)', () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const start = '<!-- native-modules-table:start -->\n';
-    const table = readme.slice(readme.indexOf(start) + start.length, readme.indexOf('<!-- native-modules-table:end -->'));
-    expect(table).toBe(nativeModulesTable() + '\n');
+  it('the docs/transforms.md table is the one the transforms document (run `npm run docs` after changing them)', () => {
+    expect(generated('docs/transforms.md', 'transforms-table')).toBe(transformsTable(transforms));
+  });
+
+  it('the docs/native-modules.md table is the one src/model/image/system-packages.ts holds (run `npm run docs` after changing it)', () => {
+    expect(generated('docs/native-modules.md', 'native-modules-table')).toBe(nativeModulesTable() + '\n');
   });
 
   it('transforms/index.ts says for each transform why it runs where it does', () => {

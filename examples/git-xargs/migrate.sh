@@ -1,5 +1,5 @@
 #!/bin/sh
-# The command git-xargs runs in each repository it clones (README: "Migrating many repositories").
+# The command git-xargs runs in each repository it clones (docs/batch.md: "Migrating many repositories").
 # git-xargs runs it by absolute path, with no shell: `"$PWD/examples/git-xargs/migrate.sh"`.
 #
 # git-xargs commits every file the command leaves changed or new: the tool writes only the

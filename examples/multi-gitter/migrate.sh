@@ -1,5 +1,5 @@
 #!/bin/sh
-# The script multi-gitter runs in each repository it clones (README: "Migrating many repositories").
+# The script multi-gitter runs in each repository it clones (docs/batch.md: "Migrating many repositories").
 #
 # Exit 0 with a changed tree: multi-gitter commits and opens a pull request. Exit 0 with the tree
 # unchanged (no Dockerfile, only non-Node or already migrated Dockerfiles): nothing. Non-zero (a

@@ -322,7 +322,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`dockerfile-migrate: --output ${args.output ? `${args.output}: ` : ''}${outputProblem}\n`);
     return EXIT_ERROR;
   }
-  // Where each part goes (README "Reports"): the diff to stdout with --dry-run/--check unless the
+  // Where each part goes (docs/reports.md): the diff to stdout with --dry-run/--check unless the
   // report takes stdout; the report to --output or stdout (text: stderr); error lines to stderr.
   const diffOut = mode !== 'write' && (format === 'text' || outputFile !== null);
   const noColor = Boolean(process.env.NO_COLOR);

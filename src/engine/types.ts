@@ -47,7 +47,7 @@ export interface TransformResult {
 
 /**
  * What a transform does and every code it reports, with what the code means. The "holds back"
- * column of the README is the product's promise: it comes from the same place as the code.
+ * column of docs/transforms.md is the product's promise: it comes from the same place as the code.
  */
 export interface TransformDocs {
   /** What it changes (markdown, one paragraph). */
@@ -63,7 +63,7 @@ export interface TransformDocs {
 export interface Transform<C extends object = object> {
   id: string;
   summary: string;
-  /** The transform documents itself: the README table and `--list-transforms --verbose` come from here. */
+  /** The transform documents itself: the transforms tables (README, docs/transforms.md) and `--list-transforms` come from here. */
   docs: TransformDocs;
   apply(ctx: TransformContext<C>): TransformResult | null;
 }

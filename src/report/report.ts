@@ -201,7 +201,7 @@ export function markdownReport(reports: FileReport[], meta: Partial<ReportMeta> 
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-/** The README's transforms table: what each transform does, why, and every reason it holds back. */
+/** The transforms table of docs/transforms.md: what each transform does, why, and every reason it holds back. */
 export function transformsTable(transforms: readonly Transform[]): string {
   const rows = transforms.map((t) => {
     const held = Object.entries(t.docs.holdsBack)
@@ -213,6 +213,18 @@ export function transformsTable(transforms: readonly Transform[]): string {
     ['| id | what it does, and why | when it holds back or warns (code: reason) |', '| --- | --- | --- |', ...rows].join('\n') +
     '\n'
   );
+}
+
+/**
+ * The README's short transforms table: each transform's one-line summary (what `--list-transforms`
+ * prints) and how many reasons it holds back or warns with, linked to the full table at `details`.
+ */
+export function transformsSummaryTable(transforms: readonly Transform[], details: string): string {
+  const rows = transforms.map((t) => {
+    const n = Object.keys(t.docs.holdsBack).length;
+    return `| \`${t.id}\` | ${cell(t.summary)} | [${n} ${n === 1 ? 'reason' : 'reasons'}](${details}) |`;
+  });
+  return ['| id | what it does | holds back or warns |', '| --- | --- | --- |', ...rows].join('\n') + '\n';
 }
 
 /** `--list-transforms --verbose`: each transform's documentation and codes, as plain text. */

@@ -27,7 +27,7 @@ export interface NativeModulePackages {
 
 /**
  * The common native modules: what their build from source needs, and what the built module loads
- * at run time. Rendered in the README (`npm run docs`).
+ * at run time. Rendered in docs/native-modules.md (`npm run docs`).
  */
 export const NATIVE_MODULES: readonly NativeModulePackages[] = [
   {
@@ -322,7 +322,7 @@ export function splitPackages(
   return out;
 }
 
-/** The README's table of native modules and their system packages. */
+/** The table of native modules and their system packages in docs/native-modules.md. */
 export function nativeModulesTable(): string {
   const cell = (xs: readonly string[]) => (xs.length ? xs.map((x) => x.replace(/^([^ ]+)/, '`$1`')).join(', ') : 'none');
   const rows = NATIVE_MODULES.map(
