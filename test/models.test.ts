@@ -9,7 +9,7 @@ import { plainNodeCall } from '../src/model/image/start-path.js';
 import { ImageModel } from '../src/model/image/model.js';
 import { Project } from '../src/model/project/project.js';
 import type { ParsedDockerfile } from '../src/dockerfile/parse.js';
-import { entryPaths } from '../src/model/image/app-files.js';
+import { entryInfo } from '../src/model/image/app-files.js';
 import { tsconfigChain, tsconfigOutDir } from '../src/model/project/tsconfig.js';
 
 const facts = (files: Record<string, string>, pkg: object = {}) =>
@@ -75,7 +75,7 @@ describe('start path', () => {
   it("names the files node's flags load and the entry, not the values of its other flags", () => {
     const f = facts({ 'server.js': '', 'tracing.js': '', '.env': '' });
     expect(
-      entryPaths(['node', '--title', 'api', '-C', 'production', '-r', './tracing.js', '--env-file', '.env', 'server.js'], f),
+      entryInfo(['node', '--title', 'api', '-C', 'production', '-r', './tracing.js', '--env-file', '.env', 'server.js'], f).paths,
     ).toEqual(['tracing.js', '.env', 'server.js']);
   });
 

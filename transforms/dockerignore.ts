@@ -8,7 +8,7 @@
 import { ignoreMatcher } from '../src/model/project/ignore.js';
 import { covering, finalWorkdir, globToRegExp, sourceCovers, stageNamed } from '../src/dockerfile/query.js';
 import { go, NOTHING_TO_DO, stop, stopped, type Step } from '../src/engine/findings.js';
-import { buildOutputDir, entryPaths, runtimeCommandWords } from '../src/model/image/app-files.js';
+import { buildOutputDir } from '../src/model/image/app-files.js';
 import { classifyRun, copySourcesBefore } from '../src/model/commands/classify.js';
 import type { EnvFileUse } from '../src/model/image/build-reads.js';
 import type { Finding, GeneratedFile, Options, TransformResult } from '../src/engine/types.js';
@@ -176,10 +176,7 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, model: ImageModel, opt
 
   const runWords = doc.instructions.filter((i) => i.keyword === 'RUN').flatMap((i) => classifyRun(doc, i).commands);
   const builtOut = runWords.some((c) => c.kind === 'build' && c.manager)
-    ? buildOutputDir(
-        facts,
-        doc.stages.length ? entryPaths(runtimeCommandWords(doc, doc.stages[doc.stages.length - 1]), facts) : [],
-      )
+    ? buildOutputDir(facts, doc.stages.length ? model.entries().paths : [])
     : null;
   const named = namedByDockerfile(doc, facts, builtOut);
   // What the build's commands, the scripts they reach and the app read besides the COPY sources.

@@ -16,7 +16,6 @@ import {
   stageChain,
   stageRunsNode,
 } from '../src/model/commands/classify.js';
-import { runtimeCommandWords } from '../src/model/image/app-files.js';
 import type { Edit, Finding, TransformResult } from '../src/engine/types.js';
 import type { Transform } from '../src/model/image/model.js';
 
@@ -112,7 +111,7 @@ export const nonRoot: Transform = {
         `no USER added: the app listens on port ${lowPorts.join(', ')}, which a non-root user may not bind on every runtime (e.g. Kubernetes)`,
       );
     // A start command or entrypoint script that drops privileges itself (su-exec, gosu, chown) expects root.
-    const words = runtimeCommandWords(doc, stage);
+    const words = model.startCommand(stage)!.runs.flat();
     if (PRIVILEGE_DROP.test(words.join(' ')))
       return holdBack(
         'privilege-drop',

@@ -27,6 +27,7 @@ import type { ProjectFacts } from '../src/model/project/facts.js';
 import type { StartPath } from '../src/model/image/start-path.js';
 import type { WorkspaceDeploy } from '../src/model/image/workspace-deploy.js';
 import { systemInstallPlan } from '../src/model/image/system-packages.js';
+import { unwrap } from '../src/model/commands/command-line.js';
 import type { Edit, Finding, TransformResult } from '../src/engine/types.js';
 import type { ImageModel, Transform } from '../src/model/image/model.js';
 
@@ -115,9 +116,13 @@ const RUNTIME_KEYWORDS = new Set([
 ]);
 const SHARED_KEYWORDS = new Set(['WORKDIR', 'ENV', 'USER', 'SHELL']);
 
-function runtimeCommand(doc: ParsedDockerfile, stage: Stage): string {
-  const cmd = [...stage.instructions].reverse().find((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT');
-  return cmd ? (cmd.jsonArgs ? cmd.jsonArgs.join(' ') : cmd.content) : '';
+/** The package manager the container starts through (yarn, pnpm, bun; corepack too when `corepack` is named), or null. */
+function startManager(model: ImageModel, stage: Stage, corepack = false): string | null {
+  for (const run of model.startCommand(stage)?.runs ?? []) {
+    const bin = unwrap(run, true).words[0]?.replace(/^.*\//, '');
+    if (bin && (corepack ? /^(yarn|pnpm|bun|corepack)$/ : /^(yarn|pnpm|bun)$/).test(bin)) return bin;
+  }
+  return null;
 }
 
 function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: string, sc: StageContext): Classified {
@@ -206,7 +211,7 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
       // Registry credentials (npm config set //registry/:_authToken ...) stay in the build stage.
       if (/_auth|authToken|\$\{?[A-Z_]*(TOKEN|SECRET|PASSWORD|AUTH)/i.test(ins.content))
         return { ins, role: 'build', commands: cmds, secret: true };
-      const usesPm = /^\s*(yarn|pnpm|bun|corepack)\b/.test(runtimeCommand(doc, stage));
+      const usesPm = startManager(sc.model, stage, true) !== null;
       return { ins, role: usesPm ? 'shared' : 'build', commands: cmds };
     }
     // mkdir / chmod / chown / ln / cleanup only
@@ -469,7 +474,7 @@ function plan(
     appDir,
     ...stageNames(stage),
     last: head[head.length - 1].ins,
-    runtime: runtimeItems(doc, stage, head),
+    runtime: runtimeItems(doc, model, stage, head),
     owner,
     prune: prune && !deploy ? prune.command : null,
     deploy,
@@ -576,7 +581,7 @@ function stageNames(stage: Stage): Pick<SplitPlan, 'naming' | 'buildName' | 'run
 }
 
 /** What the runtime stage holds before the app copy: moved and repeated instructions, in order, then the package manager's setup. */
-function runtimeItems(doc: ParsedDockerfile, stage: Stage, head: Classified[]): RuntimeItem[] {
+function runtimeItems(doc: ParsedDockerfile, model: ImageModel, stage: Stage, head: Classified[]): RuntimeItem[] {
   const items: RuntimeItem[] = [];
   for (const c of head) {
     if (c.role === 'runtime') items.push({ kind: 'moved', ins: c.ins });
@@ -590,7 +595,7 @@ function runtimeItems(doc: ParsedDockerfile, stage: Stage, head: Classified[]): 
   }
   // The start command runs a package manager that a build RUN set up (npm i -g pnpm, corepack enable):
   // the runtime stage needs the same setup.
-  const pm = /^\s*(yarn|pnpm|bun)\b/.exec(runtimeCommand(doc, stage))?.[1];
+  const pm = startManager(model, stage);
   if (pm) {
     for (const c of head) {
       if (c.role !== 'build' || !c.commands) continue;

@@ -20,18 +20,6 @@ export function isDevEntry(name: string): boolean {
 
 const SOURCE_EXT = /\.(m?[jt]sx?|cjs|cts|json|html?|ejs|hbs|pug|njk)$/;
 
-/** Words of the runtime command: ENTRYPOINT then CMD of a stage. */
-export function runtimeCommandWords(doc: ParsedDockerfile, stage: Stage): string[] {
-  const pick = (kw: string) => [...stage.instructions].reverse().find((i) => i.keyword === kw);
-  const words = (i: Instr | undefined): string[] => {
-    if (!i) return [];
-    if (i.json) return i.jsonArgs ?? [];
-    const start = i.start + i.keyword.length;
-    return tokenizeShell(doc.text, start, i.end, doc.escape).flatMap((c) => c.words.map((w) => w.value));
-  };
-  return [...words(pick('ENTRYPOINT')), ...words(pick('CMD'))];
-}
-
 /** Script words of a package.json script. */
 function scriptWords(s: string): string[] {
   return tokenizeShell(s, 0, s.length).flatMap((c) => c.words.map((w) => w.value));
@@ -131,10 +119,6 @@ export function entryInfo(words: string[], facts: ProjectFacts, depth = 0): Entr
 
 function isSourceFile(w: string | undefined): boolean {
   return w !== undefined && /\.[cm]?[jt]sx?$/.test(w);
-}
-
-export function entryPaths(words: string[], facts: ProjectFacts): string[] {
-  return entryInfo(words, facts).paths;
 }
 
 /** A relative path glob (`**` across folders, `*` and `?` within a name) as a regexp over context paths. */

@@ -15,11 +15,11 @@ import { composeRunsTests } from '../project/compose.js';
 import type { ProjectFacts } from '../project/facts.js';
 import type { Project } from '../project/project.js';
 import { appDirModel, runEffect, standaloneRuntime, type AppDirModel, type Created } from './app-dir.js';
-import { entryInfo, namedBySources, runtimeCommandWords, type EntryInfo } from './app-files.js';
+import { entryInfo, namedBySources, type EntryInfo } from './app-files.js';
 import { appReads, buildReads, envFiles, type BuildRead, type EnvFileUse } from './build-reads.js';
 import { nodeEnvUse, type NodeEnvUse } from './node-env-use.js';
 import { developmentImageReason } from './production-image.js';
-import { analyzeRuns, legacyStartCommands, unpinnedCorepackStart, type StartPath } from './start-path.js';
+import { analyzeRuns, unpinnedCorepackStart, type StartPath } from './start-path.js';
 import { programsTheAppRuns } from './system-packages.js';
 import { workspaceDeploy, type WorkspaceDeploy } from './workspace-deploy.js';
 
@@ -54,7 +54,7 @@ export class ImageModel {
   /** The start path of `stage` (default: the final one): what it runs and needs. */
   start(stage: Stage = this.runtime!): StartPath {
     return this.memo(`start:${stage.index}`, () => {
-      const runs = legacyStartCommands(this.doc, stage);
+      const runs = this.startCommand(stage)!.runs;
       return this.project.memo(`start:${JSON.stringify(runs)}`, () => analyzeRuns(this.project, runs));
     });
   }
@@ -96,7 +96,16 @@ export class ImageModel {
 
   /** The paths the start command of `stage` names (entry files, preloads, env files), and whether it runs TypeScript. */
   entries(stage: Stage = this.runtime!): EntryInfo {
-    return this.memo(`entries:${stage.index}`, () => entryInfo(runtimeCommandWords(this.doc, stage), this.facts));
+    return this.memo(`entries:${stage.index}`, () => {
+      const paths: string[] = [];
+      let runsTypeScript = false;
+      for (const run of this.startCommand(stage)!.runs) {
+        const e = entryInfo(run, this.facts);
+        for (const p of e.paths) if (!paths.includes(p)) paths.push(p);
+        runsTypeScript ||= e.runsTypeScript;
+      }
+      return { paths, runsTypeScript };
+    });
   }
 
   /** Paths under the context's top-level entries that the app's sources name. */
