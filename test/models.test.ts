@@ -10,7 +10,7 @@ import { ImageModel } from '../src/model/image/model.js';
 import { Project } from '../src/model/project/project.js';
 import type { ParsedDockerfile } from '../src/dockerfile/parse.js';
 import { entryInfo } from '../src/model/image/app-files.js';
-import { tsconfigChain, tsconfigOutDir } from '../src/model/project/tsconfig.js';
+import { tsconfigChain, tsconfigOptions, tsconfigOutDir } from '../src/model/project/tsconfig.js';
 
 const facts = (files: Record<string, string>, pkg: object = {}) =>
   gatherFacts(memorySource({ 'package.json': JSON.stringify({ name: 'app', version: '1.0.0', ...pkg }), ...files }));
@@ -487,12 +487,30 @@ describe('tsconfig extends chains', () => {
     expect(tsconfigOutDir(facts(files), 'tsconfig.build.json')).toEqual({ outDir: 'build', noEmit: true });
   });
 
-  it('assumes no outDir behind a list of parents, a cycle or a file that does not parse', () => {
-    expect(tsconfigOutDir(facts(files), 'tsconfig.json')).toEqual({ outDir: null, noEmit: true });
-    expect(tsconfigOutDir(facts(files), 'config/base.json')).toEqual({ outDir: null, noEmit: true });
+  it('follows a list of parents in order, the later one winning, the own options last; a cycle ends where it closes', () => {
+    expect(tsconfigOutDir(facts(files), 'tsconfig.json')).toEqual({ outDir: 'build', noEmit: true });
+    expect(tsconfigOptions(facts(files), 'config/base.json')).toMatchObject({ outDir: 'build', noEmit: true });
+    const two = {
+      'tsconfig.json': '{ "extends": ["./a.json", "./b.json"], "compilerOptions": { "rootDir": "src" } }',
+      'a.json': '{ "compilerOptions": { "outDir": "a-out", "noEmit": true } }',
+      'b.json': '{ "compilerOptions": { "outDir": "./lib/", "noEmit": false } }',
+    };
+    expect(tsconfigOptions(facts(two))).toEqual({ outDir: 'lib', outFile: null, rootDir: 'src', noEmit: false, problem: null });
+  });
+
+  it('assumes no outDir where a file does not parse, and says why', () => {
     expect(tsconfigOutDir(facts({ 'tsconfig.json': '{ "compilerOptions": ' }), 'tsconfig.json')).toEqual({
       outDir: null,
       noEmit: false,
     });
+    expect(tsconfigOptions(facts({ 'tsconfig.json': '{ "compilerOptions": ' })).problem).toMatch(/JSON/);
+  });
+
+  it('gives the facts the outDir and rootDir a base config sets', () => {
+    const f = facts({
+      'tsconfig.json': '{ "extends": "./tsconfig.base.json", "include": ["src"] }',
+      'tsconfig.base.json': '{ "compilerOptions": { "outDir": "build", "rootDir": "./src" } }',
+    });
+    expect([f.tsOutDir, f.tsRootDir]).toEqual(['build', 'src']);
   });
 });

@@ -104,6 +104,8 @@ function shape(s: StartPath): unknown {
 
 /** Where the old start path was wrong, and what the walker does instead. */
 const START_FIXES: Readonly<Record<string, string>> = {
+  'fixtures/split-stages/start-run-p-double-star-needs-tsx':
+    "run-p's `**` matches across `:`-separated parts: `start:**` runs start:api:prod and the tsx it needs (the old start path read `**` as `*` and pruned tsx)",
   'fixtures/cache-order/bun-bunfig': 'the walker reports the file `bun run <file>` runs as a command of its own (`bun <file>`)',
   'fixtures/dockerignore/bun-loads-env':
     'the walker reports the file `bun run <file>` runs as a command of its own (`bun <file>`)',

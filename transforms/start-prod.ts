@@ -16,7 +16,8 @@ import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '.
 import { finalWorkdir, lastStage, lineNo } from '../src/dockerfile/query.js';
 import { holdBack } from '../src/engine/findings.js';
 import { tokenizeShell } from '../src/dockerfile/shell.js';
-import { parseJsonc, type ProjectFacts } from '../src/model/project/facts.js';
+import type { ProjectFacts } from '../src/model/project/facts.js';
+import { parseJsonc } from '../src/model/project/tsconfig.js';
 import { isDevEntry } from '../src/model/image/app-files.js';
 import { plainNodeCall } from '../src/model/image/start-path.js';
 import { hasContextFile } from '../src/model/project/imports.js';

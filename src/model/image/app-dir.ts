@@ -7,8 +7,8 @@
  * runtime stage must receive the whole directory.
  */
 import { copyParts, normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../../dockerfile/parse.js';
-import { parseJsonc, type ProjectFacts } from '../project/facts.js';
-import { tsconfigOutDir } from '../project/tsconfig.js';
+import type { ProjectFacts } from '../project/facts.js';
+import { parseJsonc, tsconfigOutDir } from '../project/tsconfig.js';
 import { copyDest, isContextCopy, workdirAt } from '../../dockerfile/query.js';
 import { classifyRun, stageChain } from '../commands/classify.js';
 import { tokenizeShell } from '../../dockerfile/shell.js';

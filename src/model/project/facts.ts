@@ -9,6 +9,7 @@ import { ignoreMatcher } from './ignore.js';
 import { checkLockfileSync, type LockfileSync } from './lockfile.js';
 import { parse as parseYaml } from 'yaml';
 import { globToRegExp } from '../../dockerfile/query.js';
+import { tsconfigOptions } from './tsconfig.js';
 
 export type PackageManager = 'npm' | 'yarn' | 'yarn-berry' | 'pnpm' | 'bun';
 
@@ -89,7 +90,7 @@ export interface ProjectFacts {
    */
   workspacePackages: readonly WorkspacePackage[] | null;
   workspacesUnknown: string | null;
-  /** compilerOptions.outDir of tsconfig.json, normalised (no ./, no trailing /). */
+  /** compilerOptions.outDir of tsconfig.json, through the files it extends, normalised (no ./, no trailing /). */
   tsOutDir: string | null;
   tsRootDir: string | null;
   /** The existing .dockerignore (or <Dockerfile>.dockerignore), if any. */
@@ -235,51 +236,6 @@ export function memorySource(files: Record<string, string>): FileSource {
     read: (rel) => (rel in files ? files[rel] : null),
     isDir: (rel) => dirs.has(rel),
   };
-}
-
-/** Strip // and /* comments and trailing commas from JSON with comments (tsconfig). */
-export function parseJsonc(text: string): unknown {
-  let out = '';
-  let i = 0;
-  let inStr = false;
-  while (i < text.length) {
-    const c = text[i];
-    if (inStr) {
-      out += c;
-      if (c === '\\') {
-        out += text[i + 1] ?? '';
-        i += 2;
-        continue;
-      }
-      if (c === '"') inStr = false;
-      i++;
-      continue;
-    }
-    if (c === '"') {
-      inStr = true;
-      out += c;
-      i++;
-      continue;
-    }
-    if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-      continue;
-    }
-    if (c === '/' && text[i + 1] === '*') {
-      const e = text.indexOf('*/', i + 2);
-      i = e < 0 ? text.length : e + 2;
-      continue;
-    }
-    out += c;
-    i++;
-  }
-  return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
-}
-
-function cleanDir(p: unknown): string | null {
-  if (typeof p !== 'string' || !p.trim()) return null;
-  const n = p.trim().replace(/^\.\//, '').replace(/\/+$/, '');
-  return n === '' || n === '.' ? null : n;
 }
 
 export interface GatherOptions {
@@ -446,21 +402,11 @@ export function gatherFacts(src: FileSource, opts: GatherOptions = {}): ProjectF
 
   const wsInfo = workspaceInfo(src, files, packageJson?.workspaces, src.read('pnpm-workspace.yaml'));
 
-  let tsOutDir: string | null = null;
-  let tsRootDir: string | null = null;
-  const tsText = src.read('tsconfig.json');
-  if (tsText !== null) {
-    try {
-      const ts = parseJsonc(tsText) as { compilerOptions?: { outDir?: unknown; rootDir?: unknown } };
-      tsOutDir = cleanDir(ts?.compilerOptions?.outDir);
-      tsRootDir = cleanDir(ts?.compilerOptions?.rootDir);
-    } catch (e) {
-      note(
-        'tsconfig-invalid',
-        `tsconfig.json could not be parsed (${(e as Error).message.split('\n')[0]}); its outDir is unknown`,
-      );
-    }
-  }
+  // tsconfig.json as tsc reads it, through the local files it extends.
+  const ts = problems.has('tsconfig.json') ? null : tsconfigOptions(src, 'tsconfig.json');
+  if (ts?.problem) note('tsconfig-invalid', `tsconfig.json could not be parsed (${ts.problem}); its outDir is unknown`);
+  const tsOutDir = ts?.outDir ?? null;
+  const tsRootDir = ts?.rootDir ?? null;
 
   let di: ProjectFacts['dockerignore'] = null;
   let dockerignoreProblem: string | null = null;
