@@ -1,3 +1,5 @@
+import { Project } from '../src/model/project/project.js';
+import { gatherFacts, memorySource } from '../src/model/project/facts.js';
 import { describe, expect, it } from 'vitest';
 import {
   classifyPackage,
@@ -194,7 +196,7 @@ describe('runtimeSystemInstall keeps what it does not edit', () => {
 });
 
 describe('programsTheAppRuns: build tools the app itself runs stay in the runtime stage', () => {
-  const facts = (files: Record<string, string>) => ({ files: Object.keys(files), read: (f: string) => files[f] ?? null });
+  const facts = (files: Record<string, string>) => new Project(gatherFacts(memorySource(files)));
 
   it('finds a wrapper among the production dependencies of any package.json, not the devDependencies', () => {
     const pkg = (deps: Record<string, string>, dev: Record<string, string> = {}) =>

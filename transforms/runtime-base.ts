@@ -262,7 +262,8 @@ function needs(doc: ParsedDockerfile, c: Checked, facts: ProjectFacts, model: Im
         message: `left \`FROM ${c.image}\` as it is: the production ${unknown.length === 1 ? 'dependency' : 'dependencies'} ${unknown.map((p) => `\`${p}\``).join(', ')} run${unknown.length === 1 ? 's' : ''} an install script, and what ${unknown.length === 1 ? 'it builds' : 'they build'} may need libraries only the full image has`,
       };
   }
-  const spawn = spawnedTool(facts, lacks);
+  // A tool only the full image has, named as a command in app code that starts processes.
+  const spawn = model.spawnedPrograms().flatMap((p) => p.names.filter(lacks).map((tool) => ({ file: p.file, tool })))[0];
   if (spawn)
     return {
       code: 'app-spawns-tool',
@@ -387,23 +388,4 @@ function packagesInstalled(doc: ParsedDockerfile, stage: Stage): Set<string> {
     }
   }
   return out;
-}
-
-const SOURCE = /\.(m?[jt]sx?|cjs|cts)$/;
-const SKIP_DIR = /(^|\/)(node_modules|test|tests|__tests__|spec|e2e|scripts|\.[^/]+)\//;
-const SPAWN = /\b(child_process|execa|shelljs|cross-spawn|zx)\b/;
-
-/** A tool only the full image has, named as a command in app code that starts processes. */
-function spawnedTool(facts: ProjectFacts, lacks: (tool: string) => boolean): { file: string; tool: string } | null {
-  let count = 0;
-  for (const f of facts.files ?? []) {
-    if (!SOURCE.test(f) || SKIP_DIR.test(f) || f.endsWith('.d.ts')) continue;
-    if (++count > 2000) break;
-    const text = facts.read(f);
-    if (!text || !SPAWN.test(text)) continue;
-    for (const m of text.matchAll(/["'`]([a-z][a-z0-9+_-]*)(?=[\s"'`])/g)) {
-      if (lacks(m[1]) && !['file', 'patch', 'free', 'top', 'cc', 'ld', 'cpp'].includes(m[1])) return { file: f, tool: m[1] };
-    }
-  }
-  return null;
 }

@@ -18,11 +18,10 @@ import { holdBack } from '../src/engine/findings.js';
 import { tokenizeShell } from '../src/dockerfile/shell.js';
 import type { ProjectFacts } from '../src/model/project/facts.js';
 import { parseJsonc } from '../src/model/project/tsconfig.js';
-import { isDevEntry } from '../src/model/image/app-files.js';
 import { plainNodeCall } from '../src/model/image/start-path.js';
 import { hasContextFile } from '../src/model/project/imports.js';
 import type { Edit, TransformResult } from '../src/engine/types.js';
-import type { Transform } from '../src/model/image/model.js';
+import type { ImageModel, Transform } from '../src/model/image/model.js';
 
 const ID = 'start-prod';
 const PROD_SCRIPT = 'start:prod';
@@ -36,26 +35,8 @@ function isStartInvocation(w: readonly string[], scripts: Record<string, string>
 }
 
 /** Where the app's code reads what npm puts in the environment of a script (`npm_package_version`). */
-function readsNpmEnv(facts: ProjectFacts): string | null {
-  return firstAppSource(facts, /\bnpm_(package|lifecycle|config)_/);
-}
-
-/**
- * The first of the app's own source files (no tests, no dev-only entries; 4 MB read at most) whose
- * text matches, or null.
- */
-function firstAppSource(facts: ProjectFacts, match: RegExp): string | null {
-  let budget = 4_000_000;
-  for (const f of facts.files ?? []) {
-    if (!/\.(m?[jt]s|cjs|cts)$/.test(f) || f.endsWith('.d.ts') || /(\.spec|\.test)\.[cm]?[jt]s$/.test(f)) continue;
-    if (isDevEntry(f.split('/')[0]) || /(^|\/)(test|tests|__tests__|e2e)\//.test(f)) continue;
-    const t = facts.read(f);
-    if (!t) continue;
-    budget -= t.length;
-    if (budget < 0) return null;
-    if (match.test(t)) return f;
-  }
-  return null;
+function readsNpmEnv(model: ImageModel): string | null {
+  return model.firstSource(/\bnpm_(package|lifecycle|config)_/);
 }
 
 /** The file `nest start` runs: `<outDir>/<entryFile>.js` per nest-cli.json (entryFile `main` unless set). */
@@ -145,7 +126,7 @@ export const startProd: Transform = {
     const scripts = pkg.scripts ?? {};
     const keep = (code: string, why: string, line?: number): TransformResult =>
       holdBack(code, `left the start as it is: ${why}`, line);
-    if (!start.nestStart) return plainStart(doc, stage, facts, scripts, start.scripts, keep);
+    if (!start.nestStart) return plainStart(doc, stage, facts, image, scripts, start.scripts, keep);
     if (start.nestStart.words.length > 2)
       return keep('nest-start-options', `\`${start.nestStart.words.join(' ')}\` has options that start:prod may not match`);
     // Through the start script: it must be `nest start` and nothing else, with no hooks around it.
@@ -193,7 +174,7 @@ export const startProd: Transform = {
         'start-through-pnp',
         "yarn starts the app with Plug'n'Play's loader (.pnp.cjs), which plain `node` would not load",
       );
-    const npmEnv = readsNpmEnv(facts);
+    const npmEnv = readsNpmEnv(image);
     if (npmEnv && viaScript)
       return keep(
         'app-reads-npm-env',
@@ -218,7 +199,7 @@ export const startProd: Transform = {
         },
       ],
       // As PID 1, node ignores SIGTERM unless the app handles it (the package manager passed it on before).
-      ...(handlesSigterm(facts)
+      ...(handlesSigterm(image)
         ? {}
         : {
             warnings: [
@@ -240,12 +221,9 @@ function execForm(words: readonly string[]): string {
 }
 
 /** Where the app's code handles SIGTERM itself (a graceful shutdown), or null. */
-function handlesSigterm(facts: ProjectFacts): string | null {
+function handlesSigterm(model: ImageModel): string | null {
   // process.on('SIGTERM', ...), or NestJS' enableShutdownHooks(), which listens for the termination signals.
-  return firstAppSource(
-    facts,
-    /\b(process|proc)\s*\.\s*(on|once|addListener)\s*\(\s*["'`]SIGTERM["'`]|\.enableShutdownHooks\s*\(/,
-  );
+  return model.firstSource(/\b(process|proc)\s*\.\s*(on|once|addListener)\s*\(\s*["'`]SIGTERM["'`]|\.enableShutdownHooks\s*\(/);
 }
 
 /**
@@ -256,6 +234,7 @@ function plainStart(
   doc: ParsedDockerfile,
   stage: Stage,
   facts: ProjectFacts,
+  image: ImageModel,
   scripts: Record<string, string>,
   ran: readonly string[],
   keep: (code: string, why: string, line?: number) => TransformResult,
@@ -278,13 +257,13 @@ function plainStart(
       'start-through-pnp',
       "yarn starts the app with Plug'n'Play's loader (.pnp.cjs), which plain `node` would not load",
     );
-  const npmEnv = readsNpmEnv(facts);
+  const npmEnv = readsNpmEnv(image);
   if (npmEnv)
     return keep(
       'app-reads-npm-env',
       `${npmEnv} reads npm's script environment (npm_package_*), which \`node\` alone does not set`,
     );
-  const handler = handlesSigterm(facts);
+  const handler = handlesSigterm(image);
   if (!handler)
     return holdBack(
       'no-signal-handler',

@@ -5,20 +5,12 @@
  */
 import type { Instr, ParsedDockerfile, Stage } from '../../dockerfile/parse.js';
 import type { ProjectFacts } from '../project/facts.js';
+import type { Project } from '../project/project.js';
+import { isDevEntry, runtimeSources } from '../project/sources.js';
 import { tokenizeShell } from '../../dockerfile/shell.js';
 import { nodeFlagTakesValue } from '../commands/node-flags.js';
 
-/** Top-level names that never belong in a runtime image. */
-const DEV_DIRS =
-  /^(\.git|\.github|\.gitlab|\.circleci|\.husky|\.vscode|\.idea|\.devcontainer|\.storybook|\.nyc_output|\.turbo|\.cache|\.yarn|node_modules|test|tests|__tests__|__mocks__|spec|specs|e2e|cypress|playwright|coverage|docs?|examples?|benchmarks?|bench|fixtures|stories|k8s|kubernetes|helm|charts?|deploy(ment)?s?|terraform|infra|\.changeset)$/i;
-const DEV_FILES =
-  /^(\.env(\..*)?|\.dockerignore|\.gitignore|\.gitattributes|\.editorconfig|\.npmignore|\.nvmrc|\.node-version|\.tool-versions|\.prettier.*|prettier\.config\..*|\.eslint.*|eslint\.config\..*|\.stylelint.*|\.markdownlint.*|\.lintstagedrc.*|lint-staged\.config\..*|\.commitlintrc.*|commitlint\.config\..*|\.releaserc.*|\.mocharc.*|\.babelrc.*|babel\.config\..*|\.swcrc|jest\.config\..*|jest\.setup\..*|vitest\.config\..*|vite\.config\..*|webpack\.config\..*|rollup\.config\..*|tsup\.config\..*|esbuild\.config\..*|karma\.conf\..*|playwright\.config\..*|cypress\.config\..*|nodemon\.json|nest-cli\.json|tsconfig.*\.json|jsconfig\.json|\.travis\.yml|\.gitlab-ci\.yml|azure-pipelines\.yml|Jenkinsfile|Makefile|Procfile|docker-compose.*|compose\.ya?ml|.*\.dockerfile|Dockerfile.*|.*\.md|LICEN[CS]E.*|CHANGELOG.*|AUTHORS|CODEOWNERS|.*\.log|\.DS_Store|Thumbs\.db|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?|\.npmrc|\.yarnrc(\.yml)?|pnpm-workspace\.yaml|bunfig\.toml|renovate\.json|\.renovaterc.*|dependabot\.yml|sonar-project\.properties|codecov\.yml|\.codecov\.yml|skaffold\.yaml|Tiltfile)$/i;
-
-export function isDevEntry(name: string): boolean {
-  return DEV_DIRS.test(name) || DEV_FILES.test(name);
-}
-
-const SOURCE_EXT = /\.(m?[jt]sx?|cjs|cts|json|html?|ejs|hbs|pug|njk)$/;
+export { isDevEntry };
 
 /** Script words of a package.json script. */
 function scriptWords(s: string): string[] {
@@ -137,34 +129,19 @@ function pathGlob(glob: string): RegExp {
 }
 
 /**
- * Paths under top-level entries that string literals in the app's sources name ('views', 'public/css', 'src/views'...);
- * `only`, when given, limits the sources read (one workspace package's files).
+ * Paths under top-level entries that string literals in the app's runtime sources (templates and data
+ * files too) name ('views', 'public/css', 'src/views'...). `keep`: top-level entries whose files count
+ * even when their names look development-only; `within`: only the files it accepts (a package's).
  */
-export function namedBySources(facts: ProjectFacts, exclude: ReadonlySet<string>, only?: (file: string) => boolean): Set<string> {
+export function namedBySources(project: Project, keep: ReadonlySet<string>, within?: (file: string) => boolean): Set<string> {
+  const facts = project.facts;
   const found = new Set<string>();
   if (!facts.files) return found;
   const candidates = [...facts.topLevel.keys()].filter((n) => n !== 'node_modules' && n !== 'package.json');
   if (!candidates.length) return found;
-  let budget = 4_000_000;
-  let count = 0;
   const lit = /(["'`])((?:\\.|(?!\1)[^\\\n])*)\1/g;
-  for (const f of facts.files) {
-    if (only && !only(f)) continue;
+  for (const { path: f, text } of runtimeSources(project, { named: true, keep, ...(within ? { within } : {}) })) {
     const top = f.split('/')[0];
-    if (isDevEntry(top) && !exclude.has(top)) continue;
-    // Manifests name scripts and packages, not files the app reads.
-    if (
-      !SOURCE_EXT.test(f) ||
-      f.endsWith('.d.ts') ||
-      /(^|\/)(package|package-lock|npm-shrinkwrap|tsconfig[^/]*|jsconfig|composer|bower)\.json$/.test(f)
-    )
-      continue;
-    if (/(\.test|\.spec)\.[cm]?[jt]sx?$/.test(f)) continue;
-    if (++count > 2000) break;
-    const text = facts.read(f);
-    if (!text) continue;
-    budget -= text.length;
-    if (budget < 0) break;
     for (const m of text.matchAll(lit)) {
       // baseUrl-style module specifiers (`from 'src/users/user.entity'`) name modules the build
       // compiles and rewrites to relative paths (nest build, tsc-alias), not files the app reads;

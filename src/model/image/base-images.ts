@@ -5,6 +5,8 @@
  * than the C and C++ runtime libraries every variant has.
  */
 import type { ProjectFacts } from '../project/facts.js';
+import type { Project } from '../project/project.js';
+import { runtimeSources } from '../project/sources.js';
 
 /** The official node image's tag split into version and Debian release: `22-bookworm` -> 22, bookworm. */
 export interface NodeTag {
@@ -223,4 +225,25 @@ function readNative(facts: ProjectFacts): NativeDependencies {
       needingLibraries.set(name, NEEDS_SYSTEM_LIBRARY[name]);
   }
   return { known: false, withInstallScript: [], platformBinaries: [], needingLibraries };
+}
+
+/** Modules that start processes: a file that uses one may run the programs it names. */
+const SPAWN = /\b(child_process|execa|shelljs|cross-spawn|zx)\b/;
+/** Words that name no program a base image may lack, although they look like one. */
+const NOT_PROGRAMS = new Set(['file', 'patch', 'free', 'top', 'cc', 'ld', 'cpp']);
+
+/**
+ * The programs the app's runtime sources may start: in each source that uses child_process (execa,
+ * shelljs, cross-spawn, zx), the words in quotes that could be a command's name.
+ */
+export function spawnedPrograms(project: Project): { file: string; names: string[] }[] {
+  const out: { file: string; names: string[] }[] = [];
+  for (const { path, text } of runtimeSources(project)) {
+    if (!SPAWN.test(text)) continue;
+    const names: string[] = [];
+    for (const m of text.matchAll(/["'`]([a-z][a-z0-9+_-]*)(?=[\s"'`])/g))
+      if (!NOT_PROGRAMS.has(m[1]) && !names.includes(m[1])) names.push(m[1]);
+    if (names.length) out.push({ file: path, names });
+  }
+  return out;
 }

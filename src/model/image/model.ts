@@ -14,6 +14,8 @@ import { startCommand, type StartCommand } from '../commands/start-command.js';
 import { composeRunsTests } from '../project/compose.js';
 import type { ProjectFacts } from '../project/facts.js';
 import type { Project } from '../project/project.js';
+import { firstSource } from '../project/sources.js';
+import { spawnedPrograms } from './base-images.js';
 import { appDirModel, runEffect, standaloneRuntime, type AppDirModel, type Created } from './app-dir.js';
 import { entryInfo, namedBySources, type EntryInfo } from './app-files.js';
 import { appReads, buildReads, envFiles, type BuildRead, type EnvFileUse } from './build-reads.js';
@@ -110,17 +112,27 @@ export class ImageModel {
 
   /** Paths under the context's top-level entries that the app's sources name. */
   namedBySources(exclude: ReadonlySet<string>): Set<string> {
-    return namedBySources(this.facts, exclude);
+    return this.project.memo(`named-by-sources:${[...exclude].sort().join(',')}`, () => namedBySources(this.project, exclude));
   }
 
   /** The first place the app's behaviour depends on NODE_ENV, or null. */
   nodeEnvUse(): NodeEnvUse | null {
-    return this.project.memo('node-env-use', () => nodeEnvUse(this.facts));
+    return this.project.memo('node-env-use', () => nodeEnvUse(this.project));
   }
 
   /** System programs the app runs at run time (git for simple-git, python3 for a spawn), with why. */
   programsTheAppRuns(): Map<string, string> {
-    return this.project.memo('programs-the-app-runs', () => programsTheAppRuns(this.facts));
+    return this.project.memo('programs-the-app-runs', () => programsTheAppRuns(this.project));
+  }
+
+  /** The first of the app's runtime sources whose text matches `re`, or null. */
+  firstSource(re: RegExp): string | null {
+    return firstSource(this.project, re);
+  }
+
+  /** The programs the app's sources name in a file that starts processes (child_process, execa, ...). */
+  spawnedPrograms(): { file: string; names: string[] }[] {
+    return this.project.memo('spawned-programs', () => spawnedPrograms(this.project));
   }
 
   /** Does a compose service that builds this Dockerfile run tests in it? */

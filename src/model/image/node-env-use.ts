@@ -2,13 +2,8 @@
  * Where an app's behaviour depends on NODE_ENV: setting `NODE_ENV=production` then changes what the
  * app does (which config it loads, which database it talks to), not only how fast it runs.
  */
-import { isDevEntry } from './app-files.js';
-import type { ProjectFacts } from '../project/facts.js';
-
-const SOURCE = /\.(m?[jt]sx?|cjs|cts)$/;
-const TEST_FILE = /(\.test|\.spec)\.[cm]?[jt]sx?$/;
-const MAX_FILES = 2000;
-const MAX_BYTES = 4_000_000;
+import type { Project } from '../project/project.js';
+import { runtimeSources } from '../project/sources.js';
 
 export interface NodeEnvUse {
   /** The file that depends on NODE_ENV, relative to the context. */
@@ -17,20 +12,9 @@ export interface NodeEnvUse {
   why: string;
 }
 
-/** Configuration files of build and dev tools: they run at build time, not in the app. */
-const TOOL_CONFIG = new RegExp(
-  `(^|/)(${['webpack', 'vite', 'rollup', 'jest', 'vitest', 'babel', 'tsup', 'esbuild', 'eslint', 'prettier', 'next', 'nuxt', 'tailwind', 'postcss'].join('|')})\\.config\\.`,
-);
-
 /** The first place the app's behaviour depends on NODE_ENV, or null. */
-const cache = new WeakMap<ProjectFacts, NodeEnvUse | null>();
-
-export function nodeEnvUse(facts: ProjectFacts): NodeEnvUse | null {
-  if (!cache.has(facts)) cache.set(facts, findNodeEnvUse(facts));
-  return cache.get(facts)!;
-}
-
-function findNodeEnvUse(facts: ProjectFacts): NodeEnvUse | null {
+export function nodeEnvUse(project: Project): NodeEnvUse | null {
+  const facts = project.facts;
   const files = facts.files ?? [];
   const deps = { ...facts.packageJson?.dependencies };
   // The config package loads config/production.* (or NODE_CONFIG_DIR) when NODE_ENV=production.
@@ -59,25 +43,7 @@ function findNodeEnvUse(facts: ProjectFacts): NodeEnvUse | null {
       return { file: f, why: 'it picks its block by NODE_ENV and has none for production' };
   }
   // The app's own code branching on NODE_ENV.
-  let count = 0;
-  let budget = MAX_BYTES;
-  for (const f of files) {
-    const top = f.split('/')[0];
-    if (
-      !SOURCE.test(f) ||
-      f.endsWith('.d.ts') ||
-      TEST_FILE.test(f) ||
-      isDevEntry(top) ||
-      /(^|\/)(test|tests|__tests__|spec|e2e|scripts)\//.test(f)
-    )
-      continue;
-    if (TOOL_CONFIG.test(f)) continue;
-    if (++count > MAX_FILES) break;
-    const t = facts.read(f);
-    if (!t) continue;
-    budget -= t.length;
-    if (budget < 0) break;
-    if (/\bNODE_ENV\b/.test(t)) return { file: f, why: 'the code reads NODE_ENV' };
-  }
+  for (const { path, text } of runtimeSources(project))
+    if (/\bNODE_ENV\b/.test(text)) return { file: path, why: 'the code reads NODE_ENV' };
   return null;
 }

@@ -11,6 +11,8 @@
 import { baseImageInfo, BUILD_TOOL_PACKAGES } from '../commands/classify.js';
 import type { Word } from '../../dockerfile/shell.js';
 import type { Finding } from '../../engine/types.js';
+import type { Project } from '../project/project.js';
+import { runtimeSources } from '../project/sources.js';
 
 export type SystemFamily = 'debian' | 'alpine';
 /** Debian releases whose package names differ (the 64-bit time_t transition renamed libraries in trixie). */
@@ -175,25 +177,14 @@ const PROGRAM_WRAPPERS: Readonly<Record<string, readonly string[]>> = {
 /** A call that runs a program by name: exec('git …'), spawn("python3", …), execa('make'). */
 const SPAWN =
   /\b(?:exec|execSync|spawn|spawnSync|execFile|execFileSync|execa|execaSync|execaCommand)\s*\(\s*['"`](git|python3?|make|gcc|g\+\+|cmake)\b/;
-const SOURCE_FILE = /\.(m?[jt]sx?|c[jt]s)$/;
-const NOT_RUNTIME_SOURCE =
-  /(^|\/)(node_modules|test|tests|__tests__|spec|e2e|scripts|\.[^/]+)\/|\.(test|spec|d)\.[cm]?[jt]sx?$|(^|\/)[^/]*\.config\.[cm]?[jt]s$/;
-const MAX_SOURCES = 3000;
-const programsCache = new WeakMap<object, Map<string, string>>();
-
 /**
  * System packages the app runs at run time, with why: a production dependency that wraps the
  * program (simple-git runs git), or the app's own code spawning it. Every package.json of the
  * context counts (a workspace's packages too).
  */
-export function programsTheAppRuns(facts: {
-  files: readonly string[] | null;
-  read(rel: string): string | null;
-}): Map<string, string> {
-  const cached = programsCache.get(facts);
-  if (cached) return cached;
+export function programsTheAppRuns(project: Project): Map<string, string> {
+  const facts = project.facts;
   const out = new Map<string, string>();
-  programsCache.set(facts, out);
   const files = facts.files ?? [];
   for (const f of files) {
     if (!/(^|\/)package\.json$/.test(f) || f.includes('node_modules/')) continue;
@@ -206,11 +197,8 @@ export function programsTheAppRuns(facts: {
     for (const dep of Object.keys({ ...(m.dependencies ?? {}), ...(m.optionalDependencies ?? {}) }))
       for (const p of PROGRAM_WRAPPERS[dep] ?? []) if (!out.has(p)) out.set(p, `${dep} in ${f}`);
   }
-  let n = 0;
-  for (const f of files) {
-    if (!SOURCE_FILE.test(f) || NOT_RUNTIME_SOURCE.test(f)) continue;
-    if (++n > MAX_SOURCES) break;
-    const hit = SPAWN.exec(facts.read(f) ?? '');
+  for (const { path: f, text } of runtimeSources(project)) {
+    const hit = SPAWN.exec(text);
     if (!hit) continue;
     const names =
       hit[1] === 'python' || hit[1] === 'python3'

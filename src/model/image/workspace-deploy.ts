@@ -48,7 +48,8 @@ import {
 } from '../commands/classify.js';
 import { scriptOutputs, type AppDirModel, type Created } from './app-dir.js';
 import { entrySource, importedPackages } from '../project/imports.js';
-import { isDevEntry, namedBySources } from './app-files.js';
+import { namedBySources } from './app-files.js';
+import { isDevEntry, runtimeSources } from '../project/sources.js';
 import { envLibraryFiles, type EnvFileUse } from './build-reads.js';
 import { plainNodeCall, type StartPath } from './start-path.js';
 import { tokenizeShell } from '../../dockerfile/shell.js';
@@ -211,7 +212,7 @@ export function workspaceDeploy(
     }
 
   // 6. Nothing read outside the package at run time.
-  const outside = readsOutside(envUses, start, ws, closure, pkg);
+  const outside = readsOutside(project, envUses, start, closure, pkg);
   if (outside) return hold('deploy-reads-outside-package', outside);
 
   const packages = closure.map((q) => q.dir);
@@ -315,7 +316,7 @@ function pnpmCopies(
       ...created.map((c): [string, boolean] => [c.path, c.type !== 'file']),
     ];
     // What the package's sources name inside it (views/, templates, data files): read at run time.
-    for (const p of namedBySources(sf, new Set())) if (!isDevEntry(p.split('/')[0])) checks.push([p, ws.isDir(`${q.dir}/${p}`)]);
+    for (const p of namedBySources(sp, new Set())) if (!isDevEntry(p.split('/')[0])) checks.push([p, ws.isDir(`${q.dir}/${p}`)]);
     for (const [f, isDir] of checks) {
       const drop = publishDrop(ws, q.dir, manifest, f, isDir);
       if (drop)
@@ -525,13 +526,14 @@ function startedPackage(
 
 /** Why the app reads something outside the package at run time, or null. */
 function readsOutside(
+  project: Project,
   envUses: readonly EnvFileUse[],
   start: StartPath,
-  ws: Workspace,
   closure: readonly WorkspacePackage[],
   pkg: WorkspacePackage,
 ): string | null {
-  const facts = ws.facts;
+  const facts = project.facts;
+  const ws = project.workspace;
   const inside = (p: string) => p === pkg.dir || p.startsWith(`${pkg.dir}/`);
   for (const f of start.runtimeFiles)
     if (!inside(f.path))
@@ -557,25 +559,21 @@ function readsOutside(
     const q = closure.find((x) => f.startsWith(`${x.dir}/`));
     return q !== undefined && !isDevEntry(f.slice(q.dir.length + 1).split('/')[0]);
   };
-  for (const p of namedBySources(facts, new Set(), sourceOf))
+  for (const p of namedBySources(project, new Set(), sourceOf))
     if (!inClosure(`${p}/`) && !closure.some((q) => q.dir === p || q.dir.startsWith(`${p}/`)))
       return `the sources of the packages the app runs (${closure.map((q) => q.dir).join(', ')}) name ${p}, outside them`;
   // Paths that climb out of their package: '../../frontend/dist', join(__dirname, '..', '..', 'frontend').
   for (const q of closure) {
-    for (const f of facts.files ?? []) {
-      if (!f.startsWith(`${q.dir}/`) || !sourceOf(f) || !SOURCE.test(f) || /\.d\.[cm]?ts$|\.(test|spec)\.[cm]?[jt]sx?$/.test(f))
-        continue;
+    for (const { path: f, text } of runtimeSources(project, { scope: q.dir })) {
       const inPkg = f.slice(q.dir.length + 1);
       const depth = inPkg.split('/').length - 1;
-      const climb = climbOf(facts.read(f) ?? '');
+      const climb = climbOf(text);
       if (climb && climb.up > depth)
         return `${q.dir}/${inPkg} reaches outside its package (\`${climb.text}\`), and the image would hold the packages of the closure only`;
     }
   }
   return null;
 }
-
-const SOURCE = /\.(m?[jt]sx?|cjs|cts)$/;
 
 /** The deepest climb to parent folders a source names: a '../../x' literal or `join(__dirname, '..', '..')`. */
 function climbOf(text: string): { up: number; text: string } | null {
