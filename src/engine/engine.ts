@@ -47,18 +47,13 @@ function applyEdits(text: string, edits: Edit[]): string {
   return s.toString();
 }
 
-/**
- * Where an offset of the old text lands in the new one. An offset inside a replaced range
- * lands at its start; text inserted exactly at the offset comes after it (so a line that a
- * transform reports as "where I inserted" points at the inserted text).
- */
-function mapOffset(offset: number, edits: Edit[]): number {
-  return mapSorted(offset, [...edits].sort(byPosition));
-}
-
 const byPosition = (a: Edit, b: Edit) => a.start - b.start || a.end - b.end;
 
-/** mapOffset() over edits already sorted by position. */
+/**
+ * Where an offset of the old text lands in the new one, given the edits sorted by position. An offset
+ * inside a replaced range lands at its start; text inserted exactly at the offset comes after it (so a
+ * line that a transform reports as "where I inserted" points at the inserted text).
+ */
 function mapSorted(offset: number, edits: Edit[]): number {
   let delta = 0;
   for (const e of edits) {

@@ -1,17 +1,9 @@
 /**
  * What the transforms know about Node.js package managers, RUN commands and base images.
  */
-import {
-  copyParts,
-  normalizePosix,
-  substitute,
-  unquote,
-  type Instr,
-  type ParsedDockerfile,
-  type Stage,
-} from '../../dockerfile/parse.js';
+import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../../dockerfile/parse.js';
 import semver from 'semver';
-import { copySourcesBefore, globToRegExp, rootImage, sourceCovers, stageChain, workdirAt } from '../../dockerfile/query.js';
+import { copySourcesBefore, globToRegExp, sourceCovers, stageChain, workdirAt } from '../../dockerfile/query.js';
 
 export { copiedBefore, copySourcesBefore, rootImage, stageChain } from '../../dockerfile/query.js';
 import { tokenizeShell, type SimpleCommand, type Word } from '../../dockerfile/shell.js';

@@ -11,7 +11,6 @@ import type { ProjectFacts } from '../project/facts.js';
 import { parseJsonc, tsconfigOutDir } from '../project/tsconfig.js';
 import { copyDest, isContextCopy, workdirAt } from '../../dockerfile/query.js';
 import { classifyRun, stageChain } from '../commands/classify.js';
-import { tokenizeShell } from '../../dockerfile/shell.js';
 import { optionValue } from '../commands/command-line.js';
 import type { Verb } from '../commands/package-manager.js';
 import { ScriptWalker, type WalkEvent } from '../commands/script-graph.js';
@@ -58,13 +57,6 @@ const NO_APP_WRITES = new Set([
   'ldconfig', 'command', 'type', 'hash', 'exit', ':',
 ]);
 export const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$/i;
-const MAX_DEPTH = 6;
-/** Package manager subcommands that change node_modules. */
-// prettier-ignore
-const NODE_MODULES_SUBCOMMANDS = new Set([
-  'install', 'i', 'ci', 'add', 'prune', 'rebuild', 'dedupe', 'link', 'remove', 'uninstall', 'rm', 'update', 'up', 'upgrade',
-]);
-
 interface Ctx {
   facts: ProjectFacts;
   /** The project, when the walk follows scripts into workspace packages. */
@@ -78,7 +70,6 @@ interface Ctx {
   builds: boolean;
   nodeModules: NodeModulesWrite[];
   line?: number;
-  seenScripts: Set<string>;
 }
 
 function rel(ctx: Ctx, cwd: string, p: string): string | null {
@@ -117,24 +108,12 @@ function newCtx(facts: ProjectFacts, appDir: string, line?: number): Ctx {
     unknown: null,
     builds: false,
     nodeModules: [],
-    seenScripts: new Set(),
     ...(line !== undefined ? { line } : {}),
   };
 }
 
 function unknown(ctx: Ctx, why: string) {
   ctx.unknown ??= { why, line: ctx.line };
-}
-
-/** Values of `-o X`, `--out-dir=X`, `--outDir X` style options. */
-function opt(w: string[], names: string[]): string | null {
-  for (let i = 1; i < w.length; i++) {
-    for (const n of names) {
-      if (w[i] === n) return w[i + 1] ?? null;
-      if (n.startsWith('--') && w[i].startsWith(n + '=')) return w[i].slice(n.length + 1);
-    }
-  }
-  return null;
 }
 
 function readConfig(facts: ProjectFacts, names: string[]): string | null {
@@ -160,12 +139,12 @@ function toolOutputs(
   switch (bin) {
     case 'tsc': {
       if (w.includes('--noEmit')) return [];
-      const outDir = opt(w, ['--outDir']);
+      const outDir = optionValue(w, ['--outDir']);
       if (outDir) return dir(outDir);
-      const outFile = opt(w, ['--outFile']);
+      const outFile = optionValue(w, ['--outFile']);
       if (outFile) return fileOut(outFile);
       let project =
-        opt(w, ['-p', '--project']) ??
+        optionValue(w, ['-p', '--project']) ??
         (w.includes('-b') || w.includes('--build') ? (w.find((x, i) => i > 0 && !x.startsWith('-')) ?? null) : null) ??
         'tsconfig.json';
       if (!project.endsWith('.json')) project = `${project.replace(/\/+$/, '')}/tsconfig.json`;
@@ -174,9 +153,9 @@ function toolOutputs(
       return ts.outDir ? dir(ts.outDir) : null; // no outDir: .js files next to the sources
     }
     case 'esbuild':
-      return fileOut(opt(w, ['--outfile'])) ?? dir(opt(w, ['--outdir']));
+      return fileOut(optionValue(w, ['--outfile'])) ?? dir(optionValue(w, ['--outdir']));
     case 'tsup': {
-      const o = opt(w, ['-d', '--out-dir']);
+      const o = optionValue(w, ['-d', '--out-dir']);
       if (o) return dir(o);
       const cfg = readConfig(facts, [
         'tsup.config.ts',
@@ -189,11 +168,11 @@ function toolOutputs(
       return dirs.length ? dirs.map((d) => ({ path: d, type: 'dir' as const })) : dir('dist');
     }
     case 'rollup': {
-      const f = opt(w, ['-o', '--file']);
+      const f = optionValue(w, ['-o', '--file']);
       if (f) return fileOut(f);
-      const d = opt(w, ['-d', '--dir']);
+      const d = optionValue(w, ['-d', '--dir']);
       if (d) return dir(d);
-      const cfgName = opt(w, ['-c', '--config']);
+      const cfgName = optionValue(w, ['-c', '--config']);
       const cfg = readConfig(
         facts,
         cfgName && !cfgName.startsWith('-')
@@ -210,10 +189,10 @@ function toolOutputs(
     case 'webpack':
     case 'webpack-cli': {
       if (w[1] === 'serve') return [];
-      const o = opt(w, ['--output-path', '-o']);
+      const o = optionValue(w, ['--output-path', '-o']);
       if (o) return dir(o);
       const cfg = readConfig(facts, [
-        opt(w, ['-c', '--config']) ?? 'webpack.config.js',
+        optionValue(w, ['-c', '--config']) ?? 'webpack.config.js',
         'webpack.config.js',
         'webpack.config.ts',
         'webpack.config.cjs',
@@ -228,7 +207,7 @@ function toolOutputs(
     }
     case 'vite': {
       if (w[1] !== 'build') return [];
-      const o = opt(w, ['--outDir']);
+      const o = optionValue(w, ['--outDir']);
       if (o) return dir(o);
       const cfg = readConfig(facts, [
         'vite.config.ts',
@@ -241,7 +220,7 @@ function toolOutputs(
       return dirs.length ? dirs.map((d) => ({ path: d, type: 'dir' as const })) : dir('dist');
     }
     case 'next': {
-      if (w[1] === 'export') return dir(opt(w, ['-o', '--outdir']) ?? 'out');
+      if (w[1] === 'export') return dir(optionValue(w, ['-o', '--outdir']) ?? 'out');
       if (w[1] !== 'build') return [];
       const cfg = readConfig(facts, ['next.config.js', 'next.config.mjs', 'next.config.ts', 'next.config.cjs']);
       const dirs = cfg ? quoted('distDir', cfg) : [];
@@ -255,7 +234,8 @@ function toolOutputs(
       if (w[1] !== 'build') return null;
       const ts = tsconfigOutDir(
         facts,
-        opt(w, ['-p', '--path']) ?? (facts.read('tsconfig.build.json') !== null ? 'tsconfig.build.json' : 'tsconfig.json'),
+        optionValue(w, ['-p', '--path']) ??
+          (facts.read('tsconfig.build.json') !== null ? 'tsconfig.build.json' : 'tsconfig.json'),
       );
       const outs = dir(ts.outDir ?? 'dist')!;
       // nest-cli.json assets land in the outDir, unless an asset names its own outDir.
@@ -271,11 +251,11 @@ function toolOutputs(
     }
     case 'babel':
     case 'swc':
-      return dir(opt(w, ['-d', '--out-dir'])) ?? fileOut(opt(w, ['-o', '--out-file']));
+      return dir(optionValue(w, ['-d', '--out-dir'])) ?? fileOut(optionValue(w, ['-o', '--out-file']));
     case 'parcel':
-      return w[1] === 'build' ? dir(opt(w, ['--dist-dir', '-d']) ?? 'dist') : null;
+      return w[1] === 'build' ? dir(optionValue(w, ['--dist-dir', '-d']) ?? 'dist') : null;
     case 'ncc':
-      return w[1] === 'build' ? dir(opt(w, ['-o', '--out']) ?? 'dist') : null;
+      return w[1] === 'build' ? dir(optionValue(w, ['-o', '--out']) ?? 'dist') : null;
     case 'prisma':
       if (w[1] === 'generate') return prismaGenerated(facts, w);
       return w[1] === 'validate' || w[1] === 'format' ? [] : null;
@@ -298,13 +278,14 @@ function toolOutputs(
  */
 function prismaGenerated(facts: ProjectFacts, w: string[]): { path: string; type: Created['type'] }[] {
   const config = readConfig(facts, [
-    opt(w, ['--config']) ?? 'prisma.config.ts',
+    optionValue(w, ['--config']) ?? 'prisma.config.ts',
     'prisma.config.ts',
     'prisma.config.mts',
     'prisma.config.js',
     'prisma.config.mjs',
   ]);
-  const named = opt(w, ['--schema']) ?? facts.packageJson?.prismaSchema ?? (config ? quoted('schema', config)[0] : undefined);
+  const named =
+    optionValue(w, ['--schema']) ?? facts.packageJson?.prismaSchema ?? (config ? quoted('schema', config)[0] : undefined);
   const base = typeof named === 'string' ? normalizePosix(`/${named}`).slice(1) : 'prisma/schema.prisma';
   // A schema folder (multi-file schema) or a file.
   const schemaFiles = (facts.files ?? []).filter(
@@ -326,277 +307,6 @@ function prismaGenerated(facts: ProjectFacts, w: string[]): { path: string; type
   }
   if (intoNodeModules) out.push({ path: 'node_modules/.prisma', type: 'dir' });
   return out;
-}
-
-function words(s: string): string[][] {
-  return tokenizeShell(s, 0, s.length).map((c) => c.words.map((x) => x.value));
-}
-
-/** Redirect targets (`> file`, `>> file`, `>file`) of a simple command. */
-function redirects(w: string[]): { words: string[]; targets: string[] } {
-  const out: string[] = [];
-  const targets: string[] = [];
-  for (let i = 0; i < w.length; i++) {
-    const m = /^(\d?)(>>?)(.*)$/.exec(w[i]);
-    if (m && m[1] !== '2') {
-      const t = m[3] || w[++i];
-      if (t && !t.startsWith('&')) targets.push(t);
-      continue;
-    }
-    if (/^\d?>>?&?\d*$/.test(w[i]) || /^2>/.test(w[i])) {
-      if (/^2>>?$/.test(w[i])) i++;
-      continue;
-    }
-    if (w[i].startsWith('<')) {
-      if (w[i] === '<') i++;
-      continue;
-    }
-    out.push(w[i]);
-  }
-  return { words: out, targets };
-}
-
-/** Follow one simple command. Returns the new cwd when the command is `cd`. */
-function command(ctx: Ctx, raw: string[], cwd: string, depth: number): string {
-  if (depth > MAX_DEPTH) {
-    unknown(ctx, 'the build scripts nest too deeply to follow');
-    return cwd;
-  }
-  const { words: w0, targets } = redirects(raw);
-  for (const t of targets) create(ctx, cwd, t, 'file', `a redirect to ${t}`);
-  let w = w0;
-  // Compound commands as the tokenizer splits them: `if [ -d public ]`, `then cp -r public x`, `fi`. A
-  // command run under a condition may create its paths: counted as creating them.
-  while (w.length && /^(if|then|else|elif|do|while|until|!)$/.test(w[0])) w = w.slice(1);
-  if (w.length === 1 && /^(fi|done)$/.test(w[0])) return cwd;
-  while (w.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w[0])) w = w.slice(1);
-  if (w[0] === 'sudo' || w[0] === 'env' || w[0] === 'exec') w = w.slice(1);
-  while (w.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w[0])) w = w.slice(1);
-  if (!w.length) return cwd;
-  const bin = w[0].replace(/^.*\//, '');
-  const text = w.join(' ');
-  if (bin === 'cd') {
-    const to = w[1] ?? '/root';
-    return to.startsWith('/') ? normalizePosix(to) : normalizePosix(`${cwd}/${to}`);
-  }
-  if (/^(sh|bash|ash|dash)$/.test(bin) && w[1] === '-c' && w[2]) {
-    let c = cwd;
-    for (const x of words(w[2])) c = command(ctx, x, c, depth + 1);
-    return cwd;
-  }
-  if (bin === 'npm' || bin === 'yarn' || bin === 'pnpm' || bin === 'bun') {
-    const flags = w.slice(1).filter((x) => x.startsWith('-'));
-    if (flags.some((f) => /^(--prefix|-C|--cwd|--dir|--filter|-F|--workspace|-w|--workspaces|-ws|--recursive|-r)(=|$)/.test(f))) {
-      unknown(ctx, `\`${text}\` runs in another package`);
-      return cwd;
-    }
-    const args = w.slice(1).filter((x) => !x.startsWith('-'));
-    const sub = args[0] ?? (bin === 'yarn' ? 'install' : '');
-    if (
-      [
-        'install',
-        'i',
-        'ci',
-        'add',
-        'prune',
-        'rebuild',
-        'cache',
-        'config',
-        'set',
-        'dedupe',
-        'audit',
-        'link',
-        'test',
-        't',
-        'ls',
-        'list',
-        'why',
-        'outdated',
-        'version',
-        'pack',
-        'fetch',
-        'store',
-        'pm',
-        'remove',
-        'uninstall',
-        'rm',
-        'workspaces',
-        'plugin',
-        'policies',
-        'init',
-        'dlx',
-      ].includes(sub) ||
-      (bin === 'yarn' && sub === 'global')
-    ) {
-      if (sub === 'pack') unknown(ctx, `\`${text}\` writes a tarball`);
-      if (
-        NODE_MODULES_SUBCOMMANDS.has(sub) ||
-        (bin === 'yarn' && args.length === 0) ||
-        (sub === 'workspaces' && args[1] === 'focus')
-      )
-        ctx.nodeModules.push({ why: `\`${text}\``, line: ctx.line });
-      // A plain install runs the project's own lifecycle scripts (`postinstall: prisma generate`).
-      const plainInstall = ['install', 'i', 'ci'].includes(sub) && args.length <= 1;
-      if (plainInstall && !flags.includes('--ignore-scripts') && rel(ctx, cwd, '.') === '.') {
-        const scripts = ctx.facts.packageJson?.scripts ?? {};
-        for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) {
-          const body = scripts[hook];
-          if (typeof body !== 'string' || ctx.seenScripts.has(hook)) continue;
-          ctx.seenScripts.add(hook);
-          let c = cwd;
-          for (const x of words(body)) c = command(ctx, x, c, depth + 1);
-        }
-      }
-      return cwd;
-    }
-    if (sub === 'exec' || sub === 'x') {
-      command(ctx, args.slice(1), cwd, depth + 1);
-      return cwd;
-    }
-    const script = sub === 'run' || sub === 'run-script' ? args[1] : sub;
-    const scripts = ctx.facts.packageJson?.scripts ?? {};
-    if (!script) return cwd;
-    if (rel(ctx, cwd, '.') !== '.') {
-      unknown(ctx, `\`${text}\` runs outside the app directory, in another package`);
-      return cwd;
-    }
-    if (scripts[script] === undefined) {
-      if (bin === 'npm' || sub === 'run') {
-        unknown(ctx, `\`${text}\` runs a script package.json does not have`);
-        return cwd;
-      }
-      command(ctx, args, cwd, depth + 1); // yarn <bin>
-      return cwd;
-    }
-    if (ctx.seenScripts.has(script)) return cwd;
-    ctx.seenScripts.add(script);
-    for (const hook of [`pre${script}`, script, `post${script}`]) {
-      const body = scripts[hook];
-      if (typeof body !== 'string') continue;
-      let c = cwd;
-      for (const x of words(body)) c = command(ctx, x, c, depth + 1);
-    }
-    return cwd;
-  }
-  if (bin === 'npx' || bin === 'bunx' || bin === 'pnpx') {
-    let i = 1;
-    while (i < w.length && w[i].startsWith('-')) i += /^(-p|--package)$/.test(w[i]) ? 2 : 1;
-    if (i < w.length) command(ctx, [w[i].replace(/(.)@[^/]*$/, '$1'), ...w.slice(i + 1)], cwd, depth + 1);
-    return cwd;
-  }
-  if (bin === 'cross-env') {
-    let i = 1;
-    while (i < w.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w[i])) i++;
-    command(ctx, w.slice(i), cwd, depth + 1);
-    return cwd;
-  }
-  if (bin === 'run-s' || bin === 'run-p' || bin === 'npm-run-all' || bin === 'concurrently') {
-    for (const a of w.slice(1)) {
-      if (a.startsWith('-')) continue;
-      if (bin === 'concurrently') for (const x of words(a)) command(ctx, x, cwd, depth + 1);
-      else if (!/[*?]/.test(a)) command(ctx, ['npm', 'run', a], cwd, depth + 1);
-      else unknown(ctx, `\`${text}\` runs scripts by pattern`);
-    }
-    return cwd;
-  }
-  if (bin === 'mkdir') {
-    for (const p of w.slice(1).filter((x) => !x.startsWith('-'))) create(ctx, cwd, p, 'dir', `\`${text}\``);
-    return cwd;
-  }
-  if (bin === 'touch') {
-    for (const p of w.slice(1).filter((x) => !x.startsWith('-'))) create(ctx, cwd, p, 'file', `\`${text}\``);
-    return cwd;
-  }
-  if (bin === 'cp' || bin === 'mv' || bin === 'ln' || bin === 'install' || bin === 'rsync') {
-    const args = w.slice(1).filter((x) => !x.startsWith('-'));
-    const t = w.includes('-t') ? w[w.indexOf('-t') + 1] : args[args.length - 1];
-    if (t && args.length >= (bin === 'ln' ? 1 : 2)) create(ctx, cwd, t, 'any', `\`${text}\``);
-    else unknown(ctx, `\`${text}\` writes where it cannot be told`);
-    return cwd;
-  }
-  if (bin === 'curl' || bin === 'wget') {
-    const o = opt(w, bin === 'curl' ? ['-o', '--output'] : ['-O', '--output-document']);
-    if (o) create(ctx, cwd, o, 'file', `\`${text}\``);
-    else if (bin === 'wget' || w.includes('-O') || w.includes('--remote-name'))
-      unknown(ctx, `\`${text}\` downloads a file under a name taken from the URL`);
-    return cwd;
-  }
-  if (bin === 'git') {
-    if (w[1] === 'clone') {
-      const args = w.slice(2).filter((x) => !x.startsWith('-'));
-      const target = args[1] ?? args[0]?.replace(/\.git$/, '').replace(/^.*[/:]/, '');
-      if (target) create(ctx, cwd, target, 'dir', `\`${text}\``);
-      else unknown(ctx, `\`${text}\``);
-    }
-    return cwd;
-  }
-  if (bin === 'tar' || bin === 'unzip') {
-    const into = bin === 'tar' ? opt(w, ['-C', '--directory']) : opt(w, ['-d']);
-    const extracting = bin === 'unzip' || w.some((x) => /^-?[a-zA-Z]*x/.test(x) || x === '--extract');
-    if (!extracting) {
-      const f =
-        opt(w, ['-f', '--file']) ?? w.find((x, i) => i > 0 && /^-?[a-zA-Z]*f$/.test(w[i - 1] ?? '') && !x.startsWith('-'));
-      if (f) create(ctx, cwd, f, 'file', `\`${text}\``);
-      else unknown(ctx, `\`${text}\``);
-    } else if (into) create(ctx, cwd, into, 'dir', `\`${text}\` unpacks into it`);
-    else if (rel(ctx, cwd, '.') !== null) unknown(ctx, `\`${text}\` unpacks an archive whose contents cannot be told`);
-    return cwd;
-  }
-  if (bin === 'patch-package') ctx.nodeModules.push({ why: `\`${text}\` patches packages in node_modules`, line: ctx.line });
-  if (NO_APP_WRITES.has(bin) || NO_APP_WRITES.has(text)) return cwd;
-  const outs = toolOutputs(ctx, w);
-  if (outs === null) {
-    if (rel(ctx, cwd, '.') === null) {
-      ctx.outside.push(cwd); // runs outside the app directory
-      return cwd;
-    }
-    unknown(ctx, `\`${text}\` runs in the app directory, and what it writes there cannot be told`);
-    return cwd;
-  }
-  ctx.builds = true;
-  for (const o of outs) {
-    if (!o.cache) {
-      create(ctx, cwd, o.path, o.type, `the output of \`${text}\``);
-      continue;
-    }
-    const r = rel(ctx, cwd, o.path);
-    if (r && r !== '.' && !ctx.caches.some((c) => c.path === r))
-      ctx.caches.push({ path: r, type: o.type, why: `the cache of \`${text}\`` });
-  }
-  return cwd;
-}
-
-/**
- * What the build stage `stage` (with the stages it builds on) creates in `appDir` besides the
- * files of the build context and node_modules.
- */
-export function legacyAppDirModel(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts, appDir: string): AppDirModel {
-  const ctx = newCtx(facts, appDir);
-  for (const st of [...stageChain(doc, stage)].reverse()) {
-    for (const ins of st.instructions) {
-      ctx.line = doc.lineOf(ins.start) + 1;
-      if (ins.keyword === 'RUN') run(ctx, doc, st, ins);
-      else if (ins.keyword === 'ADD' || (ins.keyword === 'COPY' && !isContextCopy(ins))) addOrCopy(ctx, doc, st, ins);
-    }
-  }
-  return { created: ctx.created, caches: ctx.caches, unknown: ctx.unknown, builds: ctx.builds, nodeModules: ctx.nodeModules };
-}
-
-function run(ctx: Ctx, doc: ParsedDockerfile, st: Stage, ins: Instr) {
-  const cwd = workdirAt(st, ins, doc) ?? '/';
-  const info = classifyRun(doc, ins);
-  if (!info.commands.length) {
-    if (rel(ctx, cwd, '.') !== null || ins.heredoc) unknown(ctx, `\`${ins.text.split(/\r?\n/)[0]}\` cannot be read`);
-    return;
-  }
-  let c = cwd;
-  for (const cmd of info.commands)
-    c = command(
-      ctx,
-      cmd.cmd.words.map((w) => w.value),
-      c,
-      0,
-    );
 }
 
 function addOrCopy(ctx: Ctx, doc: ParsedDockerfile, st: Stage, ins: Instr) {
@@ -634,74 +344,6 @@ function addOrCopy(ctx: Ctx, doc: ParsedDockerfile, st: Stage, ins: Instr) {
     // Other ADD sources are context files, known to the selective copy.
   }
 }
-
-/**
- * What one RUN instruction of `stage` does to `appDir`, on its own: the paths it creates there, or why
- * that cannot be told. A RUN whose every command has a known effect inside the app directory (a `cp` of
- * the build output, a `mkdir`) leaves nothing behind outside it, so the build stage may keep it.
- */
-export function legacyRunEffect(
-  doc: ParsedDockerfile,
-  stage: Stage,
-  ins: Instr,
-  facts: ProjectFacts,
-  appDir: string,
-): { created: Created[]; unknown: string | null } {
-  const ctx = newCtx(facts, appDir, doc.lineOf(ins.start) + 1);
-  run(ctx, doc, stage, ins);
-  const unknownWhy = ctx.unknown?.why ?? (ctx.outside.length ? `it writes outside ${ctx.appDir} (${ctx.outside[0]})` : null);
-  return { created: ctx.created, unknown: unknownWhy };
-}
-
-/**
- * The runtime of Next.js' `output: 'standalone'`: when the start runs the standalone server
- * (`node .next/standalone/server.js`) from the app directory and the build stage makes that folder with
- * `next build` (every other step's effect known), the running image needs that folder only: it holds the
- * server, the traced node_modules, package.json, and whatever the build copied into it (`.next/static`,
- * `public/`). Returns the folder (relative to the app directory) and why, or null.
- */
-export function legacyStandaloneRuntime(
-  doc: ParsedDockerfile,
-  buildStage: Stage,
-  start: StartPath,
-  facts: ProjectFacts,
-  appDir: string,
-): { dir: string; why: string } | null {
-  if (start.next?.kind !== 'standalone') return null;
-  const dir = start.next.dir;
-  const model = legacyAppDirModel(doc, buildStage, facts, appDir);
-  if (model.unknown) return null;
-  const madeByNext = model.created.some(
-    (c) => (dir === c.path || dir.startsWith(c.path + '/')) && /^the output of `.*\bnext build\b/.test(c.why),
-  );
-  if (!madeByNext) return null;
-  return {
-    dir,
-    why: `\`${start.next.line}\` runs the standalone server next build writes to ${dir}, with the node_modules it needs`,
-  };
-}
-
-/**
- * What running the package script `script` creates in its package (`facts` are the package's own: a
- * workspace package seen as a context of its own), as the model follows the script: the paths, relative
- * to the package, or why that cannot be told (a tool whose output is unknown, a write outside the package).
- */
-export function legacyScriptOutputs(
-  facts: ProjectFacts,
-  script: string,
-): { created: Created[]; unknown: string | null; nodeModules: NodeModulesWrite[] } {
-  const dir = '/package';
-  const ctx = newCtx(facts, dir);
-  command(ctx, ['npm', 'run', script], dir, 0);
-  const unknownWhy =
-    ctx.unknown?.why.replace(/\bthe app directory\b/g, 'the package') ??
-    (ctx.outside.length ? `it writes outside the package (${ctx.outside[0]})` : null);
-  return { created: ctx.created, unknown: unknownWhy, nodeModules: ctx.nodeModules };
-}
-
-// ---------------------------------------------------------------------------------------------
-// On the one script walker
-// ---------------------------------------------------------------------------------------------
 
 /** Package-manager verbs that change node_modules. */
 const NODE_MODULES_VERBS: ReadonlySet<Verb> = new Set([

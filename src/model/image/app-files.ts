@@ -3,7 +3,6 @@
  * build context: the entry file named by CMD/ENTRYPOINT/start/main, what its sources name,
  * the build output, and whatever is not known to be a development-only file.
  */
-import type { Instr, ParsedDockerfile, Stage } from '../../dockerfile/parse.js';
 import type { ProjectFacts } from '../project/facts.js';
 import type { Project } from '../project/project.js';
 import { isDevEntry, runtimeSources } from '../project/sources.js';

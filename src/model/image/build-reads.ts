@@ -10,25 +10,16 @@
  * is in the context right now: env files are usually .gitignored and exist only on some machines,
  * so the answer must be the same with or without them.
  */
-import type { ParsedDockerfile, Stage } from '../../dockerfile/parse.js';
+import type { ParsedDockerfile } from '../../dockerfile/parse.js';
 import type { ProjectFacts } from '../project/facts.js';
 import { classifyCommand, classifyRun } from '../commands/classify.js';
-import { tokenizeShell, type Word } from '../../dockerfile/shell.js';
 import { nextStandalone } from './start-path.js';
-import { unwrap } from '../commands/command-line.js';
+import { optionValue, optionValues, unwrap } from '../commands/command-line.js';
 import { ScriptWalker, type ScriptRef, type WalkEvent } from '../commands/script-graph.js';
 import { startCommand } from '../commands/start-command.js';
 import type { Project } from '../project/project.js';
 
 export type ReadReason = 'tests' | 'git' | 'env';
-
-/** concurrently's flags that take a separate value. */
-// prettier-ignore
-const CONCURRENTLY_VALUE_FLAGS = new Set([
-  '-n', '--names', '-c', '--prefix-colors', '-p', '--prefix', '-s', '--success', '-t', '--timestamp-format',
-  '--restart-tries', '--restart-after', '-m', '--max-processes', '--hide', '--default-input-target',
-  '--name-separator', '-l', '--prefix-length',
-]);
 
 /** A context path the build reads, and who reads it. */
 export interface BuildRead {
@@ -109,319 +100,6 @@ const ENV_LIBRARIES: readonly (readonly [string, readonly string[]])[] = [
 /** The files a framework that loads env files by mode reads (Vite, Next.js, Create React App, Vue CLI). */
 const modeFiles = (mode: string) => ['.env', '.env.local', `.env.${mode}`, `.env.${mode}.local`];
 
-interface Leaf {
-  words: string[];
-  /** The script it came from, or null when it is a Dockerfile command. */
-  via: string | null;
-}
-
-interface Walk {
-  facts: ProjectFacts;
-  /** Scripts reached, in the order reached. */
-  scripts: string[];
-  seen: Set<string>;
-  leaves: Leaf[];
-}
-
-const SCRIPT_HOOK = (name: string) => [`pre${name}`, name, `post${name}`];
-const INSTALL_SCRIPTS = ['install', 'prepare'];
-const YARN_BUILTINS = new Set([
-  'add',
-  'audit',
-  'autoclean',
-  'bin',
-  'cache',
-  'check',
-  'config',
-  'constraints',
-  'create',
-  'dedupe',
-  'dlx',
-  'exec',
-  'explain',
-  'generate-lock-entry',
-  'global',
-  'help',
-  'import',
-  'info',
-  'init',
-  'install',
-  'licenses',
-  'link',
-  'list',
-  'login',
-  'logout',
-  'node',
-  'npm',
-  'outdated',
-  'owner',
-  'pack',
-  'patch',
-  'patch-commit',
-  'plugin',
-  'policies',
-  'publish',
-  'rebuild',
-  'remove',
-  'set',
-  'tag',
-  'team',
-  'unlink',
-  'unplug',
-  'up',
-  'upgrade',
-  'upgrade-interactive',
-  'version',
-  'versions',
-  'why',
-  'workspace',
-  'workspaces',
-]);
-
-function shellCommands(text: string): string[][] {
-  return tokenizeShell(text, 0, text.length).map((c) => c.words.map((w) => w.value));
-}
-
-function stripAssignments(words: string[]): string[] {
-  let i = 0;
-  while (i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i])) i++;
-  return words.slice(i);
-}
-
-/** Script names matching an npm-run-all / concurrently pattern (`build:*`, `watch-**`). */
-function matchScripts(facts: ProjectFacts, pattern: string): string[] {
-  const scripts = Object.keys(facts.packageJson?.scripts ?? {});
-  if (!/[*?]/.test(pattern)) return scripts.includes(pattern) ? [pattern] : [];
-  const re = new RegExp(
-    '^' +
-      pattern
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*\*/g, '\u0000')
-        .replace(/\*/g, '[^:]*')
-        .replace(/\?/g, '[^:]')
-        .replace(/\u0000/g, '.*') +
-      '$',
-  );
-  return scripts.filter((s) => re.test(s));
-}
-
-/** The first word that is not a flag, from `from` on, skipping the values of the flags in `valued`. */
-function firstOperand(words: string[], from: number, valued: RegExp): number {
-  for (let i = from; i < words.length; i++) {
-    if (words[i].startsWith('-')) {
-      if (valued.test(words[i])) i++;
-      continue;
-    }
-    return i;
-  }
-  return -1;
-}
-
-const PM_VALUED = /^(--prefix|-C|--cwd|--dir|--filter|-F|--workspace|-w|--loglevel|--registry|--cache|--userconfig)$/;
-
-/** Follow one command: script calls into package.json, wrappers into the command they run; the rest are leaves. */
-function walkCommand(w: Walk, raw: string[], via: string | null, depth: number): void {
-  if (depth > 20) return;
-  const words = stripAssignments(raw);
-  if (!words.length) return;
-  const bin = words[0].replace(/^.*\//, '');
-  const scripts = w.facts.packageJson?.scripts ?? {};
-  const reach = (names: string[]) => {
-    for (const name of names) {
-      for (const n of SCRIPT_HOOK(name)) {
-        if (typeof scripts[n] !== 'string' || w.seen.has(n)) continue;
-        w.seen.add(n);
-        w.scripts.push(n);
-        for (const c of shellCommands(scripts[n])) walkCommand(w, c, n, depth + 1);
-      }
-    }
-  };
-  const rest = (from: number) => walkCommand(w, words.slice(from), via, depth + 1);
-  const ignoresScripts = words.includes('--ignore-scripts');
-  // Wrappers that run another command.
-  if (
-    [
-      'sudo',
-      'exec',
-      'time',
-      'nice',
-      'nohup',
-      'env',
-      'npx',
-      'pnpx',
-      'bunx',
-      'cross-env',
-      'cross-env-shell',
-      'dumb-init',
-      'tini',
-    ].includes(bin)
-  ) {
-    if (bin === 'cross-env-shell') {
-      for (const c of shellCommands(stripAssignments(words.slice(1)).join(' '))) walkCommand(w, c, via, depth + 1);
-      return;
-    }
-    const at = firstOperand(words, 1, /^(-p|--package|-c|--call)$/);
-    if (at > 0) rest(at);
-    return;
-  }
-  if ((bin === 'sh' || bin === 'bash' || bin === 'dash' || bin === 'zsh') && words[1] === '-c' && words[2]) {
-    for (const c of shellCommands(words[2])) walkCommand(w, c, via, depth + 1);
-    return;
-  }
-  if (bin === 'npm') {
-    const at = firstOperand(words, 1, PM_VALUED);
-    const sub = at > 0 ? words[at] : '';
-    if (['run', 'run-script', 'rum', 'urn'].includes(sub)) {
-      const s = firstOperand(words, at + 1, PM_VALUED);
-      if (s > 0) reach([words[s]]);
-      return;
-    }
-    if (['test', 't', 'tst'].includes(sub)) return reach(['test']);
-    if (['start', 'stop', 'restart'].includes(sub)) return reach([sub]);
-    if (['install', 'i', 'ci', 'clean-install', 'ic', 'install-clean', 'isntall', 'add', 'in'].includes(sub)) {
-      if (!ignoresScripts && firstOperand(words, at + 1, PM_VALUED) < 0) reach(INSTALL_SCRIPTS);
-      return;
-    }
-    if (sub === 'exec' || sub === 'x') {
-      const c = firstOperand(words, at + 1, /^(-p|--package|-c|--call)$/);
-      if (c > 0) rest(c);
-      return;
-    }
-    return;
-  }
-  if (bin === 'yarn' || bin === 'pnpm' || bin === 'bun') {
-    const at = firstOperand(words, 1, PM_VALUED);
-    const sub = at > 0 ? words[at] : '';
-    if (sub === '' || sub === 'install' || (sub === 'i' && bin !== 'yarn')) {
-      if (!ignoresScripts && (sub === '' || firstOperand(words, at + 1, PM_VALUED) < 0)) reach(INSTALL_SCRIPTS);
-      return;
-    }
-    if (sub === 'run' || sub === 'run-script') {
-      const s = firstOperand(words, at + 1, PM_VALUED);
-      if (s < 0) return;
-      if (typeof scripts[words[s]] === 'string') reach([words[s]]);
-      else rest(s); // `bun run file.ts`, `yarn run vite build`: a file or a binary, not a script
-      return;
-    }
-    if (sub === 'exec' || sub === 'dlx' || sub === 'x') {
-      const c = firstOperand(words, at + 1, /^(-p|--package)$/);
-      if (c > 0) rest(c);
-      return;
-    }
-    // `bun test` is bun's own test runner, not the script.
-    if (bin === 'bun' && sub === 'test') {
-      w.leaves.push({ words: words.slice(at), via });
-      return;
-    }
-    if (typeof scripts[sub] === 'string' || (['test', 't', 'start'].includes(sub) && bin !== 'bun'))
-      return reach([sub === 't' ? 'test' : sub]);
-    if (bin === 'yarn' && YARN_BUILTINS.has(sub)) return;
-    if (bin === 'bun' || bin === 'pnpm' || bin === 'yarn') rest(at); // `yarn vite build`, `pnpm tsc`: a binary of node_modules/.bin
-    return;
-  }
-  if (bin === 'npm-run-all' || bin === 'run-s' || bin === 'run-p' || bin === 'npm-run-all2') {
-    const names: string[] = [];
-    for (let i = 1; i < words.length; i++) {
-      const v = words[i];
-      if (v === '--') break;
-      if (v.startsWith('-')) {
-        if (/^(--max-parallel|--npm-path)$/.test(v)) i++;
-        continue;
-      }
-      // `build:* -- --watch` arrives as one word when quoted.
-      names.push(...matchScripts(w.facts, v.split(/\s+/)[0]));
-    }
-    reach(names);
-    return;
-  }
-  if (bin === 'concurrently') {
-    for (let i = 1; i < words.length; i++) {
-      const v = words[i];
-      if (v.startsWith('-')) {
-        if (CONCURRENTLY_VALUE_FLAGS.has(v)) i++;
-        continue;
-      }
-      const m = /^(npm|yarn|pnpm|bun):(\S+)/.exec(v);
-      if (m) reach(matchScripts(w.facts, m[2]));
-      else for (const c of shellCommands(v)) walkCommand(w, c, via, depth + 1);
-    }
-    return;
-  }
-  // Env loaders that run a command: the loader is a leaf, and so is what it runs.
-  if (bin === 'dotenv' || bin === 'env-cmd' || bin === 'dotenvx') {
-    w.leaves.push({ words, via });
-    const dash = words.indexOf('--');
-    if (dash > 0) rest(dash + 1);
-    else {
-      const skip = bin === 'env-cmd' ? /^(-f|--file|-e|--environments|-r|--rc-file)$/ : /^(-e|-v|-c|-p|-f|--env-file)$/;
-      const at = firstOperand(words, bin === 'dotenvx' ? 2 : 1, skip);
-      if (at > 0) rest(at);
-    }
-    return;
-  }
-  w.leaves.push({ words, via });
-}
-
-function newWalk(facts: ProjectFacts): Walk {
-  return { facts, scripts: [], seen: new Set(), leaves: [] };
-}
-
-/**
- * Every package.json script that `npm run <scriptName>` (or `yarn`, `pnpm`, `bun run`) reaches:
- * the script with its pre/post hooks, and, recursively, the scripts its commands run (`npm run x`,
- * `npm test`, `yarn x`, `pnpm x`, `npm-run-all`/`run-s`/`run-p` patterns, `concurrently "npm:x"`,
- * through `cross-env`, `npx`, `sh -c`, `dotenv --`). In the order reached; only scripts that exist.
- */
-export function legacyScriptClosure(facts: ProjectFacts, scriptName: string): string[] {
-  const w = newWalk(facts);
-  walkCommand(w, ['npm', 'run', scriptName], null, 0);
-  return w.scripts;
-}
-
-/** The Dockerfile's RUN commands (every stage), and the scripts they reach, as leaves. */
-function buildLeaves(doc: ParsedDockerfile, facts: ProjectFacts): { walk: Walk; direct: Leaf[] } {
-  const w = newWalk(facts);
-  const direct: Leaf[] = [];
-  for (const ins of doc.instructions) {
-    if (ins.keyword !== 'RUN') continue;
-    for (const c of classifyRun(doc, ins).commands) {
-      const words = c.words.map((x) => x.value);
-      // A Dockerfile command that is a test run by itself (`npm run lint`, `yarn test` with no such script).
-      if (c.kind === 'test') direct.push({ words, via: null });
-      walkCommand(w, words, null, 0);
-    }
-  }
-  return { walk: w, direct };
-}
-
-const show = (leaf: Leaf, n = 2) => `\`${leaf.words.slice(0, n).join(' ')}\`` + (leaf.via ? ` (script \`${leaf.via}\`)` : '');
-
-function asWords(values: string[]): Word[] {
-  return values.map((value) => ({ value, start: 0, end: 0 }));
-}
-
-/** A flag's value: `--mode x`, `--mode=x`. */
-function flagValue(words: string[], names: string[]): string | null {
-  for (let i = 0; i < words.length; i++) {
-    for (const n of names) {
-      if (words[i] === n) return words[i + 1] ?? null;
-      if (words[i].startsWith(n + '=')) return words[i].slice(n.length + 1);
-    }
-  }
-  return null;
-}
-
-function flagValues(words: string[], names: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < words.length; i++) {
-    for (const n of names) {
-      if (words[i] === n && words[i + 1]) out.push(words[i + 1]);
-      else if (words[i].startsWith(n + '=')) out.push(words[i].slice(n.length + 1));
-    }
-  }
-  return out;
-}
-
 const clean = (p: string) => p.replace(/^\.\//, '');
 
 /**
@@ -431,7 +109,7 @@ const clean = (p: string) => p.replace(/^\.\//, '');
 function envReadsOf(words: string[], time: 'build' | 'run'): { files: string[]; tool: string } | null {
   const bin = words[0]?.replace(/^.*\//, '') ?? '';
   const sub = words[1] ?? '';
-  const mode = (fallback: string) => flagValue(words, ['--mode', '-m']) ?? fallback;
+  const mode = (fallback: string) => optionValue(words, ['--mode', '-m']) ?? fallback;
   if (time === 'build') {
     if (bin === 'vite' && sub === 'build') return { files: modeFiles(mode('production')), tool: 'vite build' };
     if ((bin === 'astro' || bin === 'react-router') && sub === 'build')
@@ -443,12 +121,12 @@ function envReadsOf(words: string[], time: 'build' | 'run'): { files: string[]; 
     if (bin === 'vue-cli-service' && sub === 'build')
       return { files: modeFiles(mode('production')), tool: 'vue-cli-service build' };
     if ((bin === 'nuxt' || bin === 'nuxi') && (sub === 'build' || sub === 'generate'))
-      return { files: [clean(flagValue(words, ['--dotenv']) ?? '.env')], tool: `${bin} ${sub}` };
+      return { files: [clean(optionValue(words, ['--dotenv']) ?? '.env')], tool: `${bin} ${sub}` };
   } else if (bin === 'next' && sub === 'start') {
     return { files: modeFiles('production'), tool: 'next start' };
   }
   if (bin === 'dotenv') {
-    const named = flagValues(words.slice(0, words.includes('--') ? words.indexOf('--') : words.length), ['-e']).map(clean);
+    const named = optionValues(words.slice(0, words.includes('--') ? words.indexOf('--') : words.length), ['-e']).map(clean);
     const cascade = words.indexOf('-c');
     if (cascade > 0) {
       const env =
@@ -460,20 +138,21 @@ function envReadsOf(words: string[], time: 'build' | 'run'): { files: string[]; 
     return { files: named.length ? named : ['.env'], tool: 'dotenv-cli' };
   }
   if (bin === 'env-cmd') {
-    const f = flagValue(words, ['-f', '--file']);
-    if (flagValue(words, ['-e', '--environments']) && !f) return null; // .env-cmdrc environments
+    const f = optionValue(words, ['-f', '--file']);
+    if (optionValue(words, ['-e', '--environments']) && !f) return null; // .env-cmdrc environments
     return { files: [clean(f ?? '.env')], tool: 'env-cmd' };
   }
   if (bin === 'dotenvx' && sub === 'run') {
-    const named = flagValues(words.slice(0, words.includes('--') ? words.indexOf('--') : words.length), ['-f', '--env-file']).map(
-      clean,
-    );
+    const named = optionValues(words.slice(0, words.includes('--') ? words.indexOf('--') : words.length), [
+      '-f',
+      '--env-file',
+    ]).map(clean);
     return { files: named.length ? named : ['.env'], tool: 'dotenvx run' };
   }
   // node --env-file, -r dotenv/config (also through tsx, ts-node, nodemon, which pass node's flags on).
-  const files = flagValues(words, ['--env-file', '--env-file-if-exists']).map(clean);
+  const files = optionValues(words, ['--env-file', '--env-file-if-exists']).map(clean);
   if (files.length) return { files, tool: `${bin} --env-file` };
-  const loads = flagValues(words, ['-r', '--require', '--import']);
+  const loads = optionValues(words, ['-r', '--require', '--import']);
   if (loads.some((l) => l === 'dotenv/config' || l === 'dotenv-flow/config' || l === '@dotenvx/dotenvx/config')) {
     const path = words.find((x) => x.startsWith('dotenv_config_path='));
     return { files: [path ? clean(path.slice('dotenv_config_path='.length)) : '.env'], tool: `${bin} -r dotenv/config` };
@@ -485,7 +164,7 @@ function runsTests(words: string[]): boolean {
   const bin = words[0]?.replace(/^.*\//, '') ?? '';
   if (bin === 'bun' && words[1] === 'test') return true;
   if ((bin === 'node' || bin === 'tsx') && words.includes('--test')) return true;
-  return classifyCommand({ words: asWords(words), start: 0, end: 0 }).kind === 'test';
+  return classifyCommand({ words: words.map((value) => ({ value, start: 0, end: 0 })), start: 0, end: 0 }).kind === 'test';
 }
 
 const GIT_COMMAND = /(^|[\s;&|(`"'$])git\s+(-C\s+\S+\s+)?([a-z][a-z-]*)/g;
@@ -548,174 +227,6 @@ function gitCommandIn(text: string): string | null {
 
 function allDeps(facts: ProjectFacts): Record<string, string> {
   return { ...(facts.packageJson?.devDependencies ?? {}), ...(facts.packageJson?.dependencies ?? {}) };
-}
-
-/**
- * The context paths the build's RUN commands (every stage), and the package.json scripts they
- * reach, read: test folders when a test or lint runs (`tests`), `.git` when a `git` command runs
- * or a build plugin/library that reads it is a dependency (`git`), and the env files build tools
- * load (`env`). One entry per path and reader; decided from the Dockerfile and package.json only.
- */
-export function legacyBuildReads(doc: ParsedDockerfile, facts: ProjectFacts): BuildRead[] {
-  const { walk, direct } = buildLeaves(doc, facts);
-  const out: BuildRead[] = [];
-  const seen = new Set<string>();
-  const push = (r: BuildRead) => {
-    const k = `${r.reason}\u0000${r.path}\u0000${r.by}`;
-    if (!seen.has(k)) {
-      seen.add(k);
-      out.push(r);
-    }
-  };
-  const scripts = facts.packageJson?.scripts ?? {};
-  const leaves = [...direct, ...walk.leaves];
-  // Tests: the first test run found names the reason for every test folder.
-  // A test runner, or a test script reached (`react-scripts test`, `ng test`: runners not known by name).
-  const test = leaves.find((l) => runsTests(l.words));
-  const testScript = walk.scripts.find((s) => /^(test|test:.*)$/.test(s));
-  const testBy = test ? show(test) : testScript ? `script \`${testScript}\`` : null;
-  if (testBy) for (const d of TEST_DIRS) push({ path: d, reason: 'tests', by: testBy });
-  // Git: a git command in a RUN or in a script the build reaches.
-  for (const ins of doc.instructions) {
-    if (ins.keyword !== 'RUN') continue;
-    const g = gitCommandIn(ins.content);
-    if (g) push({ path: '.git', reason: 'git', by: `\`${g}\` in a RUN` });
-  }
-  for (const s of walk.scripts) {
-    const g = gitCommandIn(scripts[s]);
-    if (g) push({ path: '.git', reason: 'git', by: `\`${g}\` (script \`${s}\`)` });
-  }
-  const deps = allDeps(facts);
-  const builds = doc.instructions.some(
-    (i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => c.kind === 'build'),
-  );
-  for (const d of GIT_BUILD_PLUGINS) if (deps[d] && builds) push({ path: '.git', reason: 'git', by: `${d} in the build` });
-  for (const d of GIT_LIBRARIES) if (deps[d]) push({ path: '.git', reason: 'git', by: d });
-  // Env files the build tools load.
-  for (const l of leaves) {
-    const r = envReadsOf(l.words, 'build');
-    if (!r) continue;
-    for (const f of r.files) push({ path: f, reason: 'env', by: `\`${r.tool}\`` + (l.via ? ` (script \`${l.via}\`)` : '') });
-  }
-  return out;
-}
-
-/** The runtime command of the final stage (ENTRYPOINT + CMD, and CMD alone) as commands. */
-function runtimeCommands(doc: ParsedDockerfile, stage: Stage): string[][] {
-  const pick = (kw: string) => [...stage.instructions].reverse().find((i) => i.keyword === kw);
-  const cmds = (kw: string): string[][] => {
-    const i = pick(kw);
-    if (!i) return [];
-    if (i.json) return i.jsonArgs?.length ? [i.jsonArgs] : [];
-    return tokenizeShell(doc.text, i.start + i.keyword.length, i.end, doc.escape).map((c) => c.words.map((w) => w.value));
-  };
-  const entry = cmds('ENTRYPOINT');
-  const cmd = cmds('CMD');
-  if (!entry.length) return cmd;
-  // An entrypoint script usually ends in `exec "$@"`: the CMD runs too.
-  return [[...entry[entry.length - 1], ...(cmd[0] ?? [])], ...entry.slice(0, -1), ...cmd];
-}
-
-/**
- * What the app's own command (the final stage's ENTRYPOINT/CMD and the scripts it reaches, such as
- * a `prestart` that runs `git describe`) reads from the image that a COPY of the context brings
- * in: `.git` (reason `git`). Env files are envFiles()'s business.
- */
-export function legacyAppReads(doc: ParsedDockerfile, facts: ProjectFacts): BuildRead[] {
-  const last = doc.stages[doc.stages.length - 1];
-  if (!last) return [];
-  const w = newWalk(facts);
-  const out: BuildRead[] = [];
-  for (const c of runtimeCommands(doc, last)) {
-    const g = gitCommandIn(c.join(' '));
-    if (g) out.push({ path: '.git', reason: 'git', by: `\`${g}\` in the app's command` });
-    walkCommand(w, c, null, 0);
-  }
-  const scripts = facts.packageJson?.scripts ?? {};
-  for (const s of w.scripts) {
-    const g = gitCommandIn(scripts[s]);
-    if (g) out.push({ path: '.git', reason: 'git', by: `\`${g}\` (script \`${s}\`)` });
-  }
-  return out;
-}
-
-/**
- * The decision for each env file, for the whole tool: is it read at build time (by which build
- * step), at run time (by what), or not at all?
- *
- * Contract:
- * - One entry per file of ENV_FILES, then any other file a tool names (`vite build --mode
- *   staging` -> `.env.staging`, `dotenv -e .env.ci`, `node --env-file=config/.env`), in that order.
- *   A file not listed is read by nobody.
- * - Decided from the Dockerfile (RUN commands of every stage; the final stage's ENTRYPOINT/CMD)
- *   and package.json (scripts reached from them, with hooks; `dependencies` for the app's env
- *   loaders), never from the files present: the result is the same whether or not an env file
- *   is in the context.
- * - `build` lists build steps (`vite build`, `next build`, `react-scripts build`, `dotenv-cli`,
- *   `node --env-file`, ... with the script they run in); `run` lists what reads it in the running
- *   container (`dotenv`, `dotenv-safe`, `dotenv-flow`, `next start`, `node --env-file`, ...).
- *   A file the build reads must stay in the build context; a file the app reads must also be in
- *   the runtime image.
- * - Over-approximates: a reader that may load a file (dotenv-flow under NODE_ENV=production,
- *   Next.js' `.env.local`) counts as reading it.
- */
-export function legacyEnvFiles(doc: ParsedDockerfile, facts: ProjectFacts): EnvFileUse[] {
-  const uses = new Map<string, EnvFileUse>();
-  const use = (file: string) => {
-    let u = uses.get(file);
-    if (!u) uses.set(file, (u = { file, build: [], run: [] }));
-    return u;
-  };
-  for (const f of ENV_FILES) use(f);
-  const add = (list: string[], who: string) => {
-    if (!list.includes(who)) list.push(who);
-  };
-  for (const r of legacyBuildReads(doc, facts)) if (r.reason === 'env') add(use(r.path).build, r.by);
-  const last = doc.stages[doc.stages.length - 1];
-  if (last) {
-    const w = newWalk(facts);
-    for (const c of runtimeCommands(doc, last)) walkCommand(w, c, null, 0);
-    const standalone = nextStandalone(facts);
-    for (const l of w.leaves) {
-      // The server of output: 'standalone' loads the copies of .env and .env.production next build put next to it.
-      const server = l.words[1]?.replace(/^\.\//, '');
-      if (standalone && /^(node|nodejs)$/.test(l.words[0] ?? '') && server && /(^|\/)standalone\/server\.js$/.test(server))
-        for (const f of ['.env', '.env.production'])
-          use(f).copiedByBuild ??=
-            `next build copies it into ${server.slice(0, -'/server.js'.length)}, where \`node ${server}\` reads it at run time`;
-      const r = envReadsOf(l.words, 'run');
-      if (!r) continue;
-      for (const f of r.files) add(use(f).run, `\`${r.tool}\`` + (l.via ? ` (script \`${l.via}\`)` : ''));
-    }
-    // bun loads .env, .env.<NODE_ENV> (development when unset; production, test) and .env.local itself, whatever it runs.
-    const cmd = last.instructions.filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT');
-    if (cmd.some((i) => /^\s*(\[\s*")?(\S*\/)?bunx?(["\s]|$)/.test(i.content)))
-      for (const f of [
-        '.env',
-        '.env.local',
-        '.env.development',
-        '.env.development.local',
-        '.env.production',
-        '.env.production.local',
-        '.env.test',
-        '.env.test.local',
-      ])
-        add(use(f).run, '`bun`');
-  }
-  const deps = facts.packageJson?.dependencies ?? {};
-  for (const [dep, files] of ENV_LIBRARIES) if (deps[dep]) for (const f of files) add(use(f).run, dep);
-  // Next.js' machine-local files: out of the build context, whoever would read them.
-  for (const u of uses.values()) {
-    if (!/^\.env(\.[\w-]+)?\.local$/.test(u.file)) continue;
-    const next = [...u.build, ...u.run].filter((r) => /`next (build|start)`/.test(r));
-    if (next.length)
-      u.machineLocal = `${next.join(', ')} would read it when present, but Next.js keeps \`.env*.local\` for one machine's settings, which are not committed: an image built with it would depend on the machine it was built on`;
-  }
-  const order = (f: string) => {
-    const i = ENV_FILES.indexOf(f);
-    return i < 0 ? ENV_FILES.length : i;
-  };
-  return [...uses.values()].sort((a, b) => order(a.file) - order(b.file));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@
  * watcher: then the file is left alone), and does the start install or build (then the runtime
  * needs the whole build environment).
  */
-import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../../dockerfile/parse.js';
+import { normalizePosix, type ParsedDockerfile, type Stage } from '../../dockerfile/parse.js';
 import type { PackageJson, ProjectFacts } from '../project/facts.js';
 import { builtinModules } from 'node:module';
 import {
@@ -24,8 +24,7 @@ import {
 import { stageChain } from '../commands/classify.js';
 import { tsconfigChain } from '../project/tsconfig.js';
 import { hasContextFile, importedPackages } from '../project/imports.js';
-import { tokenizeShell } from '../../dockerfile/shell.js';
-import { unwrapOne } from '../commands/command-line.js';
+import { optionValue, shellWords, unwrapOne } from '../commands/command-line.js';
 import { ScriptWalker } from '../commands/script-graph.js';
 import type { Project } from '../project/project.js';
 
@@ -169,42 +168,7 @@ const BUILD_AT_START: [RegExp, string][] = [
   ],
 ];
 
-/** Wrappers that run the rest of the command line: how many words (after the name) they take first. */
-const WRAPPERS = new Set([
-  'exec',
-  'dumb-init',
-  'tini',
-  '/sbin/tini',
-  '/usr/bin/dumb-init',
-  '/usr/bin/tini',
-  'nice',
-  'nohup',
-  'time',
-]);
-
-const MAX_DEPTH = 6;
 const BUILTIN = new Set(builtinModules);
-
-function words(s: string): string[][] {
-  return tokenizeShell(s, 0, s.length).map((c) => c.words.map((w) => w.value));
-}
-
-/** The start command's simple commands (ENTRYPOINT then CMD, as Docker joins them). */
-function startCommands(doc: ParsedDockerfile, stage: Stage): string[][] {
-  const pick = (kw: string) => [...stage.instructions].reverse().find((i) => i.keyword === kw);
-  const read = (i: Instr | undefined): string[][] => {
-    if (!i) return [];
-    if (i.json) return i.jsonArgs?.length ? [i.jsonArgs] : [];
-    return tokenizeShell(doc.text, i.start + i.keyword.length, i.end, doc.escape).map((c) => c.words.map((w) => w.value));
-  };
-  const ep = read(pick('ENTRYPOINT'));
-  const cmd = read(pick('CMD'));
-  // Exec-form ENTRYPOINT takes CMD as its arguments; a shell-form ENTRYPOINT ignores CMD.
-  const entry = pick('ENTRYPOINT');
-  if (entry && entry.json && ep.length && cmd.length === 1) return [[...ep[0], ...cmd[0]]];
-  if (entry) return ep;
-  return cmd;
-}
 
 function packageOfModule(spec: string): string | null {
   if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('node:')) return null;
@@ -231,336 +195,6 @@ function binIndex(facts: ProjectFacts): Map<string, string> {
     }
   }
   return out;
-}
-
-/** Per build context, the start paths already worked out, by start command: every transform asks. */
-const startCache = new WeakMap<ProjectFacts, Map<string, StartPath>>();
-
-export function analyzeStart(doc: ParsedDockerfile, stage: Stage, facts: ProjectFacts): StartPath {
-  const commands = startCommands(doc, stage);
-  const key = JSON.stringify(commands);
-  let byCommand = startCache.get(facts);
-  if (!byCommand) startCache.set(facts, (byCommand = new Map()));
-  let result = byCommand.get(key);
-  if (!result) byCommand.set(key, (result = analyzeCommands(commands, facts)));
-  return result;
-}
-
-function analyzeCommands(start: string[][], facts: ProjectFacts): StartPath {
-  const pkg = facts.packageJson;
-  const scripts = pkg?.scripts ?? {};
-  const deps = pkg?.dependencies ?? {};
-  const devDeps = pkg?.devDependencies ?? {};
-  const bins = binIndex(facts);
-  const result: StartPath = {
-    commands: [],
-    scripts: [],
-    packages: new Map(),
-    devPackages: [],
-    devServer: null,
-    buildsAtStart: null,
-    runtimeFiles: [],
-    managers: new Set(),
-    packageScripts: [],
-    needsSources: null,
-    nestStart: null,
-    next: null,
-  };
-  const need = (name: string, why: string) => {
-    if (!result.packages.has(name)) result.packages.set(name, why);
-  };
-  const file = (p: string, why: string) => {
-    if (!result.runtimeFiles.some((f) => f.path === p)) result.runtimeFiles.push({ path: p, why });
-  };
-  const seenScripts = new Set<string>();
-
-  const runScript = (name: string, via: string, depth: number) => {
-    if (seenScripts.has(name) || depth > MAX_DEPTH) return;
-    seenScripts.add(name);
-    if (DEV_SCRIPTS.test(name)) result.devServer ??= `the start runs the \`${name}\` script (\`${via}\`)`;
-    for (const hook of [`pre${name}`, name, `post${name}`]) {
-      const body = scripts[hook];
-      if (typeof body !== 'string') continue;
-      result.scripts.push(hook);
-      for (const c of words(body)) command(c, `${hook}: ${body}`, depth + 1);
-    }
-  };
-
-  const binary = (bin: string, line: string) => {
-    const name = bin.replace(/^.*\/node_modules\/\.bin\//, '').replace(/^\.\/node_modules\/\.bin\//, '');
-    const p = bins.get(name) ?? (deps[name] || devDeps[name] ? name : null);
-    if (p) need(p, line);
-  };
-
-  const command = (raw: string[], line: string, depth: number): void => {
-    let w = raw.filter((x) => x !== '');
-    // Environment assignments, `env`, wrappers.
-    for (;;) {
-      while (w.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w[0])) w = w.slice(1);
-      if (w[0] === 'env') {
-        w = w.slice(1);
-        continue;
-      }
-      if (w.length && WRAPPERS.has(w[0])) {
-        w = w.slice(1);
-        while (w[0]?.startsWith('-')) w = w.slice(w[0] === '--' ? 1 : 1);
-        continue;
-      }
-      break;
-    }
-    if (!w.length || depth > MAX_DEPTH) return;
-    result.commands.push(w);
-    const bin = w[0].replace(/^.*\//, '');
-    const joined = [bin, ...w.slice(1)].join(' ');
-    if (bin === 'nest' && w[1] === 'start') result.nestStart ??= { words: w, line };
-    for (const [re, why] of DEV_SERVERS) if (re.test(joined)) result.devServer ??= `the start runs ${why} (\`${line}\`)`;
-    for (const [re, why] of BUILD_AT_START) if (re.test(joined)) result.buildsAtStart ??= `the start ${why} (\`${line}\`)`;
-
-    // Wait-for wrappers run the command after their options: dockerize -wait tcp://db:5432 cmd,
-    // wait-for-it.sh db:5432 -- cmd.
-    if (bin === 'dockerize') {
-      let i = 1;
-      while (i < w.length && w[i].startsWith('-'))
-        i += /^--?(wait|timeout|template|stdout|stderr|wait-retry-interval|wait-http-header|delims)$/.test(w[i]) ? 2 : 1;
-      return command(w.slice(i), line, depth + 1);
-    }
-    if (/^wait-for(-it)?(\.sh)?$/.test(bin) && w.includes('--')) return command(w.slice(w.indexOf('--') + 1), line, depth + 1);
-    // Monorepo task runners: `turbo run dev`, `nx serve`, `lerna run dev`.
-    if (/^(turbo|nx|lerna)$/.test(bin)) {
-      const tasks = w.slice(1).filter((x) => !x.startsWith('-') && x !== 'run' && x !== 'run-many');
-      const dev = tasks.find((t) => DEV_SCRIPTS.test(t.replace(/^.*:/, '')) || t === 'serve');
-      if (dev) result.devServer ??= `the start runs the \`${dev}\` task (\`${line}\`)`;
-      binary(bin, line);
-      return;
-    }
-    // sh -c "..."
-    if (/^(sh|bash|ash|dash)$/.test(bin) && w[1] === '-c' && w[2]) {
-      for (const c of words(w[2])) command(c, line, depth + 1);
-      return;
-    }
-    if (/^(npm|yarn|pnpm|bun)$/.test(bin)) {
-      result.managers.add(bin);
-      // A script of another package: npm --workspace apps/api start, npm --prefix api start,
-      // pnpm --filter api start, pnpm -C api start, yarn workspace api start.
-      const other = otherPackage(w, facts);
-      if (other) {
-        const pkgScripts = other.scripts;
-        const args = other.rest.filter((x) => !x.startsWith('-'));
-        const name = args[0] === 'run' || args[0] === 'run-script' ? args[1] : args[0];
-        if (!name) return;
-        const key = `${other.dir}:${name}`;
-        if (seenScripts.has(key)) return;
-        seenScripts.add(key);
-        result.packageScripts.push({ dir: other.dir, script: name });
-        if (DEV_SCRIPTS.test(name)) result.devServer ??= `the start runs the \`${name}\` script of ${other.dir} (\`${line}\`)`;
-        for (const hook of [`pre${name}`, name, `post${name}`]) {
-          const body = pkgScripts[hook];
-          if (typeof body === 'string') for (const c of words(body)) command(c, `${other.dir} ${hook}: ${body}`, depth + 1);
-        }
-        return;
-      }
-      const rest = w.slice(1);
-      const args = rest.filter((x) => !x.startsWith('-'));
-      const sub = args[0] ?? (bin === 'yarn' ? 'install' : '');
-      if (bin === 'npm' && (sub === 'exec' || sub === 'x')) return command(args.slice(1), line, depth + 1);
-      if ((bin === 'yarn' || bin === 'pnpm') && (sub === 'exec' || sub === 'dlx')) return command(args.slice(1), line, depth + 1);
-      if (bin === 'bun' && sub === 'x') return command(args.slice(1), line, depth + 1);
-      const script = sub === 'run' || sub === 'run-script' ? args[1] : sub;
-      if (!script) return;
-      if (
-        ['start', 'test', 'restart', 'stop'].includes(script) ||
-        sub === 'run' ||
-        sub === 'run-script' ||
-        (bin !== 'npm' && scripts[script] !== undefined)
-      ) {
-        if (scripts[script] !== undefined) runScript(script, line, depth);
-        else if (script === 'start' && bin === 'npm') command(['node', 'server.js'], line, depth + 1);
-        return;
-      }
-      // yarn <bin>, pnpm <bin>, bun <file or bin>
-      if (bin !== 'npm' && !['install', 'i', 'add', 'ci'].includes(script)) {
-        if (bin === 'bun' && /\.[cm]?[jt]sx?$/.test(script)) return;
-        return command(args, line, depth + 1);
-      }
-      return;
-    }
-    if (bin === 'npx' || bin === 'bunx' || bin === 'pnpx') {
-      const args: string[] = [];
-      for (let i = 1; i < w.length; i++) {
-        if (w[i] === '-p' || w[i] === '--package') {
-          const p = packageOfModule(w[i + 1] ?? '');
-          if (p) need(p.replace(/@[^/@]*$/, '') || p, line);
-          i++;
-          continue;
-        }
-        if (w[i].startsWith('-') && !args.length) continue;
-        args.push(w[i]);
-      }
-      if (args.length) command([args[0].replace(/(.)@[^/]*$/, '$1'), ...args.slice(1)], line, depth + 1);
-      return;
-    }
-    if (bin === 'cross-env' || bin === 'cross-env-shell') {
-      need('cross-env', line);
-      let i = 1;
-      while (i < w.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w[i])) i++;
-      return command(w.slice(i), line, depth + 1);
-    }
-    if (bin === 'dotenv' || bin === 'env-cmd') {
-      binary(bin, line);
-      const dd = w.indexOf('--');
-      let i = 1;
-      for (; dd < 0 && i < w.length; i++) {
-        if (/^-(e|f|c|-file|-environments)$/.test(w[i])) {
-          file(w[i + 1] ?? '.env', `read by ${bin} at start-up`);
-          i++;
-          continue;
-        }
-        if (!w[i].startsWith('-')) break;
-      }
-      if (!w.slice(1).some((x) => /^-(e|f)$/.test(x))) file('.env', `read by ${bin} at start-up`);
-      return command(dd >= 0 ? w.slice(dd + 1) : w.slice(i), line, depth + 1);
-    }
-    if (bin === 'concurrently' || bin === 'run-s' || bin === 'run-p' || bin === 'npm-run-all') {
-      binary(bin, line);
-      for (const a of w.slice(1)) {
-        if (a.startsWith('-')) continue;
-        if (bin === 'concurrently') for (const c of words(a)) command(c, line, depth + 1);
-        else for (const s of Object.keys(scripts).filter((k) => globMatch(a, k))) runScript(s, line, depth + 1);
-      }
-      return;
-    }
-    if (
-      bin === 'node' ||
-      bin === 'nodejs' ||
-      bin === 'bun' ||
-      bin === 'ts-node' ||
-      bin === 'tsx' ||
-      bin === 'ts-node-dev' ||
-      bin === 'babel-node' ||
-      bin === 'nodemon' ||
-      bin === 'node-dev'
-    ) {
-      if (bin !== 'node' && bin !== 'nodejs' && bin !== 'bun') binary(bin, line);
-      if (bin === 'ts-node' || bin === 'tsx' || bin === 'ts-node-dev')
-        for (const t of tsconfigChain(facts)) file(t.path, `read by ${bin} at run time`);
-      if (bin === 'babel-node')
-        for (const b of ['.babelrc', 'babel.config.js', 'babel.config.json', '.babelrc.js'])
-          if (facts.topLevel.has(b)) file(b, 'read by babel-node at run time');
-      // Packages the app's code imports: a devDependency among them is needed at run time too.
-      const imports = (file: string, loads: string) => {
-        const manifest = facts.packageJson;
-        for (const [p, from] of importedPackages(facts, file))
-          if (manifest?.devDependencies?.[p] !== undefined && manifest.dependencies?.[p] === undefined)
-            need(p, `imported by ${from}, which \`${line}\` ${loads}`);
-      };
-      for (let i = 1; i < w.length; i++) {
-        const a = w[i];
-        const { name, value: inline } = splitFlag(a);
-        if (MODULE_FLAGS.test(name)) {
-          const v = inline ?? w[++i];
-          const p = v ? packageOfModule(v) : null;
-          // A preload of the app's own (-r ./tracing.js, --import ./otel.mjs): what it imports is loaded too.
-          if (v && !p) imports(v.replace(/^\.\//, ''), `preloads (${name})`);
-          if (p) {
-            need(p, line);
-            if (
-              p === 'tsconfig-paths' ||
-              p === 'ts-node' ||
-              p === 'tsx' ||
-              p === '@swc-node/register' ||
-              p === 'esbuild-register'
-            )
-              for (const t of tsconfigChain(facts)) file(t.path, `read by ${v} at run time`);
-          }
-          continue;
-        }
-        if (ENV_FILE_FLAGS.test(name)) {
-          const v = inline ?? w[++i];
-          if (v) file(v.replace(/^\.\//, ''), `read by node ${name} at start-up`);
-          continue;
-        }
-        // Other flags of node's own that take the next word as their value (--title api, -C production).
-        if ((bin === 'node' || bin === 'nodejs') && inline === null && nodeFlagTakesValue(name)) {
-          i++;
-          continue;
-        }
-        if (a === '--') continue;
-        if (!a.startsWith('-')) {
-          imports(a, 'loads');
-          const m = /^(?:\.\/)?((?:[^/]+\/)*standalone)\/server\.js$/.exec(a);
-          if (m && (bin === 'node' || bin === 'nodejs') && nextStandalone(facts))
-            result.next ??= { kind: 'standalone', line, dir: normalizePosix(`/${m[1]}`).slice(1) };
-          break;
-        }
-      }
-      return;
-    }
-    // Database CLIs that load TypeScript configs or migrations (knexfile.ts, a data-source.ts) need
-    // the sources and ts-node at run time.
-    if (/^(knex|typeorm|sequelize|sequelize-cli|mikro-orm)$/.test(bin)) {
-      binary(bin, line);
-      const ts =
-        w.slice(1).find((x) => /\.[cm]?ts$/.test(x) && !x.endsWith('.d.ts')) ??
-        (bin === 'knex' && !w.includes('--knexfile') && facts.topLevel.has('knexfile.ts') ? 'knexfile.ts' : null);
-      if (ts) result.needsSources ??= `\`${line}\` loads ${ts} through ts-node at start-up`;
-      return;
-    }
-    // The Next.js production server reads the build output, public/ and its config when it starts. Since
-    // Next.js 15 it compiles a next.config.ts at start-up with the typescript package, which is most
-    // often a devDependency: then devDependencies stay.
-    if (bin === 'next' && w[1] === 'start') {
-      need('next', line);
-      result.next ??= { kind: 'next-start', line };
-      const cfg = nextConfigFile(facts);
-      if (cfg) {
-        file(cfg, '`next start` loads it');
-        if (/\.m?ts$/.test(cfg)) {
-          // Next.js resolves typescript (installing it when missing) and reads tsconfig.json's paths to compile it.
-          need('typescript', `${line}, which compiles ${cfg} at start-up`);
-          for (const t of tsconfigChain(facts))
-            if (facts.topLevel.has(t.path.split('/')[0])) file(t.path, `read by \`next start\` to compile ${cfg}`);
-        }
-        for (const f of nextConfigImports(facts)) file(f, `imported by ${cfg}, which \`next start\` loads`);
-      }
-      if (facts.topLevel.get('public') === 'dir') file('public', '`next start` serves it');
-      return;
-    }
-    if (bin === 'pm2-runtime' || bin === 'pm2' || bin === 'pm2-docker') {
-      need('pm2', line);
-      return;
-    }
-    if (bin === 'prisma' && (w[1] === 'migrate' || (w[1] === 'db' && w[2] !== 'seed'))) {
-      need('prisma', line);
-      for (const f of prismaFiles(facts, w)) {
-        file(f, `read by \`prisma ${w[1]}\` at start-up`);
-        // prisma.config.ts loads what it imports (dotenv/config, an adapter) when the CLI starts.
-        if (/^prisma\.config\.[cm]?[jt]s$/.test(f))
-          for (const m of (facts.read(f) ?? '').matchAll(/(?:\bfrom|\bimport|\brequire\s*\()\s*["']([^"']+)["']/g)) {
-            const p = packageOfModule(m[1]);
-            if (p && p !== 'prisma') need(p, `${f} imports ${m[1]}`);
-          }
-      }
-      return;
-    }
-    // A script file run directly (./start.sh): its commands are on the start path too.
-    if (/\.(sh|bash)$/.test(bin) || w[0].startsWith('./')) {
-      const body = facts.read(w[0].replace(/^\.\//, ''));
-      if (body !== null && depth < MAX_DEPTH)
-        for (const c of words(body.replace(/^#!.*\n/, ''))) command(c, `${w[0]}: ${c.join(' ')}`, depth + 1);
-      return;
-    }
-    binary(w[0], line);
-  };
-
-  for (const c of start) command(c, c.join(' '), 0);
-  // The config package reads ./config (NODE_CONFIG_DIR) when the app loads it.
-  if ((deps.config !== undefined || deps['node-config'] !== undefined) && facts.topLevel.get('config') === 'dir')
-    file('config', 'read by the config package at run time');
-  for (const [name, why] of result.packages) {
-    if (devDeps[name] !== undefined && deps[name] === undefined && (pkg?.dependencies ?? {})[name] === undefined)
-      result.devPackages.push({ name, why });
-  }
-  return result;
 }
 
 /**
@@ -799,11 +433,6 @@ export function analyzeRuns(project: Project, runs: readonly (readonly string[])
   return result;
 }
 
-/** The start command as the start path read it before the one definition in start-command.ts (ENTRYPOINT, CMD). */
-export function legacyStartCommands(doc: ParsedDockerfile, stage: Stage): string[][] {
-  return startCommands(doc, stage);
-}
-
 /**
  * What the prisma CLI reads when it runs: the schema (`--schema`, package.json's `prisma.schema`,
  * else prisma/schema.prisma or the prisma/ folder of a multi-file schema) with the migrations
@@ -816,28 +445,18 @@ export function prismaFiles(facts: ProjectFacts, w: readonly string[]): string[]
     const clean = normalizePosix(`/${p.replace(/^\.\//, '')}`).slice(1);
     if (clean && !clean.startsWith('..') && !out.includes(clean)) out.push(clean);
   };
-  const config = opt(w, ['--config']);
+  const config = optionValue(w, ['--config']);
   if (config) add(config);
   else
     for (const f of ['prisma.config.ts', 'prisma.config.mts', 'prisma.config.js', 'prisma.config.mjs', 'prisma.config.cjs'])
       if (facts.topLevel.has(f)) add(f);
-  const schema = opt(w, ['--schema']) ?? facts.packageJson?.prismaSchema;
+  const schema = optionValue(w, ['--schema']) ?? facts.packageJson?.prismaSchema;
   if (typeof schema === 'string') {
     const dir = schema.includes('/') ? schema.slice(0, schema.lastIndexOf('/')) : '';
     // The schema's folder holds its migrations/ too: keep the folder, not only the file.
     add(dir && dir !== '.' ? dir : schema);
   } else if (facts.topLevel.has('prisma')) add('prisma');
   return out;
-}
-
-/** Values of `--name X` / `--name=X`. */
-function opt(w: readonly string[], names: string[]): string | null {
-  for (let i = 1; i < w.length; i++)
-    for (const n of names) {
-      if (w[i] === n) return w[i + 1] ?? null;
-      if (w[i].startsWith(n + '=')) return w[i].slice(n.length + 1);
-    }
-  return null;
 }
 
 /** A start script that is one `node [flags] <file> [args]` call, as the start can run it without the script. */
@@ -868,7 +487,7 @@ export function plainNodeCall(
   pkg?: Pick<PackageJson, 'dependencies' | 'devDependencies' | 'optionalDependencies'> | null,
 ): NodeCall | { why: string; nodeCall?: true } {
   if (typeof body !== 'string') return { why: 'there is no such script' };
-  const cmds = words(body);
+  const cmds = shellWords(body);
   if (cmds.length !== 1) return { why: `\`${body}\` runs more than one command` };
   const w = cmds[0];
   if (w[0] !== 'node') return { why: `\`${body}\` is not a \`node <file>\` call` };
@@ -920,68 +539,6 @@ export function plainNodeCall(
     preloads,
     envFiles,
   };
-}
-
-/** npm-run-all's script patterns: `build:*`, `lint:**`. */
-function globMatch(pattern: string, name: string): boolean {
-  if (!/[*?]/.test(pattern)) return pattern === name;
-  const re = new RegExp(
-    '^' +
-      pattern
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*\*/g, '.*')
-        .replace(/\*/g, '[^:]*')
-        .replace(/\?/g, '.') +
-      '$',
-  );
-  return re.test(name);
-}
-
-/** The package a package-manager command runs a script of, when it is not the root: its folder, scripts and the rest of the words. */
-function otherPackage(w: string[], facts: ProjectFacts): { dir: string; scripts: Record<string, string>; rest: string[] } | null {
-  let target: string | null = null;
-  let byName = false;
-  const rest: string[] = [];
-  for (let i = 1; i < w.length; i++) {
-    const a = w[i];
-    const m = /^(--workspace|-w|--prefix|--filter|-F|-C|--dir|--cwd)(?:=(.*))?$/.exec(a);
-    if (m && (w[0] !== 'yarn' || m[1] === '--cwd')) {
-      target = m[2] ?? w[++i] ?? null;
-      byName =
-        m[1] === '--filter' ||
-        m[1] === '-F' ||
-        ((m[1] === '--workspace' || m[1] === '-w') && !!target && !facts.topLevel.has(target.split('/')[0]));
-      continue;
-    }
-    if (w[0] === 'yarn' && a === 'workspace' && !target) {
-      target = w[++i] ?? null;
-      byName = true;
-      continue;
-    }
-    rest.push(a);
-  }
-  if (!target) return null;
-  let dir = target.replace(/^\.\//, '').replace(/\/+$/, '');
-  if (byName) {
-    const found = (facts.files ?? [])
-      .filter((f) => f.endsWith('/package.json') && !f.includes('node_modules/'))
-      .find((f) => {
-        try {
-          return (JSON.parse(facts.read(f) ?? '{}') as { name?: string }).name === target;
-        } catch {
-          return false;
-        }
-      });
-    if (!found) return { dir: target, scripts: {}, rest };
-    dir = found.slice(0, -'/package.json'.length);
-  }
-  let scripts: Record<string, string> = {};
-  try {
-    scripts = (JSON.parse(facts.read(`${dir}/package.json`) ?? '{}') as { scripts?: Record<string, string> }).scripts ?? {};
-  } catch {
-    scripts = {};
-  }
-  return { dir, scripts, rest };
 }
 
 /**

@@ -37,6 +37,8 @@ import { parse as parseYaml } from 'yaml';
 import semver from 'semver';
 import type { ProjectFacts, WorkspacePackage } from '../project/facts.js';
 import type { Project } from '../project/project.js';
+import { ScriptWalker } from '../commands/script-graph.js';
+import { ENV_FILE_FLAGS, MODULE_FLAGS, splitFlag } from '../commands/node-flags.js';
 import type { Manifest, Workspace } from '../project/workspace.js';
 import {
   baseImageInfo,
@@ -52,7 +54,6 @@ import { namedBySources } from './app-files.js';
 import { isDevEntry, runtimeSources } from '../project/sources.js';
 import { envLibraryFiles, type EnvFileUse } from './build-reads.js';
 import { plainNodeCall, type StartPath } from './start-path.js';
-import { tokenizeShell } from '../../dockerfile/shell.js';
 
 /** Why the runtime stage keeps the whole workspace although the start runs one package (the workspace reinstall or prune stays). */
 export type DeployHoldCode =
@@ -113,9 +114,7 @@ export function npmInstallScripts(facts: ProjectFacts, dirs: readonly string[]):
   return out;
 }
 
-const MODULE_FLAGS = /^(-r|--require|--import|--loader|--experimental-loader|--env-file|--env-file-if-exists)(=|$)/;
 const WORKSPACE_TASK_RUNNERS = /^(nx|lerna|rush|moon|wireit|ultra)$/;
-const MAX_DEPTH = 6;
 
 /**
  * Does the runtime stage receive only the closure of the package the start runs? The command that
@@ -177,7 +176,7 @@ export function workspaceDeploy(
     return hold('deploy-start-shape', `${pkg.dir}/package.json has no name that \`yarn workspaces focus\` could select`);
 
   // 4. What the build builds, and whether each package's runtime files exist after it (and survive deploy's copy).
-  const built = builtScripts(doc, stage, ws);
+  const built = builtScripts(doc, stage, project);
   if (manager === 'pnpm') {
     const held = pnpmCopies(project, built, closure, pkg, entry);
     if (held) return hold(held.code, held.why);
@@ -286,7 +285,6 @@ function pnpmCopies(
   const ws = project.workspace;
   const settings = pnpmSettings(ws);
   for (const q of closure) {
-    const sf = ws.scoped(q.dir);
     const sp = project.scoped(q.dir);
     const manifest = ws.manifest(q.dir);
     const needed = q === pkg ? [entry] : manifestEntries(manifest);
@@ -489,7 +487,8 @@ function startedPackage(
     let loads: string | null = null;
     for (let i = 1; i < w.length; i++) {
       if (w[i].startsWith('-')) {
-        if (MODULE_FLAGS.test(w[i])) loads ??= w[i].includes('=') ? w[i] : `${w[i]} ${w[++i] ?? ''}`;
+        const flag = splitFlag(w[i]).name;
+        if (MODULE_FLAGS.test(flag) || ENV_FILE_FLAGS.test(flag)) loads ??= w[i].includes('=') ? w[i] : `${w[i]} ${w[++i] ?? ''}`;
         continue;
       }
       file = w[i];
@@ -619,125 +618,40 @@ interface BuiltScripts {
   unknown: string[];
 }
 
-function builtScripts(doc: ParsedDockerfile, stage: Stage, ws: Workspace): BuiltScripts {
+function builtScripts(doc: ParsedDockerfile, stage: Stage, project: Project): BuiltScripts {
   const scripts = new Map<string, Set<string>>();
   const unknown: string[] = [];
-  const run = (p: WorkspacePackage, script: string) => {
-    if (typeof ws.manifest(p.dir).scripts?.[script] !== 'string') return;
-    let s = scripts.get(p.dir);
-    if (!s) scripts.set(p.dir, (s = new Set()));
-    s.add(script);
-  };
-  const rootScripts = ws.facts.packageJson?.scripts ?? {};
-  const follow = (w: string[], depth: number): void => {
-    while (w.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w[0])) w = w.slice(1);
-    if (!w.length || depth > MAX_DEPTH) return;
-    const bin = w[0].replace(/^.*\//, '');
-    const text = w.join(' ');
-    if (bin === 'npx' || bin === 'pnpx' || bin === 'bunx')
-      return follow(
-        w.slice(1).filter((x) => !x.startsWith('-')),
-        depth + 1,
-      );
-    if (bin === 'turbo') {
-      const { filters, args } = readFlags(w, ['--filter', '-F'], []);
-      const tasks = args.filter((a) => a !== 'run');
-      for (const task of tasks) {
-        const sel = filters.length ? ws.select(filters, ws.turboDependsOnDeps(task)) : ws.packages;
-        if (!sel) unknown.push(`\`${text}\``);
-        else for (const p of sel) run(p, task);
-      }
-      return;
-    }
-    if (WORKSPACE_TASK_RUNNERS.test(bin)) {
-      unknown.push(`\`${text}\``);
-      return;
-    }
-    if (bin !== 'pnpm' && bin !== 'npm' && bin !== 'yarn') {
-      unknown.push(`\`${text}\` runs at the workspace root`);
-      return;
-    }
-    const dirFlags = bin === 'pnpm' ? ['-C', '--dir'] : bin === 'npm' ? ['--prefix', '--workspace', '-w'] : ['--cwd'];
-    const { filters, dirs, recursive, args, rest } = readFlags(w, bin === 'pnpm' ? ['--filter', '-F'] : [], dirFlags);
-    const sub = args[0] ?? '';
-    if (bin === 'pnpm' && (sub === 'exec' || sub === 'dlx')) return follow(args.slice(1), depth + 1);
-    const script = sub === 'run' || sub === 'run-script' ? args[1] : sub;
-    if (!script || ['install', 'i', 'ci', 'add', 'prune', 'deploy', 'store', 'fetch', 'rebuild'].includes(script)) return;
-    if (recursive || filters.length || dirs.length) {
-      let sel: readonly WorkspacePackage[] | null = recursive && !filters.length ? ws.packages : null;
-      if (filters.length) sel = ws.select(filters, false);
-      for (const d of dirs) {
-        const p = ws.byDir(d.replace(/^\.\//, '').replace(/\/+$/, ''));
-        if (p) sel = [...(sel ?? []), p];
-      }
-      if (!sel) unknown.push(`\`${text}\``);
-      else for (const p of sel) run(p, script);
-      return;
-    }
-    const body = rootScripts[script];
-    if (typeof body === 'string') {
-      // The script's own arguments go to its last command (`pnpm run build --filter=api` with `build: turbo run build`).
-      const cmds = tokenizeShell(body, 0, body.length).map((c) => c.words.map((x) => x.value));
-      cmds.forEach((c, i) => follow(i === cmds.length - 1 ? [...c, ...rest] : c, depth + 1));
-      return;
-    }
-    // `pnpm turbo run build`: pnpm runs a binary of that name.
-    if (bin === 'pnpm' && sub !== 'run') follow([...args, ...rest], depth + 1);
-  };
+  const walker = new ScriptWalker(project);
   for (const st of [...stageChain(doc, stage)].reverse())
     for (const ins of st.instructions) {
       if (ins.keyword !== 'RUN') continue;
       const commands = classifyRun(doc, ins).commands;
-      // A build run from another folder (`cd apps/api && pnpm build`) builds what that folder's scripts say.
-      const moved = commands.find((c) => c.words[0]?.value === 'cd');
-      if (moved && commands.some((c) => c.kind === 'build')) {
-        unknown.push(`\`${ins.text.split(/\r?\n/)[0]}\` builds from another folder`);
-        continue;
+      if (!commands.some((c) => c.kind === 'build')) continue;
+      // The commands of a RUN run one after another: a `cd` moves the ones after it.
+      const list = commands.map((c) => (c.kind === 'build' || c.words[0]?.value === 'cd' ? c.words.map((w) => w.value) : []));
+      for (const e of walker.walkList(list.filter((w) => w.length))) {
+        if (e.kind === 'script') {
+          // A package's script the build runs from outside it (the scripts it calls in turn are its own).
+          if (e.ref.dir && (e.via === null || e.via.dir !== e.ref.dir)) {
+            let set = scripts.get(e.ref.dir);
+            if (!set) scripts.set(e.ref.dir, (set = new Set()));
+            set.add(e.ref.name);
+          }
+          continue;
+        }
+        if (e.kind === 'unknown') {
+          unknown.push(`\`${e.words.join(' ')}\``);
+          continue;
+        }
+        if (e.kind !== 'command' || e.dir !== '' || e.pm || e.expands) continue;
+        const bin = e.words[0].replace(/^.*\//, '');
+        // Task runners whose task graph is not read, and what runs at the root: its effect on the packages is unknown.
+        unknown.push(
+          WORKSPACE_TASK_RUNNERS.test(bin) ? `\`${e.words.join(' ')}\`` : `\`${e.words.join(' ')}\` runs at the workspace root`,
+        );
       }
-      for (const c of commands)
-        if (c.kind === 'build')
-          follow(
-            c.words.map((x) => x.value),
-            0,
-          );
     }
   return { scripts, unknown };
-}
-
-/**
- * `--filter x`, `-C dir`, `-r` and the other words of a package manager or turbo command. A package
- * manager's words after the script name are the script's own arguments (`rest`).
- */
-function readFlags(
-  w: string[],
-  filterNames: readonly string[],
-  dirNames: readonly string[],
-): { filters: string[]; dirs: string[]; recursive: boolean; args: string[]; rest: string[] } {
-  const filters: string[] = [];
-  const dirs: string[] = [];
-  const args: string[] = [];
-  const pm = /^(npm|pnpm|yarn)$/.test(w[0].replace(/^.*\//, ''));
-  let recursive = false;
-  for (let i = 1; i < w.length; i++) {
-    const a = w[i];
-    const m = /^(--[\w-]+|-[A-Za-z])(?:=(.*))?$/.exec(a);
-    if (!m) {
-      args.push(a);
-      if (pm && (args.length === 2 || (args.length === 1 && !/^(run|run-script)$/.test(a))))
-        return { filters, dirs, recursive, args, rest: w.slice(i + 1) };
-      continue;
-    }
-    const value = () => m[2] ?? w[++i] ?? '';
-    if (filterNames.includes(m[1])) filters.push(value());
-    else if (dirNames.includes(m[1])) dirs.push(value());
-    else if (m[1] === '-r' || m[1] === '--recursive' || m[1] === '--workspaces' || m[1] === '-ws') recursive = true;
-    else if (
-      ['--concurrency', '--workspace-concurrency', '--reporter', '--loglevel', '--cache-dir', '--log-prefix'].includes(m[1]) &&
-      !m[2]
-    )
-      i++;
-  }
-  return { filters, dirs, recursive, args, rest: [] };
 }
 
 /** The workspace's pnpm settings that change deploy (.npmrc, pnpm-workspace.yaml). */
