@@ -1,6 +1,7 @@
 /**
  * The workdir questions (workdirAt, finalWorkdir) are answered from one pass over a parse: they
  * must give what walking each stage from its start gives, stages built FROM earlier ones included.
+ * usesVariable() reads a long text once for the names it uses: the same answers as its pattern.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import {
   type ParsedDockerfile,
   type Stage,
 } from '../src/dockerfile/parse.js';
-import { finalWorkdir, workdirAt } from '../src/dockerfile/query.js';
+import { finalWorkdir, usesVariable, workdirAt } from '../src/dockerfile/query.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
 
@@ -72,5 +73,39 @@ describe('workdirAt and finalWorkdir', () => {
     expect(workdirAt(a.stages[1], { index: 99 }, b)).toBe('/srv/src');
     expect(finalWorkdir(b, a.stages[1])).toBe('/srv/src');
     expect(workdirAt(a.stages[1], { index: 99 })).toBe('/src');
+  });
+});
+
+describe('usesVariable', () => {
+  it('answers for a long text what the pattern answers', () => {
+    const piece = fc.constantFrom(
+      '$A',
+      '${A}',
+      '${A:-x}',
+      '$AB',
+      '${AB}',
+      '$$A',
+      '${',
+      '$',
+      'A',
+      ' ',
+      '\\$A',
+      '${A-x}',
+      '$A_1',
+      '${1}',
+      '$_',
+      'x$A.y',
+      '${{A}',
+      '$é',
+    );
+    const name = fc.constantFrom('A', 'AB', 'A_1', '1', '_', 'B', 'A-B', '-');
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 40 }), name, (pieces, n) => {
+        const text = pieces.join('').padEnd(3000, ' ');
+        const id = n.replace(/[^A-Za-z0-9_]/g, '');
+        expect(usesVariable(text, n)).toBe(new RegExp(`\\$\\{?${id}(\\b|\\}|:)`).test(text));
+      }),
+      { numRuns: RUNS * 10 },
+    );
   });
 });

@@ -213,5 +213,24 @@ export function flagText(doc: ParsedDockerfile, ins: Instr, except: string[] = [
 
 /** Uses $NAME or ${NAME} somewhere in the text. */
 export function usesVariable(text: string, name: string): boolean {
-  return new RegExp(`\\$\\{?${name.replace(/[^A-Za-z0-9_]/g, '')}(\\b|\\}|:)`).test(text);
+  const id = name.replace(/[^A-Za-z0-9_]/g, '');
+  // A long text (the rest of a stage, asked about each ARG in turn) is read once for the names it uses.
+  if (id && text.length > 2048) return namesUsedIn(text).has(id);
+  return new RegExp(`\\$\\{?${id}(\\b|\\}|:)`).test(text);
+}
+
+let namesText: string | null = null;
+let names = new Set<string>();
+
+/**
+ * The names a text uses as $NAME or ${NAME}: the whole run of word characters after `$` or `${`,
+ * which is exactly where the pattern above can match a name (it must end at a word boundary).
+ */
+function namesUsedIn(text: string): Set<string> {
+  if (text !== namesText) {
+    names = new Set();
+    for (const m of text.matchAll(/\$\{?(\w+)/g)) names.add(m[1]);
+    namesText = text;
+  }
+  return names;
 }
