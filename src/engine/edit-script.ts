@@ -14,14 +14,15 @@
  * edits still needed from where it stands exceed U. Such a path is on no shortest edit script
  * when U is at least the shortest length, so no path jsdiff's result is built from is ever dropped,
  * and neither is one that could beat such a path where jsdiff chooses between two (the further
- * one wins, a dropped one could only have been shorter): the result is jsdiff's. The budget
- * starts at the lower bound for the whole texts and grows until a path reaches the end (with no
- * budget left to spare it is plain Myers). The lower bound counts, from a point of the graph on:
- * lines whose text the other side no longer has at or after the point (lines of a text that occurs
- * once on its side, or never on the other side), which must be deleted or inserted, and the
- * difference in lines left on each side.
+ * one wins, a dropped one could only have been shorter): the result is jsdiff's.
+ *
+ * The lower bound, from a point of the edit graph on: for each text, the difference between its
+ * occurrences left in the old and in the new lines (each is a deletion or an insertion), plus two
+ * for each line that occurs once on each side and that no path can match any more (beyond the
+ * longest chain of such pairs in order on both sides: a line moved). The first budget is the lower
+ * bound for the whole texts, which usually is the shortest length; when no path ends within it,
+ * the length of a script found by a narrow search is (with no budget at all it is plain Myers).
  */
-
 export interface EditComponent {
   count: number;
   added: boolean;
@@ -33,16 +34,22 @@ const START = 0;
 const ADD = 1;
 const REMOVE = 2;
 
-/** Per-token facts the lower bound reads. */
+/** Per-token facts the lower bound reads: where each text occurs on each side, in order. */
 interface Tables {
   cntOld: Int32Array;
   cntNew: Int32Array;
-  lastOld: Int32Array;
-  lastNew: Int32Array;
-  /** From each old position on: the lines whose text never occurs in the new text. */
-  onlyOld: Int32Array;
-  /** From each new position on: the lines whose text never occurs in the old text. */
-  onlyNew: Int32Array;
+  /** The old positions of each text, grouped by text (oldStart[t] .. oldStart[t + 1]), ascending. */
+  oldStart: Int32Array;
+  oldAt: Int32Array;
+  newStart: Int32Array;
+  newAt: Int32Array;
+  /** How many of its text's occurrences come before each position. */
+  rankOld: Int32Array;
+  rankNew: Int32Array;
+  /** The lower bound from the start: the sum over texts of |occurrences in old - occurrences in new|. */
+  initial: number;
+  /** Lines that occur once on each side, for the bound on lines moved (see `moved`). */
+  pairs: Pairs;
 }
 
 function tables(a: ArrayLike<number>, b: ArrayLike<number>): Tables {
@@ -51,47 +58,240 @@ function tables(a: ArrayLike<number>, b: ArrayLike<number>): Tables {
   for (let j = 0; j < b.length; j++) if (b[j] > max) max = b[j];
   const cntOld = new Int32Array(max + 1);
   const cntNew = new Int32Array(max + 1);
-  const lastOld = new Int32Array(max + 1).fill(-1);
-  const lastNew = new Int32Array(max + 1).fill(-1);
-  for (let i = 0; i < a.length; i++) {
-    cntOld[a[i]]++;
-    lastOld[a[i]] = i;
+  for (let i = 0; i < a.length; i++) cntOld[a[i]]++;
+  for (let j = 0; j < b.length; j++) cntNew[b[j]]++;
+  const group = (arr: ArrayLike<number>, cnt: Int32Array) => {
+    const start = new Int32Array(max + 2);
+    for (let t = 0; t <= max; t++) start[t + 1] = start[t] + cnt[t];
+    const at = new Int32Array(arr.length);
+    const rank = new Int32Array(arr.length);
+    const fill = new Int32Array(max + 1);
+    for (let i = 0; i < arr.length; i++) {
+      const tok = arr[i];
+      rank[i] = fill[tok];
+      at[start[tok] + fill[tok]++] = i;
+    }
+    return { start, at, rank };
+  };
+  const o = group(a, cntOld);
+  const n = group(b, cntNew);
+  let initial = 0;
+  for (let t = 0; t <= max; t++) initial += Math.abs(cntOld[t] - cntNew[t]);
+  const pairs = new Pairs(a, b.length, cntOld, cntNew, n.start, n.at);
+  return {
+    cntOld,
+    cntNew,
+    oldStart: o.start,
+    oldAt: o.at,
+    newStart: n.start,
+    newAt: n.at,
+    rankOld: o.rank,
+    rankNew: n.rank,
+    initial,
+    pairs,
+  };
+}
+
+/**
+ * The lines whose text occurs exactly once in each text, as pairs (old position, new position),
+ * for a question asked of every point (x, y) of the edit graph: of the pairs still ahead of it (old
+ * position >= x and new position >= y), how many, and how many at most a path can match (the
+ * longest chain of pairs increasing in both positions). Each pair no path matches costs a deletion
+ * and an insertion that the count of occurrences does not see: a line moved (split-stages moves
+ * LABELs into the runtime stage, for one). `chain[p]` is the longest chain starting at pair p; a
+ * persistent segment tree over new positions, one version per old position x (the pairs at or
+ * after x), answers both questions in O(log) time.
+ */
+class Pairs {
+  /** The version of the tree holding the pairs with old position >= x, per x. */
+  readonly root: Int32Array;
+  left: Int32Array;
+  right: Int32Array;
+  count: Int32Array;
+  longest: Int32Array;
+  size = 1; // node 0 is the empty tree
+  readonly m: number;
+
+  constructor(a: ArrayLike<number>, m: number, cntOld: Int32Array, cntNew: Int32Array, newStart: Int32Array, newAt: Int32Array) {
+    this.m = m;
+    const n = a.length;
+    const partner = new Int32Array(n).fill(-1);
+    let pairs = 0;
+    for (let i = 0; i < n; i++) {
+      const tok = a[i];
+      if (cntOld[tok] === 1 && cntNew[tok] === 1) {
+        partner[i] = newAt[newStart[tok]];
+        pairs++;
+      }
+    }
+    let depth = 1;
+    while (1 << (depth - 1) < Math.max(1, m)) depth++;
+    const nodes = 1 + pairs * (depth + 2);
+    this.left = new Int32Array(nodes);
+    this.right = new Int32Array(nodes);
+    this.count = new Int32Array(nodes);
+    this.longest = new Int32Array(nodes);
+    this.root = new Int32Array(n + 1);
+    // From the last old line back: the longest chain from a pair is one more than the longest
+    // from a pair after it in both texts, which the tree built so far holds.
+    for (let i = n - 1; i >= 0; i--) {
+      const j = partner[i];
+      let root = this.root[i + 1];
+      if (j >= 0) root = this.insert(root, 0, m - 1, j, 1 + this.query(root, j + 1).longest);
+      this.root[i] = root;
+    }
   }
-  for (let j = 0; j < b.length; j++) {
-    cntNew[b[j]]++;
-    lastNew[b[j]] = j;
+
+  private insert(node: number, lo: number, hi: number, j: number, chain: number): number {
+    const k = this.size++;
+    this.count[k] = this.count[node] + 1;
+    this.longest[k] = Math.max(this.longest[node], chain);
+    if (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (j <= mid) {
+        this.left[k] = this.insert(this.left[node], lo, mid, j, chain);
+        this.right[k] = this.right[node];
+      } else {
+        this.left[k] = this.left[node];
+        this.right[k] = this.insert(this.right[node], mid + 1, hi, j, chain);
+      }
+    }
+    return k;
   }
-  const onlyOld = new Int32Array(a.length + 1);
-  for (let i = a.length - 1; i >= 0; i--) onlyOld[i] = onlyOld[i + 1] + (cntNew[a[i]] === 0 ? 1 : 0);
-  const onlyNew = new Int32Array(b.length + 1);
-  for (let j = b.length - 1; j >= 0; j--) onlyNew[j] = onlyNew[j + 1] + (cntOld[b[j]] === 0 ? 1 : 0);
-  return { cntOld, cntNew, lastOld, lastNew, onlyOld, onlyNew };
+
+  /** The pairs in the tree `root` with new position >= y: how many, and the longest chain from one of them. */
+  query(root: number, y: number): { count: number; longest: number } {
+    let count = 0;
+    let longest = 0;
+    let node = root;
+    let lo = 0;
+    let hi = this.m - 1;
+    if (y <= lo) return { count: this.count[node], longest: this.longest[node] };
+    while (node !== 0 && lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (y <= mid) {
+        // All of the right half is at or after y.
+        const r = this.right[node];
+        count += this.count[r];
+        if (this.longest[r] > longest) longest = this.longest[r];
+        node = this.left[node];
+        hi = mid;
+      } else {
+        node = this.right[node];
+        lo = mid + 1;
+      }
+      if (y <= lo) {
+        count += this.count[node];
+        if (this.longest[node] > longest) longest = this.longest[node];
+        break;
+      }
+    }
+    return { count, longest };
+  }
+}
+
+/** Edits that pairs ahead of (x, y) cost beyond the count of occurrences: two for each a path cannot match. */
+function moved(pairs: Pairs, x: number, y: number): number {
+  if (y >= pairs.m) return 0;
+  const q = pairs.query(pairs.root[x], y);
+  return 2 * (q.count - q.longest);
+}
+
+/** Occurrences of text `tok` at or after position `from`, among `at[start[tok]] .. at[start[tok + 1]]`. */
+function occurrencesFrom(start: Int32Array, at: Int32Array, tok: number, from: number): number {
+  let lo = start[tok];
+  const end = start[tok + 1];
+  let hi = end;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (at[mid] < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return end - lo;
+}
+
+/**
+ * The lower bound kept for a point of the edit graph where `x` old and `y` new lines are consumed:
+ * the sum over texts of |occurrences left in old - occurrences left in new| (each unmatched
+ * occurrence is a deletion or an insertion), updated as one line is consumed. Matching a line
+ * leaves it as it was.
+ */
+function afterOld(t: Tables, a: ArrayLike<number>, x: number, y: number, bound: number): number {
+  const tok = a[x];
+  const o = t.cntOld[tok] - t.rankOld[x];
+  const n = occurrencesFrom(t.newStart, t.newAt, tok, y);
+  return bound + Math.abs(o - 1 - n) - Math.abs(o - n);
+}
+function afterNew(t: Tables, b: ArrayLike<number>, x: number, y: number, bound: number): number {
+  const tok = b[y];
+  const n = t.cntNew[tok] - t.rankNew[y];
+  const o = occurrencesFrom(t.oldStart, t.oldAt, tok, x);
+  return bound + Math.abs(o - n + 1) - Math.abs(o - n);
 }
 
 /** The components jsdiff's diffArrays(a, b) returns (count, added, removed), for arrays of non-negative integers. */
 export function editScript(a: ArrayLike<number>, b: ArrayLike<number>): EditComponent[] {
   const t = tables(a, b);
-  const n = a.length;
-  const m = b.length;
-  let budget = lowerBound(t, n, m, 0, 0, 0, 0);
-  for (let grow = 2; ; grow *= 2) {
-    const res = search(a, b, t, budget >= n + m ? Infinity : budget);
-    if (res) return res;
-    budget += grow;
-  }
+  // The lower bound from the start is often the shortest length itself: a search within it is
+  // then all it takes. Otherwise some script's length, found quickly, is a budget the shortest
+  // fits in.
+  return (
+    search(a, b, t, t.initial + moved(t.pairs, 0, 0)) ?? search(a, b, t, beamLength(a, b, t, 64)) ?? search(a, b, t, Infinity)!
+  );
 }
 
 /**
- * Edits still needed from the point where `x` old and `y` new lines are consumed. `del` and `ins`
- * count the lines of a text that occurs once on its side and whose only matches on the other side
- * are already behind the point (they must be deleted, or inserted).
+ * The length of an edit script found by keeping, after each edit, only the `width` paths that
+ * have come furthest for what they still need (lines consumed minus the lower bound): not always
+ * the shortest, but close, in time that grows with the number of edits.
  */
-function lowerBound(t: Tables, n: number, m: number, x: number, y: number, del: number, ins: number): number {
-  const diff = n - x - (m - y);
-  const dels = 2 * (t.onlyOld[x] + del) - diff;
-  const inss = 2 * (t.onlyNew[y] + ins) + diff;
-  const abs = diff < 0 ? -diff : diff;
-  return abs > dels ? (abs > inss ? abs : inss) : dels > inss ? dels : inss;
+function beamLength(a: ArrayLike<number>, b: ArrayLike<number>, t: Tables, width: number): number {
+  const n = a.length;
+  const m = b.length;
+  const off = m + 1;
+  // Per diagonal (x - y, offset): the step that last wrote it, and its point and bound.
+  const stamp = new Int32Array(n + m + 3).fill(-1);
+  const px = new Int32Array(n + m + 3);
+  const py = new Int32Array(n + m + 3);
+  const pb = new Int32Array(n + m + 3);
+  let x = 0;
+  let y = 0;
+  while (x < n && y < m && a[x] === b[y]) {
+    x++;
+    y++;
+  }
+  if (x >= n && y >= m) return 0;
+  let live = [{ x, y, bound: t.initial }];
+  for (let d = 1; ; d++) {
+    const touched: number[] = [];
+    const offer = (nx: number, ny: number, bound: number) => {
+      const i = nx - ny + off;
+      if (stamp[i] !== d) {
+        stamp[i] = d;
+        touched.push(i);
+      } else if (px[i] >= nx) return;
+      px[i] = nx;
+      py[i] = ny;
+      pb[i] = bound;
+    };
+    for (const s of live) {
+      if (s.x < n) offer(s.x + 1, s.y, afterOld(t, a, s.x, s.y, s.bound));
+      if (s.y < m) offer(s.x, s.y + 1, afterNew(t, b, s.x, s.y, s.bound));
+    }
+    const next: { x: number; y: number; bound: number; lb: number }[] = [];
+    for (const i of touched) {
+      let nx = px[i];
+      let ny = py[i];
+      while (nx < n && ny < m && a[nx] === b[ny]) {
+        nx++;
+        ny++;
+      }
+      if (nx >= n && ny >= m) return d;
+      next.push({ x: nx, y: ny, bound: pb[i], lb: pb[i] + moved(t.pairs, nx, ny) });
+    }
+    next.sort((p, q) => q.x + q.y - q.lb - (p.x + p.y - p.lb));
+    live = next.length > width ? next.slice(0, width) : next;
+  }
 }
 
 /** Growable record store: for each path, the one before it, its kind of edit and where its snake ends. */
@@ -122,37 +322,22 @@ class Records {
 function search(a: ArrayLike<number>, b: ArrayLike<number>, t: Tables, budget: number): EditComponent[] | null {
   const n = a.length;
   const m = b.length;
-  const { cntOld, cntNew, lastOld, lastNew } = t;
   const off = m + 2;
   const width = n + m + 5;
   // Per diagonal (oldPos - newPos, offset by `off`): the path's last old position (jsdiff's oldPos),
-  // its record, and the two counts of the lower bound.
+  // its record, and the lower bound of the edits still needed from where it ends.
   const pos = new Int32Array(width).fill(UNDEF);
   const rec = new Int32Array(width);
-  const delOf = new Int32Array(width);
-  const insOf = new Int32Array(width);
+  const boundOf = new Int32Array(width);
   const records = new Records();
-  // The state being extended: consumed counts x, y and the counts del, ins.
+  // The path being extended: x old and y new lines consumed, and its lower bound.
   let x = 0;
   let y = 0;
-  let del = 0;
-  let ins = 0;
-  const stepOld = () => {
-    const tok = a[x];
-    if (cntOld[tok] === 1 && cntNew[tok] >= 1 && lastNew[tok] < y) del--;
-    if (lastOld[tok] === x && cntNew[tok] === 1 && lastNew[tok] >= y) ins++;
-    x++;
-  };
-  const stepNew = () => {
-    const tok = b[y];
-    if (cntNew[tok] === 1 && cntOld[tok] >= 1 && lastOld[tok] < x) ins--;
-    if (lastNew[tok] === y && cntOld[tok] === 1 && lastOld[tok] >= x) del++;
-    y++;
-  };
+  let bound = t.initial;
   const snake = () => {
     while (y < m && x < n && a[x] === b[y]) {
-      stepOld();
-      stepNew();
+      x++;
+      y++;
     }
   };
 
@@ -161,8 +346,7 @@ function search(a: ArrayLike<number>, b: ArrayLike<number>, t: Tables, budget: n
   if (x >= n && y >= m) return components(records, first);
   pos[off] = x - 1;
   rec[off] = first;
-  delOf[off] = del;
-  insOf[off] = ins;
+  boundOf[off] = bound;
   // The diagonals that may hold a path, by parity of the step that wrote them.
   const lo = [0, 0];
   const hi = [0, -1];
@@ -202,17 +386,15 @@ function search(a: ArrayLike<number>, b: ArrayLike<number>, t: Tables, budget: n
         src = i + 1;
         x = addPos + 1;
         y = addPos - k;
-        del = delOf[src];
-        ins = insOf[src];
-        stepNew();
+        bound = afterNew(t, b, x, y, boundOf[src]);
+        y++;
       } else {
         kind = REMOVE;
         src = i - 1;
         x = removePos + 1;
         y = removePos - k + 2;
-        del = delOf[src];
-        ins = insOf[src];
-        stepOld();
+        bound = afterOld(t, a, x, y, boundOf[src]);
+        x++;
       }
       snake();
       if (x >= n && y >= m) return components(records, records.add(rec[src], kind, x - 1));
@@ -221,14 +403,13 @@ function search(a: ArrayLike<number>, b: ArrayLike<number>, t: Tables, budget: n
       if (atOldEnd) maxDiag = Math.min(maxDiag, k - 1);
       if (atNewEnd) minDiag = Math.max(minDiag, k + 1);
       // A path at an edge is kept whatever its cost: jsdiff narrows the diagonals it visits from it.
-      if (!atOldEnd && !atNewEnd && d + lowerBound(t, n, m, x, y, del, ins) > budget) {
+      if (!atOldEnd && !atNewEnd && d + bound + moved(t.pairs, x, y) > budget) {
         pos[i] = UNDEF;
         continue;
       }
       pos[i] = x - 1;
       rec[i] = records.add(rec[src], kind, x - 1);
-      delOf[i] = del;
-      insOf[i] = ins;
+      boundOf[i] = bound;
       if (k < newLo) newLo = k;
       if (k > newHi) newHi = k;
     }
