@@ -12,19 +12,11 @@ import * as batch from '../run/batch.js';
 import { planRun, printedConfig, type Plan } from '../run/plan.js';
 import * as writer from '../run/write.js';
 import { progressLine, Tally } from './progress.js';
+import { version } from './version.js';
 
 const EXIT_OK = 0;
 const EXIT_CHANGES = 1;
 const EXIT_ERROR = 2;
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 const list = (v: unknown): string[] =>
   (Array.isArray(v) ? v : [v])
