@@ -216,8 +216,16 @@ export function usesVariable(text: string, name: string): boolean {
   const id = name.replace(/[^A-Za-z0-9_]/g, '');
   // A long text (the rest of a stage, asked about each ARG in turn) is read once for the names it uses.
   if (id && text.length > 2048) return namesUsedIn(text).has(id);
-  return new RegExp(`\\$\\{?${id}(\\b|\\}|:)`).test(text);
+  let re = usePatterns.get(id);
+  if (!re) {
+    if (usePatterns.size > 1000) usePatterns.clear();
+    usePatterns.set(id, (re = new RegExp(`\\$\\{?${id}(\\b|\\}|:)`)));
+  }
+  return re.test(text);
 }
+
+/** The pattern of each name, compiled once (asked about each ARG, for each of a few instructions). */
+const usePatterns = new Map<string, RegExp>();
 
 let namesText: string | null = null;
 let names = new Set<string>();
