@@ -55,8 +55,9 @@ const result = await esbuild.build({
   metafile: true,
   logLevel: 'warning',
 });
+// On stderr: `npm pack --json` (prepack builds) prints its JSON on stdout.
 const outputs = Object.entries(result.metafile.outputs);
 const kB = (n) => `${Math.round(n / 1024)} kB`;
-console.log(
-  `bundle: ${outputs.length} files, ${kB(outputs.reduce((a, [, o]) => a + o.bytes, 0))} in ${path.relative(ROOT, OUT)}/ (cli/cli.js, run/batch-worker.js, chunks/)`,
+process.stderr.write(
+  `bundle: ${outputs.length} files, ${kB(outputs.reduce((a, [, o]) => a + o.bytes, 0))} in ${path.relative(ROOT, OUT)}/ (cli/cli.js, run/batch-worker.js, chunks/)\n`,
 );
