@@ -2,15 +2,23 @@
 /**
  * npm run bench: speed and memory of dockerfile-migrate, printed as numbers (no assertions).
  *
- *   node scripts/bench.mjs            full run (needs dist/: `tsc -p tsconfig.json` first)
+ *   node scripts/bench.mjs            full run (needs dist/: `npm run build` first)
  *   node scripts/bench.mjs --quick    fewer repeats and files, for a smoke check
+ *   node scripts/bench.mjs --against <git-ref>   the same cold-start and large-file numbers for
+ *                                     that commit too, built in a temporary worktree, side by side
+ *   node scripts/bench.mjs --only cold,large     only these sections (cold, large, batch)
  *   node scripts/bench.mjs --keep     keep the generated corpus (its path is printed)
  *   node scripts/bench.mjs --corpus-only   only generate (and keep) the corpus, e.g. for profiling
  *
  * Measures, each as a median over repeated runs:
- *  - CLI cold start: `--version`, `--dry-run` on examples/express-api, and bare `node -e 0`;
+ *  - CLI cold start: `--version`, `--dry-run` on examples/express-api, and bare `node -e 0`, runs
+ *    interleaved (wall time, CPU time = user + system, max RSS);
+ *  - large Dockerfiles: `--dry-run` on generated Dockerfiles of 100 kB, 400 kB and 1 MiB (the size
+ *    limit), in two shapes: one stage that the whole pipeline migrates (many ENV, ARG, LABEL, COPY
+ *    and RUN lines, continuations, comments), and many stages built FROM one another (WORKDIRs,
+ *    COPY --from); with --against, whether both builds print the same patch;
  *  - batch: migrateFile over 2,000 generated Dockerfiles in one process (shared facts cache and
- *    overlay, reports kept, as src/cli/cli.ts runs them): per-file time, files/s, peak memory (sampled
+ *    overlay, reports kept, as src/cli/main.ts runs them): per-file time, files/s, peak memory (sampled
  *    rss and maxRSS); the same without overlay; then 10,000 files for the memory target;
  *  - the real CLI end to end over the 2,000 files (`--dry-run --quiet <dir>`);
  *  - peers on the same files: dockerfile-utils (validate() in process, and its CLI, which takes
@@ -186,7 +194,15 @@ function timed(cmd, args, opts = {}) {
     } catch {}
     fs.rmSync(statFile, { force: true });
   }
-  return { ms, status: r.status, error: r.error, stderr: r.stderr?.toString() ?? '', ...stats };
+  return {
+    ms,
+    status: r.status,
+    signal: r.signal,
+    error: r.error,
+    stdout: opts.stdout === 'pipe' ? (r.stdout?.toString() ?? '') : undefined,
+    stderr: r.stderr?.toString() ?? '',
+    ...stats,
+  };
 }
 
 function runWorker(kind, listFile) {
@@ -366,6 +382,237 @@ function buildCorpus(root, sources, total, firstBatch) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Large Dockerfiles
+// ---------------------------------------------------------------------------------------------
+const LARGE_SIZES = [
+  ['100 kB', 100 * 1024],
+  ['400 kB', 400 * 1024],
+  // The largest Dockerfile the tool reads (MAX_DOCKERFILE_BYTES).
+  ['1 MiB', 1024 * 1024],
+];
+
+/**
+ * A build context whose Dockerfile is about `bytes` long (never over), in one of two shapes:
+ *  - `app`: one stage with one WORKDIR, which the whole pipeline migrates (split, selective copy,
+ *    non-root, ...): a run of ENV, ARG, LABEL, COPY, RUN (some continued over lines) and comments,
+ *    then the install, the build and the start;
+ *  - `stages`: stages of a few thousand lines, each built FROM the one before or from node, with
+ *    WORKDIRs (absolute and relative), copies from the stage before, RUN, ENV, ARG; the last one the app.
+ */
+function largeContext(dir, bytes, shape) {
+  fs.mkdirSync(path.join(dir, 'src'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'config'), { recursive: true });
+  const pkg = {
+    name: 'large',
+    version: '1.0.0',
+    scripts: { build: 'tsc', start: 'node dist/server.js' },
+    dependencies: { express: '^4.19.2' },
+    devDependencies: { typescript: '^5.4.5' },
+  };
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
+  const lock = {
+    name: 'large',
+    version: '1.0.0',
+    lockfileVersion: 3,
+    requires: true,
+    packages: {
+      '': { name: 'large', version: '1.0.0', dependencies: pkg.dependencies, devDependencies: pkg.devDependencies },
+      'node_modules/express': { version: '4.19.2' },
+      'node_modules/typescript': { version: '5.4.5', dev: true },
+    },
+  };
+  fs.writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify(lock, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'tsconfig.json'), '{ "compilerOptions": { "outDir": "dist" } }\n');
+  fs.writeFileSync(
+    path.join(dir, 'src', 'server.ts'),
+    "import express from 'express';\nexpress().listen(Number(process.env.PORT) || 3000);\n",
+  );
+  for (let c = 0; c < 20; c++) fs.writeFileSync(path.join(dir, 'config', `c${c}.json`), `{ "id": ${c} }\n`);
+  const tail = [
+    'COPY package.json package-lock.json ./',
+    'RUN npm ci',
+    'COPY . .',
+    'RUN npm run build',
+    'EXPOSE 3000',
+    'CMD ["node", "dist/server.js"]',
+  ];
+  const lines = [];
+  let size = 0;
+  const room = bytes - tail.join('\n').length - 200;
+  const push = (...ls) => {
+    for (const l of ls) {
+      lines.push(l);
+      size += l.length + 1;
+    }
+  };
+  if (shape === 'app') {
+    push(
+      '# syntax=docker/dockerfile:1',
+      'FROM node:20-bookworm',
+      'ARG APP_VERSION=1.0.0',
+      'ENV APP_NAME=large TZ=UTC',
+      'WORKDIR /app',
+    );
+    for (let i = 0; size < room; i++) {
+      switch (i % 8) {
+        case 0:
+          push(`# step ${i}: settings for part ${i >> 3}`);
+          break;
+        case 1:
+          push(`ENV FEATURE_${i}=on PATH_${i}=/app/bin/${i}`);
+          break;
+        case 2:
+          push(`ARG BUILD_${i}=b${i}`);
+          break;
+        case 3:
+          push(`COPY config/c${i % 20}.json ./config/`);
+          break;
+        case 4:
+          push(`RUN echo "step ${i} of $APP_NAME" \\`, `    && echo "$FEATURE_${i - 3}"`);
+          break;
+        case 5:
+          push(`LABEL org.example.step${i}="v${i}"`);
+          break;
+        case 6:
+          push('');
+          break;
+        default:
+          push(`ENV STEP_${i}=done`);
+      }
+    }
+  } else {
+    let stage = 0;
+    push('FROM node:20-bookworm AS s0', 'WORKDIR /app');
+    for (let i = 1; size < room; i++) {
+      if (i % 2000 === 0) {
+        stage++;
+        push('', stage % 3 ? `FROM s${stage - 1} AS s${stage}` : `FROM node:20-bookworm AS s${stage}`);
+        push(stage % 3 ? `WORKDIR part${stage}` : 'WORKDIR /app');
+        push(`COPY --from=s${stage - 1} /app/out ./in${stage}`);
+        continue;
+      }
+      switch (i % 9) {
+        case 0:
+          push(`RUN mkdir -p out && echo ${i} > out/f${i % 100}`);
+          break;
+        case 1:
+          push(`ENV VAR_${i}=value${i}`);
+          break;
+        case 2:
+          push(`COPY config/c${i % 20}.json ./config/`);
+          break;
+        case 3:
+          push(`# step ${i}`);
+          break;
+        case 4:
+          push(`WORKDIR sub${i % 7}`);
+          break;
+        case 5:
+          push(`ARG A_${i}=x`);
+          break;
+        case 6:
+          push(`RUN echo "$VAR_${i - 5}" \\`, `    && echo "$A_${i - 1}"`);
+          break;
+        case 7:
+          push('WORKDIR /app');
+          break;
+        default:
+          push(`LABEL l${i}="v${i}"`);
+      }
+    }
+    push('', `FROM node:20-bookworm AS app`, 'WORKDIR /app', `COPY --from=s${stage} /app/out ./generated`);
+  }
+  push(...tail);
+  const text = lines.join('\n') + '\n';
+  if (Buffer.byteLength(text) > bytes) throw new Error(`generated ${Buffer.byteLength(text)} bytes for ${bytes}`);
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), text);
+  return Buffer.byteLength(text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Another commit, built in a temporary worktree (--against)
+// ---------------------------------------------------------------------------------------------
+function prepareAgainst(ref, tmp) {
+  const sha = execFileSync('git', ['-C', ROOT, 'rev-parse', '--verify', `${ref}^{commit}`], { encoding: 'utf8' }).trim();
+  const short = sha.slice(0, 8);
+  const dir = path.join(tmp, `against-${short}`);
+  execFileSync('git', ['-C', ROOT, 'worktree', 'add', '--detach', '--quiet', dir, sha], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const remove = () => {
+    const modules = path.join(dir, 'node_modules');
+    if (fs.lstatSync(modules, { throwIfNoEntry: false })?.isSymbolicLink()) fs.unlinkSync(modules);
+    spawnSync('git', ['-C', ROOT, 'worktree', 'remove', '--force', dir], { stdio: 'ignore' });
+  };
+  try {
+    const read = (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : null);
+    // The same lockfile: this tree's node_modules serve; another one: install it (from the npm cache when it can).
+    if (read(path.join(ROOT, 'package-lock.json')) === read(path.join(dir, 'package-lock.json')))
+      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    else
+      execFileSync('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+        cwd: dir,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        timeout: 900_000,
+      });
+    const scripts = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).scripts ?? {};
+    execFileSync('npm', ['run', '--silent', scripts.build ? 'build' : 'prepack'], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 900_000,
+    });
+    const cli = path.join(dir, 'dist', 'src', 'cli', 'cli.js');
+    if (!fs.existsSync(cli)) throw new Error(`${ref} built no ${path.relative(dir, cli)}`);
+    const subject = execFileSync('git', ['-C', ROOT, 'log', '-1', '--format=%s', sha], { encoding: 'utf8' }).trim();
+    return { ref, sha, short, subject, dir, cli, remove };
+  } catch (e) {
+    remove();
+    throw e;
+  }
+}
+
+/** Runs of each command, interleaved (so that a busy moment slows them all alike): wall, CPU, max RSS. */
+function coldStart(variants, runs) {
+  for (const v of variants) timed(v.cmd, v.args); // warm the page cache
+  for (const v of variants) Object.assign(v, { ms: [], cpu: [], rss: [] });
+  for (let k = 0; k < runs; k++) {
+    for (const v of variants) {
+      const r = timed(v.cmd, v.args, { rusage: true });
+      if (r.status !== 0 && !(v.args.includes('--dry-run') && r.status === 1))
+        throw new Error(`${v.label} exited ${r.status}: ${r.stderr}`);
+      v.ms.push(r.ms);
+      if (Number.isFinite(r.cpuMs)) v.cpu.push(r.cpuMs);
+      if (Number.isFinite(r.maxRssMB)) v.rss.push(r.maxRssMB);
+    }
+  }
+  return variants.map((v) => ({
+    ...v,
+    median: median(v.ms),
+    min: Math.min(...v.ms),
+    max: Math.max(...v.ms),
+    cpuMedian: v.cpu.length ? median(v.cpu) : NaN,
+    rssMedian: v.rss.length ? median(v.rss) : NaN,
+  }));
+}
+
+/** `--dry-run --quiet` on a large context: median of `runs` (wall, CPU, max RSS) and the patch printed. */
+function largeRun(cli, dir, runs, timeout) {
+  const rs = [];
+  for (let k = 0; k < runs; k++) {
+    const r = timed(process.execPath, [cli, '--dry-run', '--quiet', dir], { rusage: true, stdout: 'pipe', timeout });
+    if (r.error?.code === 'ETIMEDOUT' || r.signal) return { timedOut: true, timeout, runs: rs.length };
+    if (r.status === null || r.status > 1) throw new Error(`${cli} on ${dir} exited ${r.status}: ${r.stderr.slice(0, 500)}`);
+    rs.push(r);
+  }
+  return {
+    ms: median(rs.map((r) => r.ms)),
+    cpuMs: median(rs.map((r) => r.cpuMs)),
+    maxRssMB: median(rs.map((r) => r.maxRssMB)),
+    migrated: rs[0].stdout.length > 0,
+    stdout: rs[0].stdout,
+    runs: rs.length,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------------------------
 async function main() {
@@ -398,46 +645,111 @@ async function main() {
   console.log(`load average at the start: ${loadStart.map((x) => fmt(x, 2)).join(' ')}`);
   console.log('');
 
-  // -- Cold start ---------------------------------------------------------------------------
-  const example = path.join('examples', 'express-api');
-  const cold = (args) => {
-    const ms = [];
-    const rss = [];
-    timed(process.execPath, args); // warm the page cache
-    for (let k = 0; k < COLD_RUNS; k++) {
-      const r = timed(process.execPath, args, { rusage: true });
-      if (r.status !== 0 && !(args.includes('--dry-run') && r.status === 1))
-        throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-      ms.push(r.ms);
-      if (r.maxRssMB) rss.push(r.maxRssMB);
-    }
-    return { median: median(ms), min: Math.min(...ms), max: Math.max(...ms), rss: rss.length ? median(rss) : NaN };
+  const valueOf = (flag) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
   };
-  process.stderr.write('bench: cold start...\n');
-  const coldNode = corpusOnly ? null : cold(['-e', '0']);
-  const coldVersion = corpusOnly ? null : cold([CLI, '--version']);
-  const coldDry = corpusOnly ? null : cold([CLI, '--dry-run', '--quiet', example]);
-
-  // -- Corpus -------------------------------------------------------------------------------
-  const sources = [
-    ...(await caseSources()),
-    ...[...findDockerfiles(path.join(ROOT, 'fixtures')), ...findDockerfiles(path.join(ROOT, 'examples'))].map((file) => ({
-      file,
-      slug: path
-        .relative(ROOT, path.dirname(file))
-        .replace(/[\\/]/g, '_')
-        .replace(/^fixtures_/, ''),
-    })),
-  ];
+  const sections = new Set((valueOf('--only') ?? 'cold,large,batch').split(','));
+  const againstRef = valueOf('--against');
+  const LARGE_RUNS = quick ? 1 : 3;
+  const AGAINST_TIMEOUT_S = Number(valueOf('--against-timeout')) || 600;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dockerfile-migrate-bench-'));
+  let against = null;
   const cleanup = () => {
+    against?.remove();
+    against = null;
     if (!keep) fs.rmSync(tmp, { recursive: true, force: true });
   };
   process.on('SIGINT', () => {
     cleanup();
     process.exit(130);
   });
+  const targets = [];
+  const mark = (ok) => (ok ? 'PASS' : 'MISS');
   try {
+    if (againstRef && !corpusOnly) {
+      process.stderr.write(`bench: building ${againstRef} in a temporary worktree...\n`);
+      against = prepareAgainst(againstRef, tmp);
+      console.log(`against: ${againstRef} = ${against.short} (${against.subject}), built in a temporary worktree`);
+      console.log('');
+    }
+    const builds = [{ name: 'this tree', cli: CLI }, ...(against ? [{ name: against.short, cli: against.cli }] : [])];
+
+    // -- Cold start -------------------------------------------------------------------------
+    if (sections.has('cold') && !corpusOnly) {
+      const example = path.join('examples', 'express-api');
+      process.stderr.write('bench: cold start...\n');
+      const variants = [{ label: 'node -e 0 (reference)', cmd: process.execPath, args: ['-e', '0'] }];
+      for (const b of builds) {
+        variants.push({ label: `${b.name}: dockerfile-migrate --version`, cmd: process.execPath, args: [b.cli, '--version'] });
+        variants.push({
+          label: `${b.name}: dockerfile-migrate --dry-run examples/express-api`,
+          cmd: process.execPath,
+          args: [b.cli, '--dry-run', '--quiet', example],
+          dry: b,
+        });
+      }
+      const res = coldStart(variants, COLD_RUNS);
+      console.log(`CLI cold start (median of ${COLD_RUNS} interleaved runs; wall min..max; CPU user+system; max RSS)`);
+      for (const r of res)
+        console.log(
+          `  ${r.label.padEnd(66)} ${fmt(r.median, 0).padStart(5)} ms wall (${fmt(r.min, 0)}..${fmt(r.max, 0)})  ${fmt(r.cpuMedian, 0).padStart(5)} ms CPU  ${fmt(r.rssMedian, 0).padStart(4)} MB`,
+        );
+      console.log('');
+      const node = res[0];
+      const dry = res.find((r) => r.dry?.cli === CLI);
+      targets.push(
+        `  ${mark(dry.median < 120)}  CLI cold start, one file < 120 ms wall: ${fmt(dry.median, 0)} ms (CPU ${fmt(dry.cpuMedian, 0)} ms; node -e 0: ${fmt(node.median, 0)} ms wall, ${fmt(node.cpuMedian, 0)} ms CPU)`,
+      );
+    }
+
+    // -- Large Dockerfiles ------------------------------------------------------------------
+    if (sections.has('large') && !corpusOnly) {
+      console.log(
+        `Large Dockerfiles: dockerfile-migrate --dry-run --quiet <dir> (this tree: median of ${LARGE_RUNS}${against ? `; ${against.short}: one run, at most ${AGAINST_TIMEOUT_S} s` : ''})`,
+      );
+      for (const shape of ['app', 'stages']) {
+        for (const [label, bytes] of LARGE_SIZES) {
+          const dir = path.join(tmp, 'large', `${shape}-${bytes}`);
+          const size = largeContext(dir, bytes, shape);
+          process.stderr.write(`bench: ${shape} Dockerfile of ${label}...\n`);
+          const mine = largeRun(CLI, dir, LARGE_RUNS, 300_000);
+          const show = (r) =>
+            r.timedOut
+              ? `> ${fmt(r.timeout / 1000, 0)} s (stopped)`
+              : `${fmt(r.ms / 1000, 2)} s wall, ${fmt(r.cpuMs / 1000, 2)} s CPU, ${fmt(r.maxRssMB, 0)} MB`;
+          let line = `  ${`${shape}, ${label} (${int(size)} bytes)`.padEnd(34)} this tree: ${show(mine).padEnd(38)}`;
+          if (against) {
+            const theirs = largeRun(against.cli, dir, 1, AGAINST_TIMEOUT_S * 1000);
+            const same =
+              theirs.timedOut || mine.timedOut ? '' : theirs.stdout === mine.stdout ? ', same patch' : ', PATCHES DIFFER';
+            line += ` ${against.short}: ${show(theirs)}${same}`;
+          }
+          console.log(line);
+          if (bytes === LARGE_SIZES[LARGE_SIZES.length - 1][1])
+            targets.push(
+              `  ${mark(!mine.timedOut && mine.ms < 1000)}  ${shape} Dockerfile of ${label} < 1 s: ${mine.timedOut ? 'stopped' : `${fmt(mine.ms / 1000, 2)} s wall, ${fmt(mine.cpuMs / 1000, 2)} s CPU`}`,
+            );
+        }
+      }
+      console.log('');
+    }
+    if (!sections.has('batch') && !corpusOnly) {
+      if (targets.length) console.log(['Targets', ...targets].join('\n'));
+      return;
+    }
+
+    // -- Corpus -------------------------------------------------------------------------------
+    const sources = [
+      ...(await caseSources()),
+      ...[...findDockerfiles(path.join(ROOT, 'fixtures')), ...findDockerfiles(path.join(ROOT, 'examples'))].map((file) => ({
+        file,
+        slug: path
+          .relative(ROOT, path.dirname(file))
+          .replace(/[\\/]/g, '_')
+          .replace(/^fixtures_/, ''),
+      })),
+    ];
     process.stderr.write(`bench: generating ${int(BIG)} Dockerfiles from ${sources.length} sources in ${tmp}...\n`);
     const g0 = Date.now();
     const corpus = buildCorpus(path.join(tmp, 'corpus'), sources, BIG, N);
@@ -578,7 +890,6 @@ async function main() {
     const cliFps = N / (cliMs / 1000);
     const peakBig = cliBig.maxRssMB ?? NaN;
     const bigFps = BIG / (cliBig.ms / 1000);
-    const mark = (ok) => (ok ? 'PASS' : 'MISS');
     const loadEnd = os.loadavg();
     const busy = Math.max(loadStart[0], loadEnd[0]) > cpus.length;
     const st = batch[0].statuses;
@@ -599,15 +910,8 @@ async function main() {
         `WARNING: the machine was busy (load ${fmt(loadStart[0], 1)} at the start, ${fmt(loadEnd[0], 1)} at the end, on ${cpus.length} CPUs): wall-clock numbers are inflated; files per CPU-second is the steadier figure.`,
       );
     console.log('');
-    console.log(`CLI cold start (median of ${COLD_RUNS} runs, min..max, max RSS)`);
-    const row = (label, r) =>
-      console.log(`  ${label.padEnd(50)} ${fmt(r.median).padStart(7)} ms  (${fmt(r.min)}..${fmt(r.max)}; ${fmt(r.rss, 0)} MB)`);
-    row('node -e 0 (reference)', coldNode);
-    row('dockerfile-migrate --version', coldVersion);
-    row('dockerfile-migrate --dry-run examples/express-api', coldDry);
-    console.log('');
     console.log(
-      `Batch in one process: migrateFile, shared factsCache + overlay, reports kept, as src/cli/cli.ts does (${int(N)} files: median of ${BATCH_RUNS} runs)`,
+      `Batch in one process: migrateFile, shared factsCache + overlay, reports kept, as src/cli/main.ts does (${int(N)} files: median of ${BATCH_RUNS} runs)`,
     );
     console.log(
       `  ${'run'.padEnd(30)} ${'files/s'.padStart(8)} ${'files/CPU-s'.padStart(11)} ${'median'.padStart(9)} ${'p95'.padStart(9)} ${'mean'.padStart(9)} ${'total'.padStart(8)} ${'CPU'.padStart(8)} ${'peak rss'.padStart(9)} ${'maxRSS'.padStart(7)}`,
@@ -675,9 +979,7 @@ async function main() {
     // call (one parse and lint, no file system, no diff) is shown for reference.
     const bestDu = duCliFps;
     console.log('Targets');
-    console.log(
-      `  ${mark(coldDry.median < 150)}  CLI cold start, one file < 150 ms: ${fmt(coldDry.median)} ms (min ${fmt(coldDry.min)} ms)`,
-    );
+    for (const t of targets) console.log(t);
     // The batch target, as the issue measures it (one process), and the CLI end to end, start-up included.
     console.log(
       `  ${mark(inProcess >= 1000)}  batch >= 1,000 Dockerfiles/s on ${cpus.length} cores, ${int(N)} files in one process: ${fmt(inProcess, 0)} files/s`,

@@ -1236,7 +1236,7 @@ async function runEngine(apps) {
 }
 
 async function main() {
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx tsc -p .\` first`);
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
   const engines = pickEngines();
   const only = (process.env.E2E_APPS ?? '')
     .split(',')

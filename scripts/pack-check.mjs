@@ -31,8 +31,12 @@ try {
       ),
   );
   if (stray.length) fail(`unexpected files in the package: ${stray.join(', ')}`);
+  // The command as bundled (scripts/bundle.mjs): its chunks come along.
+  if (!files.some((f) => f.startsWith('dist/src/chunks/')))
+    fail('the command is not bundled (no dist/src/chunks/ in the package)');
   for (const need of [
     'dist/src/cli/cli.js',
+    'dist/src/run/batch-worker.js',
     'dist/src/index.js',
     'dist/src/index.d.ts',
     'schema/report.schema.json',

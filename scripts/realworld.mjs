@@ -22,7 +22,7 @@
  * `expectLog` (a regexp) must occur in both. `replaceFrom` { "node:14": "node:20" } swaps FROM images
  * that this machine lacks (and their variants: node:14-slim -> node:20-slim), in both Dockerfiles alike (after the migration, so the tool sees the original).
  *
- * Needs the CLI built (`npx tsc -p tsconfig.json`). `build` needs podman (or docker) and the base
+ * Needs the CLI built (`npm run build`). `build` needs podman (or docker) and the base
  * images the Dockerfiles name; an entry whose FROM image is not present locally is reported as
  * `no-base-image` instead of being built.
  */
@@ -243,7 +243,7 @@ function table(rows, cols) {
 }
 
 async function runAll(entries) {
-  if (!fs.existsSync(CLI)) fail(`${path.relative(ROOT, CLI)} is missing: run \`npx tsc -p tsconfig.json\` first`);
+  if (!fs.existsSync(CLI)) fail(`${path.relative(ROOT, CLI)} is missing: run \`npm run build\` first`);
   if (materialize(entries.filter((e) => !fs.existsSync(srcDir(e)))) > 0)
     console.log('(some entries could not be checked out; they are reported as errors)');
   fs.mkdirSync(OUT, { recursive: true });
@@ -485,7 +485,7 @@ function verdict(e, o, m) {
 }
 
 async function buildAll(entries) {
-  if (!fs.existsSync(CLI)) fail(`${path.relative(ROOT, CLI)} is missing: run \`npx tsc -p tsconfig.json\` first`);
+  if (!fs.existsSync(CLI)) fail(`${path.relative(ROOT, CLI)} is missing: run \`npm run build\` first`);
   if (sh(ENGINE, ['version']).status !== 0) fail(`${ENGINE} is not usable here`);
   const withRun = entries.filter((e) => e.run);
   if (!withRun.length) fail('no selected entry has a `run` section');

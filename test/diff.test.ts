@@ -3,9 +3,10 @@
  * exactly the patch jsdiff's own structuredPatch() gives for the same texts.
  */
 import fc from 'fast-check';
-import { structuredPatch } from 'diff';
+import { diffArrays, structuredPatch } from 'diff';
 import { describe, expect, it } from 'vitest';
 import { unifiedDiff } from '../src/engine/diff.js';
+import { editScript } from '../src/engine/edit-script.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
 
@@ -80,6 +81,46 @@ describe('unifiedDiff', () => {
     );
     expect(unifiedDiff('.dockerignore', null, 'node_modules')).toBe(
       'diff --git a/.dockerignore b/.dockerignore\nnew file mode 100644\n--- /dev/null\n+++ b/.dockerignore\n@@ -0,0 +1,1 @@\n+node_modules\n\\ No newline at end of file\n',
+    );
+  });
+});
+
+/** jsdiff's components, as editScript() gives them. */
+const components = (a: number[], b: number[]) =>
+  diffArrays(a, b).map((c) => ({ count: c.count ?? c.value.length, added: Boolean(c.added), removed: Boolean(c.removed) }));
+
+describe('editScript', () => {
+  it("gives jsdiff's edit script for arrays over a few values (ties, repeats, edges)", () => {
+    const arr = fc.array(fc.nat(4), { maxLength: 16 });
+    fc.assert(
+      fc.property(arr, arr, (a, b) => {
+        expect(editScript(a, b)).toEqual(components(a, b));
+      }),
+      { numRuns: RUNS * 10 },
+    );
+  });
+
+  it("gives jsdiff's edit script for long texts with many edits (lines moved, replaced, repeated, appended)", () => {
+    const edit = fc.tuple(fc.nat(5), fc.nat(10_000), fc.nat(10_000), fc.nat(6));
+    fc.assert(
+      fc.property(fc.integer({ min: 50, max: 600 }), fc.array(edit, { maxLength: 60 }), fc.nat(20), (n, edits, tail) => {
+        // Mostly distinct lines, some repeated (blank lines, WORKDIR /app), as in a Dockerfile.
+        const a = Array.from({ length: n }, (_, i) => (i % 7 === 3 ? i % 3 : 100 + i));
+        const b = a.slice();
+        let fresh = 100_000;
+        for (const [op, at, to, len] of edits) {
+          const i = at % (b.length + 1);
+          if (op === 0) b.splice(i, 1 + (len % 3));
+          else if (op === 1) b.splice(i, 0, fresh++);
+          else if (op === 2) b[i % b.length] = fresh++;
+          else if (op === 3) b.splice(i, 0, i % 3);
+          else b.splice(to % (b.length + 1), 0, ...b.splice(i, len));
+        }
+        for (let k = 0; k < tail; k++) b.push(k % 2 ? fresh++ : a[(k * 7) % a.length]);
+        expect(editScript(a, b)).toEqual(components(a, b));
+        expect(editScript(b, a)).toEqual(components(b, a));
+      }),
+      { numRuns: RUNS },
     );
   });
 });

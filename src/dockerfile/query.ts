@@ -122,27 +122,85 @@ export function copyDest(ins: Instr, workdir: string | null): string | null {
  * one the stage inherits when it is built FROM an earlier stage.
  */
 export function workdirAt(stage: Stage, ins: Pick<Instr, 'index'>, doc?: ParsedDockerfile): string | null {
-  let wd: string | null = doc ? inheritedWorkdir(doc, stage) : null;
+  if (!doc) return walkWorkdir(stage, ins, null);
+  if (doc.stages[stage.index] !== stage) {
+    const parent = parentStage(doc, stage);
+    return walkWorkdir(stage, ins, parent ? finalWorkdir(doc, parent) : null);
+  }
+  const w = workdirsOf(doc);
+  const list = stage.instructions;
+  if (!list.length || ins.index <= list[0].index) return w.inherited[stage.index];
+  if (ins.index > list[list.length - 1].index) return w.final[stage.index];
+  return w.before[ins.index];
+}
+
+/** workdirAt() by walking the stage (a stage that is not one of the document's, or no document). */
+function walkWorkdir(stage: Stage, ins: Pick<Instr, 'index'>, inherited: string | null): string | null {
+  let wd = inherited;
   for (const i of stage.instructions) {
     if (i.index >= ins.index) break;
-    if (i.keyword === 'WORKDIR' && i.args.length) {
-      const w = i.args.join(' ');
-      wd = w.startsWith('/') || !wd ? normalizePosix(w.startsWith('/') ? w : '/' + w) : joinPosix(wd, w);
-    }
+    wd = nextWorkdir(wd, i);
   }
   return wd;
 }
 
-/** The workdir a stage starts with: the final one of the earlier stage it is built FROM. */
-function inheritedWorkdir(doc: ParsedDockerfile, stage: Stage): string | null {
-  const parent = doc.stages.find((s) => s.index < stage.index && s.name && s.name.toLowerCase() === stage.image.toLowerCase());
-  return parent ? finalWorkdir(doc, parent) : null;
+function nextWorkdir(wd: string | null, i: Instr): string | null {
+  if (i.keyword !== 'WORKDIR' || !i.args.length) return wd;
+  const w = i.args.join(' ');
+  return w.startsWith('/') || !wd ? normalizePosix(w.startsWith('/') ? w : '/' + w) : joinPosix(wd, w);
 }
+
+/** The workdirs of a parse, worked out once: asked for every instruction, a walk per question was quadratic. */
+interface Workdirs {
+  /** By instruction index: the workdir in effect just before it (in its stage, inherited one included). */
+  before: (string | null)[];
+  /** By stage index: the workdir a stage starts with, and the one in effect at its end. */
+  inherited: (string | null)[];
+  final: (string | null)[];
+}
+
+const workdirs = new WeakMap<ParsedDockerfile, Workdirs>();
+
+function workdirsOf(doc: ParsedDockerfile): Workdirs {
+  let w = workdirs.get(doc);
+  if (!w) {
+    w = { before: new Array<string | null>(doc.instructions.length).fill(null), inherited: [], final: [] };
+    for (const stage of doc.stages) {
+      const parent = parentStage(doc, stage);
+      let wd = parent ? w.final[parent.index] : null;
+      w.inherited[stage.index] = wd;
+      for (const i of stage.instructions) {
+        w.before[i.index] = wd;
+        wd = nextWorkdir(wd, i);
+      }
+      w.final[stage.index] = wd;
+    }
+    workdirs.set(doc, w);
+  }
+  return w;
+}
+
+/** The earlier stage a stage is built FROM (the first one of that name), or null. */
+function parentStage(doc: ParsedDockerfile, stage: Stage): Stage | null {
+  let first = firstByName.get(doc);
+  if (!first) {
+    first = new Map();
+    for (const s of doc.stages) if (s.name && !first.has(s.name.toLowerCase())) first.set(s.name.toLowerCase(), s);
+    firstByName.set(doc, first);
+  }
+  const parent = first.get(stage.image.toLowerCase());
+  return parent && parent.index < stage.index ? parent : null;
+}
+
+const firstByName = new WeakMap<ParsedDockerfile, Map<string, Stage>>();
 
 /** The workdir in effect at the end of a stage (its own last WORKDIR, or the inherited one). */
 export function finalWorkdir(doc: ParsedDockerfile, stage: Stage): string | null {
-  const last = stage.instructions[stage.instructions.length - 1];
-  return last ? workdirAt(stage, { index: last.index + 1 }, doc) : inheritedWorkdir(doc, stage);
+  if (doc.stages[stage.index] !== stage) {
+    const parent = parentStage(doc, stage);
+    return walkWorkdir(stage, { index: Infinity }, parent ? finalWorkdir(doc, parent) : null);
+  }
+  return workdirsOf(doc).final[stage.index];
 }
 
 /** The stage a `--from=<name or index>` refers to. */
@@ -164,7 +222,34 @@ export function flagText(doc: ParsedDockerfile, ins: Instr, except: string[] = [
 
 /** Uses $NAME or ${NAME} somewhere in the text. */
 export function usesVariable(text: string, name: string): boolean {
-  return new RegExp(`\\$\\{?${name.replace(/[^A-Za-z0-9_]/g, '')}(\\b|\\}|:)`).test(text);
+  const id = name.replace(/[^A-Za-z0-9_]/g, '');
+  // A long text (the rest of a stage, asked about each ARG in turn) is read once for the names it uses.
+  if (id && text.length > 2048) return namesUsedIn(text).has(id);
+  let re = usePatterns.get(id);
+  if (!re) {
+    if (usePatterns.size > 1000) usePatterns.clear();
+    usePatterns.set(id, (re = new RegExp(`\\$\\{?${id}(\\b|\\}|:)`)));
+  }
+  return re.test(text);
+}
+
+/** The pattern of each name, compiled once (asked about each ARG, for each of a few instructions). */
+const usePatterns = new Map<string, RegExp>();
+
+let namesText: string | null = null;
+let names = new Set<string>();
+
+/**
+ * The names a text uses as $NAME or ${NAME}: the whole run of word characters after `$` or `${`,
+ * which is exactly where the pattern above can match a name (it must end at a word boundary).
+ */
+function namesUsedIn(text: string): Set<string> {
+  if (text !== namesText) {
+    names = new Set();
+    for (const m of text.matchAll(/\$\{?(\w+)/g)) names.add(m[1]);
+    namesText = text;
+  }
+  return names;
 }
 
 /** Stages this stage builds on (FROM <earlier stage name>), nearest first, itself included. */

@@ -6,7 +6,6 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { MigrateFileOptions, MigrateResult } from '../migrate.js';
 import type { Listings } from '../model/project/facts.js';
 import type { Project } from '../model/project/project.js';
@@ -42,6 +41,12 @@ interface Item {
   file: string;
   options?: Options;
 }
+
+/**
+ * The worker's module, named from the folder above: the same file whether this module runs as tsc
+ * built it (dist/src/run/) or from a chunk of the command's bundle (dist/src/chunks/).
+ */
+const WORKER = new URL('../run/batch-worker.js', import.meta.url);
 
 export type MigrateFileFn = (file: string, opts: MigrateFileOptions) => FileResult;
 
@@ -152,6 +157,8 @@ export async function migrateFiles(
     load[t] += g.length;
   }
   const { workers: _omit, listings: _local, optionsFor: _perItem, ...shared } = opts;
+  // Loaded only here: a batch that runs in this thread does not pay for worker_threads.
+  const { Worker } = await import('node:worker_threads');
   const done = new Set<number>();
   const leftovers: Item[][] = [];
   await Promise.all(
@@ -160,7 +167,7 @@ export async function migrateFiles(
         new Promise<void>((resolve) => {
           // A bounded heap keeps a long batch's memory flat: what a file needs is small and
           // short-lived, so an unbounded heap only piles up garbage before collecting it.
-          const worker = new Worker(new URL('./batch-worker.js', import.meta.url), {
+          const worker = new Worker(WORKER, {
             workerData: { groups: groupsOfThread, opts: shared },
             resourceLimits: {
               maxOldGenerationSizeMb: Number(process.env.DOCKERFILE_MIGRATE_HEAP_MB) || 64,
