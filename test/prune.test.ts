@@ -1,3 +1,4 @@
+import { Project } from '../src/model/project/project.js';
 import { describe, expect, it } from 'vitest';
 import { parseDockerfile } from '../src/dockerfile/parse.js';
 import { gatherFacts, memorySource } from '../src/model/project/facts.js';
@@ -10,7 +11,7 @@ function prune(dockerfile: string, files: Record<string, string>) {
   const installs = stage.instructions.flatMap((i) =>
     i.keyword === 'RUN' ? classifyRun(doc, i).commands.filter((c) => c.kind === 'install') : [],
   );
-  return pruneCommand(doc, gatherFacts(memorySource(files)), stage, installs);
+  return pruneCommand(doc, new Project(gatherFacts(memorySource(files))), stage, installs);
 }
 const pkg = (o: Record<string, unknown>) =>
   JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { express: '^4' }, devDependencies: { nodemon: '^3' }, ...o });

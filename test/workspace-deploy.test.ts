@@ -48,7 +48,7 @@ function decide(files: Record<string, string>, dockerfile = DOCKERFILE()): strin
   const installs = stage.instructions
     .filter((i) => i.keyword === 'RUN')
     .flatMap((i) => classifyRun(doc, i).commands.filter((c) => c.kind === 'install'));
-  const prune = pruneCommand(doc, facts, stage, installs).command;
+  const prune = pruneCommand(doc, new Project(facts), stage, installs).command;
   if (prune === null) return 'prune-unknown';
   const model = new ImageModel(doc, new Project(facts));
   const d = model.workspaceDeploy(stage, model.start(stage), '/app', installs, prune);

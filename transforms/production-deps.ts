@@ -50,6 +50,7 @@ import { npmInstallScripts } from '../src/model/image/workspace-deploy.js';
 import type { ProjectFacts } from '../src/model/project/facts.js';
 import type { Edit, Finding, TransformResult } from '../src/engine/types.js';
 import type { ImageModel, Transform } from '../src/model/image/model.js';
+import type { Project } from '../src/model/project/project.js';
 
 const ID = 'production-deps';
 const DEPS_NAMES = ['deps', 'dependencies', 'install'];
@@ -135,7 +136,8 @@ function fullInstallRun(doc: ParsedDockerfile, ins: Instr): boolean {
  * `yarn workspaces focus <name> --production` with yarn's node-modules linker. Either only where no
  * package of the workspace runs an install script.
  */
-function workspaceClosure(doc: ParsedDockerfile, facts: ProjectFacts, prune: Instr): 'reinstall' | 'focus' | null {
+function workspaceClosure(doc: ParsedDockerfile, project: Project, prune: Instr): 'reinstall' | 'focus' | null {
+  const facts = project.facts;
   if (!facts.workspaces || facts.workspacesUnknown) return null;
   const cmds = classifyRun(doc, prune).commands;
   if (cmds.length !== 1) return null;
@@ -159,7 +161,7 @@ function workspaceClosure(doc: ParsedDockerfile, facts: ProjectFacts, prune: Ins
   if (
     !kind ||
     npmInstallScripts(
-      facts,
+      project,
       (facts.workspacePackages ?? []).map((p) => p.dir),
     ).length
   )
@@ -210,7 +212,7 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts, image: ImageModel): S
   if (installCmds.some((c) => c.kind !== 'install' && c.kind !== 'cleanup' && c.kind !== 'pm-setup')) return NOTHING_TO_DO;
 
   // A reinstall from the lockfile wipes node_modules first: what the build did to it does not reach the runtime either way.
-  const closure = workspaceClosure(doc, facts, prune);
+  const closure = workspaceClosure(doc, image.project, prune);
   const reinstall = closure === 'reinstall';
   if ((facts.workspaces || facts.workspacesUnknown) && !closure)
     return stop(

@@ -456,7 +456,7 @@ function plan(
       message: `devDependencies stay in the runtime stage: the start needs ${list}, ${start.devPackages.length === 1 ? 'a devDependency' : 'devDependencies'}; move ${start.devPackages.length === 1 ? 'it' : 'them'} to dependencies (or start the built output) to leave devDependencies out`,
     });
   }
-  const prune = needsPrune ? pruneCommand(doc, facts, stage, installs) : null;
+  const prune = needsPrune ? pruneCommand(doc, model.project, stage, installs) : null;
   if (prune && prune.command === null) {
     const at = head.find((c) => c.commands?.includes(installs[0]))!.ins;
     return stop('prune-unknown', `not split: no prune of devDependencies is safe here: ${prune.why}`, lineNo(doc, at));

@@ -3,11 +3,14 @@
  */
 import { normalizePosix, type Instr, type ParsedDockerfile, type Stage } from '../../dockerfile/parse.js';
 import semver from 'semver';
-import { copySourcesBefore, globToRegExp, sourceCovers, stageChain, workdirAt } from '../../dockerfile/query.js';
+import { copySourcesBefore, sourceCovers, stageChain, workdirAt } from '../../dockerfile/query.js';
 
 export { copiedBefore, copySourcesBefore, rootImage, stageChain } from '../../dockerfile/query.js';
 import { tokenizeShell, type SimpleCommand, type Word } from '../../dockerfile/shell.js';
 import { LOCKFILES, type PackageManager, type ProjectFacts } from '../project/facts.js';
+import { pmCall, type PmCall } from './package-manager.js';
+import { installScripts } from './script-graph.js';
+import type { Project } from '../project/project.js';
 
 export type CommandKind =
   | 'install' // a lockfile install: npm install/ci, yarn, pnpm install, bun install (no package names)
@@ -43,7 +46,6 @@ export interface ClassifiedCommand {
   owner?: string;
 }
 
-const PM_BINARIES: Record<string, PackageManager> = { npm: 'npm', yarn: 'yarn', pnpm: 'pnpm', bun: 'bun' };
 const SCRIPT_TESTS = /^(test|lint|check|typecheck|type-check|format|prettier|eslint|test:.*|lint:.*)$/;
 const RUNTIME_SCRIPTS = /^(start|serve|dev|watch|start:.*|serve:.*)$/;
 const BUILD_BINARIES = new Set([
@@ -173,94 +175,54 @@ function nonFlagWords(words: Word[], from: number): Word[] {
   return out;
 }
 
+/** The kind of a package-manager call, and the index of its subcommand among `words`. */
+function pmKind(call: PmCall, words: readonly Word[]): Pick<ClassifiedCommand, 'kind' | 'manager' | 'sub'> {
+  const manager: PackageManager = call.manager;
+  const at = { manager, ...(call.subIndex >= 0 ? { sub: call.subIndex } : {}) };
+  const kind = (k: CommandKind) => ({ ...at, kind: k });
+  const script = call.script ?? '';
+  switch (call.verb) {
+    case 'install':
+    case 'ci':
+    case 'add':
+      if (call.global) {
+        // `npm i -g pnpm@9`, `npm i -g corepack`: the package manager's own setup.
+        const first = words.find((w, i) => i > call.subIndex && call.operands.includes(w.value))?.value ?? '';
+        return kind(call.manager === 'npm' && /^(npm|yarn|pnpm|corepack)(@|$)/.test(first) ? 'pm-setup' : 'global');
+      }
+      return kind(call.verb === 'add' ? 'add' : 'install');
+    case 'prune':
+      return kind('prune');
+    case 'focus':
+      return kind(words.some((w) => w.value === '--production') ? 'prune' : 'install');
+    case 'cache':
+      return kind('cleanup');
+    case 'config':
+      return kind('pm-setup');
+    case 'rebuild':
+      return kind(call.manager === 'npm' ? 'build' : scriptKind(call.sub));
+    case 'test':
+      return kind('test');
+    case 'start':
+      return kind(call.manager === 'npm' ? (call.sub === 'start' ? 'start' : 'other') : scriptKind(call.sub));
+    case 'run':
+      if (call.manager === 'npm')
+        return kind(RUNTIME_SCRIPTS.test(script) ? 'start' : SCRIPT_TESTS.test(script) ? 'test' : 'build');
+      return kind(scriptKind(call.sub === 'run' ? script : call.sub));
+    default:
+      if (call.global && call.manager === 'yarn') return kind('global');
+      if (call.manager === 'npm' || call.subIndex < 0) return kind('other');
+      return kind(scriptKind(call.sub));
+  }
+}
+
 export function classifyCommand(cmd: SimpleCommand): ClassifiedCommand {
   const words = stripEnvAssignments(cmd.words);
   const base: ClassifiedCommand = { kind: 'other', cmd, words };
   if (!words.length) return base;
   const bin = words[0].value.replace(/^.*\//, '');
-  const pm = PM_BINARIES[bin];
-  if (pm) {
-    base.manager = pm;
-    // subcommand: first non-flag word
-    let sub = -1;
-    for (let i = 1; i < words.length; i++) {
-      const v = words[i].value;
-      if (v.startsWith('-')) {
-        if (/^--(prefix|cwd|dir|filter|cache|loglevel|registry)$/.test(v)) i++;
-        continue;
-      }
-      sub = i;
-      break;
-    }
-    const subName = sub >= 0 ? words[sub].value : '';
-    base.sub = sub >= 0 ? sub : undefined;
-    const isGlobal = words.some((w) => w.value === '-g' || w.value === '--global' || w.value === '--location=global');
-    if (pm === 'npm') {
-      if (
-        [
-          'install',
-          'i',
-          'in',
-          'ins',
-          'inst',
-          'insta',
-          'instal',
-          'isnt',
-          'isnta',
-          'isntal',
-          'isntall',
-          'add',
-          'ci',
-          'clean-install',
-          'install-clean',
-          'ic',
-        ].includes(subName)
-      ) {
-        if (isGlobal)
-          return {
-            ...base,
-            kind: /^(npm|yarn|pnpm|corepack)(@|$)/.test(nonFlagWords(words, sub + 1)[0]?.value ?? '') ? 'pm-setup' : 'global',
-          };
-        if (['ci', 'clean-install', 'install-clean', 'ic'].includes(subName)) return { ...base, kind: 'install' };
-        return { ...base, kind: nonFlagWords(words, sub + 1).length ? 'add' : 'install' };
-      }
-      if (subName === 'prune') return { ...base, kind: 'prune' };
-      if (subName === 'start') return { ...base, kind: 'start' };
-      if (['test', 't', 'tst'].includes(subName)) return { ...base, kind: 'test' };
-      if (subName === 'run' || subName === 'run-script') {
-        const script = nonFlagWords(words, sub + 1)[0]?.value ?? '';
-        if (RUNTIME_SCRIPTS.test(script)) return { ...base, kind: 'start' };
-        if (SCRIPT_TESTS.test(script)) return { ...base, kind: 'test' };
-        return { ...base, kind: 'build' };
-      }
-      if (subName === 'cache') return { ...base, kind: 'cleanup' };
-      if (subName === 'config' || subName === 'set') return { ...base, kind: 'pm-setup' };
-      if (subName === 'rebuild') return { ...base, kind: 'build' };
-      return base;
-    }
-    if (pm === 'yarn') {
-      if (sub < 0 || subName === 'install') return { ...base, kind: isGlobal ? 'global' : 'install' };
-      if (subName === 'global') return { ...base, kind: 'global' };
-      if (subName === 'add') return { ...base, kind: 'add' };
-      if (subName === 'workspaces' && words.some((w) => w.value === 'focus'))
-        return { ...base, kind: words.some((w) => w.value === '--production') ? 'prune' : 'install' };
-      if (subName === 'cache') return { ...base, kind: 'cleanup' };
-      if (subName === 'config' || subName === 'set' || subName === 'policies' || subName === 'plugin')
-        return { ...base, kind: 'pm-setup' };
-      return { ...base, kind: scriptKind(subName === 'run' ? (nonFlagWords(words, sub + 1)[0]?.value ?? '') : subName) };
-    }
-    if (pm === 'pnpm' || pm === 'bun') {
-      if (['install', 'i'].includes(subName)) {
-        if (isGlobal) return { ...base, kind: 'global' };
-        return { ...base, kind: nonFlagWords(words, sub + 1).length ? 'add' : 'install' };
-      }
-      if (subName === 'add') return { ...base, kind: isGlobal ? 'global' : 'add' };
-      if (subName === 'prune') return { ...base, kind: 'prune' };
-      if (subName === 'store' || subName === 'cache' || subName === 'pm') return { ...base, kind: 'cleanup' };
-      if (subName === 'config' || subName === 'setup') return { ...base, kind: 'pm-setup' };
-      return { ...base, kind: scriptKind(subName === 'run' ? (nonFlagWords(words, sub + 1)[0]?.value ?? '') : subName) };
-    }
-  }
+  const call = pmCall(words.map((w) => w.value));
+  if (call) return { ...base, ...pmKind(call, words) };
   if (bin === 'corepack') return { ...base, kind: 'pm-setup' };
   if (bin === 'apk' && words[1]?.value === 'add')
     return { ...base, kind: 'system', packages: nonFlagWords(words, 2).map((w) => w.value) };
@@ -487,10 +449,11 @@ const YARN_CLASSIC_PRUNE = 'yarn install --production --frozen-lockfile --ignore
  */
 export function pruneCommand(
   doc: ParsedDockerfile,
-  facts: ProjectFacts,
+  project: Project,
   stage: Stage,
   installs: readonly ClassifiedCommand[],
 ): Prune {
+  const facts = project.facts;
   const ok = (command: string): Prune => ({ command, why: '' });
   const no = (why: string): Prune => ({ command: null, why });
   const managers = [...new Set(installs.map((c) => c.manager))];
@@ -537,7 +500,7 @@ export function pruneCommand(
         return no(
           `yarn ${yb.version} runs Plug'n'Play from its global cache (${yb.enableGlobalCache === null ? 'enableGlobalCache is on by default from yarn 4' : 'enableGlobalCache: true'}), outside the app directory the runtime stage receives; set \`enableGlobalCache: false\` or \`nodeLinker: node-modules\` in .yarnrc.yml to keep the packages in the project`,
         );
-      const scripts = berryInstallScripts(facts);
+      const scripts = berryInstallScripts(project);
       if (scripts.length) {
         return no(
           `\`yarn workspaces focus --production\` runs ${scripts.join(', ')} again (yarn re-runs a workspace's install scripts when its dependencies change, whatever enableScripts says), which may need the devDependencies it removes`,
@@ -705,35 +668,15 @@ export function stagePnpmVersion(doc: ParsedDockerfile, stage: Stage, facts: Pro
 }
 
 /** preinstall/install/postinstall of the root and each yarn workspace: what yarn 2+ runs for workspaces. */
-function berryInstallScripts(facts: ProjectFacts): string[] {
-  const out: string[] = [];
-  const scriptsOf = (where: string, scripts: unknown) => {
-    if (!scripts || typeof scripts !== 'object') return;
-    for (const s of ['preinstall', 'install', 'postinstall']) {
-      const v = (scripts as Record<string, unknown>)[s];
-      if (typeof v === 'string') out.push(`${where}'s ${s} (\`${v}\`)`);
-    }
-  };
-  scriptsOf('the root', facts.packageJson?.scripts);
-  const ws = facts.packageJson?.workspaces;
-  const globs = Array.isArray(ws)
-    ? ws
-    : ws && typeof ws === 'object' && Array.isArray((ws as { packages?: unknown }).packages)
-      ? (ws as { packages: unknown[] }).packages
-      : [];
-  for (const g of globs) {
-    if (typeof g !== 'string') continue;
-    const re = globToRegExp(`${g.replace(/^\.\//, '').replace(/\/+$/, '')}/package.json`);
-    for (const f of facts.files ?? []) {
-      if (!re.test(f) || f.includes('node_modules/')) continue;
-      try {
-        scriptsOf(f.slice(0, -'/package.json'.length), (JSON.parse(facts.read(f) ?? '{}') as { scripts?: unknown }).scripts);
-      } catch {
-        out.push(`${f} (which does not parse)`);
-      }
-    }
-  }
-  return out;
+function berryInstallScripts(project: Project): string[] {
+  const ws = project.facts.workspacePackages;
+  if (project.facts.workspaces && !ws)
+    return [`the workspace's packages (${project.facts.workspacesUnknown ?? 'they cannot be listed'})`];
+  const { scripts, unreadable } = installScripts(project, 'yarn', ['', ...(ws ?? []).map((p) => p.dir)], true);
+  return [
+    ...scripts.map((s) => `${s.dir || 'the root'}'s ${s.name} (\`${s.body}\`)`),
+    ...unreadable.map((d) => `${d}/package.json (which does not parse)`),
+  ];
 }
 
 const LOCKFILE_NAMES = new Set(LOCKFILES.map(([name]) => name));

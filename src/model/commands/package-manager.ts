@@ -382,7 +382,9 @@ function yarn(call: PmCall, words: readonly string[], i: number, after: readonly
     if (name === undefined) return call;
     const inner = pmCall(['yarn', ...after.slice(1)]);
     if (!inner) return call;
-    return { ...inner, targets: [{ by: 'name', value: name }, ...inner.targets] };
+    // The inner call's words start after the workspace's name.
+    const subIndex = inner.subIndex < 0 ? -1 : inner.subIndex + i + 1;
+    return { ...inner, subIndex, targets: [{ by: 'name', value: name }, ...inner.targets] };
   }
   if (sub === 'workspaces') {
     const what = after.find((w) => !w.startsWith('-'));

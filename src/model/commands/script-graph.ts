@@ -22,7 +22,7 @@ import {
   withoutKeywords,
   type Wrapper,
 } from './command-line.js';
-import { lifecycleScripts, pmCall, type PmCall } from './package-manager.js';
+import { lifecycleScripts, pmCall, type Manager, type PmCall } from './package-manager.js';
 
 /** A script of a package: `dir` is the package's folder ('' the root package). */
 export interface ScriptRef {
@@ -543,3 +543,35 @@ export function scriptClosure(project: Project, name: string): string[] {
 }
 
 export type { Wrapper };
+
+/** One lifecycle script an install runs: its package's folder ('' the root), name and body. */
+export interface InstallScript {
+  dir: string;
+  name: string;
+  body: string;
+}
+
+/**
+ * The lifecycle scripts an install by `manager` runs in the packages in `dirs` ('' the root), in
+ * order, and the folders whose package.json does not parse (an install may run anything there).
+ */
+export function installScripts(
+  project: Project,
+  manager: Manager,
+  dirs: readonly string[],
+  berry = false,
+): { scripts: InstallScript[]; unreadable: string[] } {
+  const scripts: InstallScript[] = [];
+  const unreadable: string[] = [];
+  const names = lifecycleScripts(manager, 'install', berry);
+  for (const dir of dirs) {
+    const file = dir ? `${dir}/package.json` : 'package.json';
+    if (dir !== '' && project.read(file) !== null && project.workspace.manifestOrNull(dir) === null) {
+      unreadable.push(dir);
+      continue;
+    }
+    const own = project.scripts(dir);
+    for (const name of names) if (typeof own[name] === 'string') scripts.push({ dir, name, body: own[name] });
+  }
+  return { scripts, unreadable };
+}

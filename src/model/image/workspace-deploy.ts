@@ -37,7 +37,7 @@ import { parse as parseYaml } from 'yaml';
 import semver from 'semver';
 import type { ProjectFacts, WorkspacePackage } from '../project/facts.js';
 import type { Project } from '../project/project.js';
-import { ScriptWalker } from '../commands/script-graph.js';
+import { installScripts, ScriptWalker } from '../commands/script-graph.js';
 import { ENV_FILE_FLAGS, MODULE_FLAGS, splitFlag } from '../commands/node-flags.js';
 import type { Manifest, Workspace } from '../project/workspace.js';
 import {
@@ -90,28 +90,16 @@ export type WorkspaceDeploy =
     }
   | { kind: 'hold'; code: DeployHoldCode; why: string };
 
-/** The lifecycle scripts `npm ci` runs in the root project (and a workspace package it installs). */
-const NPM_INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepublish', 'preprepare', 'prepare', 'postprepare'];
-
 /**
  * The install scripts `npm ci` may run: the root's, and those of the workspace packages in `dirs`
  * ("the root's prepare", "apps/api's postinstall"). A manifest that does not parse counts as one.
  */
-export function npmInstallScripts(facts: ProjectFacts, dirs: readonly string[]): string[] {
-  const out: string[] = [];
-  const root = facts.packageJson?.scripts ?? {};
-  for (const s of NPM_INSTALL_SCRIPTS) if (typeof root[s] === 'string') out.push(`the root's ${s}`);
-  for (const dir of dirs) {
-    let scripts: Record<string, unknown>;
-    try {
-      scripts = (JSON.parse(facts.read(`${dir}/package.json`) ?? '{}') as { scripts?: Record<string, unknown> }).scripts ?? {};
-    } catch {
-      out.push(`${dir}/package.json (which does not parse)`);
-      continue;
-    }
-    for (const s of NPM_INSTALL_SCRIPTS) if (typeof scripts[s] === 'string') out.push(`${dir}'s ${s}`);
-  }
-  return out;
+export function npmInstallScripts(project: Project, dirs: readonly string[]): string[] {
+  const { scripts, unreadable } = installScripts(project, 'npm', ['', ...dirs]);
+  return [
+    ...scripts.map((s) => `${s.dir ? s.dir : 'the root'}'s ${s.name}`),
+    ...unreadable.map((d) => `${d}/package.json (which does not parse)`),
+  ];
 }
 
 const WORKSPACE_TASK_RUNNERS = /^(nx|lerna|rush|moon|wireit|ultra)$/;
@@ -169,7 +157,7 @@ export function workspaceDeploy(
   if (manager !== 'pnpm' && !/^[\w@./-]+$/.test(pkg.dir))
     return hold('deploy-start-shape', `the folder name ${pkg.dir} would need quoting in the ${manager} command`);
   if (manager === 'npm') {
-    const npm = npmReinstall(facts, ws, closure, installs) ?? npmVersion(stage);
+    const npm = npmReinstall(project, closure, installs) ?? npmVersion(stage);
     if (npm) return hold(npm.code, npm.why);
   }
   if (manager === 'yarn' && (!name || !/^[\w@./-]+$/.test(name)))
@@ -353,11 +341,11 @@ function npmVersion(stage: Stage): { code: DeployHoldCode; why: string } | null 
  * dependency), wiping the root node_modules first; it runs the root's install scripts.
  */
 function npmReinstall(
-  facts: ProjectFacts,
-  ws: Workspace,
+  project: Project,
   closure: readonly WorkspacePackage[],
   installs: readonly ClassifiedCommand[],
 ): { code: DeployHoldCode; why: string } | null {
+  const facts = project.facts;
   const lockName = facts.lockfile;
   const no = (why: string) => ({ code: 'deploy-npm-lockfile' as const, why });
   if (lockName !== 'package-lock.json' && lockName !== 'npm-shrinkwrap.json')
@@ -381,7 +369,7 @@ function npmReinstall(
       `${nested} is installed inside a workspace package, and \`npm ci --workspace\` wipes only the root node_modules, so that folder would keep what the full install left there`,
     );
   const scripts = npmInstallScripts(
-    facts,
+    project,
     closure.map((q) => q.dir),
   );
   if (scripts.length)
