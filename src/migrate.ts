@@ -183,7 +183,7 @@ export function migrate(input: MigrateInput): MigrateResult {
     // Compose services that build this Dockerfile to run tests or a dev server in it.
     composeNotes = composeWarnings({
       doc: parsedInput,
-      facts,
+      project,
       dockerfile: path.posix.relative(ctxDisplay || '.', displayPath),
       changes: first.changes,
     });

@@ -14,7 +14,6 @@ import {
   FULL_IMAGE_ONLY_TOOLS,
   INSTALL_SCRIPT_ONLY,
   NATIVE_SELF_CONTAINED,
-  nativeDependencies,
   NOT_IN_ALPINE,
   parseNodeTag,
   slimTag,
@@ -168,7 +167,7 @@ function check(doc: ParsedDockerfile): Checked | Finding | null {
 function needs(doc: ParsedDockerfile, c: Checked, facts: ProjectFacts, model: ImageModel, kind: Kind): Finding | null {
   const { stage } = c;
   // An install or build in the runtime stage needs the full image's compilers for native modules.
-  const native = nativeDependencies(facts);
+  const native = model.nativeDependencies();
   for (const ins of stage.instructions) {
     if (ins.keyword !== 'RUN') continue;
     const cmds = classifyRun(doc, ins).commands;

@@ -19,7 +19,6 @@ import { tokenizeShell } from '../src/dockerfile/shell.js';
 import type { ProjectFacts } from '../src/model/project/facts.js';
 import { parseJsonc } from '../src/model/project/tsconfig.js';
 import { plainNodeCall } from '../src/model/image/start-path.js';
-import { hasContextFile } from '../src/model/project/imports.js';
 import type { Edit, TransformResult } from '../src/engine/types.js';
 import type { ImageModel, Transform } from '../src/model/image/model.js';
 
@@ -181,11 +180,11 @@ export const startProd: Transform = {
         `${npmEnv} reads npm's script environment (npm_package_*), which \`node\` alone does not set`,
       );
     // An env file node must read (--env-file) has to be in the image: `nest start` did not need it.
-    const missing = prod.envFiles.find((f) => !f.optional && (!hasContextFile(facts, f.path) || facts.ignored(f.path)));
+    const missing = prod.envFiles.find((f) => !f.optional && (!image.project.hasFile(f.path) || facts.ignored(f.path)));
     if (missing)
       return keep(
         'start-prod-env-file-missing',
-        `start:prod's \`--env-file\` names ${missing.path}, which the build context ${hasContextFile(facts, missing.path) ? 'leaves out (.dockerignore)' : 'does not hold'}: node would stop at start-up`,
+        `start:prod's \`--env-file\` names ${missing.path}, which the build context ${image.project.hasFile(missing.path) ? 'leaves out (.dockerignore)' : 'does not hold'}: node would stop at start-up`,
       );
     const r = rewrite(doc, stage, scripts, prod.words);
     if ('why' in r) return keep('start-not-rewritable', r.why);

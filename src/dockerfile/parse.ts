@@ -78,6 +78,23 @@ export interface ParsedDockerfile {
   offsetOf(line: number, character: number): number;
   /** Position to line number (zero-based). */
   lineOf(offset: number): number;
+  /**
+   * What the models worked out about this parse's instructions, keyed by their parser nodes: a
+   * re-parse keeps the nodes of the instructions it reuses, and hands the same store on, so what was
+   * read of an untouched instruction is not read again. Nothing outside the parse holds it.
+   */
+  derived: Derived;
+}
+
+/** Derived data about instructions, per kind of question, keyed by the instruction's parser node. */
+export class Derived {
+  private readonly tables = new Map<string, WeakMap<object, unknown>>();
+  /** The table for one kind of question (`name`), created on first use. */
+  table<V>(name: string): WeakMap<object, V> {
+    let t = this.tables.get(name);
+    if (!t) this.tables.set(name, (t = new WeakMap()));
+    return t as WeakMap<object, V>;
+  }
 }
 
 export class DockerfileError extends Error {}
@@ -103,7 +120,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
   if (dirs.length) directivesEnd = lineEndAfter(text, parsed.doc.offsetAt(dirs[dirs.length - 1].getRange().end));
   const escape = parsed.ast.getEscapeCharacter();
   const instructions = collect(text, parsed, 0, directivesEnd, escape);
-  return assemble(text, instructions, { escape, directivesEnd, hasBom }, parsed.doc.getLineOffsets?.());
+  return assemble(text, instructions, { escape, directivesEnd, hasBom }, new Derived(), parsed.doc.getLineOffsets?.());
 }
 
 /**
@@ -183,7 +200,12 @@ export function reparse(
   const froms = (list: Instr[]) => list.filter((i) => i.keyword === 'FROM').length;
   const shift = delta !== 0 || middle.length !== b - a + 1 || froms(middle) !== froms(old.slice(a, b + 1));
   for (let k = b + 1; k < n; k++) instructions.push(shift ? old[k].moved(delta) : old[k]);
-  return assemble(next, instructions, { escape: prev.escape, directivesEnd: prev.directivesEnd, hasBom: prev.hasBom });
+  return assemble(
+    next,
+    instructions,
+    { escape: prev.escape, directivesEnd: prev.directivesEnd, hasBom: prev.hasBom },
+    prev.derived,
+  );
 }
 
 interface ParsedText {
@@ -258,6 +280,7 @@ function assemble(
   text: string,
   instructions: LazyInstr[],
   meta: Pick<ParsedDockerfile, 'escape' | 'directivesEnd' | 'hasBom'>,
+  derived: Derived,
   lineOffsets?: number[],
 ): ParsedDockerfile {
   const crlf = text.indexOf('\r\n');
@@ -318,6 +341,7 @@ function assemble(
     instructions,
     stages,
     globalArgs,
+    derived,
     offsetOf: (line, character) => (lineStarts[line] ?? text.length) + character,
     lineOf: (offset) => {
       let lo = 0;

@@ -159,9 +159,8 @@ interface Workdirs {
   final: (string | null)[];
 }
 
-const workdirs = new WeakMap<ParsedDockerfile, Workdirs>();
-
 function workdirsOf(doc: ParsedDockerfile): Workdirs {
+  const workdirs = doc.derived.table<Workdirs>('workdirs');
   let w = workdirs.get(doc);
   if (!w) {
     w = { before: new Array<string | null>(doc.instructions.length).fill(null), inherited: [], final: [] };
@@ -182,6 +181,7 @@ function workdirsOf(doc: ParsedDockerfile): Workdirs {
 
 /** The earlier stage a stage is built FROM (the first one of that name), or null. */
 function parentStage(doc: ParsedDockerfile, stage: Stage): Stage | null {
+  const firstByName = doc.derived.table<Map<string, Stage>>('stages-by-name');
   let first = firstByName.get(doc);
   if (!first) {
     first = new Map();
@@ -191,8 +191,6 @@ function parentStage(doc: ParsedDockerfile, stage: Stage): Stage | null {
   const parent = first.get(stage.image.toLowerCase());
   return parent && parent.index < stage.index ? parent : null;
 }
-
-const firstByName = new WeakMap<ParsedDockerfile, Map<string, Stage>>();
 
 /** The workdir in effect at the end of a stage (its own last WORKDIR, or the inherited one). */
 export function finalWorkdir(doc: ParsedDockerfile, stage: Stage): string | null {

@@ -261,19 +261,16 @@ export interface RunInfo {
   commands: ClassifiedCommand[];
 }
 
-/*
- * Cached per parsed instruction. An instruction that a re-parse moved (the same parser node at
- * another offset) gets the cached classification moved along.
- */
-const runCache = new WeakMap<Instr['node'], RunInfo>();
-
 /** The simple commands of a RUN, classified. */
 export function classifyRun(doc: ParsedDockerfile, ins: Instr): RunInfo {
-  let info = runCache.get(ins.node);
+  // Kept with the parse for its instruction's node: an instruction that a re-parse moved (the same
+  // node at another offset) gets the classification moved along.
+  const runs = doc.derived.table<RunInfo>('classified-run');
+  let info = runs.get(ins.node);
   if (info?.ins === ins) return info;
   if (info && info.ins.text === ins.text) info = moveRun(info, ins);
   else info = classifyRunUncached(doc, ins);
-  runCache.set(ins.node, info);
+  runs.set(ins.node, info);
   return info;
 }
 

@@ -178,16 +178,8 @@ export interface NativeDependencies {
   needingLibraries: Map<string, string>;
 }
 
-const cache = new WeakMap<ProjectFacts, NativeDependencies>();
-
 /** Native code among the production dependencies, from the lockfile. */
 export function nativeDependencies(facts: ProjectFacts): NativeDependencies {
-  let r = cache.get(facts);
-  if (!r) cache.set(facts, (r = readNative(facts)));
-  return r;
-}
-
-function readNative(facts: ProjectFacts): NativeDependencies {
   const needingLibraries = new Map<string, string>();
   const lockName = facts.lockfile;
   const text = lockName ? facts.read(lockName) : null;

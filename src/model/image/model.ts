@@ -15,7 +15,7 @@ import { composeRunsTests } from '../project/compose.js';
 import type { ProjectFacts } from '../project/facts.js';
 import type { Project } from '../project/project.js';
 import { firstSource } from '../project/sources.js';
-import { spawnedPrograms } from './base-images.js';
+import { nativeDependencies, spawnedPrograms, type NativeDependencies } from './base-images.js';
 import { appDirModel, runEffect, standaloneRuntime, type AppDirModel, type Created } from './app-dir.js';
 import { entryInfo, namedBySources, type EntryInfo } from './app-files.js';
 import { appReads, buildReads, envFiles, type BuildRead, type EnvFileUse } from './build-reads.js';
@@ -125,6 +125,11 @@ export class ImageModel {
     return this.project.memo('programs-the-app-runs', () => programsTheAppRuns(this.project));
   }
 
+  /** Native code among the production dependencies, from the lockfile. */
+  nativeDependencies(): NativeDependencies {
+    return this.project.memo('native-dependencies', () => nativeDependencies(this.facts));
+  }
+
   /** The first of the app's runtime sources whose text matches `re`, or null. */
   firstSource(re: RegExp): string | null {
     return firstSource(this.project, re);
@@ -137,7 +142,7 @@ export class ImageModel {
 
   /** Does a compose service that builds this Dockerfile run tests in it? */
   composeRunsTests(dockerfileName: string): boolean {
-    return composeRunsTests(this.facts, dockerfileName);
+    return composeRunsTests(this.project, dockerfileName);
   }
 
   /** Why this Dockerfile builds a development image, or null. */

@@ -23,7 +23,7 @@ import {
 } from '../commands/node-flags.js';
 import { stageChain } from '../commands/classify.js';
 import { tsconfigChain } from '../project/tsconfig.js';
-import { hasContextFile, importedPackages } from '../project/imports.js';
+import { importedPackages } from '../project/imports.js';
 import { optionValue, shellWords, unwrapOne } from '../commands/command-line.js';
 import { ScriptWalker } from '../commands/script-graph.js';
 import type { Project } from '../project/project.js';
@@ -90,7 +90,8 @@ export function nextStandalone(facts: ProjectFacts): boolean {
 }
 
 /** The local modules a Next.js config imports (`import x from '../../node/setup.js'`, `require('./x')`): read whenever the config is. */
-export function nextConfigImports(facts: ProjectFacts): string[] {
+export function nextConfigImports(project: Project): string[] {
+  const facts = project.facts;
   const cfg = nextConfigFile(facts);
   const text = cfg ? facts.read(cfg) : null;
   if (!text) return [];
@@ -98,7 +99,7 @@ export function nextConfigImports(facts: ProjectFacts): string[] {
   for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["'](\.{1,2}\/[^"']+)["']/gm)) {
     const p = normalizePosix(`/${m[1]}`).slice(1);
     const hit = [p, `${p}.js`, `${p}.mjs`, `${p}.cjs`, `${p}.ts`, `${p}/index.js`].find(
-      (c) => facts.topLevel.has(c.split('/')[0]) && hasContextFile(facts, c),
+      (c) => facts.topLevel.has(c.split('/')[0]) && project.hasFile(c),
     );
     if (hit && !out.includes(hit)) out.push(hit);
   }
@@ -324,7 +325,7 @@ export function analyzeRuns(project: Project, runs: readonly (readonly string[])
       // Packages the app's code imports: a devDependency among them is needed at run time too.
       const imports = (file: string, loads: string) => {
         const manifest = facts.packageJson;
-        for (const [p, from] of importedPackages(facts, file))
+        for (const [p, from] of importedPackages(project, file))
           if (manifest?.devDependencies?.[p] !== undefined && manifest.dependencies?.[p] === undefined)
             need(p, `imported by ${from}, which \`${line}\` ${loads}`);
       };
@@ -395,7 +396,7 @@ export function analyzeRuns(project: Project, runs: readonly (readonly string[])
           for (const t of tsconfigChain(facts))
             if (facts.topLevel.has(t.path.split('/')[0])) file(t.path, `read by \`next start\` to compile ${cfg}`);
         }
-        for (const f of nextConfigImports(facts)) file(f, `imported by ${cfg}, which \`next start\` loads`);
+        for (const f of nextConfigImports(project)) file(f, `imported by ${cfg}, which \`next start\` loads`);
       }
       if (facts.topLevel.get('public') === 'dir') file('public', '`next start` serves it');
       return;

@@ -171,7 +171,7 @@ export function workspaceDeploy(
   } else {
     // npm and yarn leave packages as links to their folders, which the runtime stage receives whole:
     // what a package runs must be its own dependency, not one the workspace hoisted from elsewhere.
-    const undeclared = undeclaredImport(ws, closure, pkg, entry);
+    const undeclared = undeclaredImport(project, closure, pkg, entry);
     if (undeclared) return hold('deploy-undeclared-import', undeclared);
   }
 
@@ -401,18 +401,19 @@ function npmFlags(installs: readonly ClassifiedCommand[]): string {
 
 /** The first package a closure package's code imports without declaring it (hoisting made it work), as a reason, or null. */
 function undeclaredImport(
-  ws: Workspace,
+  project: Project,
   closure: readonly WorkspacePackage[],
   pkg: WorkspacePackage,
   entry: string,
 ): string | null {
+  const ws = project.workspace;
   for (const q of closure) {
     const m = ws.manifest(q.dir);
     const declared = new Set(
       Object.keys({ ...(m.dependencies ?? {}), ...(m.optionalDependencies ?? {}), ...(m.peerDependencies ?? {}) }),
     );
     if (typeof m.name === 'string') declared.add(m.name);
-    const sf = ws.scoped(q.dir);
+    const sf = project.scoped(q.dir);
     for (const e of q === pkg ? [entry] : manifestEntries(m)) {
       if (!entrySource(sf, e))
         return `what ${q.dir}/${e} imports cannot be read (neither it nor its TypeScript source is in the context), so whether it needs a package the workspace install hoisted from elsewhere cannot be told`;

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type { ParsedDockerfile } from '../../dockerfile/parse.js';
 import type { ProjectFacts } from './facts.js';
+import type { Project } from './project.js';
 import { finalWorkdir, isInside, lastStage } from '../../dockerfile/query.js';
 import type { Change, Warning } from '../../engine/types.js';
 
@@ -124,12 +125,13 @@ function buildsWhat(build: unknown): string | null | undefined {
   return norm(path.posix.join(context, dockerfile));
 }
 
-const parsedCache = new WeakMap<ProjectFacts, ComposeService[]>();
+/** Every service of the compose files at the top of the build context (read once per project). */
+function composeServices(project: Project): ComposeService[] {
+  return project.memo('compose-services', () => readServices(project.facts));
+}
 
-/** Every service of the compose files at the top of the build context. */
-function composeServices(facts: ProjectFacts): ComposeService[] {
-  let all = parsedCache.get(facts);
-  if (all) return all;
+function readServices(facts: ProjectFacts): ComposeService[] {
+  let all: ComposeService[];
   const names = facts.topLevel.size
     ? [...facts.topLevel].filter(([n, kind]) => kind === 'file' && COMPOSE_FILE.test(n)).map(([n]) => n)
     : facts.files === null
@@ -145,13 +147,12 @@ function composeServices(facts: ProjectFacts): ComposeService[] {
   const built = new Map<string, string>();
   for (const s of all) if (typeof s.dockerfile === 'string' && !built.has(s.name)) built.set(s.name, s.dockerfile);
   for (const s of all) if (s.dockerfile === null) s.dockerfile = built.get(s.name);
-  parsedCache.set(facts, all);
   return all;
 }
 
 export interface ComposeCheck {
   doc: ParsedDockerfile;
-  facts: ProjectFacts;
+  project: Project;
   /** The Dockerfile's path relative to the build context (POSIX). */
   dockerfile: string;
   /** What the migration changed: only a split into a lean runtime stage takes anything away. */
@@ -159,9 +160,9 @@ export interface ComposeCheck {
 }
 
 /** Warnings for the compose services that build this Dockerfile and run tests or a dev server in it. */
-export function composeWarnings({ doc, facts, dockerfile, changes }: ComposeCheck): Warning[] {
+export function composeWarnings({ doc, project, dockerfile, changes }: ComposeCheck): Warning[] {
   if (!changes.some((c) => c.transform === 'split-stages')) return [];
-  const services = composeServices(facts);
+  const services = composeServices(project);
   if (!services.length) return [];
   const target = norm(dockerfile);
   const stage = lastStage(doc);
@@ -193,9 +194,9 @@ export function composeWarnings({ doc, facts, dockerfile, changes }: ComposeChec
 }
 
 /** Does a compose service that builds this Dockerfile run tests in it (so its test folders are read)? */
-export function composeRunsTests(facts: ProjectFacts, dockerfile: string): boolean {
+export function composeRunsTests(project: Project, dockerfile: string): boolean {
   const target = norm(dockerfile);
-  return composeServices(facts).some(
+  return composeServices(project).some(
     (s) => s.command && s.dockerfile === target && TEST_COMMAND.some((re) => re.test(s.command!)),
   );
 }

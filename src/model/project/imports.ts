@@ -5,7 +5,7 @@
  */
 import { builtinModules } from 'node:module';
 import { normalizePosix } from '../../dockerfile/parse.js';
-import type { ProjectFacts } from './facts.js';
+import type { Project } from './project.js';
 
 const MAX_FILES = 800;
 const EXTENSIONS = ['', '.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.tsx', '.jsx', '/index.js', '/index.ts', '/index.mjs'];
@@ -31,19 +31,9 @@ function packageName(spec: string): string | null {
   return BUILTIN.has(name) ? null : name;
 }
 
-const fileSets = new WeakMap<ProjectFacts, ReadonlySet<string>>();
-
-/** Is `rel` a file of the context? A set lookup where the listing is known (built once per context). */
-export function hasContextFile(facts: ProjectFacts, rel: string): boolean {
-  if (!facts.files) return facts.read(rel) !== null;
-  let set = fileSets.get(facts);
-  if (!set) fileSets.set(facts, (set = new Set(facts.files)));
-  return set.has(rel);
-}
-
 /** The context file an import or an entry names, trying Node's and TypeScript's extensions. */
-function resolveFile(facts: ProjectFacts, base: string): string | null {
-  const exists = (p: string) => hasContextFile(facts, p);
+function resolveFile(project: Project, base: string): string | null {
+  const exists = (p: string) => project.hasFile(p);
   const stem = base.replace(/\.(c|m)?js$/, '');
   for (const ext of EXTENSIONS) {
     if (exists(base + ext)) return base + ext;
@@ -53,34 +43,35 @@ function resolveFile(facts: ProjectFacts, base: string): string | null {
 }
 
 /** A built entry's source: dist/main.js -> src/main.ts, by tsconfig's outDir and rootDir. */
-function sourceOf(facts: ProjectFacts, entry: string): string | null {
+function sourceOf(project: Project, entry: string): string | null {
+  const facts = project.facts;
   const out = facts.tsOutDir;
   if (!out || !entry.startsWith(`${out}/`)) return null;
   const rest = entry.slice(out.length + 1);
   const roots = facts.tsRootDir !== null ? [facts.tsRootDir] : ['src', ''];
   for (const root of roots) {
-    const hit = resolveFile(facts, root ? `${root}/${rest}` : rest);
+    const hit = resolveFile(project, root ? `${root}/${rest}` : rest);
     if (hit) return hit;
   }
   return null;
 }
 
 /** The context file the module graph of an entry starts from (the entry, or a built entry's TypeScript source), or null. */
-export function entrySource(facts: ProjectFacts, entry: string): string | null {
+export function entrySource(project: Project, entry: string): string | null {
   const rel = normalizePosix(`/${entry}`).slice(1);
-  return resolveFile(facts, rel) ?? sourceOf(facts, rel);
+  return resolveFile(project, rel) ?? sourceOf(project, rel);
 }
 
 /** Packages the app imports from its entry on: package name -> the first file that imports it. */
-export function importedPackages(facts: ProjectFacts, entry: string): Map<string, string> {
+export function importedPackages(project: Project, entry: string): Map<string, string> {
   const found = new Map<string, string>();
-  const start = entrySource(facts, entry);
+  const start = entrySource(project, entry);
   if (!start) return found;
   const queue = [start];
   const seen = new Set(queue);
   while (queue.length && seen.size <= MAX_FILES) {
     const file = queue.shift()!;
-    const text = facts.read(file);
+    const text = project.read(file);
     if (!text) continue;
     for (const spec of specifiers(text)) {
       const pkg = packageName(spec);
@@ -90,7 +81,7 @@ export function importedPackages(facts: ProjectFacts, entry: string): Map<string
       }
       if (!spec.startsWith('.')) continue;
       const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
-      const next = resolveFile(facts, normalizePosix(`/${dir}/${spec}`).slice(1));
+      const next = resolveFile(project, normalizePosix(`/${dir}/${spec}`).slice(1));
       if (next && !seen.has(next) && !/(^|\/)(test|tests|__tests__)\/|\.(test|spec)\.[cm]?[jt]sx?$/.test(next)) {
         seen.add(next);
         queue.push(next);

@@ -22,6 +22,13 @@ export class Project {
     return this.facts.read(rel);
   }
 
+  /** Is `rel` a file of the context? A set lookup where the listing is known. */
+  hasFile(rel: string): boolean {
+    const files = this.facts.files;
+    if (!files) return this.facts.read(rel) !== null;
+    return this.memo('file-set', () => new Set(files)).has(rel);
+  }
+
   /** The scripts of the package in folder `dir` ('' the root package). */
   scripts(dir = ''): Record<string, string> {
     return this.workspace.scripts(dir);
