@@ -444,19 +444,8 @@ function yarn(call: PmCall, words: readonly string[], i: number, after: readonly
     call.verb = 'exec';
     return execArgs(call, words, i + 1, /^(-p|--package)$/);
   }
-  if (verb) {
-    call.verb = verb;
-    operands(call, words, i + 1, VALUED.yarn);
-    if (verb === 'install' && call.operands.length) call.verb = 'add';
-    return call;
-  }
-  if (YARN_BUILTINS.has(sub)) {
-    call.verb = 'other';
-    operands(call, words, i + 1, VALUED.yarn);
-    return call;
-  }
   // yarn <script> or yarn <binary>; `yarn test`, `yarn start` are scripts too.
-  return implicitRun(call, words, i);
+  return ownCommand(call, words, i, verb, YARN_BUILTINS);
 }
 
 function pnpm(call: PmCall, words: readonly string[], i: number): PmCall {
@@ -479,17 +468,7 @@ function pnpm(call: PmCall, words: readonly string[], i: number): PmCall {
     call.verb = 'exec';
     return execArgs(call, words, i + 1, /^(--package|-c|--shell-mode)$/);
   }
-  if (verb) {
-    call.verb = verb;
-    operands(call, words, i + 1, VALUED.pnpm);
-    if (verb === 'install' && call.operands.length) call.verb = 'add';
-    return call;
-  }
-  if (PNPM_BUILTINS.has(call.sub)) {
-    operands(call, words, i + 1, VALUED.pnpm);
-    return call;
-  }
-  return implicitRun(call, words, i);
+  return ownCommand(call, words, i, verb, PNPM_BUILTINS);
 }
 
 function bun(call: PmCall, words: readonly string[], i: number): PmCall {
@@ -524,14 +503,24 @@ function bun(call: PmCall, words: readonly string[], i: number): PmCall {
     operands(call, words, i + 1, VALUED.bun);
     return call;
   }
-  if (verb) {
-    call.verb = verb;
-    operands(call, words, i + 1, VALUED.bun);
+  return ownCommand(call, words, i, verb, BUN_BUILTINS);
+}
+
+/**
+ * A subcommand of the manager's own (`pnpm add x`, `bun install`): its operands; a built-in command
+ * that runs no script (`pnpm why`); anything else names a script or a binary (`pnpm build`).
+ */
+function ownCommand(
+  call: PmCall,
+  words: readonly string[],
+  i: number,
+  verb: Verb | undefined,
+  builtins: ReadonlySet<string>,
+): PmCall {
+  if (verb) call.verb = verb;
+  if (verb || builtins.has(call.sub)) {
+    operands(call, words, i + 1, VALUED[call.manager]);
     if (verb === 'install' && call.operands.length) call.verb = 'add';
-    return call;
-  }
-  if (BUN_BUILTINS.has(call.sub)) {
-    operands(call, words, i + 1, VALUED.bun);
     return call;
   }
   return implicitRun(call, words, i);

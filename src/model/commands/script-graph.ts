@@ -272,13 +272,7 @@ export class ScriptWalker {
         return false;
       }
       if (resolved === null) {
-        out.push({
-          ...at,
-          kind: 'unknown',
-          reason: 'selector',
-          why: `\`${w.join(' ')}\`: which packages it runs in cannot be told`,
-          words: w,
-        });
+        out.push(unknownSelector(at, w));
         return true;
       }
       dirs = resolved;
@@ -476,13 +470,7 @@ export class ScriptWalker {
     for (const task of tasks) {
       const sel = filters.length ? ws.select(filters, ws.turboDependsOnDeps(task)) : ws.packages;
       if (!sel) {
-        out.push({
-          ...at,
-          kind: 'unknown',
-          reason: 'selector',
-          why: `\`${w.join(' ')}\`: which packages it runs in cannot be told`,
-          words: w,
-        });
+        out.push(unknownSelector(at, w));
         continue;
       }
       for (const p of sel)
@@ -496,6 +484,17 @@ export class ScriptWalker {
     }
     return true;
   }
+}
+
+/** A selector (a filter, turbo's packages) whose packages cannot be told. */
+function unknownSelector(at: Base, w: string[]): WalkEvent {
+  return {
+    ...at,
+    kind: 'unknown',
+    reason: 'selector',
+    why: `\`${w.join(' ')}\`: which packages it runs in cannot be told`,
+    words: w,
+  };
 }
 
 /** turbo's own commands: `turbo prune`, `turbo login` do not run tasks. */
