@@ -230,7 +230,7 @@ export const nonRoot: Transform = {
         const chown = `RUN chown ${user}:${user} ${[wd.includes('$') ? '.' : wd, ...new Set(made)].join(' ')}`;
         // Right after the WORKDIR when nothing later makes or replaces the directory: the layer then stays
         // cached when the copies after it change, so a source edit does not run it again.
-        const early = made.length ? undefined : earlyOwnerAnchor(doc, stage, wd);
+        const early = made.length ? undefined : earlyOwnerAnchor(doc, stage, wd, anchor);
         if (early) edits.push(insertAfter(doc, early, lines(doc, [chown])));
         else own.push(chown);
         changes.push({
@@ -285,10 +285,11 @@ function scriptBody(doc: ParsedDockerfile, word: string, facts: ProjectFacts, ap
  * onto the app directory itself (which may bring that directory's owner along): the app directory's chown
  * can run right after it.
  */
-function earlyOwnerAnchor(doc: ParsedDockerfile, stage: Stage, wd: string): Instr | undefined {
+function earlyOwnerAnchor(doc: ParsedDockerfile, stage: Stage, wd: string, userAnchor: Instr): Instr | undefined {
   const workdirs = stage.instructions.filter((i) => i.keyword === 'WORKDIR');
   const last = workdirs[workdirs.length - 1];
-  if (!last || workdirAt(stage, { index: last.index + 1 }, doc) !== wd) return undefined;
+  // The WORKDIR that ends the stage's writes: the chown goes with USER, after it.
+  if (!last || last === userAnchor || workdirAt(stage, { index: last.index + 1 }, doc) !== wd) return undefined;
   const ontoDir = stage.instructions.some(
     (i) =>
       i.index > last.index &&
@@ -303,6 +304,12 @@ function earlyOwnerAnchor(doc: ParsedDockerfile, stage: Stage, wd: string): Inst
   return ontoDir || userLater ? undefined : last;
 }
 
+/**
+ * The last instruction that writes to the image: USER goes after it. A WORKDIR counts (it creates its
+ * folder as root), so the folder the app runs in exists when its owner is set.
+ */
 function lastWriter(stage: Stage): Instr | undefined {
-  return [...stage.instructions].reverse().find((i) => i.keyword === 'RUN' || i.keyword === 'COPY' || i.keyword === 'ADD');
+  return [...stage.instructions]
+    .reverse()
+    .find((i) => i.keyword === 'RUN' || i.keyword === 'COPY' || i.keyword === 'ADD' || i.keyword === 'WORKDIR');
 }

@@ -267,6 +267,12 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, image: ImageModel, inp
       );
     add(top, 'entry point');
   }
+  // node_modules links each workspace package to its folder (npm, yarn, pnpm): the folders come along.
+  if (need.has('node_modules'))
+    for (const p of image.project.workspace.packages) {
+      const top = p.dir.split('/')[0];
+      if (p.dir && present.has(top)) add(top, `holds workspace package ${p.name ?? p.dir}, which node_modules links to`);
+    }
   // What the app's sources, and the runtime stage's own instructions, name.
   const buildOnly = new Set<string>();
   if (inputs.builds) {
@@ -294,6 +300,15 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, image: ImageModel, inp
         subDirs.add(sub);
       }
     }
+  }
+  // Started through pnpm or npm: pnpm finds the workspace's packages (`pnpm --filter api start`) in
+  // pnpm-workspace.yaml, and both read .npmrc's settings (enable-pre-post-scripts, script-shell,
+  // node-options). An .npmrc that holds credentials stays in the build stage.
+  for (const m of ['pnpm', 'npm'] as const) {
+    if (!start.managers.has(m)) continue;
+    if (m === 'pnpm' && present.has('pnpm-workspace.yaml')) add('pnpm-workspace.yaml', 'read by pnpm, which starts the app');
+    if (present.has('.npmrc') && !/(^|[:\s])_(auth|authToken|password)\s*=/m.test(facts.read('.npmrc') ?? ''))
+      add('.npmrc', `read by ${m}, which starts the app`);
   }
   // What the sources name is kept even when its name looks like a development folder (docs/ served as pages).
   for (const p of image.namedBySources(new Set(need.keys()))) {

@@ -27,6 +27,7 @@ import type { ProjectFacts } from '../src/model/project/facts.js';
 import type { StartPath } from '../src/model/image/start-path.js';
 import type { WorkspaceDeploy } from '../src/model/image/workspace-deploy.js';
 import { systemInstallPlan } from '../src/model/image/system-packages.js';
+import { contextRoot } from '../src/model/image/app-files.js';
 import { unwrap } from '../src/model/commands/command-line.js';
 import type { Edit, Finding, TransformResult } from '../src/engine/types.js';
 import type { ImageModel, Transform } from '../src/model/image/model.js';
@@ -358,7 +359,7 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts, model: ImageModel): S
   if (doc.stages.length !== 1) return NOTHING_TO_DO;
   const stage = doc.stages[0];
   const ins = stage.instructions;
-  const appDir = stage.workdir ? normalizePosix(stage.workdir) : null;
+  let appDir = stage.workdir ? normalizePosix(stage.workdir) : null;
   const hasInstallOrBuild = ins.some(
     (i) => i.keyword === 'RUN' && classifyRun(doc, i).commands.some((c) => ['install', 'build', 'add'].includes(c.kind)),
   );
@@ -381,7 +382,20 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts, model: ImageModel): S
     const wds = new Set(
       stage.instructions.filter((i) => i.keyword === 'WORKDIR').map((i) => workdirAt(stage, { index: i.index + 1 }, doc)),
     );
-    if (wds.size > 1)
+    // The build runs in the context's folder and the last WORKDIRs only step into a folder of it (a
+    // workspace package's): the app directory is that folder, and the runtime stage steps in the same way.
+    const root = contextRoot(doc, stage);
+    const lastWork = Math.max(...ins.filter((i) => ['RUN', 'COPY', 'ADD'].includes(i.keyword)).map((i) => i.index));
+    const within =
+      root !== null &&
+      stage.instructions
+        .filter((i) => i.keyword === 'WORKDIR')
+        .every((i) => {
+          const at = workdirAt(stage, { index: i.index + 1 }, doc);
+          return at !== null && (normalizePosix(at) === root || (isInside(at, root) && i.index > lastWork));
+        });
+    if (within) appDir = root;
+    else if (wds.size > 1)
       return stop(
         'workdir-ambiguous',
         'not split: the stage changes WORKDIR between directories, so the app directory is ambiguous',

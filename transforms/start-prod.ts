@@ -39,8 +39,8 @@ function readsNpmEnv(model: ImageModel): string | null {
 }
 
 /** The file `nest start` runs: `<outDir>/<entryFile>.js` per nest-cli.json (entryFile `main` unless set). */
-function nestEntryFile(facts: ProjectFacts): string | null {
-  const text = facts.read('nest-cli.json');
+function nestEntryFile(facts: ProjectFacts, dir: string): string | null {
+  const text = facts.read(dir ? `${dir}/nest-cli.json` : 'nest-cli.json');
   if (text === null) return 'main';
   try {
     const cfg = parseJsonc(text) as { entryFile?: unknown; exec?: unknown; monorepo?: unknown };
@@ -122,17 +122,23 @@ export const startProd: Transform = {
     if (!stage || !pkg) return null;
     const start = image.start(stage);
     if (start.devServer) return null;
-    const scripts = pkg.scripts ?? {};
+    // The package the start runs in: the root, or the workspace package the final WORKDIR steps into.
+    const dir = image.startPackage(stage);
+    const manifest = dir ? image.project.workspace.manifest(dir) : pkg;
+    const manifestPath = dir ? `${dir}/package.json` : 'package.json';
+    const inPackage = (p: string) => (dir ? `${dir}/${p.replace(/^\.\//, '')}` : p);
+    const scripts = dir ? image.project.scripts(dir) : (pkg.scripts ?? {});
+    const ran = dir ? start.packageScripts.filter((s) => s.dir === dir).map((s) => s.script) : start.scripts;
     const keep = (code: string, why: string, line?: number): TransformResult =>
       holdBack(code, `left the start as it is: ${why}`, line);
-    if (!start.nestStart) return plainStart(doc, stage, facts, image, scripts, start.scripts, keep);
+    if (!start.nestStart) return plainStart(doc, stage, facts, image, scripts, ran, manifest, keep);
     if (start.nestStart.words.length > 2)
       return keep('nest-start-options', `\`${start.nestStart.words.join(' ')}\` has options that start:prod may not match`);
     // Through the start script: it must be `nest start` and nothing else, with no hooks around it.
-    const viaScript = start.scripts.length > 0;
+    const viaScript = ran.length > 0;
     if (viaScript) {
       const hooks = ['prestart', 'poststart'].filter((h) => scripts[h] !== undefined);
-      if (scripts.start?.trim() !== 'nest start' || hooks.length || start.scripts.some((s) => s !== 'start'))
+      if (scripts.start?.trim() !== 'nest start' || hooks.length || ran.some((s) => s !== 'start'))
         return keep(
           'start-script-not-plain',
           hooks.length
@@ -140,16 +146,16 @@ export const startProd: Transform = {
             : `the start runs \`${start.nestStart.line}\`, more than \`nest start\` alone`,
         );
     }
-    const prod = plainNodeCall(scripts[PROD_SCRIPT], pkg);
+    const prod = plainNodeCall(scripts[PROD_SCRIPT], manifest);
     if ('why' in prod) {
       if (scripts[PROD_SCRIPT] === undefined)
         return keep(
           'no-start-prod',
-          '`nest start` compiles the app at every start, and package.json has no start:prod script to run the build instead',
+          `\`nest start\` compiles the app at every start, and ${manifestPath} has no start:prod script to run the build instead`,
         );
       return keep('start-prod-not-node', `start:prod ${prod.why}, so it may not start the app the way \`nest start\` does`);
     }
-    const entryFile = nestEntryFile(facts);
+    const entryFile = nestEntryFile(facts, dir);
     const base = prod.entry.replace(/\.js$/, '').split('/').pop();
     if (entryFile === null || entryFile.split('/').pop() !== base)
       return keep(
@@ -157,10 +163,12 @@ export const startProd: Transform = {
         `\`nest start\` runs ${entryFile === null ? 'an entry nest-cli.json sets up in its own way (exec, monorepo)' : `dist/…/${entryFile}.js`}, start:prod runs ${prod.entry}`,
       );
     // start:prod's file must be an output of the build this image runs (nest build, tsc into dist/).
-    const appDir = finalWorkdir(doc, stage);
+    // (The build's outputs are paths of the context: in a package, its folder comes first.)
+    const appDir = dir ? image.startWhere(stage).base : finalWorkdir(doc, stage);
     const model = appDir && appDir !== '/' ? image.appDir(stage, normalizePosix(appDir)) : null;
+    const entry = inPackage(prod.entry);
     const out = model?.created.find(
-      (c) => (c.type === 'dir' || c.type === 'any') && (prod.entry === c.path || prod.entry.startsWith(c.path + '/')),
+      (c) => (c.type === 'dir' || c.type === 'any') && (entry === c.path || entry.startsWith(c.path + '/')),
     );
     if (!model || !out)
       return keep(
@@ -180,7 +188,9 @@ export const startProd: Transform = {
         `${npmEnv} reads npm's script environment (npm_package_*), which \`node\` alone does not set`,
       );
     // An env file node must read (--env-file) has to be in the image: `nest start` did not need it.
-    const missing = prod.envFiles.find((f) => !f.optional && (!image.project.hasFile(f.path) || facts.ignored(f.path)));
+    const missing = prod.envFiles
+      .map((f) => ({ ...f, path: inPackage(f.path) }))
+      .find((f) => !f.optional && (!image.project.hasFile(f.path) || facts.ignored(f.path)));
     if (missing)
       return keep(
         'start-prod-env-file-missing',
@@ -236,10 +246,11 @@ function plainStart(
   image: ImageModel,
   scripts: Record<string, string>,
   ran: readonly string[],
+  manifest: Parameters<typeof plainNodeCall>[1],
   keep: (code: string, why: string, line?: number) => TransformResult,
 ): TransformResult | null {
   if (ran.length !== 1 || ran[0] !== 'start') return null;
-  const call = plainNodeCall(scripts.start, facts.packageJson);
+  const call = plainNodeCall(scripts.start, manifest);
   if ('why' in call && !call.nodeCall) return null;
   const found = rewrite(doc, stage, scripts, 'why' in call ? ['node'] : call.words);
   if ('why' in found) return null;

@@ -3,6 +3,8 @@
  * build context: the entry file named by CMD/ENTRYPOINT/start/main, what its sources name,
  * the build output, and whatever is not known to be a development-only file.
  */
+import { copyParts, normalizePosix, type ParsedDockerfile, type Stage } from '../../dockerfile/parse.js';
+import { copyDest, isContextCopy, stageChain, stageNamed, workdirAt } from '../../dockerfile/query.js';
 import type { ProjectFacts } from '../project/facts.js';
 import type { Project } from '../project/project.js';
 import { isDevEntry, runtimeSources } from '../project/sources.js';
@@ -194,4 +196,41 @@ export function buildOutputDir(facts: ProjectFacts, entries: string[]): string |
   if (fromTs && entries.some((e) => e.startsWith(fromTs + '/'))) return fromTs;
   if (fromScript && entries.some((e) => e.startsWith(fromScript + '/'))) return fromScript;
   return fromEntry ?? fromTs ?? fromScript ?? (/\bnext build\b/.test(build) ? '.next' : null);
+}
+
+/**
+ * Where the build context lands in `stage` (with the stages it builds on): the destination of the
+ * copy of the whole context (`COPY . .`), else the folder package.json is copied into, else where a
+ * copy from another stage brings that stage's root. Null when no copy says.
+ */
+export function contextRoot(doc: ParsedDockerfile, stage: Stage, depth = 0): string | null {
+  const chain = [...stageChain(doc, stage)].reverse();
+  let manifestDir: string | null = null;
+  for (const st of chain)
+    for (const ins of st.instructions) {
+      if (!isContextCopy(ins)) continue;
+      const parts = copyParts(ins);
+      const dest = parts ? copyDest(ins, workdirAt(st, ins, doc)) : null;
+      if (!parts || !dest) continue;
+      if (parts.sources.some((x) => /^\.?\/?$|^\.\/?\*$|^\*$/.test(x.trim()))) return normalizePosix(dest);
+      if (manifestDir === null && parts.sources.some((x) => /^(\.\/)?package(\*)?\.json$/.test(x.trim())))
+        manifestDir = normalizePosix(
+          parts.dest.endsWith('/') || parts.sources.length > 1 || /\*/.test(parts.sources[0])
+            ? dest
+            : dest.replace(/\/[^/]*$/, '') || '/',
+        );
+    }
+  if (manifestDir) return manifestDir;
+  if (depth > 4) return null;
+  // COPY --from=build /app /app: the other stage's root, where this copy puts it.
+  for (const ins of stage.instructions) {
+    const from = ins.keyword === 'COPY' ? ins.flags.find((f) => f.name === 'from')?.value : undefined;
+    const src = from ? stageNamed(doc, from) : null;
+    const parts = copyParts(ins);
+    if (!src || src === stage || !parts || parts.sources.length !== 1) continue;
+    const root = contextRoot(doc, src, depth + 1);
+    const dest = copyDest(ins, workdirAt(stage, ins, doc));
+    if (root && dest && normalizePosix(parts.sources[0]) === root) return normalizePosix(dest);
+  }
+  return null;
 }

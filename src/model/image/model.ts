@@ -7,7 +7,8 @@
  * Dockerfile of the same build context.
  */
 import type { Instr, ParsedDockerfile, Stage } from '../../dockerfile/parse.js';
-import { lastStage } from '../../dockerfile/query.js';
+import { finalWorkdir, isInside, lastStage } from '../../dockerfile/query.js';
+import { normalizePosix } from '../../dockerfile/parse.js';
 import type { Transform as EngineTransform, TransformContext } from '../../engine/types.js';
 import type { ClassifiedCommand } from '../commands/classify.js';
 import { startCommand, type StartCommand } from '../commands/start-command.js';
@@ -17,7 +18,7 @@ import type { Project } from '../project/project.js';
 import { firstSource } from '../project/sources.js';
 import { nativeDependencies, spawnedPrograms, type NativeDependencies } from './base-images.js';
 import { appDirModel, runEffect, standaloneRuntime, type AppDirModel, type Created } from './app-dir.js';
-import { entryInfo, namedBySources, type EntryInfo } from './app-files.js';
+import { contextRoot, namedBySources, type EntryInfo } from './app-files.js';
 import { appReads, buildReads, envFiles, type BuildRead, type EnvFileUse } from './build-reads.js';
 import { nodeEnvUse, type NodeEnvUse } from './node-env-use.js';
 import { developmentImageReason } from './production-image.js';
@@ -57,8 +58,31 @@ export class ImageModel {
   start(stage: Stage = this.runtime!): StartPath {
     return this.memo(`start:${stage.index}`, () => {
       const runs = this.startCommand(stage)!.runs;
-      return this.project.memo(`start:${JSON.stringify(runs)}`, () => analyzeRuns(this.project, runs));
+      // The start runs in the stage's WORKDIR: a workspace package's folder runs that package's scripts.
+      const where = this.startWhere(stage);
+      const key = `start:${where.cwd === where.base ? '' : where.cwd.slice(where.base.length)}:${JSON.stringify(runs)}`;
+      return this.project.memo(key, () => analyzeRuns(this.project, runs, where));
     });
+  }
+
+  /**
+   * Where the start of `stage` runs: `base`, the folder the build context lands in (`/app`), and
+   * `cwd`, the stage's final WORKDIR inside it (`/app/apps/api`); both `/` when no copy says.
+   */
+  startWhere(stage: Stage = this.runtime!): { base: string; cwd: string } {
+    const root = contextRoot(this.doc, stage);
+    const wd = finalWorkdir(this.doc, stage);
+    return root && wd && isInside(wd, root) ? { base: root, cwd: normalizePosix(wd) } : { base: '/', cwd: '/' };
+  }
+
+  /**
+   * The package the start of `stage` runs in, as a context folder (`apps/api`; '' the root): the
+   * workspace package the final WORKDIR steps into, whose scripts `npm start` runs.
+   */
+  startPackage(stage: Stage = this.runtime!): string {
+    const { base, cwd } = this.startWhere(stage);
+    const rel = cwd === base ? '' : cwd.slice(base === '/' ? 1 : base.length + 1);
+    return rel && this.project.workspace.manifestOrNull(rel) ? rel : '';
   }
 
   /** The start runs pnpm or yarn through corepack with no version pinned: why, or null. */
@@ -98,16 +122,8 @@ export class ImageModel {
 
   /** The paths the start command of `stage` names (entry files, preloads, env files), and whether it runs TypeScript. */
   entries(stage: Stage = this.runtime!): EntryInfo {
-    return this.memo(`entries:${stage.index}`, () => {
-      const paths: string[] = [];
-      let runsTypeScript = false;
-      for (const run of this.startCommand(stage)!.runs) {
-        const e = entryInfo(run, this.facts);
-        for (const p of e.paths) if (!paths.includes(p)) paths.push(p);
-        runsTypeScript ||= e.runsTypeScript;
-      }
-      return { paths, runsTypeScript };
-    });
+    const { entries, runsTypeScript } = this.start(stage);
+    return { paths: entries, runsTypeScript };
   }
 
   /** Paths under the context's top-level entries that the app's sources name. */

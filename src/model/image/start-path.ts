@@ -11,7 +11,7 @@
  * needs the whole build environment).
  */
 import { normalizePosix, type ParsedDockerfile, type Stage } from '../../dockerfile/parse.js';
-import type { PackageJson, ProjectFacts } from '../project/facts.js';
+import type { ProjectFacts } from '../project/facts.js';
 import { builtinModules } from 'node:module';
 import {
   ENV_FILE_FLAGS,
@@ -63,6 +63,13 @@ export interface StartPath {
    * (`node .next/standalone/server.js`: it needs that folder only, which holds its own node_modules).
    */
   next: NextStart | null;
+  /**
+   * The files the start runs or hands to the runtime (node's script, a folder's main, `-r ./tracing.js`,
+   * `--env-file .env`, a script file run directly): paths relative to the context, or absolute as written.
+   */
+  entries: string[];
+  /** The start runs TypeScript directly (tsx, ts-node, bun on a .ts file): tsconfig.json is read at run time. */
+  runsTypeScript: boolean;
 }
 
 export type NextStart =
@@ -203,7 +210,11 @@ function binIndex(facts: ProjectFacts): Map<string, string> {
  * walker through scripts, hooks, wrappers, `sh -c`, other workspace packages and script files; the
  * rules here say what each command needs.
  */
-export function analyzeRuns(project: Project, runs: readonly (readonly string[])[]): StartPath {
+export function analyzeRuns(
+  project: Project,
+  runs: readonly (readonly string[])[],
+  where: { base: string; cwd: string } = { base: '/', cwd: '/' },
+): StartPath {
   const facts = project.facts;
   const pkg = facts.packageJson;
   const deps = pkg?.dependencies ?? {};
@@ -222,24 +233,43 @@ export function analyzeRuns(project: Project, runs: readonly (readonly string[])
     needsSources: null,
     nestStart: null,
     next: null,
+    entries: [],
+    runsTypeScript: false,
   };
+  /** The package folder ('' the root) each needed package was found in: its manifest says whether it is a devDependency. */
+  const neededIn = new Map<string, string>();
+  /** The package the command being read runs in. */
+  let here = '';
   const need = (name: string, why: string) => {
-    if (!result.packages.has(name)) result.packages.set(name, why);
+    if (result.packages.has(name)) return;
+    result.packages.set(name, why);
+    neededIn.set(name, here);
+  };
+  /** A path the command names, relative to the context (a command in a workspace package names paths in its folder). */
+  let cwdRel = '';
+  const inContext = (p: string) => normalizePosix(`/${cwdRel ? `${cwdRel}/` : ''}${p}`).slice(1);
+  /** A file the start runs, as the command names it (relative to where it runs, or absolute). */
+  const entry = (p: string) => {
+    const path = p.startsWith('/') ? normalizePosix(p) : inContext(p.replace(/^\.\//, ''));
+    if (path && !result.entries.includes(path)) result.entries.push(path);
   };
   const file = (p: string, why: string) => {
     if (!result.runtimeFiles.some((f) => f.path === p)) result.runtimeFiles.push({ path: p, why });
   };
+  const manifestOf = (dir: string) => (dir ? project.workspace.manifest(dir) : pkg);
   const binary = (bin: string, line: string) => {
     const name = bin.replace(/^.*\/node_modules\/\.bin\//, '').replace(/^\.\/node_modules\/\.bin\//, '');
-    const p = bins.get(name) ?? (deps[name] || devDeps[name] ? name : null);
+    const m = manifestOf(here);
+    const own = m && (m.dependencies?.[name] !== undefined || m.devDependencies?.[name] !== undefined);
+    const p = bins.get(name) ?? (deps[name] || devDeps[name] || own ? name : null);
     if (p) need(p, line);
   };
   const otherScript = (dir: string, name: string) => {
     if (!result.packageScripts.some((s) => s.dir === dir && s.script === name)) result.packageScripts.push({ dir, script: name });
   };
-  const walker = new ScriptWalker(project, { scriptFiles: true });
+  const walker = new ScriptWalker(project, { scriptFiles: true, base: where.base });
   for (const run of runs)
-    for (const e of walker.walk({ words: run })) {
+    for (const e of walker.walk({ words: run, cwd: where.cwd })) {
       if (e.kind === 'script') {
         if (e.hook === 'lifecycle') continue;
         if (e.ref.dir === '') {
@@ -258,6 +288,13 @@ export function analyzeRuns(project: Project, runs: readonly (readonly string[])
         continue;
       }
       if (e.kind !== 'command') continue;
+      here = e.dir ?? '';
+      cwdRel =
+        e.cwd === where.base
+          ? ''
+          : e.cwd.startsWith(`${where.base === '/' ? '' : where.base}/`)
+            ? e.cwd.slice(where.base === '/' ? 1 : where.base.length + 1)
+            : '';
       command(e.words, e.line, e.pm !== null, e.expands);
     }
 
@@ -268,7 +305,11 @@ export function analyzeRuns(project: Project, runs: readonly (readonly string[])
     if (bin === 'nest' && w[1] === 'start') result.nestStart ??= { words: w, line };
     for (const [re, why] of DEV_SERVERS) if (re.test(joined)) result.devServer ??= `the start runs ${why} (\`${line}\`)`;
     for (const [re, why] of BUILD_AT_START) if (re.test(joined)) result.buildsAtStart ??= `the start ${why} (\`${line}\`)`;
-    if (isPm) {
+    // `bun server.ts`, `bun run ./dist/index.js`: bun runs the file, as node would.
+    const bunFile =
+      bin === 'bun' &&
+      [w[1] === 'run' ? w[2] : w[1]].some((a) => a !== undefined && (/\.[cm]?[jt]sx?$/.test(a) || a.includes('/')));
+    if (isPm && !bunFile) {
       result.managers.add(bin);
       return;
     }
@@ -317,6 +358,7 @@ export function analyzeRuns(project: Project, runs: readonly (readonly string[])
       bin === 'node-dev'
     ) {
       if (bin !== 'node' && bin !== 'nodejs' && bin !== 'bun') binary(bin, line);
+      if (bin === 'ts-node' || bin === 'tsx' || bin === 'ts-node-dev') result.runsTypeScript = true;
       if (bin === 'ts-node' || bin === 'tsx' || bin === 'ts-node-dev')
         for (const t of tsconfigChain(facts)) file(t.path, `read by ${bin} at run time`);
       if (bin === 'babel-node')
@@ -324,8 +366,8 @@ export function analyzeRuns(project: Project, runs: readonly (readonly string[])
           if (facts.topLevel.has(b)) file(b, 'read by babel-node at run time');
       // Packages the app's code imports: a devDependency among them is needed at run time too.
       const imports = (file: string, loads: string) => {
-        const manifest = facts.packageJson;
-        for (const [p, from] of importedPackages(project, file))
+        const manifest = manifestOf(here);
+        for (const [p, from] of importedPackages(project, inContext(file)))
           if (manifest?.devDependencies?.[p] !== undefined && manifest.dependencies?.[p] === undefined)
             need(p, `imported by ${from}, which \`${line}\` ${loads}`);
       };
@@ -336,7 +378,10 @@ export function analyzeRuns(project: Project, runs: readonly (readonly string[])
           const v = inline ?? w[++i];
           const p = v ? packageOfModule(v) : null;
           // A preload of the app's own (-r ./tracing.js, --import ./otel.mjs): what it imports is loaded too.
-          if (v && !p) imports(v.replace(/^\.\//, ''), `preloads (${name})`);
+          if (v && !p) {
+            entry(v);
+            imports(v.replace(/^\.\//, ''), `preloads (${name})`);
+          }
           if (p) {
             need(p, line);
             if (
@@ -352,7 +397,10 @@ export function analyzeRuns(project: Project, runs: readonly (readonly string[])
         }
         if (ENV_FILE_FLAGS.test(name)) {
           const v = inline ?? w[++i];
-          if (v) file(v.replace(/^\.\//, ''), `read by node ${name} at start-up`);
+          if (v) {
+            entry(v);
+            file(v.replace(/^\.\//, ''), `read by node ${name} at start-up`);
+          }
           continue;
         }
         // Other flags of node's own that take the next word as their value (--title api, -C production).
@@ -360,9 +408,13 @@ export function analyzeRuns(project: Project, runs: readonly (readonly string[])
           i++;
           continue;
         }
-        if (a === '--') continue;
+        if (a === '--' || (bin === 'bun' && i === 1 && a === 'run')) continue;
         if (!a.startsWith('-')) {
-          imports(a, 'loads');
+          // `node .` (or a folder) runs the package's main: the folder's package.json says which file.
+          const runs = a.startsWith('/') ? a : entryOf(a);
+          entry(runs);
+          if (bin === 'bun' && /\.[cm]?tsx?$/.test(runs)) result.runsTypeScript = true;
+          if (!a.startsWith('/')) imports(runs, 'loads');
           const m = /^(?:\.\/)?((?:[^/]+\/)*standalone)\/server\.js$/.exec(a);
           if (m && (bin === 'node' || bin === 'nodejs') && nextStandalone(facts))
             result.next ??= { kind: 'standalone', line, dir: normalizePosix(`/${m[1]}`).slice(1) };
@@ -401,8 +453,12 @@ export function analyzeRuns(project: Project, runs: readonly (readonly string[])
       if (facts.topLevel.get('public') === 'dir') file('public', '`next start` serves it');
       return;
     }
-    if (bin === 'pm2-runtime' || bin === 'pm2' || bin === 'pm2-docker') {
-      need('pm2', line);
+    if (bin === 'pm2-runtime' || bin === 'pm2' || bin === 'pm2-docker' || bin === 'forever') {
+      need(bin === 'forever' ? 'forever' : 'pm2', line);
+      // `pm2-runtime ecosystem.config.js`, `pm2 start server.js`, `forever start app.js`: the file it runs.
+      const args = w.slice(1).filter((x) => !x.startsWith('-'));
+      const target = bin === 'pm2-runtime' || bin === 'pm2-docker' ? args[0] : args[0] === 'start' ? args[1] : args[0];
+      if (target && /[./]/.test(target) && !/^[a-z]+$/.test(target)) entry(target);
       return;
     }
     if (bin === 'prisma' && (w[1] === 'migrate' || (w[1] === 'db' && w[2] !== 'seed'))) {
@@ -419,8 +475,17 @@ export function analyzeRuns(project: Project, runs: readonly (readonly string[])
       return;
     }
     // A script file the walker followed (./start.sh), or one it cannot read: not a package's binary.
-    if (/\.(sh|bash)$/.test(bin) || w[0].startsWith('./')) return;
+    if (/\.(sh|bash)$/.test(bin) || w[0].startsWith('./')) {
+      // A bare name is looked up on PATH (docker-entrypoint.sh copied to /usr/local/bin), not in the app.
+      if (!w[0].includes('$') && w[0].includes('/')) entry(w[0]);
+      return;
+    }
     if (expands) return;
+    // `bin/www`: a file of the context, run by its path.
+    if (w[0].includes('/') && !w[0].startsWith('/') && !w[0].includes('$') && facts.topLevel.has(w[0].split('/')[0])) {
+      entry(w[0]);
+      return;
+    }
     binary(w[0], line);
   }
 
@@ -428,10 +493,23 @@ export function analyzeRuns(project: Project, runs: readonly (readonly string[])
   if ((deps.config !== undefined || deps['node-config'] !== undefined) && facts.topLevel.get('config') === 'dir')
     file('config', 'read by the config package at run time');
   for (const [name, why] of result.packages) {
-    if (devDeps[name] !== undefined && deps[name] === undefined && (pkg?.dependencies ?? {})[name] === undefined)
-      result.devPackages.push({ name, why });
+    const m = manifestOf(neededIn.get(name) ?? '');
+    const dev = m?.devDependencies?.[name] !== undefined && m?.dependencies?.[name] === undefined;
+    const rootDev = devDeps[name] !== undefined && deps[name] === undefined;
+    if (dev || rootDev) result.devPackages.push({ name, why });
   }
   return result;
+
+  /** The file node runs for an argument: itself, or a folder's main (package.json `main`, else index.js). */
+  function entryOf(arg: string): string {
+    const p = arg.replace(/\/+$/, '');
+    const dir = p === '.' || p === '' ? '' : p.replace(/^\.\//, '');
+    if (dir && project.hasFile(inContext(dir))) return arg;
+    const m = project.workspace.manifestOrNull(inContext(dir || '.').replace(/^\.$/, ''));
+    if (p !== '.' && !m) return arg;
+    const main = typeof m?.main === 'string' && m.main.trim() ? m.main.trim() : 'index.js';
+    return normalizePosix(`/${dir ? `${dir}/` : ''}${main}`).slice(1);
+  }
 }
 
 /**
@@ -485,7 +563,11 @@ const SHELL_WORD = /[$`*?[\]~<>(){}!|;&#]|^'|^"/;
  */
 export function plainNodeCall(
   body: string | undefined,
-  pkg?: Pick<PackageJson, 'dependencies' | 'devDependencies' | 'optionalDependencies'> | null,
+  pkg?: {
+    dependencies?: Record<string, unknown>;
+    devDependencies?: Record<string, unknown>;
+    optionalDependencies?: Record<string, unknown>;
+  } | null,
 ): NodeCall | { why: string; nodeCall?: true } {
   if (typeof body !== 'string') return { why: 'there is no such script' };
   const cmds = shellWords(body);
@@ -517,10 +599,10 @@ export function plainNodeCall(
     if (value !== null && MODULE_FLAGS.test(name)) {
       const p = packageOfModule(value);
       if (p && !BUILTIN.has(p.replace(/^node:/, ''))) {
-        const listed = pkg && (pkg.dependencies[p] !== undefined || pkg.optionalDependencies?.[p] !== undefined);
+        const listed = pkg && (pkg.dependencies?.[p] !== undefined || pkg.optionalDependencies?.[p] !== undefined);
         if (!listed)
           return refuse(
-            pkg?.devDependencies[p] !== undefined
+            pkg?.devDependencies?.[p] !== undefined
               ? `loads ${value} (\`${name}\`)${value === p ? '' : ` from ${p}`}, a devDependency: a development setup`
               : `loads ${value} (\`${name}\`)${value === p ? '' : ` from ${p}`}, which package.json does not list among its dependencies`,
           );
