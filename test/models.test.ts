@@ -9,7 +9,6 @@ import { plainNodeCall } from '../src/model/image/start-path.js';
 import { ImageModel } from '../src/model/image/model.js';
 import { Project } from '../src/model/project/project.js';
 import type { ParsedDockerfile } from '../src/dockerfile/parse.js';
-import { entryInfo } from '../src/model/image/app-files.js';
 import { tsconfigChain, tsconfigOptions, tsconfigOutDir } from '../src/model/project/tsconfig.js';
 
 const facts = (files: Record<string, string>, pkg: object = {}) =>
@@ -73,10 +72,49 @@ describe('start path', () => {
   });
 
   it("names the files node's flags load and the entry, not the values of its other flags", () => {
-    const f = facts({ 'server.js': '', 'tracing.js': '', '.env': '' });
-    expect(
-      entryInfo(['node', '--title', 'api', '-C', 'production', '-r', './tracing.js', '--env-file', '.env', 'server.js'], f).paths,
-    ).toEqual(['tracing.js', '.env', 'server.js']);
+    const s = start(
+      'FROM node:20\nCMD ["node", "--title", "api", "-C", "production", "-r", "./tracing.js", "--env-file", ".env", "server.js"]\n',
+      {},
+      { 'server.js': '', 'tracing.js': '', '.env': '' },
+    );
+    expect(s.entries).toEqual(['tracing.js', '.env', 'server.js']);
+    expect(s.runsTypeScript).toBe(false);
+  });
+
+  it('names what a start script, bun, pm2 and a script file run; not a name looked up on PATH', () => {
+    expect(start('FROM node:20\nCMD ["npm", "start"]\n', { scripts: { start: 'tsx src/main.ts' } }).entries).toEqual([
+      'src/main.ts',
+    ]);
+    expect(start('FROM node:20\nCMD ["npm", "start"]\n', { scripts: { start: 'tsx src/main.ts' } }).runsTypeScript).toBe(true);
+    const bun = start('FROM oven/bun:1\nCMD ["bun", "run", "server.ts"]\n', {}, { 'server.ts': '' });
+    expect([bun.entries, bun.runsTypeScript]).toEqual([['server.ts'], true]);
+    expect(start('FROM node:20\nCMD ["pm2-runtime", "ecosystem.config.js"]\n').entries).toEqual(['ecosystem.config.js']);
+    expect(start('FROM node:20\nCMD ["./start.sh"]\n', {}, { 'start.sh': 'node server.js\n', 'server.js': '' }).entries).toEqual([
+      'start.sh',
+      'server.js',
+    ]);
+    expect(start('FROM node:20\nENTRYPOINT ["docker-entrypoint.sh"]\nCMD ["node", "/app/server.js"]\n').entries).toEqual([
+      '/app/server.js',
+    ]);
+  });
+
+  it("reads the start in the WORKDIR's workspace package: its scripts, its main for `node .`, its devDependencies", () => {
+    const files = {
+      'package.json': JSON.stringify({ name: 'root', workspaces: ['apps/*'] }),
+      'apps/api/package.json': JSON.stringify({
+        name: 'api',
+        main: 'dist/server.js',
+        scripts: { start: 'ts-node src/main.ts' },
+        devDependencies: { 'ts-node': '10' },
+      }),
+      'apps/api/src/main.ts': '',
+    };
+    const run = (cmd: string) =>
+      image(parseDockerfile(`FROM node:20\nWORKDIR /app\nCOPY . .\nWORKDIR /app/apps/api\nCMD ${cmd}\n`), facts(files)).start();
+    expect(run('["node", "."]').entries).toEqual(['apps/api/dist/server.js']);
+    const s = run('["npm", "start"]');
+    expect(s.entries).toEqual(['apps/api/src/main.ts']);
+    expect(s.devPackages.map((p) => p.name)).toEqual(['ts-node']);
   });
 
   it('marks development servers: a dev script, nodemon, next dev, vite, --watch', () => {

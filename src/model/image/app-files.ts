@@ -8,110 +8,14 @@ import { copyDest, isContextCopy, stageChain, stageNamed, workdirAt } from '../.
 import type { ProjectFacts } from '../project/facts.js';
 import type { Project } from '../project/project.js';
 import { isDevEntry, runtimeSources } from '../project/sources.js';
-import { tokenizeShell } from '../../dockerfile/shell.js';
-import { nodeFlagTakesValue } from '../commands/node-flags.js';
 
 export { isDevEntry };
-
-/** Script words of a package.json script. */
-function scriptWords(s: string): string[] {
-  return tokenizeShell(s, 0, s.length).flatMap((c) => c.words.map((w) => w.value));
-}
-
-const RUNNERS = new Set([
-  'node',
-  'nodejs',
-  'bun',
-  'deno',
-  'pm2-runtime',
-  'pm2',
-  'nodemon',
-  'forever',
-  'ts-node',
-  'tsx',
-  'dumb-init',
-  'tini',
-  '/sbin/tini',
-  '/usr/bin/dumb-init',
-  'exec',
-  'sh',
-  'bash',
-  '--',
-]);
-
-const SCRIPT_RUNNERS = new Set(['node', 'nodejs', 'bun', 'pm2-runtime', 'nodemon', 'forever', 'ts-node', 'tsx', 'ts-node-dev']);
-/** node flags whose value is a file: --require/-r, --import, --env-file, --loader. */
-const FILE_FLAGS = /^(-r|--require|--import|--loader|--experimental-loader|--env-file|--env-file-if-exists)$/;
 
 export interface EntryInfo {
   /** Paths (relative to the app directory, or absolute) the runtime command names. */
   paths: string[];
   /** The app runs TypeScript directly (tsx, ts-node): tsconfig.json is read at run time. */
   runsTypeScript: boolean;
-}
-
-/**
- * Context paths (relative) that the runtime command names: the entry file, a start script's
- * entry, files given to node flags (--require, --env-file), scripts run directly. Follows
- * `npm start`/`yarn start` into package.json.
- */
-export function entryInfo(words: string[], facts: ProjectFacts, depth = 0): EntryInfo {
-  const out: string[] = [];
-  let runsTypeScript = false;
-  const pkg = facts.packageJson;
-  let afterRunner = false;
-  let runner = '';
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i];
-    // `bun server.ts` and `bun run server.ts` run a file (bun reads tsconfig.json's paths as it does);
-    // `bun run start` runs a script.
-    const bunFile = w === 'bun' && (isSourceFile(words[i + 1]) || (words[i + 1] === 'run' && isSourceFile(words[i + 2])));
-    if (bunFile) {
-      if (words[i + 1] === 'run') i++;
-      if (/\.[cm]?tsx?$/.test(words[i + 1])) runsTypeScript = true;
-      afterRunner = true;
-      continue;
-    }
-    if (/^(npm|yarn|pnpm|bun)$/.test(w) && depth < 2) {
-      const rest = words.slice(i + 1).filter((x) => !x.startsWith('-'));
-      const script = rest[0] === 'run' || rest[0] === 'run-script' ? rest[1] : rest[0];
-      if (script && pkg?.scripts[script]) {
-        const inner = entryInfo(scriptWords(pkg.scripts[script]), facts, depth + 1);
-        out.push(...inner.paths);
-        runsTypeScript ||= inner.runsTypeScript;
-      } else if (script === 'start' && pkg) out.push(pkg.main ?? 'server.js');
-      break;
-    }
-    if (/^(tsx|ts-node|ts-node-dev)$/.test(w)) runsTypeScript = true;
-    if (w.startsWith('-')) {
-      const eq = w.indexOf('=');
-      const name = eq > 0 ? w.slice(0, eq) : w;
-      if (FILE_FLAGS.test(name)) {
-        const value = eq > 0 ? w.slice(eq + 1) : words[++i];
-        if (value && (value.startsWith('.') || value.startsWith('/') || facts.topLevel.has(value.split('/')[0])))
-          out.push(value.replace(/^\.\//, ''));
-      } else if (eq < 0 && (runner === 'node' || runner === 'nodejs') && nodeFlagTakesValue(name)) i++; // --title api
-      continue;
-    }
-    if (SCRIPT_RUNNERS.has(w)) {
-      afterRunner = true;
-      runner = w;
-      continue;
-    }
-    if (RUNNERS.has(w)) continue;
-    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) continue;
-    // The command itself, named without a path, is looked up on PATH, not in the app directory.
-    if (i === 0 && depth === 0 && !w.includes('/') && /\.sh$/.test(w)) continue;
-    const rel = w.replace(/^\.\//, '');
-    // The first argument after node (or tsx, nodemon, ...) is the script, with or without an extension.
-    if (afterRunner || /\.(m?[jt]s|cjs|cts|sh)$/.test(rel) || facts.topLevel.has(rel.split('/')[0])) out.push(rel);
-    afterRunner = false;
-  }
-  return { paths: out, runsTypeScript };
-}
-
-function isSourceFile(w: string | undefined): boolean {
-  return w !== undefined && /\.[cm]?[jt]sx?$/.test(w);
 }
 
 /** A relative path glob (`**` across folders, `*` and `?` within a name) as a regexp over context paths. */
