@@ -11,8 +11,16 @@ import { go, NOTHING_TO_DO, stop, stopped, type Step } from '../src/engine/findi
 import { buildOutputDir } from '../src/model/image/app-files.js';
 import { classifyRun, copySourcesBefore } from '../src/model/commands/classify.js';
 import type { EnvFileUse } from '../src/model/image/build-reads.js';
-import type { Finding, GeneratedFile, Options, TransformResult } from '../src/engine/types.js';
-import type { ImageModel, Transform } from '../src/model/image/model.js';
+import type {
+  ChangeCode,
+  Finding,
+  GeneratedFile,
+  HoldCode,
+  Options,
+  TransformDocs,
+  TransformResult,
+} from '../src/engine/types.js';
+import { defineTransform, type ImageModel } from '../src/model/image/model.js';
 import type { ParsedDockerfile } from '../src/dockerfile/parse.js';
 import type { ProjectFacts } from '../src/model/project/facts.js';
 
@@ -63,13 +71,13 @@ const ENV_NARROW = [
 const list = (files: string[]) => files.map((f) => `\`${f}\``).join(', ');
 
 /** One warning per group of env files kept for the same readers. */
-function envWarnings(kept: EnvFileUse[]): Finding[] {
+function envWarnings(kept: EnvFileUse[]): Finding<Held>[] {
   const groups = new Map<string, EnvFileUse[]>();
   for (const u of kept) {
     const key = `${u.build.join(', ')}\u0000${u.run.join(', ')}\u0000${u.copiedByBuild ? 'copied' : ''}`;
     groups.set(key, [...(groups.get(key) ?? []), u]);
   }
-  const out: Finding[] = [];
+  const out: Finding<Held>[] = [];
   for (const us of groups.values()) {
     const { build, run } = us[0];
     const files = us.map((u) => u.file);
@@ -102,33 +110,37 @@ function envWarnings(kept: EnvFileUse[]): Finding[] {
   return out;
 }
 
-export const dockerignoreTransform: Transform = {
+const docs = {
+  what: 'writes `.dockerignore` (or extends the one there, keeping its lines): `node_modules`, logs, `.git`, `.env*`, `coverage`, test folders, Dockerfiles, editor folders, the build output',
+  why: 'smaller and faster build contexts, no local secrets or node_modules in the image; never hides what a COPY names, the build reads or the app reads',
+  changes: {
+    created: 'a new ignore file keeps dependencies, VCS data, secrets, logs and test output out of the build context',
+    extended: 'patterns added to the existing ignore file; its lines are kept',
+  },
+  holdsBack: {
+    'ignore-unreadable': 'left the ignore file alone: it cannot be read',
+    'env-read-at-runtime': 'env files not ignored: the app reads them when it runs (dotenv, node --env-file, next start, ...)',
+    'env-read-at-build':
+      'env files not ignored: a build step reads them (vite build, next build, react-scripts build, dotenv -e, ...)',
+    'copied-by-dockerfile': 'a pattern not added: the Dockerfile copies what it would hide',
+    'env-machine-local':
+      "Next.js' `.env.local` / `.env.production.local` stay out of the build context although next build would read them: they hold one machine's settings; pass them as build secrets or build arguments",
+  },
+} satisfies TransformDocs;
+type Changed = ChangeCode<typeof docs>;
+type Held = HoldCode<typeof docs>;
+
+export const dockerignoreTransform = defineTransform({
   id: ID,
   summary:
     'write or extend .dockerignore (node_modules, .git, .env*, logs, coverage, tests, Dockerfiles), never hiding a file a COPY needs',
-  docs: {
-    what: 'writes `.dockerignore` (or extends the one there, keeping its lines): `node_modules`, logs, `.git`, `.env*`, `coverage`, test folders, Dockerfiles, editor folders, the build output',
-    why: 'smaller and faster build contexts, no local secrets or node_modules in the image; never hides what a COPY names, the build reads or the app reads',
-    changes: {
-      created: 'a new ignore file keeps dependencies, VCS data, secrets, logs and test output out of the build context',
-      extended: 'patterns added to the existing ignore file; its lines are kept',
-    },
-    holdsBack: {
-      'ignore-unreadable': 'left the ignore file alone: it cannot be read',
-      'env-read-at-runtime': 'env files not ignored: the app reads them when it runs (dotenv, node --env-file, next start, ...)',
-      'env-read-at-build':
-        'env files not ignored: a build step reads them (vite build, next build, react-scripts build, dotenv -e, ...)',
-      'copied-by-dockerfile': 'a pattern not added: the Dockerfile copies what it would hide',
-      'env-machine-local':
-        "Next.js' `.env.local` / `.env.production.local` stay out of the build context although next build would read them: they hold one machine's settings; pass them as build secrets or build arguments",
-    },
-  },
-  apply({ doc, facts, files, options, model }): TransformResult | null {
+  docs,
+  apply({ doc, facts, files, options, model }) {
     const checked = check(facts, files);
     if ('stop' in checked) return stopped(checked);
     return emit(doc, plan(doc, facts, model, options, checked.go));
   },
-};
+});
 
 /** The ignore file to write or extend. */
 interface IgnoreInputs {
@@ -143,11 +155,11 @@ interface IgnorePlan extends IgnoreInputs {
   /** Patterns to append, in order. */
   patterns: string[];
   /** Patterns left out, and env files kept, and why. */
-  warnings: Finding[];
+  warnings: Finding<Held>[];
 }
 
 /** Can the build context and its ignore file be read? */
-function check(facts: ProjectFacts, files: ReadonlyMap<string, GeneratedFile>): Step<IgnoreInputs> {
+function check(facts: ProjectFacts, files: ReadonlyMap<string, GeneratedFile>): Step<IgnoreInputs, Held> {
   if (!facts.files) return NOTHING_TO_DO;
   if (facts.dockerignoreProblem) return stop('ignore-unreadable', `left the ignore file alone: ${facts.dockerignoreProblem}`);
   const target = facts.dockerignore?.path ?? '.dockerignore';
@@ -186,7 +198,7 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, model: ImageModel, opt
   const runsTests = reads.some((r) => r.reason === 'tests') || model.composeRunsTests(options.dockerfileName ?? 'Dockerfile');
   const envUses = model.envFiles().filter((u) => u.build.length || u.run.length);
   const has = (n: string) => facts.topLevel.has(n);
-  const warnings: Finding[] = [];
+  const warnings: Finding<Held>[] = [];
   // Env files kept in the context because something reads them, reported together at the end.
   const keptEnv: EnvFileUse[] = [];
   const keepEnv = (u: EnvFileUse) => {
@@ -301,7 +313,7 @@ function namedByDockerfile(doc: ParsedDockerfile, facts: ProjectFacts, builtOut:
 }
 
 /** The ignore file with the patterns appended under a header; its own lines and line endings stay. */
-function emit(doc: ParsedDockerfile, p: IgnorePlan): TransformResult | null {
+function emit(doc: ParsedDockerfile, p: IgnorePlan): TransformResult<Changed, Held> | null {
   const { target, existing, patterns, warnings } = p;
   if (!patterns.length) return warnings.length ? { edits: [], changes: [], warnings } : null;
   const eol = existing !== null ? (existing.includes('\r\n') ? '\r\n' : '\n') : doc.eol;

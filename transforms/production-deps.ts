@@ -48,8 +48,8 @@ import { go, NOTHING_TO_DO, stop, stopped, type Step } from '../src/engine/findi
 import { classifyRun, installOmitsDev, type ClassifiedCommand } from '../src/model/commands/classify.js';
 import { npmInstallScripts } from '../src/model/image/workspace-deploy.js';
 import type { ProjectFacts } from '../src/model/project/facts.js';
-import type { Edit, Finding, TransformResult } from '../src/engine/types.js';
-import type { ImageModel, Transform } from '../src/model/image/model.js';
+import type { ChangeCode, Edit, Finding, HoldCode, TransformDocs, TransformResult } from '../src/engine/types.js';
+import { defineTransform, type ImageModel } from '../src/model/image/model.js';
 import type { Project } from '../src/model/project/project.js';
 
 const ID = 'production-deps';
@@ -60,38 +60,41 @@ const PM_ENV = /^(NPM_CONFIG_|npm_config_|YARN_|PNPM_|BUN_)/;
 /** Build arguments a registry login reads (an .npmrc with `${NPM_TOKEN}`). */
 const REGISTRY_ARG = /TOKEN|AUTH|REGISTRY|NPM|YARN|PASSWORD|SECRET/i;
 
-export const productionDeps: Transform = {
+const docs = {
+  what: 'the build stage is split at its install: `deps` (up to the install), `production-deps` (`FROM deps` with the prune the build stage ran) and the build (`FROM deps`: sources and build); the runtime stage copies node_modules from `production-deps`',
+  why: 'a source edit re-runs only the build: no prune or reinstall, and the runtime node_modules layer stays the same, so a deploy pushes only the app',
+  changes: {
+    'production-deps': 'the prune moved to a production-deps stage built on the install; the runtime copies node_modules from it',
+  },
+  holdsBack: {
+    'build-writes-node-modules':
+      'the prune stays in the build stage: the build changes node_modules after the install (prisma generate, patch-package, npm rebuild, another install)',
+    workspace:
+      "the prune stays in the build stage: in a workspace the packages' node_modules and links need their sources (the closure of one package with `npm ci --workspace` or `yarn workspaces focus` moves)",
+    'install-after-sources':
+      'the prune stays in the build stage: the install runs after the sources are copied, so a stage of its own would be rebuilt on every edit as well',
+    'whole-app-copy':
+      'the prune stays in the build stage: the runtime stage receives the whole app directory, node_modules with it',
+    'install-env-after-install':
+      'the prune stays in the build stage: an ENV set after the install changes what the package manager does',
+    'local-dependency':
+      "the prune stays in the build stage: a production dependency is installed from the project's own files (file:, link:), which only the build stage has",
+    'build-effect-unknown': 'the prune stays in the build stage: what the build does to node_modules cannot be told',
+  },
+} satisfies TransformDocs;
+type Changed = ChangeCode<typeof docs>;
+type Held = HoldCode<typeof docs>;
+
+export const productionDeps = defineTransform({
   id: ID,
   summary: 'the prune of devDependencies runs in a stage of its own, on the install alone, so a source edit never re-runs it',
-  docs: {
-    what: 'the build stage is split at its install: `deps` (up to the install), `production-deps` (`FROM deps` with the prune the build stage ran) and the build (`FROM deps`: sources and build); the runtime stage copies node_modules from `production-deps`',
-    why: 'a source edit re-runs only the build: no prune or reinstall, and the runtime node_modules layer stays the same, so a deploy pushes only the app',
-    changes: {
-      'production-deps':
-        'the prune moved to a production-deps stage built on the install; the runtime copies node_modules from it',
-    },
-    holdsBack: {
-      'build-writes-node-modules':
-        'the prune stays in the build stage: the build changes node_modules after the install (prisma generate, patch-package, npm rebuild, another install)',
-      workspace:
-        "the prune stays in the build stage: in a workspace the packages' node_modules and links need their sources (the closure of one package with `npm ci --workspace` or `yarn workspaces focus` moves)",
-      'install-after-sources':
-        'the prune stays in the build stage: the install runs after the sources are copied, so a stage of its own would be rebuilt on every edit as well',
-      'whole-app-copy':
-        'the prune stays in the build stage: the runtime stage receives the whole app directory, node_modules with it',
-      'install-env-after-install':
-        'the prune stays in the build stage: an ENV set after the install changes what the package manager does',
-      'local-dependency':
-        "the prune stays in the build stage: a production dependency is installed from the project's own files (file:, link:), which only the build stage has",
-      'build-effect-unknown': 'the prune stays in the build stage: what the build does to node_modules cannot be told',
-    },
-  },
-  apply({ doc, facts, model }): TransformResult | null {
+  docs,
+  apply({ doc, facts, model }) {
     const checked = check(doc, facts, model);
     if ('stop' in checked) return stopped(checked);
     return emit(doc, checked.go);
   },
-};
+});
 
 interface Plan {
   build: Stage;
@@ -169,7 +172,7 @@ function workspaceClosure(doc: ParsedDockerfile, project: Project, prune: Instr)
   return kind;
 }
 
-function check(doc: ParsedDockerfile, facts: ProjectFacts, image: ImageModel): Step<Plan> {
+function check(doc: ParsedDockerfile, facts: ProjectFacts, image: ImageModel): Step<Plan, Held> {
   const runtime = lastStage(doc);
   if (!runtime || doc.stages.length < 2) return NOTHING_TO_DO;
   // The runtime's copies from another stage of this Dockerfile.
@@ -310,7 +313,7 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts, image: ImageModel): S
   });
 }
 
-function emit(doc: ParsedDockerfile, p: Plan): TransformResult {
+function emit(doc: ParsedDockerfile, p: Plan): TransformResult<Changed, Held> {
   const eol = doc.eol;
   const { build } = p;
   const nameArg = build.from.argRanges[build.from.argRanges.length - 1];
@@ -332,7 +335,7 @@ function emit(doc: ParsedDockerfile, p: Plan): TransformResult {
     removeBlock(doc, p.prune),
     { start: p.fromValue[0], end: p.fromValue[1], text: p.productionName },
   ];
-  const changes: Finding[] = [
+  const changes: Finding<Changed>[] = [
     {
       code: 'production-deps',
       line: lineNo(doc, p.install),

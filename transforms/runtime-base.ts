@@ -7,8 +7,8 @@
 import type { Instr, ParsedDockerfile, Stage } from '../src/dockerfile/parse.js';
 import { lastStage, lineNo, stageNamed } from '../src/dockerfile/query.js';
 import { holdBack } from '../src/engine/findings.js';
-import type { Finding, TransformResult } from '../src/engine/types.js';
-import type { ImageModel, Transform } from '../src/model/image/model.js';
+import type { ChangeCode, Finding, HoldCode, TransformDocs, TransformResult } from '../src/engine/types.js';
+import { defineTransform, type ImageModel } from '../src/model/image/model.js';
 import {
   alpineTag,
   FULL_IMAGE_ONLY_TOOLS,
@@ -55,39 +55,43 @@ interface Plan {
   cmd?: { ins: Instr; text: string };
 }
 
-export const runtimeBase: Transform = {
+const docs = {
+  what: 'the runtime stage of a multi-stage build moves from the full Debian node image (`node:22`, `node:22-bookworm`, `node:lts`) to the matching `-slim` image, same Node.js version and Debian release; the build stage keeps the full image and its compilers; `--runtime-base alpine`, `distroless` or an image name asks for more',
+  why: "the full image's compilers, headers, git and python are build tools: the image that runs is several hundred MB smaller",
+  changes: {
+    slim: 'the runtime stage on the matching slim image',
+    alpine: 'the runtime stage on the matching Alpine image (--runtime-base alpine)',
+    distroless: 'the runtime stage on the distroless Node.js image, CMD without `node` (--runtime-base distroless)',
+    image: 'the runtime stage on the image given with --runtime-base',
+  },
+  holdsBack: {
+    'base-variable': 'left the runtime base as it is: the image is chosen by a build argument, which may name any variant',
+    'digest-pinned': 'left the runtime base as it is: it is pinned by digest, and the slim digest cannot be told',
+    'tag-unknown': 'left the runtime base as it is: the tag is not one of the official node image tags the tool knows',
+    'base-is-stage': 'left the runtime base as it is: the runtime stage starts from another stage the build also uses',
+    'runtime-builds': 'left the runtime base as it is: the runtime stage installs or builds, which needs the full image',
+    'needs-tool': 'left the runtime base as it is: the runtime stage or the start runs a tool only the full image has',
+    'native-system-library':
+      'left the runtime base as it is: a production dependency needs a system library only the full image has',
+    'native-unknown': 'left the runtime base as it is: production dependencies run install scripts whose needs are not known',
+    'app-spawns-tool': 'left the runtime base as it is: the app starts a tool (child_process) only the full image has',
+    'alpine-native': 'not moved to Alpine: production dependencies carry native code compiled for glibc, or it cannot be told',
+    'alpine-shell': 'not moved to Alpine: the runtime stage needs bash or apt',
+    'distroless-shell':
+      'not moved to distroless: the runtime stage runs a shell (RUN, shell-form CMD/ENTRYPOINT/HEALTHCHECK, a script)',
+    'distroless-start':
+      'not moved to distroless: the start is not `node <file>` (npm, yarn and other tools are not in the image)',
+    'distroless-version': 'not moved to distroless: the Node.js major version is not one distroless publishes',
+  },
+} satisfies TransformDocs;
+type Changed = ChangeCode<typeof docs>;
+type Held = HoldCode<typeof docs>;
+
+export const runtimeBase = defineTransform({
   id: ID,
   summary: 'the runtime stage runs on the slim node image (the build stage keeps the full one)',
-  docs: {
-    what: 'the runtime stage of a multi-stage build moves from the full Debian node image (`node:22`, `node:22-bookworm`, `node:lts`) to the matching `-slim` image, same Node.js version and Debian release; the build stage keeps the full image and its compilers; `--runtime-base alpine`, `distroless` or an image name asks for more',
-    why: "the full image's compilers, headers, git and python are build tools: the image that runs is several hundred MB smaller",
-    changes: {
-      slim: 'the runtime stage on the matching slim image',
-      alpine: 'the runtime stage on the matching Alpine image (--runtime-base alpine)',
-      distroless: 'the runtime stage on the distroless Node.js image, CMD without `node` (--runtime-base distroless)',
-      image: 'the runtime stage on the image given with --runtime-base',
-    },
-    holdsBack: {
-      'base-variable': 'left the runtime base as it is: the image is chosen by a build argument, which may name any variant',
-      'digest-pinned': 'left the runtime base as it is: it is pinned by digest, and the slim digest cannot be told',
-      'tag-unknown': 'left the runtime base as it is: the tag is not one of the official node image tags the tool knows',
-      'base-is-stage': 'left the runtime base as it is: the runtime stage starts from another stage the build also uses',
-      'runtime-builds': 'left the runtime base as it is: the runtime stage installs or builds, which needs the full image',
-      'needs-tool': 'left the runtime base as it is: the runtime stage or the start runs a tool only the full image has',
-      'native-system-library':
-        'left the runtime base as it is: a production dependency needs a system library only the full image has',
-      'native-unknown': 'left the runtime base as it is: production dependencies run install scripts whose needs are not known',
-      'app-spawns-tool': 'left the runtime base as it is: the app starts a tool (child_process) only the full image has',
-      'alpine-native': 'not moved to Alpine: production dependencies carry native code compiled for glibc, or it cannot be told',
-      'alpine-shell': 'not moved to Alpine: the runtime stage needs bash or apt',
-      'distroless-shell':
-        'not moved to distroless: the runtime stage runs a shell (RUN, shell-form CMD/ENTRYPOINT/HEALTHCHECK, a script)',
-      'distroless-start':
-        'not moved to distroless: the start is not `node <file>` (npm, yarn and other tools are not in the image)',
-      'distroless-version': 'not moved to distroless: the Node.js major version is not one distroless publishes',
-    },
-  },
-  apply({ doc, facts, options, model }): TransformResult | null {
+  docs,
+  apply({ doc, facts, options, model }) {
     const checked = check(doc);
     if (!checked || 'code' in checked) return checked ? holdBack(checked.code, checked.message, checked.line) : null;
     const kind = requestedKind(options.runtimeBase);
@@ -99,7 +103,7 @@ export const runtimeBase: Transform = {
     if (plan.image === checked.image) return null;
     return emit(doc, checked, plan);
   },
-};
+});
 
 function requestedKind(value: string | undefined): Kind | null {
   if (value === undefined || value === '' || value === 'slim') return 'slim';
@@ -109,7 +113,7 @@ function requestedKind(value: string | undefined): Kind | null {
 }
 
 /** The runtime stage of a multi-stage build, on an official full Debian node image. */
-function check(doc: ParsedDockerfile): Checked | Finding | null {
+function check(doc: ParsedDockerfile): Checked | Finding<Held> | null {
   const stage = lastStage(doc);
   if (!stage || doc.stages.length < 2) return null;
   const from = stage.from;
@@ -164,7 +168,7 @@ function check(doc: ParsedDockerfile): Checked | Finding | null {
 }
 
 /** Why the runtime cannot move to the smaller image, or null. */
-function needs(doc: ParsedDockerfile, c: Checked, facts: ProjectFacts, model: ImageModel, kind: Kind): Finding | null {
+function needs(doc: ParsedDockerfile, c: Checked, facts: ProjectFacts, model: ImageModel, kind: Kind): Finding<Held> | null {
   const { stage } = c;
   // An install or build in the runtime stage needs the full image's compilers for native modules.
   const native = model.nativeDependencies();
@@ -196,7 +200,7 @@ function needs(doc: ParsedDockerfile, c: Checked, facts: ProjectFacts, model: Im
     }
   }
   // Tools the runtime stage or the start runs.
-  const missingTool = (bin: string, who: string, line?: number): Finding => ({
+  const missingTool = (bin: string, who: string, line?: number): Finding<Held> => ({
     code: kind === 'alpine' && NOT_IN_ALPINE.has(bin) ? 'alpine-shell' : 'needs-tool',
     message: `left \`FROM ${c.image}\` as it is: ${who} runs \`${bin}\`, which the ${kind === 'alpine' ? 'Alpine' : 'slim'} image does not have`,
     ...(line !== undefined ? { line } : {}),
@@ -272,7 +276,7 @@ function needs(doc: ParsedDockerfile, c: Checked, facts: ProjectFacts, model: Im
 }
 
 /** The image for the runtime stage. */
-function planImage(doc: ParsedDockerfile, c: Checked, kind: Kind, requested: string): Plan | Finding {
+function planImage(doc: ParsedDockerfile, c: Checked, kind: Kind, requested: string): Plan | Finding<Held> {
   if (kind === 'slim') return { kind, image: `${c.repo}:${slimTag(c.tag)}` };
   if (kind === 'alpine') return { kind, image: `${c.repo}:${alpineTag(c.tag)}` };
   if (kind === 'image') return { kind, image: requested };
@@ -318,7 +322,7 @@ function planImage(doc: ParsedDockerfile, c: Checked, kind: Kind, requested: str
   return { kind, image: `gcr.io/distroless/nodejs${major}-debian12`, cmd };
 }
 
-function emit(doc: ParsedDockerfile, c: Checked, plan: Plan): TransformResult {
+function emit(doc: ParsedDockerfile, c: Checked, plan: Plan): TransformResult<Changed, Held> {
   const edits = [{ start: c.range[0], end: c.range[1], text: plan.image }];
   const line = lineNo(doc, c.stage.from);
   const build = doc.stages.find((s) => s !== c.stage && s.resolvedImage === c.stage.resolvedImage);
@@ -329,7 +333,7 @@ function emit(doc: ParsedDockerfile, c: Checked, plan: Plan): TransformResult {
     distroless: `\`FROM ${c.image}\` → \`FROM ${plan.image}\` in the runtime stage: node only, no shell or package manager${kept}`,
     image: `\`FROM ${c.image}\` → \`FROM ${plan.image}\` in the runtime stage, as --runtime-base asks; the tool checked the tools and native dependencies the runtime needs against the slim image, not against this one${kept}`,
   };
-  const changes: Finding[] = [{ code: plan.kind, line, message: messages[plan.kind] }];
+  const changes: Finding<Changed>[] = [{ code: plan.kind, line, message: messages[plan.kind] }];
   if (plan.cmd) {
     edits.push({ start: plan.cmd.ins.start, end: plan.cmd.ins.end, text: plan.cmd.text });
     changes.push({

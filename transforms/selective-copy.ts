@@ -22,8 +22,8 @@ import {
 } from '../src/dockerfile/query.js';
 import { go, NOTHING_TO_DO, stop, stopped, type Step, type Stop } from '../src/engine/findings.js';
 import { classifyRun, stageChain } from '../src/model/commands/classify.js';
-import type { TransformResult } from '../src/engine/types.js';
-import type { ImageModel, Transform } from '../src/model/image/model.js';
+import type { ChangeCode, Finding, HoldCode, TransformDocs, TransformResult } from '../src/engine/types.js';
+import { defineTransform, type ImageModel } from '../src/model/image/model.js';
 
 const ID = 'selective-copy';
 const BUILD_INPUTS = /^(src|source|app|client|server|lib|tsconfig.*\.json|.*\.ts)$/;
@@ -88,34 +88,38 @@ function presentIn(doc: ParsedDockerfile, src: Stage, facts: ProjectFacts, appDi
   return present;
 }
 
-export const selectiveCopy: Transform = {
+const docs = {
+  what: 'the runtime stage copies production `node_modules`, `package.json`, what the build created (every build output, generated files, folders RUN made), the entry file and what the sources and start-path loaders name, instead of the whole build directory',
+  why: 'tests, docs, sources of a build, Dockerfiles and dev configs stay out of the image',
+  changes: {
+    selective: 'the whole-directory copy became copies of what the app runs',
+  },
+  holdsBack: {
+    'kept-unknown': 'entries that are neither development files nor build inputs stay, as the app may read them',
+    'chown-creates-dir': 'kept the whole copy: it creates the app directory with its owner',
+    'no-context': 'kept the whole copy: the build context could not be read',
+    'yarn-pnp': "kept the whole copy: Plug'n'Play keeps dependencies outside node_modules",
+    'copies-unfollowable': 'kept the whole copy: the build stage copies files in ways that cannot be followed',
+    'no-entry': 'kept the whole copy: the entry file cannot be told',
+    'unknown-writer': 'kept the whole copy: a build step writes into the app directory, and what it writes cannot be told',
+    'entry-missing': "kept the whole copy: the entry is not in the build stage's app directory",
+  },
+} satisfies TransformDocs;
+type Changed = ChangeCode<typeof docs>;
+type Held = HoldCode<typeof docs>;
+
+export const selectiveCopy = defineTransform({
   id: ID,
   summary: 'the runtime stage copies node_modules, package.json and what the app runs instead of the whole build directory',
-  docs: {
-    what: 'the runtime stage copies production `node_modules`, `package.json`, what the build created (every build output, generated files, folders RUN made), the entry file and what the sources and start-path loaders name, instead of the whole build directory',
-    why: 'tests, docs, sources of a build, Dockerfiles and dev configs stay out of the image',
-    changes: {
-      selective: 'the whole-directory copy became copies of what the app runs',
-    },
-    holdsBack: {
-      'kept-unknown': 'entries that are neither development files nor build inputs stay, as the app may read them',
-      'chown-creates-dir': 'kept the whole copy: it creates the app directory with its owner',
-      'no-context': 'kept the whole copy: the build context could not be read',
-      'yarn-pnp': "kept the whole copy: Plug'n'Play keeps dependencies outside node_modules",
-      'copies-unfollowable': 'kept the whole copy: the build stage copies files in ways that cannot be followed',
-      'no-entry': 'kept the whole copy: the entry file cannot be told',
-      'unknown-writer': 'kept the whole copy: a build step writes into the app directory, and what it writes cannot be told',
-      'entry-missing': "kept the whole copy: the entry is not in the build stage's app directory",
-    },
-  },
-  apply({ doc, facts, model }): TransformResult | null {
+  docs,
+  apply({ doc, facts, model }) {
     const checked = check(doc, facts, model);
     if ('stop' in checked) return stopped(checked);
     const planned = plan(doc, facts, model, checked.go);
     if ('stop' in planned) return stopped(planned);
     return emit(doc, planned.go);
   },
-};
+});
 
 /** What the plan needs once the whole-directory copy is known to be replaceable. */
 interface CopyInputs {
@@ -160,13 +164,13 @@ interface CopyPlan {
 }
 
 /** Is there a whole-directory copy from a build stage, and can what the app needs be told? */
-function check(doc: ParsedDockerfile, facts: ProjectFacts, image: ImageModel): Step<CopyInputs> {
+function check(doc: ParsedDockerfile, facts: ProjectFacts, image: ImageModel): Step<CopyInputs, Held> {
   const stage = lastStage(doc);
   if (!stage || doc.stages.length < 2) return NOTHING_TO_DO;
   const whole = wholeStageCopy(doc, stage);
   if (!whole) return NOTHING_TO_DO;
   const { ins, src, appDir } = whole;
-  const keep = (code: string, why: string): Stop => stop(code, `kept \`${ins.text}\`: ${why}`, lineNo(doc, ins));
+  const keep = (code: Held, why: string): Stop<Held> => stop(code, `kept \`${ins.text}\`: ${why}`, lineNo(doc, ins));
   if (
     ins.flags.some((f) => f.name === 'chown') &&
     !stage.instructions.some((i) => i.index < ins.index && i.keyword === 'WORKDIR')
@@ -229,7 +233,7 @@ function check(doc: ParsedDockerfile, facts: ProjectFacts, image: ImageModel): S
 }
 
 /** What the app runs: dependencies, package.json, what the build created, the entry, and what the app and the start path read. */
-function plan(doc: ParsedDockerfile, facts: ProjectFacts, image: ImageModel, inputs: CopyInputs): Step<CopyPlan> {
+function plan(doc: ParsedDockerfile, facts: ProjectFacts, image: ImageModel, inputs: CopyInputs): Step<CopyPlan, Held> {
   const { stage, ins, appDir, present, model, start, pkg, files } = inputs;
   if (inputs.standalone) return standalonePlan(inputs, inputs.standalone);
   const subDirs = new Set<string>();
@@ -382,7 +386,7 @@ function plan(doc: ParsedDockerfile, facts: ProjectFacts, image: ImageModel, inp
  * Next.js' standalone server: the runtime stage receives its folder (server.js, the node_modules next build
  * traced, package.json, and what the build copied into it) and what the runtime stage's own instructions name.
  */
-function standalonePlan(inputs: CopyInputs, standalone: { dir: string; why: string }): Step<CopyPlan> {
+function standalonePlan(inputs: CopyInputs, standalone: { dir: string; why: string }): Step<CopyPlan, Held> {
   const { stage, ins, appDir, present } = inputs;
   const copied = new Map<string, string>([[standalone.dir, standalone.why]]);
   const runtimeText = stage.instructions
@@ -401,7 +405,7 @@ function standalonePlan(inputs: CopyInputs, standalone: { dir: string; why: stri
 }
 
 /** The whole-directory copy becomes one COPY of node_modules, one of the top-level files, then one per nested file and directory. */
-function emit(doc: ParsedDockerfile, p: CopyPlan): TransformResult {
+function emit(doc: ParsedDockerfile, p: CopyPlan): TransformResult<Changed, Held> {
   const { stage, ins, appDir, dirs: isDir } = p;
   const need = [...p.copied.keys()];
   const flags = flagText(doc, ins, ['from']);
@@ -434,14 +438,14 @@ function emit(doc: ParsedDockerfile, p: CopyPlan): TransformResult {
 
   const line = lineNo(doc, ins);
   const { leftOut, unknownKept } = p;
-  const changes = [
+  const changes: Finding<Changed>[] = [
     {
       code: 'selective',
       line,
       message: `\`${ins.text}\` → copies of ${need.map((n) => (isDir.has(n) ? n + '/' : n)).join(', ')}; left out: ${leftOut.slice(0, 12).join(', ')}${leftOut.length > 12 ? ` and ${leftOut.length - 12} more` : ''}`,
     },
   ];
-  const warnings = unknownKept.length
+  const warnings: Finding<Held>[] = unknownKept.length
     ? [
         {
           code: 'kept-unknown',

@@ -29,8 +29,8 @@ import type { WorkspaceDeploy } from '../src/model/image/workspace-deploy.js';
 import { systemInstallPlan } from '../src/model/image/system-packages.js';
 import { contextRoot } from '../src/model/image/app-files.js';
 import { unwrap } from '../src/model/commands/command-line.js';
-import type { Edit, Finding, TransformResult } from '../src/engine/types.js';
-import type { ImageModel, Transform } from '../src/model/image/model.js';
+import type { ChangeCode, Edit, Finding, HoldCode, TransformDocs, TransformResult } from '../src/engine/types.js';
+import { defineTransform, type ImageModel } from '../src/model/image/model.js';
 
 /** The build caches to remove after the build, when what the build writes is known. */
 function buildCaches(image: ImageModel, stage: Stage, appDir: string): string[] {
@@ -55,9 +55,9 @@ interface Classified {
   /** For RUN: the commands. */
   commands?: ClassifiedCommand[];
   warn?: string;
-  warnCode?: string;
+  warnCode?: Held;
   /** A system install as the runtime stage runs it (build tools out, libraries for -dev packages), with what to report. */
-  system?: { text: string; changes: Finding[]; warnings: Finding[] };
+  system?: { text: string; changes: Finding<Changed>[]; warnings: Finding<Held>[] };
   /** chown -R of the app directory: the runtime copy needs the same owner. */
   owner?: string;
   /** Sets or writes credentials: never repeated in the runtime stage. */
@@ -228,84 +228,88 @@ function classify(doc: ParsedDockerfile, stage: Stage, ins: Instr, appDir: strin
   return { ins, role: 'unknown', why: `${k} is not understood` };
 }
 
-export const splitStages: Transform = {
+const docs = {
+  what: 'the single stage becomes a `build` stage (the original: build tools, the full install, the build) and a `runtime` stage from the same base image; devDependencies are pruned after the build by the installer that ran; runtime-only instructions (EXPOSE, CMD, ...) move down verbatim, settings both stages need are repeated; credentials and global build tools stay in the build stage',
+  why: 'build tools, devDependencies and sources stay out of the image that runs',
+  changes: {
+    split: 'the single stage became a build stage and a runtime stage',
+    prune: 'a prune after the build: the runtime stage receives production dependencies only',
+    'build-cache':
+      "the build's cache (next build's .next/cache) is removed after the build: the runtime stage does not receive it",
+    standalone:
+      "no prune for Next.js' standalone server: the runtime stage receives its folder, with the node_modules next build traced",
+    deploy:
+      "only the workspace package the start runs, with its production dependencies and workspace dependencies (`pnpm deploy --prod`, `npm ci --omit=dev --workspace`, `yarn workspaces focus --production`), at the package's own path",
+    moved: 'runtime-only instructions moved to the runtime stage, unchanged',
+    repeated: 'settings both stages need repeated in the runtime stage, unchanged',
+    'app-owner': 'the app directory keeps its owner in the runtime stage',
+    'secrets-build-only': 'credentials (ARG/ENV/registry auth) stay in the build stage',
+    'build-tools-build-only': 'global build tools stay in the build stage',
+    'system-packages-build-only': 'a system install of build tools only (compilers, python3, make) stays in the build stage',
+    'system-packages-split':
+      'the runtime stage installs the system libraries native modules load, without the compilers, headers and -dev packages that built them',
+  },
+  holdsBack: {
+    'install-unreadable': 'not split: the install is in a form that cannot be read (heredoc, sh -c)',
+    'no-workdir': 'not split: without a WORKDIR the app directory is unknown',
+    'workdir-variable': 'not split: the WORKDIR depends on a variable',
+    'workdir-ambiguous': 'not split: the stage changes WORKDIR between directories',
+    'install-outside-app': 'not split: the install runs outside the app directory',
+    'unknown-effect': 'not split: a build step leaves behind something the runtime may need',
+    'mixed-owners': 'the copies into the app directory use different owners',
+    'system-packages-shared':
+      'a system package install runs in both stages as it is: the package names of the base image are not known (Ubuntu, ...), or an install would be left with nothing to install',
+    'system-package-unknown': 'a system package the tool does not know is installed in the runtime stage too',
+    'system-package-app-runs':
+      'a build tool (git, python3, make) is installed in the runtime stage too: the app runs it (simple-git, python-shell, a spawn of it in the sources)',
+    'system-package-release-dependent':
+      "a -dev package stays in the runtime stage: its library's name changes between Debian releases, and the tag names none",
+    'start-runs-build': 'not split: the start installs or builds, so it needs the build environment',
+    'start-needs-sources': 'not split: the start loads TypeScript sources (knexfile.ts, TypeScript migrations) through ts-node',
+    'start-through-corepack': 'not split: the start runs a package manager corepack fetches, with no version pinned',
+    'browser-download': "not split: puppeteer/playwright download a browser into the build user's home",
+    'secret-needed-at-runtime': 'not split: a runtime instruction uses a credential that must stay in the build stage',
+    'start-needs-dev-dependency': 'devDependencies stay: the start runs a devDependency',
+    'build-tools-repeated': 'a global install the app uses runs in both stages, with build tools in it',
+    'deploy-start-shape':
+      'the whole workspace stays: the start reaches the package through a root script, a package manager call other than `pnpm --filter <package> <script>` / `pnpm -C <folder> <script>` / `npm <script> --workspace=<folder>` of a plain `node <file>` script, yarn, a root .npmrc, or node loads a module from the working directory',
+    'deploy-pnpm-version':
+      "the whole workspace stays: the pnpm version is not pinned or not 8 to 10 (10.0 to 10.2 only with injected workspace packages), and `pnpm deploy`'s behaviour depends on it",
+    'deploy-node-linker':
+      "the whole workspace stays: pnpm's node-linker is hoisted or pnp, or yarn's nodeLinker is not node-modules",
+    'deploy-output-unknown':
+      "the whole workspace stays: a file the package or a workspace dependency runs is not in the context, and the build's output there cannot be told",
+    'deploy-publish-rules':
+      'the whole workspace stays: the `files` field, .npmignore or .gitignore would leave out a file the app runs or reads (`pnpm deploy` copies as publishing does)',
+    'deploy-reads-outside-package':
+      'the whole workspace stays: the app reads files outside its package at run time (root .env, a root folder, another package)',
+    'deploy-npm-lockfile':
+      "the whole workspace stays: `npm ci --workspace` cannot be told to install what the workspace install did (no package-lock.json v2+, an install other than `npm ci`, packages inside a workspace package's own node_modules, an image whose npm is not known to be 10 or later)",
+    'deploy-install-scripts':
+      "the whole workspace stays: `npm ci --omit=dev --workspace` runs the root's (or a workspace package's) install scripts again, which may need devDependencies",
+    'deploy-undeclared-import':
+      'the whole workspace stays: a package of the closure imports a package it does not declare, which the workspace install hoisted from elsewhere',
+    'deploy-writes-node-modules':
+      "the whole workspace stays: the build writes into node_modules (prisma generate, patch-package), and the install of the package's closure would not have it",
+    'prune-unknown':
+      "not split: no prune of devDependencies is safe for the installer that ran (another binary, install scripts it would re-run, a Prisma client a pnpm workspace's reinstall would drop, yarn Plug'n'Play in the global cache)",
+  },
+} satisfies TransformDocs;
+type Changed = ChangeCode<typeof docs>;
+type Held = HoldCode<typeof docs>;
+
+export const splitStages = defineTransform({
   id: ID,
   summary: 'split into a build stage (tools, full install, build) and a runtime stage from the same base image',
-  docs: {
-    what: 'the single stage becomes a `build` stage (the original: build tools, the full install, the build) and a `runtime` stage from the same base image; devDependencies are pruned after the build by the installer that ran; runtime-only instructions (EXPOSE, CMD, ...) move down verbatim, settings both stages need are repeated; credentials and global build tools stay in the build stage',
-    why: 'build tools, devDependencies and sources stay out of the image that runs',
-    changes: {
-      split: 'the single stage became a build stage and a runtime stage',
-      prune: 'a prune after the build: the runtime stage receives production dependencies only',
-      'build-cache':
-        "the build's cache (next build's .next/cache) is removed after the build: the runtime stage does not receive it",
-      standalone:
-        "no prune for Next.js' standalone server: the runtime stage receives its folder, with the node_modules next build traced",
-      deploy:
-        "only the workspace package the start runs, with its production dependencies and workspace dependencies (`pnpm deploy --prod`, `npm ci --omit=dev --workspace`, `yarn workspaces focus --production`), at the package's own path",
-      moved: 'runtime-only instructions moved to the runtime stage, unchanged',
-      repeated: 'settings both stages need repeated in the runtime stage, unchanged',
-      'app-owner': 'the app directory keeps its owner in the runtime stage',
-      'secrets-build-only': 'credentials (ARG/ENV/registry auth) stay in the build stage',
-      'build-tools-build-only': 'global build tools stay in the build stage',
-      'system-packages-build-only': 'a system install of build tools only (compilers, python3, make) stays in the build stage',
-      'system-packages-split':
-        'the runtime stage installs the system libraries native modules load, without the compilers, headers and -dev packages that built them',
-    },
-    holdsBack: {
-      'install-unreadable': 'not split: the install is in a form that cannot be read (heredoc, sh -c)',
-      'no-workdir': 'not split: without a WORKDIR the app directory is unknown',
-      'workdir-variable': 'not split: the WORKDIR depends on a variable',
-      'workdir-ambiguous': 'not split: the stage changes WORKDIR between directories',
-      'install-outside-app': 'not split: the install runs outside the app directory',
-      'unknown-effect': 'not split: a build step leaves behind something the runtime may need',
-      'mixed-owners': 'the copies into the app directory use different owners',
-      'system-packages-shared':
-        'a system package install runs in both stages as it is: the package names of the base image are not known (Ubuntu, ...), or an install would be left with nothing to install',
-      'system-package-unknown': 'a system package the tool does not know is installed in the runtime stage too',
-      'system-package-app-runs':
-        'a build tool (git, python3, make) is installed in the runtime stage too: the app runs it (simple-git, python-shell, a spawn of it in the sources)',
-      'system-package-release-dependent':
-        "a -dev package stays in the runtime stage: its library's name changes between Debian releases, and the tag names none",
-      'start-runs-build': 'not split: the start installs or builds, so it needs the build environment',
-      'start-needs-sources': 'not split: the start loads TypeScript sources (knexfile.ts, TypeScript migrations) through ts-node',
-      'start-through-corepack': 'not split: the start runs a package manager corepack fetches, with no version pinned',
-      'browser-download': "not split: puppeteer/playwright download a browser into the build user's home",
-      'secret-needed-at-runtime': 'not split: a runtime instruction uses a credential that must stay in the build stage',
-      'start-needs-dev-dependency': 'devDependencies stay: the start runs a devDependency',
-      'build-tools-repeated': 'a global install the app uses runs in both stages, with build tools in it',
-      'deploy-start-shape':
-        'the whole workspace stays: the start reaches the package through a root script, a package manager call other than `pnpm --filter <package> <script>` / `pnpm -C <folder> <script>` / `npm <script> --workspace=<folder>` of a plain `node <file>` script, yarn, a root .npmrc, or node loads a module from the working directory',
-      'deploy-pnpm-version':
-        "the whole workspace stays: the pnpm version is not pinned or not 8 to 10 (10.0 to 10.2 only with injected workspace packages), and `pnpm deploy`'s behaviour depends on it",
-      'deploy-node-linker':
-        "the whole workspace stays: pnpm's node-linker is hoisted or pnp, or yarn's nodeLinker is not node-modules",
-      'deploy-output-unknown':
-        "the whole workspace stays: a file the package or a workspace dependency runs is not in the context, and the build's output there cannot be told",
-      'deploy-publish-rules':
-        'the whole workspace stays: the `files` field, .npmignore or .gitignore would leave out a file the app runs or reads (`pnpm deploy` copies as publishing does)',
-      'deploy-reads-outside-package':
-        'the whole workspace stays: the app reads files outside its package at run time (root .env, a root folder, another package)',
-      'deploy-npm-lockfile':
-        "the whole workspace stays: `npm ci --workspace` cannot be told to install what the workspace install did (no package-lock.json v2+, an install other than `npm ci`, packages inside a workspace package's own node_modules, an image whose npm is not known to be 10 or later)",
-      'deploy-install-scripts':
-        "the whole workspace stays: `npm ci --omit=dev --workspace` runs the root's (or a workspace package's) install scripts again, which may need devDependencies",
-      'deploy-undeclared-import':
-        'the whole workspace stays: a package of the closure imports a package it does not declare, which the workspace install hoisted from elsewhere',
-      'deploy-writes-node-modules':
-        "the whole workspace stays: the build writes into node_modules (prisma generate, patch-package), and the install of the package's closure would not have it",
-      'prune-unknown':
-        "not split: no prune of devDependencies is safe for the installer that ran (another binary, install scripts it would re-run, a Prisma client a pnpm workspace's reinstall would drop, yarn Plug'n'Play in the global cache)",
-    },
-  },
-  apply({ doc, facts, model }): TransformResult | null {
+  docs,
+  apply({ doc, facts, model }) {
     const checked = check(doc, facts, model);
     if ('stop' in checked) return stopped(checked);
     const planned = plan(doc, facts, model, checked.go);
     if ('stop' in planned) return stopped(planned);
     return emit(doc, planned.go);
   },
-};
+});
 
 /** What the plan needs once the Dockerfile is known to be splittable. */
 interface SplitInputs {
@@ -350,12 +354,12 @@ interface SplitPlan {
   /** Global build tools kept in the build stage only. */
   buildGlobals: string[];
   /** System installs the runtime stage runs without build tools. */
-  systemChanges: Finding[];
-  warnings: Finding[];
+  systemChanges: Finding<Changed>[];
+  warnings: Finding<Held>[];
 }
 
 /** Is this a single stage that builds, with one app directory and a start that runs without the build environment? */
-function check(doc: ParsedDockerfile, facts: ProjectFacts, model: ImageModel): Step<SplitInputs> {
+function check(doc: ParsedDockerfile, facts: ProjectFacts, model: ImageModel): Step<SplitInputs, Held> {
   if (doc.stages.length !== 1) return NOTHING_TO_DO;
   const stage = doc.stages[0];
   const ins = stage.instructions;
@@ -438,11 +442,11 @@ function plan(
   facts: ProjectFacts,
   model: ImageModel,
   { stage, appDir, start }: SplitInputs,
-): Step<SplitPlan> {
+): Step<SplitPlan, Held> {
   const split = splitPoint(doc, facts, model, stage, appDir, start);
   if ('stop' in split) return split;
   const { head, tail } = split.go;
-  const warnings: Finding[] = [];
+  const warnings: Finding<Held>[] = [];
   for (const c of [...head, ...tail])
     if (c.warn) warnings.push({ code: c.warnCode ?? 'system-packages-shared', line: lineNo(doc, c.ins), message: c.warn });
   // A system install before the split runs in both stages; one after it only in the runtime stage, as it is.
@@ -513,7 +517,7 @@ function splitPoint(
   stage: Stage,
   appDir: string,
   start: StartPath,
-): Step<{ head: Classified[]; tail: Classified[] }> {
+): Step<{ head: Classified[]; tail: Classified[] }, Held> {
   const runtimeCommands = stage.instructions
     .filter((i) => i.keyword === 'CMD' || i.keyword === 'ENTRYPOINT' || i.keyword === 'HEALTHCHECK')
     .map((i) => i.content)
@@ -649,7 +653,7 @@ function deployMessage(d: Extract<WorkspaceDeploy, { kind: 'deploy' }>, appDir: 
 }
 
 /** The FROM rename, the moved instructions taken out, and the runtime stage inserted after the last build step. */
-function emit(doc: ParsedDockerfile, p: SplitPlan): TransformResult {
+function emit(doc: ParsedDockerfile, p: SplitPlan): TransformResult<Changed, Held> {
   const { stage, appDir, owner, prune } = p;
   const eol = doc.eol;
   const edits: Edit[] = [];
@@ -718,7 +722,7 @@ function emit(doc: ParsedDockerfile, p: SplitPlan): TransformResult {
         ? [`\`${r.command}\` (line ${lineNo(doc, r.ins)}), which sets up ${r.pm} for the start command`]
         : [],
   );
-  const changes: Finding[] = [
+  const changes: Finding<Changed>[] = [
     {
       code: 'split',
       line: lineNo(doc, stage.from),

@@ -6,10 +6,11 @@
 /**
  * A stable reason code (kebab-case, unique within the transform, the key users and batch reports
  * group by), one line a reviewer understands, and the 1-based line in the input of that
- * transform's pass when it applies to one.
+ * transform's pass when it applies to one. `K` is the codes it may carry: a transform's findings
+ * carry the codes its docs declare (`defineTransform`), so an undeclared one does not compile.
  */
-export interface Finding {
-  code: string;
+export interface Finding<K extends string = string> {
+  code: K;
   message: string;
   line?: number;
 }

@@ -9,6 +9,7 @@
 import type { Instr, ParsedDockerfile, Stage } from '../../dockerfile/parse.js';
 import { finalWorkdir, isInside, lastStage } from '../../dockerfile/query.js';
 import { normalizePosix } from '../../dockerfile/parse.js';
+import { defineTransform as defineEngineTransform, type DefineTransform } from '../../engine/define.js';
 import type { Transform as EngineTransform, TransformContext } from '../../engine/types.js';
 import type { ClassifiedCommand } from '../commands/classify.js';
 import { startCommand, type StartCommand } from '../commands/start-command.js';
@@ -196,6 +197,16 @@ export interface MigrationContext {
   model: ImageModel;
 }
 
-/** A transform of this tool: the engine's contract over the migration's context. */
-export type Transform = EngineTransform<MigrationContext>;
+/**
+ * A transform of this tool: the engine's contract over the migration's context, reporting the
+ * change codes `Changed` and the hold-back codes `Held`.
+ */
+export type Transform<Changed extends string = string, Held extends string = string> = EngineTransform<
+  MigrationContext,
+  Changed,
+  Held
+>;
 export type MigrationTransformContext = TransformContext<MigrationContext>;
+
+/** Defines a transform of this tool: every code it returns must be one its docs declare (src/engine/define.ts). */
+export const defineTransform: DefineTransform<MigrationContext> = defineEngineTransform;

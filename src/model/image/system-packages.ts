@@ -431,20 +431,25 @@ function escapeForRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** The codes of the changes a system install plan reports (split-stages declares them). */
+export type SystemInstallChange = 'system-packages-split' | 'system-packages-build-only';
+/** The codes of the warnings a system install plan reports (split-stages declares them). */
+export type SystemInstallHold =
+  'system-packages-shared' | 'system-package-app-runs' | 'system-package-unknown' | 'system-package-release-dependent';
+
 /** What the runtime stage does with a RUN that installs system packages, and what to tell the reader. */
 export type SystemInstallPlan =
   /** Build tools only: the install stays in the build stage. */
-  | { role: 'build'; changes: Finding[]; warnings: Finding[] }
+  | { role: 'build'; changes: Finding<SystemInstallChange>[]; warnings: Finding<SystemInstallHold>[] }
   /** The runtime stage runs `text` (the original when it could not be split). */
-  | { role: 'shared'; text: string; changes: Finding[]; warnings: Finding[] };
+  | { role: 'shared'; text: string; changes: Finding<SystemInstallChange>[]; warnings: Finding<SystemInstallHold>[] };
 
 const list = (xs: readonly string[]) => xs.join(', ');
 
 /**
  * The plan for a RUN of system installs (and update/cleanup commands around them) in a stage from
- * `image`: what the runtime stage installs, with the findings (codes `system-packages-split`,
- * `system-packages-build-only`,
- * `system-package-unknown`, `system-package-release-dependent`, `system-packages-shared`) at `line`.
+ * `image`: what the runtime stage installs, with the findings (`SystemInstallChange` and
+ * `SystemInstallHold` codes) at `line`.
  * `original` is the instruction's text as the runtime stage would repeat it unchanged.
  */
 export function systemInstallPlan(
@@ -474,8 +479,8 @@ export function systemInstallPlan(
     };
   }
   const { split } = r.install;
-  const changes: Finding[] = [];
-  const warnings: Finding[] = [];
+  const changes: Finding<SystemInstallChange>[] = [];
+  const warnings: Finding<SystemInstallHold>[] = [];
   const used = split.runtime.filter((p) => keep.has(p.replace(/[=<>~].*$/, '')));
   if (used.length)
     warnings.push({
